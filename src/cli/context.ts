@@ -1,0 +1,52 @@
+// What every read command needs: the problem folder's store and the run it asks about.
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { UsageError } from '../core/errors.js';
+import { openStore, storePath, type CandidateRecord, type RunRecord, type Store } from '../store/store.js';
+
+export interface ReadContext {
+  store: Store;
+  run: RunRecord;
+  problemDir: string;
+}
+
+export function openRun(problemDir: string | undefined, runId: string | undefined): ReadContext {
+  const dir = path.resolve(problemDir ?? '.');
+  if (!existsSync(storePath(dir))) {
+    throw new UsageError(`no evoloop run in ${dir} (no .evoloop/evoloop.db). Fix: start one with \`evoloop run ${problemDir ?? '.'}\`.`);
+  }
+  const store = openStore(dir);
+  const run = runId ? store.getRun(runId) : store.latestRun();
+  if (!run) {
+    const known = store.listRuns().map((r) => r.id);
+    store.close();
+    throw new UsageError(runId ? `no run ${runId}. Known runs: ${known.join(', ') || 'none'}.` : `no run recorded yet in ${dir}. Fix: \`evoloop run\` first.`);
+  }
+  return { store, run, problemDir: dir };
+}
+
+/** `best`, `baseline` or a candidate id. */
+export function resolveCandidate(ctx: ReadContext, ref: string): CandidateRecord {
+  const id = ref === 'best' ? ctx.run.championId : ref === 'baseline' ? ctx.run.baselineId : /^\d+$/.test(ref) ? Number(ref) : NaN;
+  if (Number.isNaN(id)) throw new UsageError(`"${ref}" is not a candidate. Fix: give a candidate id (see \`evoloop ls\`), \`best\` or \`baseline\`.`);
+  const c = id === null ? undefined : ctx.store.getCandidate(id);
+  if (!c) throw new UsageError(`no candidate ${ref} in run ${ctx.run.id}. Fix: see \`evoloop ls\` for ids.`);
+  return c;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function fmtScore(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  return Math.abs(v) >= 1000 || Math.abs(v) < 0.001 ? v.toPrecision(6) : Number(v.toPrecision(6)).toString();
+}
+
+export function fmtDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

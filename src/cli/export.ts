@@ -1,0 +1,56 @@
+// `evoloop export --format jsonl|csv`: a run's records for analysis elsewhere.
+import { createWriteStream } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { openRun } from './context.js';
+
+const TABLES = ['candidates', 'measurements', 'events', 'llm_calls'] as const;
+
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description("export a run's candidates (or measurements, events, llm_calls) as JSON lines or CSV")
+    .argument('[problem]', 'problem folder', '.')
+    .option('--run <id>', 'a run id (default: the latest)')
+    .option('--format <format>', 'jsonl or csv', choice(['jsonl', 'csv']), 'jsonl')
+    .option('--table <table>', TABLES.join(', '), choice([...TABLES]), 'candidates')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(async (problem: string, opts: { run?: string; format: 'jsonl' | 'csv'; table: (typeof TABLES)[number]; out?: string }) => {
+      const ctx = openRun(problem, opts.run);
+      const out = opts.out ? createWriteStream(opts.out) : process.stdout;
+      try {
+        const sql =
+          opts.table === 'measurements'
+            ? 'SELECT m.* FROM measurements m JOIN candidates c ON c.id = m.candidate_id WHERE c.run_id = ? ORDER BY m.id'
+            : `SELECT * FROM ${opts.table} WHERE run_id = ? ORDER BY id`;
+        const rows = ctx.store.db.prepare(sql).iterate(ctx.run.id) as Iterable<Record<string, unknown>>;
+        let header: string[] | undefined;
+        for (const row of rows) {
+          if (opts.format === 'jsonl') {
+            out.write(`${JSON.stringify(row)}\n`);
+            continue;
+          }
+          if (!header) {
+            header = Object.keys(row);
+            out.write(`${header.join(',')}\n`);
+          }
+          out.write(`${header.map((k) => csvCell(row[k])).join(',')}\n`);
+        }
+      } finally {
+        ctx.store.close();
+        if (opts.out) await new Promise<void>((r) => (out as NodeJS.WritableStream).end(() => r()));
+      }
+    });
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function choice(values: string[]) {
+  return (v: string) => {
+    if (!values.includes(v)) throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
+    return v;
+  };
+}

@@ -1,0 +1,107 @@
+// `evoloop init [folder]`: a commented evoloop.yaml and a verifier template to fill in.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+
+export function configTemplate(edit: string): string {
+  return `# evoloop.yaml — what to improve, how to measure it, when to stop.
+# Every key is validated; unknown keys are an error. Editor schema: \`evoloop schema\`.
+
+# Files the proposer may change (globs relative to this folder). Inside them, an
+# EVOLVE-BLOCK-START ... EVOLVE-BLOCK-END comment pair narrows changes to that region.
+edit: [${JSON.stringify(edit)}]
+
+# Files never changed (the verifier, its data). This config file is always protected.
+protect: ["verifier/**"]
+
+# Plain instructions for a language model (or an evoloop.md file beside this one).
+# instructions: Make it faster without changing its output.
+
+verifier:
+  # Stages run in order in the candidate's worktree; cheap ones first.
+  #   kind: gate    must exit 0 (tests); a failure stops the cascade
+  #   kind: score   reports metrics: a JSON object in $EVOLOOP_METRICS, or the last
+  #                 JSON line of stdout, or METRIC name=value lines; optional "feedback"
+  #   kind: holdout runs only on new champions; never shown to the proposer
+  stages:
+    - name: score
+      kind: score
+      run: node verifier/score.mjs
+      timeout: 60s       # the whole process group is killed at the timeout
+      repeat: 1          # minimum samples; noisy verifiers get more (see accept)
+      # env: [MY_VAR]    # variables passed through (API keys never are)
+      # memory_mb: 2048  # address-space limit per process
+      # max_procs: 64    # process limit
+      # max_output_kb: 64  # stdout/stderr kept (head and tail)
+
+objective:
+  metric: score          # or expr: "throughput / latency"
+  goal: maximize         # or minimize
+
+budget:
+  candidates: 100
+  # time: 2h
+  # usd: 5               # stop before spending more on model calls
+  # target: 1.0          # stop when the objective reaches it
+  # patience: 50         # stop after this many candidates without improvement
+
+search:
+  strategy: greedy       # one champion; children of the champion
+  parallel: 1            # candidates evaluated at once
+  # seed: 1
+
+accept:
+  rule: significant      # keep only statistically significant improvements; \`better\` = naive median
+  alpha: 0.05
+  min_delta: 0           # the improvement must exceed this (objective units)
+  baseline_repeats: 5    # baseline measurements that estimate the noise floor
+  max_repeats: 10        # most repeats a challenger gets while the verdict is uncertain
+
+sandbox: auto            # bubblewrap when installed; required | auto | off
+
+# A language model (the key is read from the environment, never passed to the verifier):
+# model:
+#   provider: openai     # or anthropic; any OpenAI-compatible endpoint via base_url
+#   name: gpt-4.1-mini
+#   # base_url: http://127.0.0.1:11434/v1
+#   # api_key_env: OPENAI_API_KEY
+`;
+}
+
+const VERIFIER_TEMPLATE = `// Verifier template: measure the program and print one JSON object as the last line.
+// Runs with cwd = this problem folder inside the candidate's worktree.
+// Env: EVOLOOP_SEED (differs per repeat), EVOLOOP_CANDIDATE, EVOLOOP_METRICS (file you may write JSON to).
+// Exit non-zero if the program is broken (the candidate fails with stderr's tail as the reason).
+import { execFileSync } from 'node:child_process';
+
+const seed = Number(process.env.EVOLOOP_SEED ?? 1);
+// TODO: run your program and compute a score from its output.
+const output = execFileSync('node', ['--version'], { encoding: 'utf8' });
+const score = output.length > 0 ? 1 : 0;
+console.log(JSON.stringify({ score, feedback: \`seed \${seed}: replace this verifier with a real measurement\` }));
+`;
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('scaffold evoloop.yaml and a verifier template in a folder')
+    .argument('[folder]', 'the problem folder', '.')
+    .option('--edit <glob>', 'files the proposer may change', 'program.*')
+    .option('--force', 'overwrite an existing evoloop.yaml')
+    .action((folder: string, opts: { edit: string; force?: boolean }) => {
+      const dir = path.resolve(folder);
+      const config = path.join(dir, 'evoloop.yaml');
+      if (existsSync(config) && !opts.force) throw new UsageError(`${config} already exists. Fix: edit it, or pass --force to overwrite it.`);
+      mkdirSync(path.join(dir, 'verifier'), { recursive: true });
+      writeFileSync(config, configTemplate(opts.edit));
+      const verifier = path.join(dir, 'verifier', 'score.mjs');
+      if (!existsSync(verifier)) writeFileSync(verifier, VERIFIER_TEMPLATE);
+      const ignore = path.join(dir, '.gitignore');
+      const ignored = existsSync(ignore) ? readFileSync(ignore, 'utf8') : '';
+      if (!ignored.split('\n').includes('.evoloop/')) writeFileSync(ignore, `${ignored}${ignored && !ignored.endsWith('\n') ? '\n' : ''}.evoloop/\n`);
+      process.stdout.write(
+        `wrote ${path.relative(process.cwd(), config) || config}, verifier/score.mjs and .gitignore.\nNext: write the verifier, commit (evoloop needs a git commit as the base), then \`evoloop run ${folder}\`.\n`,
+      );
+    });
+}

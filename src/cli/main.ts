@@ -1,0 +1,30 @@
+// The evoloop command line: argument parsing and exit codes; the work is in the library.
+import { Command, CommanderError } from 'commander';
+import { registerApply } from './apply.js';
+import { registerExport } from './export.js';
+import { registerInit } from './init.js';
+import { registerRun } from './run.js';
+import { registerSchema } from './schema.js';
+import { registerShow } from './show.js';
+import { registerStatus } from './status.js';
+
+const program = new Command('evoloop')
+  .description('Improve a program by verifier-driven evolution.')
+  .version('0.1.0')
+  .exitOverride()
+  .showSuggestionAfterError();
+for (const register of [registerInit, registerRun, registerStatus, registerShow, registerApply, registerExport, registerSchema]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; every usage mistake exits 2.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    const code = (err as { exitCode?: number }).exitCode;
+    process.stderr.write(`evoloop: ${(err as Error).message}\n`);
+    if (code === undefined) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    process.exitCode = code ?? 1;
+  }
+}

@@ -1,0 +1,51 @@
+// `evoloop run [problem]`: start or resume the loop, with live progress.
+import { InvalidArgumentError, type Command } from 'commander';
+import { runEvolution } from '../engine/run.js';
+import { fmtScore } from './context.js';
+import { progressPrinter } from './progress.js';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run (or resume) the evolution loop in a problem folder')
+    .argument('[problem]', 'folder holding evoloop.yaml', '.')
+    .option('-n, --max-candidates <n>', 'stop after this many candidates in the run (overrides budget.candidates)', parsePositiveInt)
+    .option('--allow-dirty', 'run from a snapshot of uncommitted changes instead of refusing them')
+    .option('--new', 'start a new run even if the latest one could be resumed')
+    .option('--json', 'print events as JSON lines')
+    .action(async (problem: string, opts: { maxCandidates?: number; allowDirty?: boolean; new?: boolean; json?: boolean }) => {
+      const handle = runEvolution({
+        problemDir: problem,
+        maxCandidates: opts.maxCandidates,
+        allowDirty: opts.allowDirty,
+        newRun: opts.new,
+        onEvent: progressPrinter({ json: !!opts.json, tty: !!process.stdout.isTTY && !opts.json }),
+      });
+      let interrupts = 0;
+      const onSignal = (sig: string) => {
+        interrupts++;
+        if (interrupts === 1) {
+          process.stderr.write(`\n${sig}: finishing the candidates in flight, then stopping (again to abandon them; they resume next run)\n`);
+          handle.stop();
+        } else {
+          process.stderr.write(`\n${sig}: abandoning the candidates in flight\n`);
+          handle.stop({ abandon: true });
+        }
+      };
+      process.on('SIGINT', () => onSignal('SIGINT'));
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      const summary = await handle.done;
+      if (!opts.json) {
+        process.stdout.write(
+          `best ${fmtScore(summary.best)} (candidate ${summary.bestCandidate}) from baseline ${fmtScore(summary.baseline)}; ${summary.candidates} candidates, ${summary.accepted} accepted.\n` +
+            `Next: evoloop show best ${problem} · evoloop diff best ${problem} · evoloop apply best ${problem} --branch <name>\n`,
+        );
+      }
+    });
+}
+
+export function parsePositiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}

@@ -1,0 +1,83 @@
+// `evoloop show <id|best>` and `evoloop diff <id|best>`: one candidate in full.
+import type { Command } from 'commander';
+import { git } from '../workspace/git.js';
+import { fmtScore, openRun, printJson, resolveCandidate } from './context.js';
+
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .description('show one candidate: status, score, metrics per stage and repeat, verdict, verifier output')
+    .argument('<candidate>', 'a candidate id, `best` or `baseline`')
+    .argument('[problem]', 'problem folder', '.')
+    .option('--run <id>', 'a run id (default: the latest)')
+    .option('--json', 'print JSON')
+    .action((ref: string, problem: string, opts: { run?: string; json?: boolean }) => {
+      const ctx = openRun(problem, opts.run);
+      try {
+        const c = resolveCandidate(ctx, ref);
+        const measurements = ctx.store.measurements(c.id);
+        if (opts.json) {
+          const branch = c.status === 'accepted' ? `evoloop/${c.runId}/${c.id}` : null;
+          return printJson({
+            id: c.id,
+            run: c.runId,
+            parent: c.parentId,
+            status: c.status,
+            reason: c.reason,
+            score: c.score,
+            metrics: c.metrics,
+            verdict: c.verdict,
+            operator: c.operator,
+            model: c.model,
+            description: c.description,
+            tokens: { input: c.tokensIn, output: c.tokensOut },
+            usd: c.usd,
+            flags: c.flags,
+            commit: c.commitSha,
+            ref: c.ref,
+            branch,
+            patch: c.patch,
+            evalMs: c.evalMs,
+            measurements: measurements.map(({ stdoutTail, stderrTail, ...m }) => ({ ...m, stdoutTail, stderrTail })),
+          });
+        }
+        const out = [
+          `candidate ${c.id} (run ${c.runId}) — ${c.status}${c.reason ? `: ${c.reason}` : ''}`,
+          `parent ${c.parentId ?? '—'} · operator ${c.operator}${c.model ? ` (${c.model})` : ''} · score ${fmtScore(c.score)}`,
+          c.description && `change: ${c.description}`,
+          c.commitSha && `commit ${c.commitSha}${c.ref ? ` (${c.ref})` : ''}`,
+          c.metrics && `metrics (median): ${Object.entries(c.metrics).map(([k, v]) => `${k}=${fmtScore(v)}`).join(' ')}`,
+          c.flags.length > 0 && `flags: ${c.flags.join(', ')}`,
+          measurements.length > 0 && 'measurements:',
+          ...measurements.map(
+            (m) =>
+              `  ${m.stage}#${m.repeat} seed ${m.seed}: ${m.ok ? 'ok' : `FAILED (${m.failure?.kind})`} ${Math.round(m.durationMs)}ms ${Object.entries(m.metrics).map(([k, v]) => `${k}=${fmtScore(v)}`).join(' ')}${m.feedback ? `\n    feedback: ${m.feedback}` : ''}${!m.ok && m.stderrTail ? `\n    stderr: ${m.stderrTail.trim().split('\n').slice(-5).join('\n            ')}` : ''}`,
+          ),
+          c.patch && `\n${c.patch}`,
+        ];
+        process.stdout.write(`${out.filter(Boolean).join('\n')}\n`);
+      } finally {
+        ctx.store.close();
+      }
+    });
+
+  program
+    .command('diff')
+    .description("a candidate's change against the base (as `git diff`), or against its parent with --parent")
+    .argument('<candidate>', 'a candidate id, `best` or `baseline`')
+    .argument('[problem]', 'problem folder', '.')
+    .option('--run <id>', 'a run id (default: the latest)')
+    .option('--parent', 'against its parent instead of the base')
+    .action(async (ref: string, problem: string, opts: { run?: string; parent?: boolean }) => {
+      const ctx = openRun(problem, opts.run);
+      try {
+        const c = resolveCandidate(ctx, ref);
+        if (opts.parent) return void process.stdout.write(c.patch);
+        if (!c.commitSha) return;
+        const out = await git(ctx.problemDir, ['diff', ctx.run.baseCommit, c.commitSha]);
+        process.stdout.write(out.stdout);
+      } finally {
+        ctx.store.close();
+      }
+    });
+}

@@ -1,0 +1,62 @@
+// `evoloop status` and `evoloop ls`: the run's headline, and its candidates.
+import type { Command } from 'commander';
+import type { CandidateStatus } from '../core/types.js';
+import { summarize } from '../store/summary.js';
+import { fmtDuration, fmtScore, openRun, printJson } from './context.js';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description("show a run's progress: baseline, best, candidates, acceptance, spend")
+    .argument('[problem]', 'problem folder', '.')
+    .option('--run <id>', 'a run id (default: the latest)')
+    .option('--json', 'print JSON')
+    .action((problem: string, opts: { run?: string; json?: boolean }) => {
+      const ctx = openRun(problem, opts.run);
+      try {
+        const s = summarize(ctx.store, ctx.run.id);
+        if (opts.json) return printJson(s);
+        const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)})` : '';
+        const lines = [
+          `run ${s.run}: ${s.status}${s.stopReason ? ` — ${s.stopReason}` : ''}`,
+          `base ${s.baseCommit.slice(0, 12)} · elapsed ${fmtDuration(s.elapsedMs)}`,
+          `baseline ${fmtScore(s.baseline)} → best ${fmtScore(s.best)}${gain} (candidate ${s.bestCandidate})`,
+          `candidates ${s.candidates}: ${Object.entries(s.byStatus)
+            .filter(([k]) => k !== 'baseline')
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ')}`,
+        ];
+        if (s.spend.calls > 0) {
+          lines.push(`model calls ${s.spend.calls}: ${s.spend.inputTokens} in / ${s.spend.outputTokens} out tokens, $${s.spend.usd.toFixed(4)}`);
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      } finally {
+        ctx.store.close();
+      }
+    });
+
+  program
+    .command('ls')
+    .description("list a run's candidates")
+    .argument('[problem]', 'problem folder', '.')
+    .option('--run <id>', 'a run id (default: the latest)')
+    .option('--status <list>', 'only these statuses, comma-separated (e.g. accepted,failed)')
+    .option('--limit <n>', 'at most this many (newest first)', (v) => Number(v), 50)
+    .option('--json', 'print JSON')
+    .action((problem: string, opts: { run?: string; status?: string; limit: number; json?: boolean }) => {
+      const ctx = openRun(problem, opts.run);
+      try {
+        const status = opts.status?.split(',').map((s) => s.trim()) as CandidateStatus[] | undefined;
+        const rows = ctx.store.listCandidates(ctx.run.id, { status, limit: opts.limit, order: 'desc' });
+        if (opts.json) {
+          return printJson(rows.map((c) => ({ id: c.id, parent: c.parentId, status: c.status, score: c.score, operator: c.operator, description: c.description, reason: c.reason })));
+        }
+        for (const c of rows) {
+          const what = c.status === 'accepted' || c.status === 'rejected' || c.status === 'baseline' ? c.description : (c.reason ?? c.description);
+          process.stdout.write(`${String(c.id).padStart(5)}  ${c.status.padEnd(9)} ${fmtScore(c.score).padStart(10)}  ${c.operator.padEnd(10)} ${what.split('\n')[0].slice(0, 110)}\n`);
+        }
+      } finally {
+        ctx.store.close();
+      }
+    });
+}

@@ -1,0 +1,134 @@
+// The evoloop.yaml schema. Every key here does something, is documented in
+// `evoloop init`'s template, and unknown keys are an error (strict objects).
+import { z } from 'zod';
+import type { Metrics } from '../core/types.js';
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration: a number of seconds, or a string like `500ms`, `30s`, `5m`, `2h`. Parsed to milliseconds. */
+export const duration = z
+  .union([z.number().positive(), z.string().regex(DURATION)], {
+    error: 'expected a duration such as 30s, 5m or 2h (a bare number means seconds)',
+  })
+  .transform((v) => {
+    if (typeof v === 'number') return v * 1000;
+    const [, n, unit] = DURATION.exec(v)!;
+    return Number(n) * UNIT_MS[unit];
+  });
+
+/** In the library a score stage may be a function instead of a command. */
+export type StageFunction = (ctx: {
+  worktree: string;
+  cwd: string;
+  seed: number;
+  candidate: string;
+  signal: AbortSignal;
+}) => Promise<Metrics | { metrics: Metrics; feedback?: string }>;
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, { error: 'expected an environment variable name (a trailing * matches a prefix)' });
+
+export const stageSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'use letters, digits, _ . - only' }),
+    kind: z.enum(['gate', 'score', 'holdout']),
+    run: z.string().min(1).optional(),
+    fn: z.custom<StageFunction>((v) => typeof v === 'function', { error: 'expected a function' }).optional(),
+    timeout: duration.prefault('10m'),
+    repeat: z.int().min(1).max(1000).default(1),
+    env: z.array(envName).default([]),
+    memory_mb: z.int().min(16).optional(),
+    max_procs: z.int().min(1).optional(),
+    max_output_kb: z.int().min(1).default(64),
+  })
+  .refine((s) => (s.run === undefined) !== (s.fn === undefined), {
+    error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',
+  });
+
+const priceSchema = z.strictObject({
+  input_per_mtok: z.number().min(0),
+  output_per_mtok: z.number().min(0),
+  cached_input_per_mtok: z.number().min(0).optional(),
+});
+
+export const modelSchema = z.strictObject({
+  provider: z.enum(['openai', 'anthropic']),
+  name: z.string().min(1),
+  base_url: z.url().optional(),
+  api_key_env: envName.optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.int().min(1).optional(),
+  timeout: duration.prefault('120s'),
+  max_retries: z.int().min(0).max(20).default(4),
+  price: priceSchema.optional(),
+  weight: z.number().positive().default(1),
+});
+
+export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune'] as const;
+
+export const configSchema = z
+  .strictObject({
+    edit: z.array(z.string().min(1)).min(1, { error: 'list at least one glob of files the proposer may change' }),
+    protect: z.array(z.string().min(1)).default([]),
+    instructions: z.string().optional(),
+    verifier: z.strictObject({
+      stages: z.array(stageSchema).min(1, { error: 'add at least one stage' }),
+    }),
+    objective: z
+      .strictObject({
+        metric: z.string().min(1).optional(),
+        expr: z.string().min(1).optional(),
+        goal: z.enum(['maximize', 'minimize']),
+      })
+      .refine((o) => (o.metric === undefined) !== (o.expr === undefined), {
+        error: 'set exactly one of `metric` (a metric name) or `expr` (an expression over metrics)',
+      }),
+    budget: z
+      .strictObject({
+        candidates: z.int().min(1).optional(),
+        time: duration.optional(),
+        usd: z.number().positive().optional(),
+        target: z.number().optional(),
+        patience: z.int().min(1).optional(),
+      })
+      .default({}),
+    search: z
+      .strictObject({
+        strategy: z.enum(['greedy']).default('greedy'),
+        parallel: z.int().min(1).max(64).default(1),
+        seed: z.int().optional(),
+      })
+      .default({ strategy: 'greedy', parallel: 1 }),
+    accept: z
+      .strictObject({
+        rule: z.enum(['significant', 'better']).default('significant'),
+        alpha: z.number().gt(0).lt(0.5).default(0.05),
+        min_delta: z.number().min(0).default(0),
+        baseline_repeats: z.int().min(1).max(100).default(5),
+        max_repeats: z.int().min(1).max(200).default(10),
+      })
+      .default({ rule: 'significant', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10 }),
+    sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
+    model: modelSchema.optional(),
+    models: z.array(modelSchema).min(1).optional(),
+    operators: z.partialRecord(z.enum(OPERATOR_NAMES), z.number().min(0)).optional(),
+    agent: z
+      .strictObject({
+        run: z.string().min(1),
+        timeout: duration.prefault('15m'),
+        env: z.array(envName).default([]),
+      })
+      .optional(),
+  })
+  .refine((c) => !(c.model && c.models), { error: 'set either `model` or `models`, not both', path: ['models'] })
+  .refine((c) => c.verifier.stages.some((s) => s.kind === 'score'), {
+    error: 'the verifier needs at least one `kind: score` stage to measure the objective',
+    path: ['verifier', 'stages'],
+  });
+
+/** A validated config, as the engine uses it (durations in ms, defaults filled in). */
+export type Config = z.output<typeof configSchema>;
+/** What a user writes (YAML or `defineConfig`). */
+export type ConfigInput = z.input<typeof configSchema>;
+export type StageConfig = z.output<typeof stageSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;

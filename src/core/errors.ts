@@ -1,0 +1,19 @@
+// Errors that carry their own exit code: the CLI maps them, the library rethrows them.
+
+/** Bad input from the user (config, arguments, repository state): exit code 2, nothing changed. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The run could not go on (e.g. the baseline fails its own gate): exit code 1. */
+export class RunError extends Error {
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

@@ -1,0 +1,84 @@
+// The library entry point: start (or resume) a run, observe its events, stop it.
+// The CLI's `run` command is a thin layer over this.
+import type { ConfigInput } from '../config/schema.js';
+import { selectOperators } from '../operators/select.js';
+import { Workspace } from '../workspace/workspace.js';
+import type { EvolutionEvent } from './events.js';
+import { Evolution } from './evolution.js';
+import { startRun } from './start.js';
+import { summarize, type RunSummary } from '../store/summary.js';
+
+export interface RunOptions {
+  /** The folder holding evoloop.yaml (or the program, when `config` is given). */
+  problemDir: string;
+  config?: ConfigInput;
+  /** Overrides budget.candidates for this invocation. */
+  maxCandidates?: number;
+  allowDirty?: boolean;
+  /** Start a new run even if the latest one could be resumed. */
+  newRun?: boolean;
+  onEvent?: (event: EvolutionEvent) => void;
+}
+
+export interface RunHandle {
+  /** Resolves when the run stops (budget, target, patience, or stop()). Rejects on bad input (UsageError) or a run error (RunError). */
+  done: Promise<RunSummary>;
+  /** Stop proposing and let in-flight candidates finish; with `abandon`, kill them too (they are resumed next time). */
+  stop(opts?: { abandon?: boolean }): void;
+}
+
+const HEARTBEAT_MS = 5_000;
+
+export function runEvolution(opts: RunOptions): RunHandle {
+  let evolution: Evolution | undefined;
+  let stopRequest: { abandon?: boolean } | undefined;
+  const done = (async () => {
+    const started = await startRun(opts);
+    const { store, run, config } = started;
+    const emit = (e: EvolutionEvent) => {
+      const candidateId = 'candidateId' in e ? e.candidateId : null;
+      if (e.type !== 'measured') store.addEvent(run.id, e.type, candidateId, e as unknown as Record<string, unknown>);
+      opts.onEvent?.(e);
+    };
+    const heartbeat = setInterval(() => store.updateRun(run.id, { heartbeatAt: Date.now() }), HEARTBEAT_MS);
+    heartbeat.unref();
+    try {
+      const workspace = await Workspace.open({ problemDir: started.problemDir, baseCommit: run.baseCommit, poolSize: config.search.parallel + 1 });
+      workspace.setRef(`refs/evoloop/${run.id}/base`, run.baseCommit);
+      const operators = selectOperators(config);
+      evolution = new Evolution({ ...started, workspace, operators, emit, maxCandidates: opts.maxCandidates });
+      if (stopRequest) evolution.stop(stopRequest);
+      const b = config.budget;
+      emit({
+        type: 'run-start',
+        runId: run.id,
+        resumed: started.resumed,
+        baseCommit: run.baseCommit,
+        operators: operators.names,
+        notice: operators.notice,
+        budget: { candidates: opts.maxCandidates ?? b.candidates, timeMs: b.time, usd: b.usd, target: b.target, patience: b.patience },
+      });
+      let outcome;
+      try {
+        outcome = await evolution.run();
+      } catch (err) {
+        store.updateRun(run.id, { status: 'failed', stopReason: (err as Error).message, elapsedMs: evolution.elapsedMs(), ownerPid: null });
+        emit({ type: 'run-stop', runId: run.id, status: 'failed', reason: (err as Error).message });
+        throw err;
+      }
+      store.updateRun(run.id, { status: outcome.status, stopReason: outcome.reason, elapsedMs: evolution.elapsedMs(), ownerPid: null });
+      emit({ type: 'run-stop', runId: run.id, status: outcome.status, reason: outcome.reason });
+      return summarize(store, run.id);
+    } finally {
+      clearInterval(heartbeat);
+      store.close();
+    }
+  })();
+  return {
+    done,
+    stop(o = {}) {
+      stopRequest = { abandon: o.abandon || stopRequest?.abandon };
+      evolution?.stop(stopRequest);
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// Starting or resuming a run: load and validate the config, open the store, decide
+// whether the latest run continues (same config, not finished) or a new one begins,
+// and fix the base commit. Everything that can refuse the user's input happens here,
+// before anything is written.
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { findConfigFile, loadConfigFile, validateConfig } from '../config/load.js';
+import type { Config, ConfigInput } from '../config/schema.js';
+import { UsageError } from '../core/errors.js';
+import { compileObjective } from '../core/fitness.js';
+import { isEditable, type EditRules } from '../propose/edit-rules.js';
+import { openStore, type RunRecord, type Store } from '../store/store.js';
+import { resolveBase } from '../workspace/workspace.js';
+import picomatch from 'picomatch';
+
+export interface StartOptions {
+  problemDir: string;
+  /** A config object (library use); when absent, evoloop.yaml in problemDir is loaded. */
+  config?: ConfigInput;
+  allowDirty?: boolean;
+  /** Start a new run even when the latest one could be resumed. */
+  newRun?: boolean;
+}
+
+export interface Started {
+  problemDir: string;
+  config: Config;
+  configFile?: string;
+  rules: EditRules;
+  store: Store;
+  run: RunRecord;
+  resumed: boolean;
+}
+
+/** How long without a heartbeat before a 'running' run is considered dead (its process was killed). */
+const STALE_MS = 15_000;
+
+export async function startRun(opts: StartOptions): Promise<Started> {
+  const problemDir = path.resolve(opts.problemDir);
+  const configFile = opts.config ? undefined : findConfigFile(problemDir);
+  const config = opts.config ? validateConfig(opts.config, 'config') : loadConfigFile(configFile!);
+  try {
+    compileObjective(config.objective);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const rules: EditRules = {
+    edit: config.edit,
+    protect: config.protect,
+    alwaysProtected: configFile ? [path.relative(problemDir, configFile)] : [],
+  };
+  const hash = configHash(config);
+  const store = openStore(problemDir);
+  try {
+    const latest = store.latestRun();
+    if (latest && (latest.status === 'running' || latest.status === 'interrupted') && !opts.newRun) {
+      if (latest.configHash !== hash) {
+        throw new UsageError(
+          `the config changed since run ${latest.id} started, so it cannot be resumed as the same run. Fix: restore the config, or pass --new to start a new run with the current one.`,
+        );
+      }
+      const alive = latest.status === 'running' && latest.ownerPid !== process.pid && isAlive(latest.ownerPid) && Date.now() - (latest.heartbeatAt ?? 0) < STALE_MS;
+      if (alive) throw new UsageError(`run ${latest.id} is already running (pid ${latest.ownerPid}). Fix: wait for it, or stop it first (Ctrl-C / kill ${latest.ownerPid}).`);
+      store.updateRun(latest.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now() });
+      return { problemDir, config, configFile, rules, store, run: store.getRun(latest.id)!, resumed: true };
+    }
+    const protectMatch = picomatch(config.protect.length > 0 ? config.protect : ['\0'], { dot: true });
+    const matters = (p: string) => isEditable(p, rules) || protectMatch(p) || rules.alwaysProtected.includes(p) || usedByVerifier(p, config);
+    const { baseCommit, repoRoot } = await resolveBase(problemDir, matters, opts.allowDirty ?? false);
+    const run = store.createRun({
+      id: newRunId(),
+      problemDir,
+      repoRoot,
+      baseCommit,
+      configJson: JSON.stringify(config, stringifyFunctions),
+      configHash: hash,
+      status: 'running',
+      ownerPid: process.pid,
+    });
+    return { problemDir, config, configFile, rules, store, run, resumed: false };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+/** A file named in a stage command (e.g. `node verifier/score.mjs`) matters to the base too. */
+function usedByVerifier(p: string, config: Config): boolean {
+  return config.verifier.stages.some((s) => s.run?.split(/\s+/).includes(p));
+}
+
+function isAlive(pid: number | null): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const stringifyFunctions = (_key: string, value: unknown) => (typeof value === 'function' ? `[function ${value.toString().length}b]` : value);
+
+export function configHash(config: Config): string {
+  const text = JSON.stringify(config, (k, v) => (typeof v === 'function' ? v.toString() : v));
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+function newRunId(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}

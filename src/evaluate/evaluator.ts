@@ -1,0 +1,144 @@
+// The verifier cascade for one candidate: stages in the configured order, cheap gates
+// first; repeat i runs with seed i so every candidate is measured on the same schedule.
+// Each finished stage run is recorded before the next starts, and a measurement already
+// in the store (from before a crash) is reused instead of run again.
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { median } from 'simple-statistics';
+import type { Config, StageConfig } from '../config/schema.js';
+import type { compileObjective } from '../core/fitness.js';
+import type { FailureKind, Metrics, StageResult } from '../core/types.js';
+import type { Store } from '../store/store.js';
+import type { Worktree } from '../workspace/workspace.js';
+import { runFunctionStage } from './function-stage.js';
+import { runStage } from './run-stage.js';
+
+export interface Failure {
+  kind: FailureKind;
+  stage: string;
+  message: string;
+}
+
+export type Measured = { ok: true; samples: number[]; metrics: Metrics } | { ok: false; failure: Failure };
+
+export interface EvaluatorOptions {
+  config: Config;
+  runId: string;
+  store: Store;
+  objective: ReturnType<typeof compileObjective>;
+  /** Where metrics files and artifacts go (outside every worktree). */
+  scratchDir: string;
+  signal: AbortSignal;
+}
+
+/** Seeds of the run's schedule; reverification epochs get fresh ones. */
+export const seedFor = (epoch: number, repeat: number) => epoch * 1_000_000 + repeat + 1;
+
+export class Evaluator {
+  constructor(private readonly opts: EvaluatorOptions) {}
+
+  /**
+   * Measures repeats [0, repeats) of a candidate materialized in `wt` (reusing any already
+   * recorded) and returns one objective sample per repeat. `kinds` picks gate+score (the
+   * search) or holdout (champions only).
+   */
+  async measure(candidateId: number, wt: Worktree, repeats: number, kinds: 'search' | 'holdout', epoch = 0): Promise<Measured> {
+    const { store, config, objective } = this.opts;
+    const recorded = new Map(store.measurements(candidateId, epoch).map((m) => [`${m.stage}#${m.repeat}`, m as StageResult]));
+    const samples: number[] = [];
+    const perRepeat: Metrics[] = [];
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const merged: Metrics = {};
+      for (const stage of this.stagesFor(kinds, repeat)) {
+        let result = recorded.get(`${stage.name}#${repeat}`);
+        if (!result) {
+          if (this.opts.signal.aborted) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
+          try {
+            result = await this.runOne(stage, candidateId, wt, repeat, epoch);
+          } catch (err) {
+            if (!this.opts.signal.aborted) throw err;
+          }
+          if (this.opts.signal.aborted || !result) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
+          store.addMeasurement(candidateId, epoch, result);
+        }
+        if (!result.ok) {
+          const failure = result.failure ?? { kind: 'crash' as const, message: 'stage failed' };
+          const kind = stage.kind === 'gate' && failure.kind === 'crash' ? 'gate-failed' : failure.kind;
+          return { ok: false, failure: { kind, stage: stage.name, message: failure.message } };
+        }
+        if (stage.kind !== 'gate') Object.assign(merged, result.metrics);
+      }
+      const scored = objective.score(merged);
+      if ('missing' in scored) {
+        return {
+          ok: false,
+          failure: {
+            kind: 'missing-objective',
+            stage: kinds,
+            message: `the objective needs metric(s) ${scored.missing.join(', ')} but the stages reported ${Object.keys(merged).join(', ') || 'none'}. Fix: report them from a score stage, or change objective in evoloop.yaml.`,
+          },
+        };
+      }
+      if ('nonFinite' in scored) {
+        return { ok: false, failure: { kind: 'bad-metrics', stage: kinds, message: `the objective is not a finite number for metrics ${JSON.stringify(merged)}` } };
+      }
+      samples.push(scored.score);
+      perRepeat.push(merged);
+    }
+    return { ok: true, samples, metrics: medianMetrics(perRepeat) };
+  }
+
+  /** Gates run for the first `repeat` indices they ask for; score stages run at every index. */
+  private stagesFor(kinds: 'search' | 'holdout', repeat: number): StageConfig[] {
+    return this.opts.config.verifier.stages.filter((s) =>
+      kinds === 'holdout' ? s.kind === 'holdout' : s.kind === 'score' || (s.kind === 'gate' && repeat < s.repeat),
+    );
+  }
+
+  private async runOne(stage: StageConfig, candidateId: number, wt: Worktree, repeat: number, epoch: number): Promise<StageResult> {
+    const seed = seedFor(epoch, repeat);
+    const scratchDir = path.join(this.opts.scratchDir, `${candidateId}-${stage.name}-${epoch}-${repeat}`);
+    mkdirSync(scratchDir, { recursive: true });
+    try {
+      if (stage.fn) {
+        return await runFunctionStage(stage, { worktree: wt.root, cwd: wt.problemDir, seed, repeat, candidate: String(candidateId), signal: this.opts.signal });
+      }
+      return await runStage(
+        {
+          name: stage.name,
+          kind: stage.kind,
+          run: stage.run!,
+          timeoutMs: stage.timeout,
+          env: stage.env,
+          memoryMb: stage.memory_mb,
+          maxProcs: stage.max_procs,
+          maxOutputBytes: stage.max_output_kb * 1024,
+        },
+        {
+          cwd: wt.problemDir,
+          worktree: wt.root,
+          runId: this.opts.runId,
+          candidateId: String(candidateId),
+          repeat,
+          seed,
+          scratchDir,
+          sandbox: this.opts.config.sandbox,
+          signal: this.opts.signal,
+        },
+      );
+    } finally {
+      rmSync(scratchDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Per-metric median over repeats: the candidate's summary metrics. */
+export function medianMetrics(perRepeat: Metrics[]): Metrics {
+  const names = new Set(perRepeat.flatMap((m) => Object.keys(m)));
+  const out: Metrics = {};
+  for (const name of names) {
+    const values = perRepeat.map((m) => m[name]).filter((v) => typeof v === 'number');
+    if (values.length > 0) out[name] = median(values);
+  }
+  return out;
+}

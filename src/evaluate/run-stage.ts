@@ -1,0 +1,219 @@
+// Runs one verifier stage command for one candidate and turns whatever happened
+// into a StageResult. Verifier misbehaviour (hangs, crashes, floods, garbage, memory
+// exhaustion, fork bombs) is a recorded failure, never an exception.
+import { mkdir, open, lstat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { join, relative, isAbsolute } from 'node:path';
+import type { FailureKind, StageKind, StageResult } from '../core/types.js';
+import { parseMetrics } from './parse-metrics.js';
+import { PidsCgroup, rlimitPrefix, runProcessTree, type TreeResult } from './process-tree.js';
+import { findOnPath, sandboxArgv, type ReadOnlyBind, type SandboxMode } from './sandbox.js';
+
+export interface StageSpec {
+  name: string;
+  kind: StageKind;
+  /** Shell command, run as `/bin/sh -c <run>`. */
+  run: string;
+  timeoutMs: number;
+  /** Names of environment variables passed through; a trailing `*` matches a prefix (`MY_*`). */
+  env: string[];
+  /** Limit on allocated memory (RLIMIT_DATA) of every process of the stage. */
+  memoryMb?: number;
+  /** Limit on the number of processes (pids cgroup when available, else RLIMIT_NPROC). */
+  maxProcs?: number;
+  /** Bytes of each of stdout/stderr kept: first half and last half. Default 64 KiB. */
+  maxOutputBytes?: number;
+  /** Total output after which the stage is killed ('output-limit'). Default 256 MiB. */
+  killAfterOutputBytes?: number;
+}
+
+export interface StageInvocation {
+  /** Where the command runs; inside `worktree`. */
+  cwd: string;
+  worktree: string;
+  runId: string;
+  candidateId: string;
+  repeat: number;
+  seed: number;
+  /** Folder for this invocation only, outside the worktree: gets metrics.json and artifacts/. */
+  scratchDir: string;
+  sandbox: SandboxMode;
+  /** Files laid read-only over the worktree. Only enforced when the stage is sandboxed. */
+  readOnlyBinds?: ReadOnlyBind[];
+  /** Aborting kills the stage's process group and rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Set by evoloop itself (not the user); secret-looking names are refused all the same. */
+  extraEnv?: Record<string, string>;
+}
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
+export const DEFAULT_KILL_AFTER_OUTPUT_BYTES = 256 * 1024 * 1024;
+const MAX_METRICS_FILE_BYTES = 1024 * 1024;
+const BASE_ENV = ['PATH', 'HOME', 'LANG', 'TERM', 'TMPDIR'];
+
+export async function runStage(spec: StageSpec, inv: StageInvocation): Promise<StageResult> {
+  checkInvocation(spec, inv);
+  const metricsPath = join(inv.scratchDir, 'metrics.json');
+  const artifactsDir = join(inv.scratchDir, 'artifacts');
+  await mkdir(artifactsDir, { recursive: true });
+  await writeFile(metricsPath, '');
+
+  const env: Record<string, string> = {
+    ...stageEnv(spec.env, process.env),
+    ...inv.extraEnv,
+    EVOLOOP_SEED: String(inv.seed),
+    EVOLOOP_RUN: inv.runId,
+    EVOLOOP_CANDIDATE: inv.candidateId,
+    EVOLOOP_STAGE: spec.name,
+    EVOLOOP_REPEAT: String(inv.repeat),
+    EVOLOOP_METRICS: metricsPath,
+    EVOLOOP_ARTIFACTS: artifactsDir,
+  };
+  const layout = { worktree: inv.worktree, cwd: inv.cwd, writable: [inv.scratchDir], readOnlyBinds: inv.readOnlyBinds ?? [] };
+  const { argv, sandboxed } = await sandboxArgv(inv.sandbox, ['/bin/sh', '-c', spec.run], layout);
+  if (sandboxed) env.TMPDIR = '/tmp'; // the sandbox's private /tmp; anything else is read-only
+
+  const result = (failure: { kind: FailureKind; message: string } | undefined, tree?: TreeResult): StageResult => ({
+    stage: spec.name, kind: spec.kind, repeat: inv.repeat, seed: inv.seed,
+    ok: failure === undefined, ...(failure && { failure }), metrics: {},
+    exitCode: tree?.exitCode ?? null, signal: tree?.signal ?? null, durationMs: tree?.durationMs ?? 0,
+    stdoutTail: tree?.stdout ?? '', stderrTail: tree?.stderr ?? '',
+  });
+
+  const rlimits = rlimitPrefix(spec, findOnPath('prlimit'));
+  if ('error' in rlimits) return result({ kind: 'spawn-error', message: rlimits.error });
+  const cgroup = spec.maxProcs === undefined ? undefined : await PidsCgroup.create(spec.maxProcs);
+  let tree: TreeResult;
+  let hitProcLimit = false;
+  try {
+    tree = await runProcessTree([...(cgroup?.joinPrefix() ?? []), ...rlimits, ...argv], {
+      cwd: inv.cwd,
+      env,
+      timeoutMs: spec.timeoutMs,
+      maxOutputBytes: spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+      killAfterOutputBytes: spec.killAfterOutputBytes ?? DEFAULT_KILL_AFTER_OUTPUT_BYTES,
+      signal: inv.signal,
+      killStragglers: cgroup && (() => cgroup.killAll()),
+    });
+    hitProcLimit = (await cgroup?.hitLimit()) ?? false;
+  } finally {
+    await cgroup?.remove();
+  }
+  if (tree.killedFor === 'abort') throw inv.signal?.reason ?? new DOMException('the stage was aborted', 'AbortError');
+
+  const parsed = tree.spawnError ? undefined : parseMetrics(tree.stdout, await readMetricsFile(metricsPath));
+  const failure = classify(spec, inv.cwd, tree, parsed, hitProcLimit);
+  const res = result(failure, tree);
+  if (parsed && 'metrics' in parsed) {
+    if (!failure) res.metrics = parsed.metrics;
+    if (parsed.feedback !== undefined) res.feedback = parsed.feedback;
+  }
+  return res;
+}
+
+function classify(
+  spec: StageSpec,
+  cwd: string,
+  tree: TreeResult,
+  parsed: ReturnType<typeof parseMetrics> | undefined,
+  hitProcLimit: boolean,
+): { kind: FailureKind; message: string } | undefined {
+  const stage = `stage "${spec.name}"`;
+  const procs = hitProcLimit ? ` It hit its process limit (maxProcs: ${spec.maxProcs}): some forks were refused.` : '';
+  const stderr = stderrLines(tree.stderr);
+  if (tree.spawnError) return { kind: 'spawn-error', message: `${stage} could not be started in ${cwd}: ${tree.spawnError.message}. Check that the folder exists and /bin/sh is executable.` };
+  if (tree.killedFor === 'timeout') {
+    return { kind: 'timeout', message: `${stage} did not finish within its timeout of ${spec.timeoutMs / 1000} s and was killed with all its processes.${procs} If it is just slow, raise the stage's timeout.` };
+  }
+  if (tree.killedFor === 'output-limit') {
+    return { kind: 'output-limit', message: `${stage} printed more than ${spec.killAfterOutputBytes ?? DEFAULT_KILL_AFTER_OUTPUT_BYTES} bytes and was killed. Print less (write details to $EVOLOOP_ARTIFACTS) or raise killAfterOutputBytes.` };
+  }
+  const signal = tree.signal ?? signalFromExitCode(tree.exitCode);
+  if (spec.memoryMb !== undefined && (tree.exitCode !== 0) && (OUT_OF_MEMORY.test(tree.stderr) || signal === 'SIGKILL')) {
+    return { kind: 'memory-limit', message: `${stage} ran out of memory under its limit of ${spec.memoryMb} MB (memoryMb). If it legitimately needs more, raise memoryMb.${stderr}` };
+  }
+  if (signal) {
+    const how = tree.signal ? `was killed by ${signal}` : `exited with code ${tree.exitCode} (128+n: probably killed by ${signal})`;
+    return { kind: 'signal', message: `${stage} ${how}, not by evoloop.${procs}${stderr}` };
+  }
+  if (tree.exitCode !== 0) return { kind: 'crash', message: `${stage} exited with code ${tree.exitCode}.${procs}${stderr}` };
+  if (parsed && 'error' in parsed) return { kind: 'bad-metrics', message: `${stage}: ${parsed.error.message}` };
+  if (spec.kind !== 'gate' && parsed && Object.keys(parsed.metrics).length === 0) {
+    return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics. Write a JSON object of numbers to $EVOLOOP_METRICS, print one as the last line of stdout, or print METRIC name=value lines.` };
+  }
+  return undefined;
+}
+
+const OUT_OF_MEMORY = /out of memory|cannot allocate memory|bad_alloc|MemoryError|ENOMEM|memory allocation.*failed|failed to allocate|Allocation failed/i;
+
+function signalFromExitCode(code: number | null): string | undefined {
+  if (code === null || code <= 128 || code > 128 + 31) return undefined;
+  const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
+  return name ?? `signal ${code - 128}`;
+}
+
+function stderrLines(stderr: string, lines = 20, maxChars = 2000): string {
+  const tail = stderr.trimEnd().split('\n').slice(-lines).join('\n').slice(-maxChars);
+  return tail ? ` Last lines of stderr:\n${tail}` : ' It printed nothing on stderr.';
+}
+
+async function readMetricsFile(path: string): Promise<string | undefined> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return undefined; // the stage deleted it: no report through this channel
+  if (!info.isFile()) return `(not a regular file: ${path})`;
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_METRICS_FILE_BYTES + 1);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    if (bytesRead > MAX_METRICS_FILE_BYTES) return `(larger than ${MAX_METRICS_FILE_BYTES} bytes)`;
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Why a stage's `env` allow-list is not acceptable, or undefined when it is. Model API
+ * keys and other secrets are never passed to a verifier, which runs candidate code.
+ */
+export function checkEnvAllowList(names: string[]): string | undefined {
+  for (const name of names) {
+    if (name === '*') return 'env: a bare "*" would pass the whole environment to candidate code; name the variables (a prefix such as MY_* is fine).';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name)) {
+      return `env: "${name}" is not a variable name (letters, digits, _; optionally ending in * to match a prefix, e.g. MY_*).`;
+    }
+    if (isSecretName(name.replace(/\*$/, ''))) {
+      return `env: "${name}" looks like a secret (API key, token, password); secrets are never passed to verifier stages, which run candidate code. Remove it from the stage's env; if the verifier needs a credential, give it a narrowly scoped one under a neutral name.`;
+    }
+  }
+  return undefined;
+}
+
+/** The scrubbed environment: base variables plus allowed ones, never secrets. */
+export function stageEnv(allow: string[], source: NodeJS.ProcessEnv): Record<string, string> {
+  const matches = (name: string) =>
+    BASE_ENV.includes(name) || allow.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (value !== undefined && matches(name) && !isSecretName(name)) env[name] = value;
+  }
+  return env;
+}
+
+/** OPENAI_API_KEY, *_API_KEY, *_TOKEN, *_SECRET, AWS_SECRET_ACCESS_KEY, DB_PASSWORD, … (but not TOKENIZERS_PARALLELISM). */
+export function isSecretName(name: string): boolean {
+  const upper = name.toUpperCase();
+  const words = upper.split('_');
+  return (
+    /(API_?KEY|ACCESS_KEY|PRIVATE_KEY)$/.test(upper) ||
+    words.some((w) => ['TOKEN', 'SECRET', 'PASSWORD', 'PASSWD', 'CREDENTIAL', 'CREDENTIALS'].includes(w))
+  );
+}
+
+function checkInvocation(spec: StageSpec, inv: StageInvocation): void {
+  const bad = checkEnvAllowList(spec.env) ?? checkEnvAllowList(Object.keys(inv.extraEnv ?? {}));
+  if (bad) throw new Error(bad);
+  const rel = relative(inv.worktree, inv.cwd);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`stage "${spec.name}": cwd ${inv.cwd} is outside the worktree ${inv.worktree}`);
+  if (!(spec.timeoutMs > 0)) throw new Error(`stage "${spec.name}": timeout must be a positive number of milliseconds, got ${spec.timeoutMs}`);
+}

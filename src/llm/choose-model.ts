@@ -1,0 +1,46 @@
+// Which model to call: from the --model flag, from the environment, or by weight among several.
+import type { ModelSpec, Provider } from './types.js';
+
+/** Long enough for a whole-file rewrite; short enough that a dead call cannot wedge a run. */
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
+export const DEFAULT_MODELS: Record<Provider, string> = { openai: 'gpt-5-mini', anthropic: 'claude-sonnet-4-5' };
+
+export const DEFAULT_KEY_ENV: Record<Provider, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
+
+/** `--model openai:NAME` / `anthropic:NAME`. Only the first colon splits: Ollama names contain colons ("qwen2.5-coder:7b"). */
+export function parseModelFlag(flag: string, baseUrl?: string): ModelSpec {
+  const colon = flag.indexOf(':');
+  const provider = flag.slice(0, colon);
+  const name = flag.slice(colon + 1);
+  if (colon < 0 || !name || (provider !== 'openai' && provider !== 'anthropic')) {
+    throw new Error(
+      `--model expects provider:name with provider "openai" (any OpenAI-compatible server) or "anthropic", ` +
+        `e.g. --model openai:gpt-5-mini or --model anthropic:claude-sonnet-4-5; got "${flag}"`,
+    );
+  }
+  return { provider, name, timeoutMs: DEFAULT_TIMEOUT_MS, ...(baseUrl ? { baseUrl } : {}) };
+}
+
+/** With no model configured: the provider whose API key is set (OpenAI first), with its default model. */
+export function detectModelFromEnv(env: NodeJS.ProcessEnv = process.env): ModelSpec | undefined {
+  const provider = (['openai', 'anthropic'] as const).find((p) => env[DEFAULT_KEY_ENV[p]]);
+  if (!provider) return undefined;
+  return { provider, name: DEFAULT_MODELS[provider], apiKeyEnv: DEFAULT_KEY_ENV[provider], timeoutMs: DEFAULT_TIMEOUT_MS };
+}
+
+/** Weighted random choice (weight defaults to 1; 0 disables a model). */
+export function chooseModel(specs: readonly ModelSpec[], rng: () => number = Math.random): ModelSpec {
+  const weights = specs.map((s) => s.weight ?? 1);
+  if (weights.some((w) => !(w >= 0) || !Number.isFinite(w))) {
+    throw new Error(`model weights must be finite numbers >= 0; got ${weights.join(', ')}`);
+  }
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total <= 0) throw new Error('no model to choose from: configure at least one model with a weight above 0');
+  let r = rng() * total;
+  for (let i = 0; i < specs.length; i++) {
+    r -= weights[i];
+    if (r < 0 && weights[i] > 0) return specs[i];
+  }
+  return specs[weights.findLastIndex((w) => w > 0)]; // rng() ≈ 1 with rounding
+}

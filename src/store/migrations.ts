@@ -1,0 +1,114 @@
+// Schema migrations, applied in order inside one transaction each; PRAGMA user_version
+// records how many have run. Append new migrations; never edit a released one.
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    problem_dir TEXT NOT NULL,
+    repo_root TEXT NOT NULL,
+    base_commit TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    status TEXT NOT NULL,            -- running | interrupted | finished | failed
+    stop_reason TEXT,
+    baseline_id INTEGER,
+    champion_id INTEGER,
+    elapsed_ms INTEGER NOT NULL DEFAULT 0,  -- time spent running, summed over sessions (resume)
+    owner_pid INTEGER,
+    heartbeat_at INTEGER
+  );
+
+  CREATE TABLE blobs (
+    hash TEXT PRIMARY KEY,
+    content TEXT NOT NULL
+  );
+
+  CREATE TABLE candidates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    parent_id INTEGER REFERENCES candidates(id),
+    parent2_id INTEGER REFERENCES candidates(id),
+    status TEXT NOT NULL,
+    reason TEXT,
+    operator TEXT NOT NULL,
+    model TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    files_json TEXT NOT NULL,        -- {path: blob hash} of every file that differs from the base
+    patch TEXT NOT NULL DEFAULT '',  -- unified diff against the parent
+    change_hash TEXT NOT NULL,
+    commit_sha TEXT,
+    ref TEXT,
+    score REAL,
+    metrics_json TEXT,
+    verdict_json TEXT,
+    flags_json TEXT NOT NULL DEFAULT '[]',
+    island INTEGER,
+    tokens_in INTEGER NOT NULL DEFAULT 0,
+    tokens_out INTEGER NOT NULL DEFAULT 0,
+    usd REAL NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    eval_ms INTEGER
+  );
+  CREATE INDEX candidates_run ON candidates(run_id, id);
+  CREATE INDEX candidates_run_status ON candidates(run_id, status);
+  CREATE INDEX candidates_run_hash ON candidates(run_id, change_hash);
+  CREATE INDEX candidates_parent ON candidates(parent_id);
+
+  CREATE TABLE measurements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    epoch INTEGER NOT NULL DEFAULT 0,   -- 0 = the run; reverify sessions use new epochs
+    stage TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    repeat INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    failure_kind TEXT,
+    failure_message TEXT,
+    metrics_json TEXT NOT NULL,
+    feedback TEXT,
+    exit_code INTEGER,
+    signal TEXT,
+    duration_ms INTEGER NOT NULL,
+    stdout_tail TEXT NOT NULL,
+    stderr_tail TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (candidate_id, epoch, stage, repeat)
+  );
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    candidate_id INTEGER,
+    data_json TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX events_run ON events(run_id, id);
+
+  CREATE TABLE llm_calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    candidate_id INTEGER,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    operator TEXT,
+    prompt TEXT NOT NULL,
+    response TEXT,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cached_tokens INTEGER NOT NULL DEFAULT 0,
+    usd REAL NOT NULL DEFAULT 0,
+    latency_ms INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    error TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX llm_calls_run ON llm_calls(run_id, id);
+  CREATE INDEX llm_calls_candidate ON llm_calls(candidate_id);
+  `,
+];

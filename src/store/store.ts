@@ -1,0 +1,415 @@
+// The store: one SQLite file (WAL) per problem folder, the single source of truth
+// for runs, candidates, measurements, events and model calls. Every write is a
+// committed transaction by the time the call returns, so kill -9 loses nothing finished.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { CandidateStatus, FileSet, Metrics, StageResult } from '../core/types.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type RunStatus = 'running' | 'interrupted' | 'finished' | 'failed';
+
+export interface RunRecord {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  problemDir: string;
+  repoRoot: string;
+  baseCommit: string;
+  configJson: string;
+  configHash: string;
+  status: RunStatus;
+  stopReason: string | null;
+  baselineId: number | null;
+  championId: number | null;
+  elapsedMs: number;
+  ownerPid: number | null;
+  heartbeatAt: number | null;
+}
+
+export interface CandidateRecord {
+  id: number;
+  runId: string;
+  parentId: number | null;
+  parent2Id: number | null;
+  status: CandidateStatus;
+  reason: string | null;
+  operator: string;
+  model: string | null;
+  description: string;
+  /** path → blob hash, for every file that differs from the base. */
+  files: Record<string, string>;
+  patch: string;
+  changeHash: string;
+  commitSha: string | null;
+  ref: string | null;
+  score: number | null;
+  metrics: Metrics | null;
+  verdict: Record<string, unknown> | null;
+  flags: string[];
+  island: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  usd: number;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  evalMs: number | null;
+}
+
+export interface MeasurementRecord extends StageResult {
+  id: number;
+  candidateId: number;
+  epoch: number;
+  createdAt: number;
+}
+
+export interface LlmCallRecord {
+  runId: string;
+  candidateId: number | null;
+  provider: string;
+  model: string;
+  operator: string | null;
+  prompt: string;
+  response: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  usd: number;
+  latencyMs: number | null;
+  attempts: number;
+  error: string | null;
+}
+
+type Row = Record<string, unknown>;
+
+const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/([a-z])(\d)/g, '$1_$2');
+
+function toRun(row: Row): RunRecord {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as unknown as RunRecord;
+}
+
+function toCandidate(row: Row): CandidateRecord {
+  const c = Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as Row;
+  c.files = JSON.parse(c.filesJson as string);
+  c.metrics = c.metricsJson ? JSON.parse(c.metricsJson as string) : null;
+  c.verdict = c.verdictJson ? JSON.parse(c.verdictJson as string) : null;
+  c.flags = JSON.parse(c.flagsJson as string);
+  delete c.filesJson;
+  delete c.metricsJson;
+  delete c.verdictJson;
+  delete c.flagsJson;
+  return c as unknown as CandidateRecord;
+}
+
+function toMeasurement(row: Row): MeasurementRecord {
+  return {
+    id: row.id as number,
+    candidateId: row.candidate_id as number,
+    epoch: row.epoch as number,
+    stage: row.stage as string,
+    kind: row.kind as MeasurementRecord['kind'],
+    repeat: row.repeat as number,
+    seed: row.seed as number,
+    ok: row.ok === 1,
+    failure: row.failure_kind
+      ? { kind: row.failure_kind as NonNullable<StageResult['failure']>['kind'], message: row.failure_message as string }
+      : undefined,
+    metrics: JSON.parse(row.metrics_json as string),
+    feedback: (row.feedback as string | null) ?? undefined,
+    exitCode: row.exit_code as number | null,
+    signal: row.signal as string | null,
+    durationMs: row.duration_ms as number,
+    stdoutTail: row.stdout_tail as string,
+    stderrTail: row.stderr_tail as string,
+    createdAt: row.created_at as number,
+  };
+}
+
+export const storePath = (problemDir: string) => path.join(problemDir, '.evoloop', 'evoloop.db');
+
+export type NewCandidate = Pick<CandidateRecord, 'runId' | 'parentId' | 'status' | 'operator' | 'description' | 'changeHash' | 'patch'> &
+  Partial<Pick<CandidateRecord, 'parent2Id' | 'reason' | 'model' | 'island' | 'tokensIn' | 'tokensOut' | 'usd' | 'flags'>> & {
+    files: FileSet;
+  };
+
+export type CandidateUpdate = Partial<
+  Pick<
+    CandidateRecord,
+    'status' | 'reason' | 'commitSha' | 'ref' | 'score' | 'metrics' | 'verdict' | 'flags' | 'startedAt' | 'finishedAt' | 'evalMs' | 'tokensIn' | 'tokensOut' | 'usd' | 'model'
+  >
+>;
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(readonly file: string) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL is durable against process crashes (kill -9); FULL also survives power loss.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    const db = this.db;
+    this.stmts = {
+      putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
+      getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),
+      getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
+      getCandidate: db.prepare('SELECT * FROM candidates WHERE id = ?'),
+      byHash: db.prepare(
+        "SELECT id FROM candidates WHERE run_id = ? AND change_hash = ? AND status NOT IN ('invalid', 'duplicate', 'abandoned') ORDER BY id LIMIT 1",
+      ).pluck(),
+      measurements: db.prepare('SELECT * FROM measurements WHERE candidate_id = ? AND epoch = ? ORDER BY id'),
+      insertMeasurement: db.prepare(`INSERT INTO measurements
+        (candidate_id, epoch, stage, kind, repeat, seed, ok, failure_kind, failure_message, metrics_json, feedback,
+         exit_code, signal, duration_ms, stdout_tail, stderr_tail, created_at)
+        VALUES (@candidateId, @epoch, @stage, @kind, @repeat, @seed, @ok, @failureKind, @failureMessage, @metricsJson, @feedback,
+         @exitCode, @signal, @durationMs, @stdoutTail, @stderrTail, @createdAt)`),
+      insertEvent: db.prepare('INSERT INTO events(run_id, ts, type, candidate_id, data_json) VALUES (?, ?, ?, ?, ?)'),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `${this.file} was written by a newer evoloop (schema ${version}, this one knows ${MIGRATIONS.length}). Fix: upgrade evoloop.`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ── blobs ──────────────────────────────────────────────────────────────────
+  putBlob(content: string): string {
+    const hash = createHash('sha256').update(content).digest('hex');
+    this.stmts.putBlob.run(hash, content);
+    return hash;
+  }
+
+  getBlob(hash: string): string {
+    const content = this.stmts.getBlob.get(hash) as string | undefined;
+    if (content === undefined) throw new Error(`store is missing blob ${hash}`);
+    return content;
+  }
+
+  /** A candidate's full overlay (every file that differs from the base). */
+  candidateFiles(c: Pick<CandidateRecord, 'files'>): FileSet {
+    return Object.fromEntries(Object.entries(c.files).map(([p, h]) => [p, this.getBlob(h)]));
+  }
+
+  // ── runs ───────────────────────────────────────────────────────────────────
+  createRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'elapsedMs' | 'stopReason' | 'baselineId' | 'championId' | 'heartbeatAt'>): RunRecord {
+    const now = Date.now();
+    this.db
+      .prepare(
+        `INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status, owner_pid)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(run.id, now, now, run.problemDir, run.repoRoot, run.baseCommit, run.configJson, run.configHash, run.status, run.ownerPid);
+    return this.getRun(run.id)!;
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const row = this.stmts.getRun.get(id) as Row | undefined;
+    return row && toRun(row);
+  }
+
+  latestRun(): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as Row | undefined;
+    return row && toRun(row);
+  }
+
+  listRuns(): RunRecord[] {
+    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at').all() as Row[]).map(toRun);
+  }
+
+  updateRun(id: string, fields: Partial<Omit<RunRecord, 'id' | 'createdAt'>>): void {
+    const entries = Object.entries({ ...fields, updatedAt: Date.now() });
+    const sets = entries.map(([k]) => `${snake(k)} = ?`).join(', ');
+    this.db.prepare(`UPDATE runs SET ${sets} WHERE id = ?`).run(...entries.map(([, v]) => v as never), id);
+  }
+
+  // ── candidates ─────────────────────────────────────────────────────────────
+  insertCandidate(c: NewCandidate): CandidateRecord {
+    const insert = this.db.transaction(() => {
+      const files = Object.fromEntries(Object.entries(c.files).map(([p, content]) => [p, this.putBlob(content)]));
+      const info = this.db
+        .prepare(
+          `INSERT INTO candidates(run_id, parent_id, parent2_id, status, reason, operator, model, description, files_json, patch,
+             change_hash, flags_json, island, tokens_in, tokens_out, usd, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          c.runId,
+          c.parentId,
+          c.parent2Id ?? null,
+          c.status,
+          c.reason ?? null,
+          c.operator,
+          c.model ?? null,
+          c.description,
+          JSON.stringify(files),
+          c.patch,
+          c.changeHash,
+          JSON.stringify(c.flags ?? []),
+          c.island ?? null,
+          c.tokensIn ?? 0,
+          c.tokensOut ?? 0,
+          c.usd ?? 0,
+          Date.now(),
+        );
+      return Number(info.lastInsertRowid);
+    });
+    return this.getCandidate(insert())!;
+  }
+
+  getCandidate(id: number): CandidateRecord | undefined {
+    const row = this.stmts.getCandidate.get(id) as Row | undefined;
+    return row && toCandidate(row);
+  }
+
+  updateCandidate(id: number, fields: CandidateUpdate): void {
+    const encode: Record<string, (v: unknown) => unknown> = {
+      metrics: (v) => (v == null ? null : JSON.stringify(v)),
+      verdict: (v) => (v == null ? null : JSON.stringify(v)),
+      flags: (v) => JSON.stringify(v),
+    };
+    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    const sets = entries.map(([k]) => `${snake(k)}${k in encode ? '_json' : ''} = ?`).join(', ');
+    const values = entries.map(([k, v]) => (k in encode ? encode[k](v) : v));
+    this.db.prepare(`UPDATE candidates SET ${sets} WHERE id = ?`).run(...(values as never[]), id);
+  }
+
+  /** The first evaluated candidate of this run with the same change, if any. */
+  findByChangeHash(runId: string, changeHash: string): number | undefined {
+    return this.stmts.byHash.get(runId, changeHash) as number | undefined;
+  }
+
+  listCandidates(
+    runId: string,
+    opts: { status?: CandidateStatus[]; limit?: number; offset?: number; order?: 'asc' | 'desc' } = {},
+  ): CandidateRecord[] {
+    const where = ['run_id = ?'];
+    const args: unknown[] = [runId];
+    if (opts.status?.length) {
+      where.push(`status IN (${opts.status.map(() => '?').join(', ')})`);
+      args.push(...opts.status);
+    }
+    const sql = `SELECT * FROM candidates WHERE ${where.join(' AND ')} ORDER BY id ${opts.order === 'desc' ? 'DESC' : 'ASC'}
+      LIMIT ? OFFSET ?`;
+    args.push(opts.limit ?? -1, opts.offset ?? 0);
+    return (this.db.prepare(sql).all(...(args as never[])) as Row[]).map(toCandidate);
+  }
+
+  countByStatus(runId: string): Record<string, number> {
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM candidates WHERE run_id = ? GROUP BY status').all(runId) as {
+      status: string;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  // ── measurements ───────────────────────────────────────────────────────────
+  /** Records one finished stage run; durable when this returns. Re-recording the same slot is a no-op. */
+  addMeasurement(candidateId: number, epoch: number, r: StageResult): void {
+    try {
+      this.stmts.insertMeasurement.run({
+        candidateId,
+        epoch,
+        stage: r.stage,
+        kind: r.kind,
+        repeat: r.repeat,
+        seed: r.seed,
+        ok: r.ok ? 1 : 0,
+        failureKind: r.failure?.kind ?? null,
+        failureMessage: r.failure?.message ?? null,
+        metricsJson: JSON.stringify(r.metrics),
+        feedback: r.feedback ?? null,
+        exitCode: r.exitCode,
+        signal: r.signal,
+        durationMs: Math.round(r.durationMs),
+        stdoutTail: r.stdoutTail,
+        stderrTail: r.stderrTail,
+        createdAt: Date.now(),
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+    }
+  }
+
+  measurements(candidateId: number, epoch = 0): MeasurementRecord[] {
+    return (this.stmts.measurements.all(candidateId, epoch) as Row[]).map(toMeasurement);
+  }
+
+  // ── events and model calls ────────────────────────────────────────────────
+  addEvent(runId: string, type: string, candidateId: number | null, data: Record<string, unknown> = {}): number {
+    return Number(this.stmts.insertEvent.run(runId, Date.now(), type, candidateId, JSON.stringify(data)).lastInsertRowid);
+  }
+
+  events(runId: string, afterId = 0, limit = 1000): { id: number; ts: number; type: string; candidateId: number | null; data: Record<string, unknown> }[] {
+    const rows = this.db
+      .prepare('SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?')
+      .all(runId, afterId, limit) as Row[];
+    return rows.map((r) => ({
+      id: r.id as number,
+      ts: r.ts as number,
+      type: r.type as string,
+      candidateId: r.candidate_id as number | null,
+      data: JSON.parse(r.data_json as string),
+    }));
+  }
+
+  addLlmCall(call: LlmCallRecord): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO llm_calls(run_id, candidate_id, provider, model, operator, prompt, response, input_tokens, output_tokens,
+           cached_tokens, usd, latency_ms, attempts, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        call.runId,
+        call.candidateId,
+        call.provider,
+        call.model,
+        call.operator,
+        call.prompt,
+        call.response,
+        call.inputTokens,
+        call.outputTokens,
+        call.cachedTokens,
+        call.usd,
+        call.latencyMs,
+        call.attempts,
+        call.error,
+        Date.now(),
+      );
+    return Number(info.lastInsertRowid);
+  }
+
+  spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {
+    return this.db
+      .prepare(
+        `SELECT COUNT(*) AS calls, COALESCE(SUM(input_tokens),0) AS inputTokens, COALESCE(SUM(output_tokens),0) AS outputTokens,
+           COALESCE(SUM(cached_tokens),0) AS cachedTokens, COALESCE(SUM(usd),0) AS usd FROM llm_calls WHERE run_id = ?`,
+      )
+      .get(runId) as { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number };
+  }
+}
+
+export function openStore(problemDir: string): Store {
+  return new Store(storePath(problemDir));
+}

@@ -1,0 +1,171 @@
+// The git side of a run: the base commit, a reusable pool of worktrees in which
+// candidates are materialized, and recording each candidate as a commit on its ref.
+// Paths given to and returned from this module are relative to the problem folder.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../core/errors.js';
+import type { FileSet } from '../core/types.js';
+import { changedPaths, git, repoInfo, type RepoInfo } from './git.js';
+import { ObjectWriter } from './git-objects.js';
+
+export interface Worktree {
+  /** Absolute path of the worktree's top level. */
+  root: string;
+  /** Absolute path of the problem folder inside it (the verifier's cwd). */
+  problemDir: string;
+  index: number;
+}
+
+export class Workspace {
+  private readonly free: Worktree[] = [];
+  private readonly waiters: ((wt: Worktree) => void)[] = [];
+  private readonly baseCache = new Map<string, string | undefined>();
+  private created = 0;
+
+  private constructor(
+    readonly repo: RepoInfo,
+    readonly problemDir: string,
+    readonly baseCommit: string,
+    private readonly objects: ObjectWriter,
+    private readonly poolDir: string,
+    private readonly poolSize: number,
+  ) {}
+
+  /** Opens the workspace of a run whose base is `baseCommit`. */
+  static async open(opts: { problemDir: string; baseCommit: string; poolSize: number }): Promise<Workspace> {
+    const problemDir = path.resolve(opts.problemDir);
+    const repo = await repoInfo(problemDir);
+    const objects = await ObjectWriter.open(repo.root, repo.commonDir, opts.baseCommit);
+    const poolDir = path.join(problemDir, '.evoloop', 'worktrees');
+    await git(repo.root, ['worktree', 'prune']);
+    return new Workspace(repo, problemDir, opts.baseCommit, objects, poolDir, opts.poolSize);
+  }
+
+  toRepoPath(p: string): string {
+    return this.repo.prefix ? `${this.repo.prefix}/${p}` : p;
+  }
+
+  /** Files of the base commit inside the problem folder. */
+  baseFiles(): string[] {
+    const prefix = this.repo.prefix ? `${this.repo.prefix}/` : '';
+    return this.objects
+      .baseFiles()
+      .filter((p) => p.startsWith(prefix))
+      .map((p) => p.slice(prefix.length));
+  }
+
+  /** A file's content at the base commit (cached), or undefined if it does not exist there. */
+  async readBase(p: string): Promise<string | undefined> {
+    if (!this.baseCache.has(p)) {
+      const r = await git(this.repo.root, ['cat-file', 'blob', `${this.baseCommit}:${this.toRepoPath(p)}`], { allowFail: true });
+      this.baseCache.set(p, r.code === 0 ? r.stdout : undefined);
+    }
+    return this.baseCache.get(p);
+  }
+
+  // ── the worktree pool ───────────────────────────────────────────────────────
+  /** Takes a worktree from the pool (creating one while under the pool size), clean at the base. */
+  async acquire(): Promise<Worktree> {
+    const wt = this.free.pop() ?? (this.created < this.poolSize ? await this.create(this.created++) : await new Promise<Worktree>((r) => this.waiters.push(r)));
+    await this.reset(wt);
+    return wt;
+  }
+
+  release(wt: Worktree): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(wt);
+    else this.free.push(wt);
+  }
+
+  private async create(index: number): Promise<Worktree> {
+    const root = path.join(this.poolDir, String(index));
+    const problemDir = path.join(root, this.repo.prefix);
+    const registered = existsSync(path.join(root, '.git'));
+    if (!registered) {
+      mkdirSync(this.poolDir, { recursive: true });
+      await git(this.repo.root, ['worktree', 'add', '--detach', '--force', root, this.baseCommit]);
+    }
+    return { root, problemDir, index };
+  }
+
+  /** Back to the base commit exactly: tracked files restored, untracked files removed (ignored files kept as caches). */
+  private async reset(wt: Worktree): Promise<void> {
+    await git(wt.root, ['reset', '--hard', '-q', this.baseCommit]);
+    await git(wt.root, ['clean', '-ffdq']);
+  }
+
+  /** Writes a candidate's files (its full change against the base) into a clean worktree. */
+  materialize(wt: Worktree, files: FileSet): void {
+    for (const [p, content] of Object.entries(files)) {
+      const file = path.join(wt.problemDir, p);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, content);
+    }
+  }
+
+  readWorktreeFile(wt: Worktree, p: string): string | undefined {
+    const file = path.join(wt.problemDir, p);
+    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  }
+
+  // ── commits and refs ────────────────────────────────────────────────────────
+  /** Records a candidate as a commit (its parent's commit as parent) and points `ref` at it. */
+  commit(files: FileSet, parentSha: string, message: string, ref: string): string {
+    const repoFiles = Object.fromEntries(Object.entries(files).map(([p, c]) => [this.toRepoPath(p), c]));
+    const sha = this.objects.writeCommit(this.objects.writeTree(repoFiles), [parentSha], message);
+    this.objects.setRef(ref, sha);
+    return sha;
+  }
+
+  /** Points a ref at a recorded commit, e.g. `refs/heads/evoloop/<run>/<id>` for champions. */
+  setRef(ref: string, sha: string): void {
+    this.objects.setRef(ref, sha);
+  }
+
+  /**
+   * Creates branch `name` holding a candidate's whole change as one commit on top of
+   * the base. The user's checkout, index and current branch are not touched.
+   */
+  async createBranch(name: string, files: FileSet, message: string, force: boolean): Promise<string> {
+    const ref = `refs/heads/${name}`;
+    const valid = await git(this.repo.root, ['check-ref-format', ref], { allowFail: true });
+    if (valid.code !== 0) throw new UsageError(`"${name}" is not a valid branch name. Fix: pick another name with --branch.`);
+    const exists = await git(this.repo.root, ['rev-parse', '--verify', '-q', ref], { allowFail: true });
+    if (exists.code === 0 && !force) {
+      throw new UsageError(`branch ${name} already exists. Fix: choose another name with --branch, or pass --force to move it.`);
+    }
+    const sha = this.commit(files, this.baseCommit, message, ref);
+    return sha;
+  }
+}
+
+/**
+ * The base of a new run: HEAD, refusing uncommitted changes to files that matter
+ * (editable or protected), or — with allowDirty — a snapshot commit of them on top of HEAD.
+ */
+export async function resolveBase(
+  problemDir: string,
+  matters: (problemPath: string) => boolean,
+  allowDirty: boolean,
+): Promise<{ baseCommit: string; repoRoot: string; snapshot: string[] }> {
+  const repo = await repoInfo(problemDir);
+  const prefix = repo.prefix ? `${repo.prefix}/` : '';
+  const dirty = (await changedPaths(repo.root, repo.prefix))
+    .map((p) => p.slice(prefix.length))
+    .filter((p) => !p.startsWith('.evoloop/') && matters(p));
+  if (dirty.length === 0) return { baseCommit: repo.head, repoRoot: repo.root, snapshot: [] };
+  if (!allowDirty) {
+    const list = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, … (${dirty.length} in all)` : '');
+    throw new UsageError(
+      `uncommitted changes to files the run depends on: ${list}. Fix: commit them (git add -A && git commit), or pass --allow-dirty to run from a snapshot of the current files.`,
+    );
+  }
+  const objects = await ObjectWriter.open(repo.root, repo.commonDir, repo.head);
+  const files: Record<string, string> = {};
+  for (const p of dirty) {
+    const abs = path.join(problemDir, p);
+    if (existsSync(abs)) files[`${prefix}${p}`] = readFileSync(abs, 'utf8');
+  }
+  const sha = objects.writeCommit(objects.writeTree(files), [repo.head], `evoloop: snapshot of uncommitted changes\n\n${dirty.join('\n')}`);
+  return { baseCommit: sha, repoRoot: repo.root, snapshot: dirty };
+}
