@@ -95,7 +95,8 @@ export async function runStage(spec: StageSpec, inv: StageInvocation): Promise<S
       signal: inv.signal,
       killStragglers: cgroup && (() => cgroup.killAll()),
     });
-    hitProcLimit = (await cgroup?.hitLimit()) ?? false;
+    // Without a cgroup (RLIMIT_NPROC only), a refused fork shows only in stderr.
+    hitProcLimit = (await cgroup?.hitLimit()) ?? (spec.maxProcs !== undefined && FORK_REFUSED.test(tree.stderr));
   } finally {
     await cgroup?.remove();
   }
@@ -144,6 +145,7 @@ function classify(
   return undefined;
 }
 
+const FORK_REFUSED = /cannot fork|fork: (retry: )?resource temporarily unavailable|EAGAIN/i;
 const OUT_OF_MEMORY = /out of memory|cannot allocate memory|bad_alloc|MemoryError|ENOMEM|memory allocation.*failed|failed to allocate|Allocation failed/i;
 
 function signalFromExitCode(code: number | null): string | undefined {

@@ -97,14 +97,13 @@ describe('sandbox', () => {
 
   it("with sandbox: 'required' and no bwrap, refuses with the fix; 'auto' runs unsandboxed", async () => {
     const savedPath = process.env.PATH;
-    let s = setup('true');
+    const s = setup('echo unsandboxed > /var/tmp/evoloop-auto-$EVOLOOP_RUN');
     vi.resetModules(); // the probe result is cached per module instance
     process.env.PATH = '/nonexistent';
     try {
       const fresh = await import('./run-stage.js');
       const freshSandbox = await import('./sandbox.js');
       expect(await freshSandbox.sandboxStatus()).toEqual({ available: false, reason: 'bwrap is not on PATH' });
-      s = setup('echo unsandboxed > /var/tmp/evoloop-auto-$EVOLOOP_RUN');
       const err = await fresh.runStage(s.spec, s.inv).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(freshSandbox.SandboxUnavailableError);
       expect(String(err)).toMatch(/apt-get install bubblewrap.*sandbox: auto/);

@@ -2,6 +2,7 @@
 // candidate's worktree and the stage's scratch folder, a private /tmp, no network,
 // its own pid namespace (so nothing outlives it), and optional read-only files laid
 // over the worktree (the verifier's own files, taken from the base commit).
+// HOME is read-only as well: tools that cache there need a cache folder set via env.
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
