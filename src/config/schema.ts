@@ -2,15 +2,15 @@
 // `evoloop init`'s template, and unknown keys are an error (strict objects).
 import { z } from 'zod';
 import type { Metrics } from '../core/types.js';
+import { checkEnvAllowList } from '../evaluate/run-stage.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
+const DURATION_HELP = 'expected a duration such as 30s, 5m or 2h (a bare number means seconds)';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A duration: a number of seconds, or a string like `500ms`, `30s`, `5m`, `2h`. Parsed to milliseconds. */
 export const duration = z
-  .union([z.number().positive(), z.string().regex(DURATION)], {
-    error: 'expected a duration such as 30s, 5m or 2h (a bare number means seconds)',
-  })
+  .union([z.number().positive({ error: DURATION_HELP }), z.string().regex(DURATION, { error: DURATION_HELP })], { error: DURATION_HELP })
   .transform((v) => {
     if (typeof v === 'number') return v * 1000;
     const [, n, unit] = DURATION.exec(v)!;
@@ -36,7 +36,13 @@ export const stageSchema = z
     fn: z.custom<StageFunction>((v) => typeof v === 'function', { error: 'expected a function' }).optional(),
     timeout: duration.prefault('10m'),
     repeat: z.int().min(1).max(1000).default(1),
-    env: z.array(envName).default([]),
+    env: z
+      .array(envName)
+      .default([])
+      .superRefine((names, ctx) => {
+        const problem = checkEnvAllowList(names);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     memory_mb: z.int().min(16).optional(),
     max_procs: z.int().min(1).optional(),
     max_output_kb: z.int().min(1).default(64),

@@ -1,7 +1,7 @@
 // Acceptance: turns a champion's and a challenger's objective samples into keep / discard /
 // measure-more. Figures behind the defaults: `npx tsx bench/noise/main.ts`.
 import { median } from 'simple-statistics';
-import { hodgesLehmann, mannWhitney, welch, welchInterval, type ShiftEstimate } from './statistics.js';
+import { hodgesLehmann, mannWhitney, student, studentInterval, welch, welchInterval, type ShiftEstimate } from './statistics.js';
 
 export { noiseFloor } from './statistics.js';
 
@@ -22,7 +22,7 @@ export interface AcceptConfig {
    * Unpaired on purpose: the champion's extra accumulated samples count, and timing
    * noise is not shared by equal seeds, so pairing would only cost degrees of freedom.
    */
-  test?: 'mann-whitney' | 'welch';
+  test?: 'mann-whitney' | 'welch' | 'student';
 }
 
 export const DEFAULT_ACCEPT: AcceptConfig = {
@@ -152,11 +152,11 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
 }
 
 function test(x: number[], y: number[], alternative: 'greater' | 'less', cfg: AcceptConfig) {
-  return cfg.test === 'welch' ? welch(x, y, alternative) : mannWhitney(x, y, alternative);
+  return cfg.test === 'welch' ? welch(x, y, alternative) : cfg.test === 'student' ? student(x, y, alternative) : mannWhitney(x, y, alternative);
 }
 
 function interval(x: number[], y: number[], tail: number, cfg: AcceptConfig): ShiftEstimate {
-  return cfg.test === 'welch' ? welchInterval(x, y, tail) : hodgesLehmann(x, y, tail);
+  return cfg.test === 'welch' ? welchInterval(x, y, tail) : cfg.test === 'student' ? studentInterval(x, y, tail) : hodgesLehmann(x, y, tail);
 }
 
 function more(reason: string, wantChallenger: number, wantChampion: number): Verdict {
