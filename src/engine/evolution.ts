@@ -11,9 +11,10 @@ import { seededRandom, seedFrom } from '../core/random.js';
 import type { CandidateStatus, FileSet } from '../core/types.js';
 import { decide, initialRepeats, noiseFloor, type AcceptConfig, type Verdict } from '../evaluate/acceptance.js';
 import { Evaluator, type Failure } from '../evaluate/evaluator.js';
+import { IntegrityGuard } from '../evaluate/integrity.js';
 import type { Operator, OperatorOutcome, ProposalResult } from '../operators/operator.js';
 import type { OperatorSet } from '../operators/select.js';
-import { checkChanges, isEditable, type EditRules } from '../propose/edit-rules.js';
+import { checkChanges, isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
 import { changeHash } from '../propose/patch-hash.js';
 import type { CandidateRecord, RunRecord, Store } from '../store/store.js';
 import type { Workspace, Worktree } from '../workspace/workspace.js';
@@ -44,7 +45,7 @@ export type StopReason = { status: 'finished' | 'interrupted'; reason: string };
 export class Evolution {
   private readonly accept: AcceptConfig;
   private readonly objective;
-  private readonly evaluator: Evaluator;
+  private evaluator!: Evaluator;
   private readonly graceful = new AbortController();
   private readonly abandon = new AbortController();
   private champion!: Champion;
@@ -59,13 +60,25 @@ export class Evolution {
     const a = d.config.accept;
     this.accept = { rule: a.rule, alpha: a.alpha, minDelta: a.min_delta, baselineRepeats: a.baseline_repeats, maxRepeats: a.max_repeats };
     this.objective = compileObjective(d.config.objective);
-    this.evaluator = new Evaluator({
-      config: d.config,
-      runId: d.run.id,
-      store: d.store,
+  }
+
+  /** The evaluator, with the protected files as the base has them. */
+  private async createEvaluator(): Promise<Evaluator> {
+    const { workspace, run, rules } = this.d;
+    const stateDir = path.join(workspace.problemDir, '.evoloop');
+    const protectedBase: Record<string, string> = {};
+    for (const p of workspace.baseFiles().filter((f) => protectedBy(f, rules) !== undefined)) {
+      protectedBase[p] = (await workspace.readBase(p)) ?? '';
+    }
+    return new Evaluator({
+      config: this.d.config,
+      runId: run.id,
+      store: this.d.store,
       objective: this.objective,
-      scratchDir: path.join(d.workspace.problemDir, '.evoloop', 'scratch', d.run.id),
+      scratchDir: path.join(stateDir, 'scratch', run.id),
+      artifactsDir: path.join(stateDir, 'artifacts', run.id),
       signal: this.abandon.signal,
+      guard: IntegrityGuard.create(protectedBase, path.join(stateDir, 'protected', run.id)),
     });
   }
 
@@ -76,6 +89,7 @@ export class Evolution {
   }
 
   async run(): Promise<StopReason> {
+    this.evaluator = await this.createEvaluator();
     await this.ensureBaseline();
     this.loadHistory();
     const queue = this.d.store.listCandidates(this.d.run.id, { status: ['pending'] }).filter((c) => c.operator !== 'baseline');
@@ -298,7 +312,15 @@ export class Evolution {
         store.updateCandidate(c.id, { reason: 'interrupted: will be evaluated when the run resumes' });
         return;
       }
-      store.updateCandidate(c.id, { status: 'failed', reason: describeFailure(outcome.failure), finishedAt: Date.now(), evalMs: Date.now() - started });
+      const tampered = outcome.failure.kind === 'tampered';
+      if (tampered) this.emit({ type: 'notice', message: `!! candidate ${c.id} TAMPERED with the verifier: ${outcome.failure.message}` });
+      store.updateCandidate(c.id, {
+        status: tampered ? 'tampered' : 'failed',
+        reason: describeFailure(outcome.failure),
+        flags: tampered ? [...c.flags, 'tampered'] : undefined,
+        finishedAt: Date.now(),
+        evalMs: Date.now() - started,
+      });
       return this.finishEarly(store.getCandidate(c.id)!);
     }
     const { measured, verdict, against } = outcome;

@@ -7,6 +7,7 @@ import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
 import { startRun } from './start.js';
 import { summarize, type RunSummary } from '../store/summary.js';
+import { stopRequestedSince } from '../store/stop-request.js';
 
 export interface RunOptions {
   /** The folder holding evoloop.yaml (or the program, when `config` is given). */
@@ -28,6 +29,8 @@ export interface RunHandle {
 }
 
 const HEARTBEAT_MS = 5_000;
+/** How often the run looks for a stop request written by the dashboard. */
+const STOP_POLL_MS = 1_000;
 
 export function runEvolution(opts: RunOptions): RunHandle {
   let evolution: Evolution | undefined;
@@ -42,6 +45,14 @@ export function runEvolution(opts: RunOptions): RunHandle {
     };
     const heartbeat = setInterval(() => store.updateRun(run.id, { heartbeatAt: Date.now() }), HEARTBEAT_MS);
     heartbeat.unref();
+    const sessionStart = Date.now();
+    const stopPoll = setInterval(() => {
+      if (!stopRequest && stopRequestedSince(store, run.id, sessionStart)) {
+        emit({ type: 'notice', message: 'stop requested from the dashboard: finishing the candidates in flight' });
+        handle.stop();
+      }
+    }, STOP_POLL_MS);
+    stopPoll.unref();
     try {
       const workspace = await Workspace.open({ problemDir: started.problemDir, baseCommit: run.baseCommit, poolSize: config.search.parallel + 1 });
       workspace.setRef(`refs/evoloop/${run.id}/base`, run.baseCommit);
@@ -49,6 +60,12 @@ export function runEvolution(opts: RunOptions): RunHandle {
       evolution = new Evolution({ ...started, workspace, operators, emit, maxCandidates: opts.maxCandidates });
       if (stopRequest) evolution.stop(stopRequest);
       const b = config.budget;
+      emit({
+        type: 'notice',
+        message: started.sandbox.available
+          ? 'sandbox: bubblewrap — stages see their worktree writable, everything else read-only, no network; the verifier files come from the base commit.'
+          : `sandbox: none (${started.sandbox.reason ?? 'bubblewrap not found'}) — stages run unisolated; tampering with protected files is still detected. Install bubblewrap for isolation.`,
+      });
       emit({
         type: 'run-start',
         runId: run.id,
@@ -71,14 +88,16 @@ export function runEvolution(opts: RunOptions): RunHandle {
       return summarize(store, run.id);
     } finally {
       clearInterval(heartbeat);
+      clearInterval(stopPoll);
       store.close();
     }
   })();
-  return {
+  const handle: RunHandle = {
     done,
     stop(o = {}) {
       stopRequest = { abandon: o.abandon || stopRequest?.abandon };
       evolution?.stop(stopRequest);
     },
   };
+  return handle;
 }

@@ -11,6 +11,7 @@ import { compileObjective } from '../core/fitness.js';
 import { isEditable, type EditRules } from '../propose/edit-rules.js';
 import { openStore, type RunRecord, type Store } from '../store/store.js';
 import { resolveBase } from '../workspace/workspace.js';
+import { sandboxStatus } from '../evaluate/sandbox.js';
 import picomatch from 'picomatch';
 
 export interface StartOptions {
@@ -30,6 +31,7 @@ export interface Started {
   store: Store;
   run: RunRecord;
   resumed: boolean;
+  sandbox: { available: boolean; reason?: string };
 }
 
 /** How long without a heartbeat before a 'running' run is considered dead (its process was killed). */
@@ -49,6 +51,10 @@ export async function startRun(opts: StartOptions): Promise<Started> {
     protect: config.protect,
     alwaysProtected: configFile ? [path.relative(problemDir, configFile)] : [],
   };
+  const sandbox = config.sandbox === 'off' ? { available: false, reason: 'sandbox: off in the config' } : await sandboxStatus();
+  if (config.sandbox === 'required' && !sandbox.available) {
+    throw new UsageError(`sandbox: required, but bubblewrap cannot be used (${sandbox.reason}). Fix: apt-get install bubblewrap, or set sandbox: auto.`);
+  }
   const hash = configHash(config);
   const store = openStore(problemDir);
   try {
@@ -62,7 +68,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
       const alive = latest.status === 'running' && latest.ownerPid !== process.pid && isAlive(latest.ownerPid) && Date.now() - (latest.heartbeatAt ?? 0) < STALE_MS;
       if (alive) throw new UsageError(`run ${latest.id} is already running (pid ${latest.ownerPid}). Fix: wait for it, or stop it first (Ctrl-C / kill ${latest.ownerPid}).`);
       store.updateRun(latest.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now() });
-      return { problemDir, config, configFile, rules, store, run: store.getRun(latest.id)!, resumed: true };
+      return { problemDir, config, configFile, rules, store, run: store.getRun(latest.id)!, resumed: true, sandbox };
     }
     const protectMatch = picomatch(config.protect.length > 0 ? config.protect : ['\0'], { dot: true });
     const matters = (p: string) => isEditable(p, rules) || protectMatch(p) || rules.alwaysProtected.includes(p) || usedByVerifier(p, config);
@@ -77,7 +83,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
       status: 'running',
       ownerPid: process.pid,
     });
-    return { problemDir, config, configFile, rules, store, run, resumed: false };
+    return { problemDir, config, configFile, rules, store, run, resumed: false, sandbox };
   } catch (err) {
     store.close();
     throw err;

@@ -1,7 +1,7 @@
 // Acceptance: turns a champion's and a challenger's objective samples into keep / discard /
-// measure-more. Figures behind the defaults: `npx tsx bench/noise/main.ts`.
+// measure-more. The defaults are tuned on `npx tsx bench/noise/main.ts`.
 import { median } from 'simple-statistics';
-import { hodgesLehmann, mannWhitney, student, studentInterval, welch, welchInterval, type ShiftEstimate } from './statistics.js';
+import { hodgesLehmann, mannWhitney, welch, welchInterval, type ShiftEstimate } from './statistics.js';
 
 export { noiseFloor } from './statistics.js';
 
@@ -9,7 +9,7 @@ export type AcceptRule = 'significant' | 'better';
 
 export interface AcceptConfig {
   rule: AcceptRule;
-  /** Total false-accept budget of one comparison, across all its looks. */
+  /** False-accept budget of one comparison, over all its looks. */
   alpha: number;
   /** In objective units; the estimated gain must exceed it. */
   minDelta: number;
@@ -17,12 +17,13 @@ export interface AcceptConfig {
   /** Most samples a challenger gets before a forced verdict. */
   maxRepeats: number;
   /**
-   * Test of `significant`. Mann–Whitney (default) keeps its false-accept rate under
-   * heavy-tailed and skewed noise, where Welch's t loses power; see bench/noise.
-   * Unpaired on purpose: the champion's extra accumulated samples count, and timing
-   * noise is not shared by equal seeds, so pairing would only cost degrees of freedom.
+   * Test of `significant`. Mann–Whitney (default) is exact at small n, keeps its
+   * false-accept rate under heavy-tailed and skewed noise, and beats Welch's t on
+   * Student-t(3) noise while matching it on Gaussian noise (bench/noise). Unpaired on
+   * purpose: the champion's extra accumulated samples count, and machine noise is not
+   * shared by equal seeds, so pairing by seed would only cost degrees of freedom.
    */
-  test?: 'mann-whitney' | 'welch' | 'student';
+  test?: 'mann-whitney' | 'welch';
 }
 
 export const DEFAULT_ACCEPT: AcceptConfig = {
@@ -40,49 +41,43 @@ export type Verdict =
       reason: string;
       /** median(challenger) − median(champion), sign-adjusted so positive = better. */
       gain: number;
-      /** Interval for the shift (Hodges–Lehmann/Moses for Mann–Whitney, of means for Welch); absent for one-sample sides. */
+      /** Interval for the shift: Hodges–Lehmann/Moses for Mann–Whitney, of the means for Welch. */
       ci?: [number, number];
-      /** Two-sided coverage of `ci`. */
+      /** Two-sided coverage of `ci` (1 − 2 × the per-look alpha, so ci[0] > 0 matches a significant test). */
       ciLevel?: number;
       pValue?: number;
       naive: boolean;
     }
   | { decision: 'more'; reason: string; wantChallenger: number; wantChampion: number };
 
-/** First look: 3 samples. Later looks roughly double, ending at maxRepeats. */
-const FIRST_LOOK = Number(process.env.FL ?? 3);
-
 /**
- * Futility stop: at an intermediate look, a challenger whose one-sided p-value for
- * "better" is above this is rejected early. Such a challenger rarely becomes significant
- * by maxRepeats, and the repeats saved go to the next candidate (bench: better final value).
+ * Racing plan for `significant`, as challenger sample counts. Screening looks (1 and 2
+ * samples) only drop challengers whose median is not ahead: that never adds a false accept,
+ * and most neutral or worse candidates end there, cheaply. Test looks (4, midway, max)
+ * split alpha equally (Bonferroni), so the whole race keeps false accepts ≤ alpha however
+ * the looks correlate. With maxRepeats 10: screen at 1, 2; test at 4, 7, 10.
  */
-const FUTILITY_P = Number(process.env.FP === 'gain' ? 0.5 : process.env.FP ?? 0.5);
-
-/**
- * Challenger sample counts at which `significant` tests, e.g. [3, 6, 10] for maxRepeats 10.
- * Each look tests at alpha / looks.length (Bonferroni over looks), so the false-accept
- * rate of the whole race stays ≤ alpha however the looks correlate.
- */
-export function looks(cfg: AcceptConfig): number[] {
-  if (process.env.SCHED) return process.env.SCHED.split(',').map(Number).filter((n) => n < cfg.maxRepeats).concat(cfg.maxRepeats);
-  const first = Math.min(FIRST_LOOK, cfg.maxRepeats);
-  const points = [first];
-  for (let n = first * 2; n < cfg.maxRepeats; n *= 2) points.push(n);
-  if (points[points.length - 1] < cfg.maxRepeats) points.push(cfg.maxRepeats);
-  return points;
+export function looks(cfg: AcceptConfig): { screen: number[]; test: number[] } {
+  const first = Math.min(FIRST_TEST, cfg.maxRepeats);
+  const test = [...new Set([first, Math.round((first + cfg.maxRepeats) / 2), cfg.maxRepeats])];
+  return { screen: SCREEN.filter((n) => n < first), test };
 }
-const MINTEST = Number(process.env.MINTEST ?? 3);
+const SCREEN = [1, 2];
+const FIRST_TEST = 4;
 
-/** Repeats a new challenger gets first: 1 when the baseline is deterministic (all samples equal), else the first look. */
+/** Repeats a new challenger gets first: 1 (deterministic baseline: decides exactly; noisy: the first screening look). */
 export function initialRepeats(baselineSamples: number[], cfg: AcceptConfig): number {
-  if (cfg.rule === 'better') return 1;
-  return allEqual(baselineSamples) ? 1 : looks(cfg)[0];
+  if (cfg.rule === 'better' || allEqual(baselineSamples)) return 1;
+  const plan = looks(cfg);
+  return plan.screen[0] ?? plan.test[0];
 }
 
 /**
  * Decide on a challenger. Samples are objective values, index i measured with seed i.
- * On 'more', measure up to the wanted totals and call again with all samples so far.
+ * On 'more', measure each side up to the wanted totals and call again with all samples:
+ * the false-accept guarantee assumes decide() sees only the sample counts it asked for.
+ * Both sides constant (e.g. one sample each from a deterministic verifier) decides exactly,
+ * so a noisy run must not hand a one-sample champion to a one-sample challenger.
  */
 export function decide(champion: number[], challenger: number[], goal: 'maximize' | 'minimize', cfg: AcceptConfig): Verdict {
   validate(champion, challenger, cfg);
@@ -90,73 +85,67 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
   const champ = champion.map((v) => sign * v);
   const chal = challenger.map((v) => sign * v);
   const gain = median(chal) - median(champ);
+  const ahead = gain > cfg.minDelta;
 
   if (cfg.rule === 'better') {
-    const accept = gain > cfg.minDelta;
-    const ci = chal.length > 1 && champ.length > 1 ? interval(chal, champ, cfg.alpha, cfg) : undefined;
+    const ci = chal.length > 1 && champ.length > 1 ? shift(chal, champ, cfg.alpha, cfg).ci : undefined;
     return {
-      decision: accept ? 'accept' : 'reject',
-      reason: `naive rule: median ${accept ? 'better' : 'not better'} by ${fmt(gain)} (min_delta ${fmt(cfg.minDelta)}), no significance test`,
+      decision: ahead ? 'accept' : 'reject',
+      reason: `naive rule: median ${ahead ? 'better' : 'not better'} by ${fmt(gain)} (min_delta ${fmt(cfg.minDelta)}), no significance test`,
       gain,
-      ...(ci && { ci: ci.ci, ciLevel: 1 - 2 * cfg.alpha }),
+      ...(ci && { ci, ciLevel: 1 - 2 * cfg.alpha }),
       naive: true,
     };
   }
 
   if (allEqual(champ) && allEqual(chal)) {
-    const accept = gain > cfg.minDelta;
     return {
-      decision: accept ? 'accept' : 'reject',
-      reason: `deterministic verifier: gain ${fmt(gain)} ${accept ? '>' : '<='} min_delta ${fmt(cfg.minDelta)}`,
+      decision: ahead ? 'accept' : 'reject',
+      reason: `deterministic verifier: gain ${fmt(gain)} ${ahead ? '>' : '<='} min_delta ${fmt(cfg.minDelta)}`,
       gain,
       naive: false,
     };
   }
 
-  const points = looks(cfg);
-  const look = points.filter((p) => p <= chal.length).length - 1;
-  if (look < 0) {
-    return more(`noisy verifier: need ${points[0]} challenger samples before the first test`, points[0], champ.length);
+  const plan = looks(cfg);
+  const n = chal.length;
+  const testsDone = plan.test.filter((t) => t <= n).length;
+  if (testsDone === 0) {
+    if (!ahead) return { decision: 'reject', reason: `screening at n=${n}: gain ${fmt(gain)} <= min_delta ${fmt(cfg.minDelta)}`, gain, naive: false };
+    const next = [...plan.screen, ...plan.test].find((t) => t > n)!;
+    return more(`screening at n=${n}: gain ${fmt(gain)} ahead, measure more`, next, Math.max(champ.length, next));
   }
-  const CH = process.env.CH ?? 'look';
-  const champTarget = (k: number) => CH === 'max' ? Math.max(points[k], cfg.maxRepeats) : CH === '2x' ? Math.min(2 * points[k], Math.max(points[k], cfg.maxRepeats)) : points[k];
-  const lookSize = champTarget(look);
-  if (champ.length < lookSize) {
-    return more(`champion has ${champ.length} samples, challenger ${chal.length}: measure the champion to match`, chal.length, lookSize);
+  const size = plan.test[testsDone - 1];
+  if (champ.length < size) {
+    return more(`champion has ${champ.length} samples, challenger ${n}: measure the champion to match`, n, size);
   }
 
-  const testLooks = points.filter((p) => p >= MINTEST).length;
-  const tail = chal.length >= MINTEST ? cfg.alpha / testLooks : 0;
-  const better = tail > 0 || process.env.FP !== 'gain' ? test(chal, champ, 'greater', cfg).pValue : 1;
-  // "Clearly not good enough": the gain is significantly below min_delta.
-  const worse = tail > 0 ? test(chal.map((v) => v - cfg.minDelta), champ, 'less', cfg).pValue : 1;
-  const ci = tail > 0 ? interval(chal, champ, tail, cfg).ci : undefined;
-  const stats = { gain, ci, ciLevel: 1 - 2 * tail, naive: false };
-  const at = `look ${look + 1}/${points.length}, n=${chal.length}/${champ.length}, test alpha ${fmt(tail)}`;
+  const tail = cfg.alpha / plan.test.length;
+  const better = test(chal, champ, 'greater', cfg).pValue;
+  // Clearly not good enough: the gain is significantly below min_delta.
+  const worse = test(chal.map((v) => v - cfg.minDelta), champ, 'less', cfg).pValue;
+  const stats = { gain, ci: shift(chal, champ, tail, cfg).ci, ciLevel: 1 - 2 * tail, pValue: better, naive: false };
+  const at = `test ${testsDone}/${plan.test.length}, n=${n} vs ${champ.length}, alpha ${fmt(tail)} per test`;
+  const last = testsDone === plan.test.length || n >= cfg.maxRepeats;
 
-  if (better <= tail && gain > cfg.minDelta) {
-    return { decision: 'accept', reason: `significant gain ${fmt(gain)} (p=${fmt(better)}; ${at})`, pValue: better, ...stats };
-  }
-  if (tail > 0 && worse <= tail) {
-    return { decision: 'reject', reason: `significantly below min_delta ${fmt(cfg.minDelta)}: gain ${fmt(gain)} (${at})`, pValue: better, ...stats };
-  }
-  if (look === points.length - 1 || chal.length >= cfg.maxRepeats) {
+  if (better <= tail && ahead) return { decision: 'accept', reason: `significant gain ${fmt(gain)} (p=${fmt(better)}; ${at})`, ...stats };
+  if (worse <= tail) return { decision: 'reject', reason: `significantly below min_delta ${fmt(cfg.minDelta)}: gain ${fmt(gain)} (${at})`, ...stats };
+  if (last) {
     const why = better <= tail ? `significant but gain ${fmt(gain)} <= min_delta ${fmt(cfg.minDelta)}` : `not significant (p=${fmt(better)})`;
-    return { decision: 'reject', reason: `${why} after max_repeats (${at})`, pValue: better, ...stats };
+    return { decision: 'reject', reason: `${why} at max_repeats (${at})`, ...stats };
   }
-  if (process.env.FP === 'gain' ? gain <= cfg.minDelta : better > FUTILITY_P) {
-    return { decision: 'reject', reason: `futile: p=${fmt(better)} > ${FUTILITY_P}, unlikely to become significant (${at})`, pValue: better, ...stats };
-  }
-  const next = points[look + 1];
-  return more(`uncertain: gain ${fmt(gain)}, p=${fmt(better)} (${at})`, next, Math.max(champ.length, champTarget(look + 1)));
+  // Futility: a challenger not ahead now rarely becomes significant; its repeats are better spent on the next one.
+  if (!ahead) return { decision: 'reject', reason: `futile: gain ${fmt(gain)} <= min_delta ${fmt(cfg.minDelta)} (p=${fmt(better)}; ${at})`, ...stats };
+  const next = plan.test[testsDone];
+  return more(`uncertain: gain ${fmt(gain)}, p=${fmt(better)} (${at})`, next, Math.max(champ.length, next));
 }
 
 function test(x: number[], y: number[], alternative: 'greater' | 'less', cfg: AcceptConfig) {
-  return cfg.test === 'welch' ? welch(x, y, alternative) : cfg.test === 'student' ? student(x, y, alternative) : mannWhitney(x, y, alternative);
+  return cfg.test === 'welch' ? welch(x, y, alternative) : mannWhitney(x, y, alternative);
 }
 
-function interval(x: number[], y: number[], tail: number, cfg: AcceptConfig): ShiftEstimate {
-  return cfg.test === 'welch' ? welchInterval(x, y, tail) : cfg.test === 'student' ? studentInterval(x, y, tail) : hodgesLehmann(x, y, tail);
+function shift(x: number[], y: number[], tail: number, cfg: AcceptConfig): ShiftEstimate {
+  return cfg.test === 'welch' ? welchInterval(x, y, tail) : hodgesLehmann(x, y, tail);
 }
 
 function more(reason: string, wantChallenger: number, wantChampion: number): Verdict {
@@ -168,10 +157,10 @@ function validate(champion: number[], challenger: number[], cfg: AcceptConfig): 
     throw new Error(`decide: champion has ${champion.length} and challenger ${challenger.length} samples; measure each at least once (initialRepeats) before deciding`);
   }
   for (const v of [...champion, ...challenger]) {
-    if (!Number.isFinite(v)) throw new Error(`decide: objective sample ${v} is not a finite number; treat that run as failed instead of scoring it`);
+    if (!Number.isFinite(v)) throw new Error(`decide: objective sample ${v} is not a finite number; record that run as failed instead of scoring it`);
   }
   if (!(cfg.alpha > 0 && cfg.alpha < 0.5)) throw new Error(`accept.alpha must be in (0, 0.5), got ${cfg.alpha}`);
-  if (!(Number.isInteger(cfg.maxRepeats) && cfg.maxRepeats >= 1)) throw new Error(`accept.max_repeats must be a positive integer, got ${cfg.maxRepeats}`);
+  if (!(Number.isInteger(cfg.maxRepeats) && cfg.maxRepeats >= 2)) throw new Error(`accept.max_repeats must be an integer >= 2, got ${cfg.maxRepeats}`);
   if (!(cfg.minDelta >= 0)) throw new Error(`accept.min_delta must be >= 0 (objective units), got ${cfg.minDelta}`);
 }
 

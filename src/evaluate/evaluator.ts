@@ -2,7 +2,7 @@
 // first; repeat i runs with seed i so every candidate is measured on the same schedule.
 // Each finished stage run is recorded before the next starts, and a measurement already
 // in the store (from before a crash) is reused instead of run again.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { median } from 'simple-statistics';
 import type { Config, StageConfig } from '../config/schema.js';
@@ -11,6 +11,7 @@ import type { FailureKind, Metrics, StageResult } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import type { Worktree } from '../workspace/workspace.js';
 import { runFunctionStage } from './function-stage.js';
+import type { IntegrityGuard } from './integrity.js';
 import { runStage } from './run-stage.js';
 
 export interface Failure {
@@ -28,7 +29,11 @@ export interface EvaluatorOptions {
   objective: ReturnType<typeof compileObjective>;
   /** Where metrics files and artifacts go (outside every worktree). */
   scratchDir: string;
+  /** Where files a stage wrote to $EVOLOOP_ARTIFACTS are kept, per candidate. */
+  artifactsDir: string;
   signal: AbortSignal;
+  /** The protected files' base content; checked after every stage. */
+  guard: IntegrityGuard;
 }
 
 /** Seeds of the run's schedule; reverification epochs get fresh ones. */
@@ -59,6 +64,11 @@ export class Evaluator {
             if (!this.opts.signal.aborted) throw err;
           }
           if (this.opts.signal.aborted || !result) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
+          const touched = this.opts.guard.changed(wt.problemDir);
+          if (touched.length > 0) {
+            const message = `changed protected file(s) while stage ${stage.name} ran: ${touched.join(', ')}. The candidate is never accepted.`;
+            result = { ...result, ok: false, failure: { kind: 'tampered', message } };
+          }
           store.addMeasurement(candidateId, epoch, result);
         }
         if (!result.ok) {
@@ -123,12 +133,25 @@ export class Evaluator {
           seed,
           scratchDir,
           sandbox: this.opts.config.sandbox,
+          readOnlyBinds: this.opts.guard.binds(wt.problemDir),
           signal: this.opts.signal,
         },
       );
     } finally {
+      keepArtifacts(path.join(scratchDir, 'artifacts'), path.join(this.opts.artifactsDir, String(candidateId), `${stage.name}-${epoch}-${repeat}`));
       rmSync(scratchDir, { recursive: true, force: true });
     }
+  }
+}
+
+/** Moves a stage's artifacts out of its scratch folder when it wrote any. */
+function keepArtifacts(from: string, to: string): void {
+  try {
+    if (readdirSync(from).length === 0) return;
+    mkdirSync(path.dirname(to), { recursive: true });
+    renameSync(from, to);
+  } catch {
+    // No artifacts folder (e.g. a function stage): nothing to keep.
   }
 }
 

@@ -35,7 +35,7 @@ export interface TestResult {
   /** U for Mann–Whitney (pairs where x beats y, ties count ½), t for Welch. */
   statistic: number;
   pValue: number;
-  method: 'exact' | 'normal' | 'welch' | 'student';
+  method: 'exact' | 'normal' | 'welch';
   df?: number;
 }
 
@@ -80,29 +80,6 @@ export function welch(x: number[], y: number[], alternative: Alternative): TestR
   const t = w.diff / w.se;
   const below = jStat.studentt.cdf(t, w.df);
   return { statistic: t, pValue: alternative === 'greater' ? 1 - below : below, method: 'welch', df: w.df };
-}
-
-/**
- * One-sided Student's t test with pooled variance: both samples come from the same verifier,
- * so they share one noise level, and a single challenger sample can be judged against the
- * champion's spread (x may have 1 value when y has 2+).
- */
-export function student(x: number[], y: number[], alternative: Alternative): TestResult {
-  const s = studentParts(x, y);
-  if (s.se === 0) {
-    const p = alternative === 'greater' ? Number(!(s.diff > 0)) : Number(!(s.diff < 0));
-    return { statistic: s.diff === 0 ? 0 : Math.sign(s.diff) * Infinity, pValue: p, method: 'student', df: s.df };
-  }
-  const t = s.diff / s.se;
-  const below = jStat.studentt.cdf(t, s.df);
-  return { statistic: t, pValue: alternative === 'greater' ? 1 - below : below, method: 'student', df: s.df };
-}
-
-/** Pooled-variance t interval for the difference of means x − y; each side excludes `tail` probability. */
-export function studentInterval(x: number[], y: number[], tail: number): ShiftEstimate {
-  const s = studentParts(x, y);
-  const half = s.se === 0 ? 0 : jStat.studentt.inv(1 - tail, s.df) * s.se;
-  return { estimate: s.diff, ci: [s.diff - half, s.diff + half] };
 }
 
 export interface ShiftEstimate {
@@ -189,16 +166,6 @@ function welchParts(x: number[], y: number[]): { diff: number; se: number; df: n
   const se = Math.sqrt(vx + vy);
   const df = se === 0 ? x.length + y.length - 2 : (vx + vy) ** 2 / (vx ** 2 / (x.length - 1) + vy ** 2 / (y.length - 1));
   return { diff: mean(x) - mean(y), se, df };
-}
-
-function studentParts(x: number[], y: number[]): { diff: number; se: number; df: number } {
-  requireFinite(x, 'student x', 1);
-  requireFinite(y, 'student y', 1);
-  const df = x.length + y.length - 2;
-  if (df < 1) throw new Error('student: need 3+ values in total (e.g. 2 champion samples) to estimate the noise; measure more repeats first');
-  const ss = (v: number[]) => (v.length > 1 ? sampleVariance(v) * (v.length - 1) : 0);
-  const pooled = (ss(x) + ss(y)) / df;
-  return { diff: mean(x) - mean(y), se: Math.sqrt(pooled * (1 / x.length + 1 / y.length)), df };
 }
 
 function requireFinite(values: number[], what: string, min: number): void {

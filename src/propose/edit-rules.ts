@@ -82,7 +82,7 @@ export function isEditable(relPath: string, rules: EditRules): boolean {
 }
 
 /** The pattern that protects relPath, if any. */
-function protectedBy(relPath: string, rules: EditRules): string | undefined {
+export function protectedBy(relPath: string, rules: EditRules): string | undefined {
   for (const pat of [...BUILTIN_PROTECTED, ...rules.alwaysProtected, ...rules.protect]) {
     if (compile([pat], true)(relPath)) return pat;
   }

@@ -111,4 +111,12 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX llm_calls_run ON llm_calls(run_id, id);
   CREATE INDEX llm_calls_candidate ON llm_calls(candidate_id);
   `,
+  // 2: the dashboard's stop button (a request the running engine polls) and indexes for
+  // its candidate table (sort and filter 100,000 rows on the server).
+  `
+  ALTER TABLE runs ADD COLUMN stop_requested_at INTEGER;
+  CREATE INDEX candidates_run_score ON candidates(run_id, score);
+  CREATE INDEX candidates_run_operator ON candidates(run_id, operator);
+  CREATE INDEX candidates_run_finished ON candidates(run_id, finished_at);
+  `,
 ];
