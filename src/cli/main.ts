@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerApply } from './apply.js';
 import { registerExport } from './export.js';
 import { registerInit } from './init.js';
+import { registerReverify } from './reverify.js';
 import { registerRun } from './run.js';
 import { registerSchema } from './schema.js';
 import { registerShow } from './show.js';
@@ -13,7 +14,7 @@ const program = new Command('evoloop')
   .version('0.1.0')
   .exitOverride()
   .showSuggestionAfterError();
-for (const register of [registerInit, registerRun, registerStatus, registerShow, registerApply, registerExport, registerSchema]) register(program);
+for (const register of [registerInit, registerRun, registerStatus, registerShow, registerApply, registerExport, registerSchema, registerReverify]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CandidateStatus } from '../core/types.js';
 import { summarize } from '../store/summary.js';
 import { fmtDuration, fmtScore, openRun, printJson } from './context.js';
+import { verdictLines } from './verdict-lines.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -25,6 +26,7 @@ export function registerStatus(program: Command): void {
             .filter(([k]) => k !== 'baseline')
             .map(([k, n]) => `${n} ${k}`)
             .join(', ')}`,
+          ...verdictLines(s),
         ];
         if (s.spend.calls > 0) {
           lines.push(`model calls ${s.spend.calls}: ${s.spend.inputTokens} in / ${s.spend.outputTokens} out tokens, $${s.spend.usd.toFixed(4)}`);

@@ -12,6 +12,7 @@ import type { CandidateStatus, FileSet } from '../core/types.js';
 import { decide, initialRepeats, noiseFloor, type AcceptConfig, type Verdict } from '../evaluate/acceptance.js';
 import { Evaluator, type Failure } from '../evaluate/evaluator.js';
 import { IntegrityGuard } from '../evaluate/integrity.js';
+import { suspiciousFlags } from '../evaluate/suspicious.js';
 import type { Operator, OperatorOutcome, ProposalResult } from '../operators/operator.js';
 import type { OperatorSet } from '../operators/select.js';
 import { checkChanges, isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
@@ -256,7 +257,8 @@ export class Evolution {
     const files = await this.overlay(parent.files, proposal.changes);
     const patch = unifiedDiff(originals, proposal.changes);
     const hash = changeHash(files);
-    const row = { ...base, description: proposal.description, files, changeHash: hash, patch };
+    const flags = suspiciousFlags({ patch, feedback: this.feedbackOf(parent.id), protectedPaths: this.evaluator.protectedPaths });
+    const row = { ...base, description: proposal.description, files, changeHash: hash, patch, flags };
     if (!check.ok) return this.finishEarly(store.insertCandidate({ ...row, status: 'invalid', reason: check.reason }));
     if (patch === '') return this.finishEarly(store.insertCandidate({ ...row, status: 'duplicate', reason: 'no change: the proposal equals its parent' }));
     const same = store.findByChangeHash(run.id, hash);
@@ -277,6 +279,15 @@ export class Evolution {
       else files[p] = content;
     }
     return Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** What the verifier told the proposer about a candidate (never holdout output). */
+  private feedbackOf(candidateId: number): string[] {
+    return this.d.store
+      .measurements(candidateId)
+      .filter((m) => m.kind !== 'holdout')
+      .flatMap((m) => [m.feedback ?? '', m.stdoutTail, m.stderrTail])
+      .filter(Boolean);
   }
 
   private finishEarly(c: CandidateRecord): void {
@@ -343,7 +354,7 @@ export class Evolution {
       store.updateRun(this.d.run.id, { championId: c.id });
       this.d.workspace.setRef(`refs/heads/evoloop/${this.d.run.id}/${c.id}`, c.commitSha!);
       this.emit({ type: 'champion', candidateId: c.id, score, previous, gain: improvement(score, previous, this.d.config.objective.goal) });
-      await this.runHoldout(c.id, files);
+      await this.runHoldout(c.id, files, against.id);
     }
     this.finishEarly(store.getCandidate(c.id)!);
   }
@@ -365,14 +376,31 @@ export class Evolution {
     return next;
   }
 
-  private async runHoldout(candidateId: number, files: FileSet): Promise<void> {
+  /**
+   * Holdout stages run on the baseline and each new champion only; their output never
+   * reaches a proposer. A champion that improves the objective but is worse on holdout
+   * than the champion it replaced raises the overfitting alarm.
+   */
+  private async runHoldout(candidateId: number, files: FileSet, previousId?: number): Promise<void> {
     const holdout = this.d.config.verifier.stages.filter((s) => s.kind === 'holdout');
     if (holdout.length === 0) return;
     const repeats = Math.max(...holdout.map((s) => s.repeat));
     const measured = await this.withWorktree(files, (wt) => this.evaluator.measure(candidateId, wt, repeats, 'holdout'));
     const row = this.d.store.getCandidate(candidateId)!;
-    const holdoutResult = measured.ok ? { score: medianOf(measured.samples), samples: measured.samples } : { failure: describeFailure(measured.failure) };
-    this.d.store.updateCandidate(candidateId, { verdict: { ...row.verdict, holdout: holdoutResult } });
+    const result: { score: number; samples: number[] } | { failure: string } = measured.ok
+      ? { score: medianOf(measured.samples), samples: measured.samples }
+      : { failure: describeFailure(measured.failure) };
+    const before = previousId === undefined ? undefined : (this.d.store.getCandidate(previousId)?.verdict?.holdout as { score?: number } | undefined)?.score;
+    const worse = 'score' in result && before !== undefined && improvement(result.score, before, this.d.config.objective.goal) < 0;
+    const failed = 'failure' in result;
+    if (worse || failed) {
+      const what = failed ? `fails its holdout stage (${result.failure})` : `is worse on holdout (${before} → ${result.score})`;
+      this.emit({ type: 'notice', message: `!! HOLDOUT ALARM: champion ${candidateId} improved the objective but ${what}. Possible overfitting or gaming of the verifier: review it (evoloop show ${candidateId}).` });
+    }
+    this.d.store.updateCandidate(candidateId, {
+      verdict: { ...row.verdict, holdout: result },
+      flags: worse || failed ? [...row.flags, 'holdout-alarm'] : undefined,
+    });
   }
 
   private async withWorktree<T>(files: FileSet, fn: (wt: Worktree) => Promise<T>): Promise<T> {

@@ -42,6 +42,10 @@ export const seedFor = (epoch: number, repeat: number) => epoch * 1_000_000 + re
 export class Evaluator {
   constructor(private readonly opts: EvaluatorOptions) {}
 
+  get protectedPaths(): string[] {
+    return this.opts.guard.paths;
+  }
+
   /**
    * Measures repeats [0, repeats) of a candidate materialized in `wt` (reusing any already
    * recorded) and returns one objective sample per repeat. `kinds` picks gate+score (the

@@ -30,10 +30,37 @@ export interface OperatorContext {
   history: OperatorOutcome[];
   /** Deterministic per candidate, so a resumed run proposes reproducibly. */
   random: () => number;
+  /** Aborts when in-flight work is abandoned (kill). */
   signal: AbortSignal;
+  /** Aborts when the run stops proposing (graceful stop): ends waits such as a paused model. */
+  stopping: AbortSignal;
 }
 
-export type ProposalResult = Proposal | { error: string; operator: string; model?: string };
+/** Model spend behind a proposal, and how to link its recorded model calls to the candidate row. */
+export interface ProposalCost {
+  tokensIn: number;
+  tokensOut: number;
+  usd: number;
+  /** Called once the candidate row exists (whatever its status). */
+  link(candidateId: number): void;
+}
+
+export type ProposalResult = (Proposal | { error: string; operator: string; model?: string }) & { cost?: ProposalCost };
+
+/**
+ * Thrown by an operator when no proposal should be made at all — not a bad proposal but a
+ * reason to stop the run: the usd budget would be passed, the model refuses the API key, or
+ * the run was stopped while waiting for a model that is down. No candidate is recorded.
+ */
+export class StopProposing extends Error {
+  constructor(
+    readonly reason: string,
+    readonly status: 'finished' | 'interrupted' = 'finished',
+  ) {
+    super(reason);
+    this.name = 'StopProposing';
+  }
+}
 
 export interface Operator {
   readonly name: string;

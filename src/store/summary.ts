@@ -14,7 +14,25 @@ export interface RunSummary {
   best: number | null;
   bestCandidate: number | null;
   elapsedMs: number;
+  /** The acceptance rule, and whether it is the naive one. */
+  accept: { rule: string; naive: boolean };
+  /** The baseline's noise floor (spread of its repeated measurements). */
+  noise: { n: number; median: number; mad: number; cv: number } | null;
+  /** Every champion in order: estimated gain over the champion it replaced, with its interval, and holdout. */
+  champions: ChampionLine[];
+  /** Candidates that changed protected files, and champions that raised the holdout alarm. */
+  integrity: { tampered: number[]; holdoutAlarms: number[]; suspicious: number[] };
   spend: { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number };
+}
+
+export interface ChampionLine {
+  id: number;
+  score: number | null;
+  gain: number | null;
+  ci: [number, number] | null;
+  pValue: number | null;
+  holdout: number | null;
+  flags: string[];
 }
 
 export function summarize(store: Store, runId: string): RunSummary {
@@ -37,6 +55,29 @@ export function summarize(store: Store, runId: string): RunSummary {
     best: best?.score ?? null,
     bestCandidate: best?.id ?? null,
     elapsedMs,
+    accept: { rule: JSON.parse(run.configJson).accept?.rule ?? 'significant', naive: JSON.parse(run.configJson).accept?.rule === 'better' },
+    noise: (baseline?.verdict?.noise as RunSummary['noise']) ?? null,
+    champions: store.listCandidates(runId, { status: ['baseline', 'accepted'] }).map((c) => ({
+      id: c.id,
+      score: c.score,
+      gain: (c.verdict?.gain as number | undefined) ?? null,
+      ci: (c.verdict?.ci as [number, number] | undefined) ?? null,
+      pValue: (c.verdict?.pValue as number | undefined) ?? null,
+      holdout: ((c.verdict?.holdout as { score?: number } | undefined)?.score as number | undefined) ?? null,
+      flags: c.flags,
+    })),
+    integrity: {
+      tampered: store.listCandidates(runId, { status: ['tampered'] }).map((c) => c.id),
+      holdoutAlarms: idsWithFlag(store, runId, 'holdout-alarm'),
+      suspicious: idsWithFlag(store, runId, 'suspicious:'),
+    },
     spend: store.spend(runId),
   };
+}
+
+function idsWithFlag(store: Store, runId: string, flag: string): number[] {
+  return store.db
+    .prepare("SELECT id FROM candidates WHERE run_id = ? AND flags_json LIKE ? ORDER BY id")
+    .pluck()
+    .all(runId, `%${flag}%`) as number[];
 }

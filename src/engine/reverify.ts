@@ -1,0 +1,118 @@
+// Re-verification: re-measure recorded candidates with the verifier as it is NOW (after
+// the user fixed a hole in it) and fresh seeds, without calling any model, and say which
+// recorded improvements over the baseline survive. This is how a night's run is recovered
+// after discovering that the verifier could be gamed.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { findConfigFile, loadConfigFile } from '../config/load.js';
+import { UsageError } from '../core/errors.js';
+import { compileObjective } from '../core/fitness.js';
+import type { FileSet } from '../core/types.js';
+import { decide, type AcceptConfig } from '../evaluate/acceptance.js';
+import { Evaluator } from '../evaluate/evaluator.js';
+import { IntegrityGuard } from '../evaluate/integrity.js';
+import { protectedBy } from '../propose/edit-rules.js';
+import type { CandidateRecord, Store } from '../store/store.js';
+import { Workspace } from '../workspace/workspace.js';
+import { describeFailure } from './evolution.js';
+
+export interface ReverifyRow {
+  id: number;
+  status: string;
+  recordedScore: number | null;
+  newScore: number | null;
+  /** Still a significant improvement over the re-measured baseline. */
+  survives: boolean;
+  reason: string;
+}
+
+export interface ReverifyReport {
+  run: string;
+  epoch: number;
+  baseline: { recordedScore: number | null; newScore: number; samples: number[] };
+  rows: ReverifyRow[];
+}
+
+export async function reverify(opts: {
+  problemDir: string;
+  store: Store;
+  runId: string;
+  select: { top?: number; accepted?: boolean };
+  onProgress?: (line: string) => void;
+}): Promise<ReverifyReport> {
+  const { store } = opts;
+  const problemDir = path.resolve(opts.problemDir);
+  const configFile = findConfigFile(problemDir);
+  const config = loadConfigFile(configFile); // the verifier as configured now
+  const run = store.getRun(opts.runId)!;
+  const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
+  if (!baseline || baseline.status !== 'baseline') throw new UsageError(`run ${run.id} has no measured baseline; nothing to compare against.`);
+  const candidates = pick(store, run.id, config.objective.goal, opts.select);
+  const epoch = (store.db.prepare('SELECT COALESCE(MAX(m.epoch), 0) FROM measurements m JOIN candidates c ON c.id = m.candidate_id WHERE c.run_id = ?').pluck().get(run.id) as number) + 1;
+
+  const workspace = await Workspace.open({ problemDir, baseCommit: run.baseCommit, poolSize: 1 });
+  // The current protected files (the fixed verifier) replace the base's in every worktree.
+  const rules = { edit: config.edit, protect: config.protect, alwaysProtected: [path.relative(problemDir, configFile)] };
+  const current: FileSet = {};
+  for (const p of workspace.baseFiles().filter((f) => protectedBy(f, rules) !== undefined)) {
+    const file = path.join(problemDir, p);
+    if (existsSync(file)) current[p] = readFileSync(file, 'utf8');
+  }
+  const stateDir = path.join(problemDir, '.evoloop');
+  const evaluator = new Evaluator({
+    config,
+    runId: run.id,
+    store,
+    objective: compileObjective(config.objective),
+    scratchDir: path.join(stateDir, 'scratch', `${run.id}-reverify`),
+    artifactsDir: path.join(stateDir, 'artifacts', `${run.id}-reverify-${epoch}`),
+    signal: new AbortController().signal,
+    guard: IntegrityGuard.create(current, path.join(stateDir, 'protected', `${run.id}-reverify-${epoch}`)),
+  });
+  const repeats = Math.max(config.accept.baseline_repeats, ...config.verifier.stages.filter((s) => s.kind === 'score').map((s) => s.repeat));
+  const measure = async (c: CandidateRecord) => {
+    const wt = await workspace.acquire();
+    try {
+      workspace.materialize(wt, { ...store.candidateFiles(c), ...current });
+      return await evaluator.measure(c.id, wt, repeats, 'search', epoch);
+    } finally {
+      workspace.release(wt);
+    }
+  };
+
+  opts.onProgress?.(`re-measuring the baseline (${repeats} repeats, fresh seeds, current verifier)`);
+  const base = await measure(baseline);
+  if (!base.ok) throw new UsageError(`the baseline fails the current verifier (${describeFailure(base.failure)}). Fix the verifier first.`);
+  const accept: AcceptConfig = { rule: 'significant', alpha: config.accept.alpha, minDelta: config.accept.min_delta, baselineRepeats: repeats, maxRepeats: repeats };
+  const rows: ReverifyRow[] = [];
+  for (const c of candidates) {
+    opts.onProgress?.(`re-measuring candidate ${c.id}`);
+    const m = await measure(c);
+    if (!m.ok) {
+      rows.push({ id: c.id, status: c.status, recordedScore: c.score, newScore: null, survives: false, reason: `fails now: ${describeFailure(m.failure)}` });
+      continue;
+    }
+    const verdict = decide(base.samples, m.samples, config.objective.goal, accept);
+    const newScore = median(m.samples);
+    rows.push({ id: c.id, status: c.status, recordedScore: c.score, newScore, survives: verdict.decision === 'accept', reason: verdict.reason });
+  }
+  return { run: run.id, epoch, baseline: { recordedScore: baseline.score, newScore: median(base.samples), samples: base.samples }, rows };
+}
+
+function pick(store: Store, runId: string, goal: 'maximize' | 'minimize', select: { top?: number; accepted?: boolean }): CandidateRecord[] {
+  if (select.top !== undefined) {
+    const order = goal === 'maximize' ? 'DESC' : 'ASC';
+    const ids = store.db
+      .prepare(`SELECT id FROM candidates WHERE run_id = ? AND status IN ('accepted', 'rejected') AND score IS NOT NULL ORDER BY score ${order} LIMIT ?`)
+      .pluck()
+      .all(runId, select.top) as number[];
+    return ids.map((id) => store.getCandidate(id)!);
+  }
+  return store.listCandidates(runId, { status: ['accepted'] });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

@@ -1,0 +1,69 @@
+// Lessons: the memory of what was tried in this run, one line per attempt, so that the
+// proposer does not retry what failed. Read from the store (the single source of truth).
+import { improvement } from '../core/fitness.js';
+import type { Goal } from '../core/types.js';
+import type { CandidateRecord, Store } from '../store/store.js';
+
+export interface Lesson {
+  candidateId: number;
+  /** Accepted changes stay longest when the prompt must be trimmed. */
+  notable: boolean;
+  text: string;
+}
+
+const MAX_LINE = 240;
+
+/** The run's attempts (baseline excluded), oldest first: recent ones and every accepted one. */
+export function readLessons(store: Store, runId: string, goal: Goal, opts: { recent?: number } = {}): Lesson[] {
+  const recent = opts.recent ?? 40;
+  const all = store.listCandidates(runId).filter((c) => c.operator !== 'baseline');
+  const keep = all.filter((c, i) => c.status === 'accepted' || i >= all.length - recent);
+  const scores = new Map(store.listCandidates(runId).map((c) => [c.id, c.score]));
+  return keep.map((c) => ({
+    candidateId: c.id,
+    notable: c.status === 'accepted',
+    text: lessonLine(c, c.parentId === null ? null : (scores.get(c.parentId) ?? null), goal),
+  }));
+}
+
+/** `#12 (llm-diff) <what changed> → <outcome>` */
+export function lessonLine(c: Pick<CandidateRecord, 'id' | 'operator' | 'description' | 'status' | 'reason' | 'score'>, parentScore: number | null, goal: Goal): string {
+  const what = oneLine(c.description) || '(no description)';
+  return clip(`#${c.id} (${c.operator}) ${what} → ${outcome(c, parentScore, goal)}`);
+}
+
+function outcome(c: Pick<CandidateRecord, 'status' | 'reason' | 'score'>, parentScore: number | null, goal: Goal): string {
+  const reason = oneLine(c.reason ?? '');
+  const gain = c.score !== null && parentScore !== null ? improvement(c.score, parentScore, goal) : undefined;
+  switch (c.status) {
+    case 'accepted':
+      return gain !== undefined ? `accepted (better by ${fmt(gain)}, score ${fmt(c.score!)})` : 'accepted';
+    case 'rejected':
+      if (gain !== undefined && gain <= 0) return `rejected: worse by ${fmt(-gain)} (score ${fmt(c.score!)})`;
+      return `rejected: ${gain !== undefined ? `only ${fmt(gain)} better, ` : ''}${reason || 'not a real improvement'}`;
+    case 'failed':
+      return `failed: ${reason}`;
+    case 'invalid':
+      return `invalid: ${reason}`;
+    case 'duplicate':
+      return `duplicate: ${reason || 'already tried'}`;
+    case 'tampered':
+      return `tampered with protected files: ${reason}`;
+    case 'pending':
+      return 'being evaluated now';
+    default:
+      return c.status;
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+function clip(s: string): string {
+  return s.length > MAX_LINE ? `${s.slice(0, MAX_LINE - 1)}…` : s;
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toPrecision(4) : String(Number(v.toPrecision(6)));
+}
