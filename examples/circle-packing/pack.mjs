@@ -2,8 +2,8 @@
 // their radii. `node pack.mjs` prints the circles as JSON: [[x, y, r], ...].
 //
 // Construction: five horizontal rows of centres (5, 5, 6, 5, 5 circles), each row
-// spread evenly between its own left and right end. Radii then follow from the
-// centres by a deterministic, always-feasible procedure (feasibleRadii below).
+// spread evenly between its two ends, symmetric about x = 0.5. Radii then follow
+// from the centres by a deterministic, always-feasible procedure (feasibleRadii).
 
 const ROW_COUNTS = [5, 5, 6, 5, 5]; // 26 circles; the verifier requires exactly 26
 
@@ -16,21 +16,14 @@ const ROW_Y = [
   0.675, // evoloop: 0..1
   0.85, // evoloop: 0..1
 ];
-// x of the first (leftmost) centre of each row.
-const ROW_LEFT = [
-  0.15, // evoloop: 0..1
-  0.15, // evoloop: 0..1
-  0.15, // evoloop: 0..1
-  0.15, // evoloop: 0..1
-  0.15, // evoloop: 0..1
-];
-// x of the last (rightmost) centre of each row.
-const ROW_RIGHT = [
-  0.85, // evoloop: 0..1
-  0.85, // evoloop: 0..1
-  0.85, // evoloop: 0..1
-  0.85, // evoloop: 0..1
-  0.85, // evoloop: 0..1
+// Distance of each row's first and last centre from the left and right walls
+// (rows are symmetric about x = 0.5).
+const ROW_INSET = [
+  0.15, // evoloop: 0..0.5
+  0.15, // evoloop: 0..0.5
+  0.15, // evoloop: 0..0.5
+  0.15, // evoloop: 0..0.5
+  0.15, // evoloop: 0..0.5
 ];
 // EVOLVE-BLOCK-END
 
@@ -38,9 +31,9 @@ const ROW_RIGHT = [
 function centres() {
   const points = [];
   ROW_COUNTS.forEach((count, row) => {
-    const [left, right] = [ROW_LEFT[row], ROW_RIGHT[row]];
+    const inset = ROW_INSET[row];
     for (let k = 0; k < count; k++) {
-      const x = count === 1 ? (left + right) / 2 : left + ((right - left) * k) / (count - 1);
+      const x = count === 1 ? 0.5 : inset + ((1 - 2 * inset) * k) / (count - 1);
       points.push([x, ROW_Y[row]]);
     }
   });

@@ -92,6 +92,7 @@ export class Evolution {
   async run(): Promise<StopReason> {
     this.evaluator = await this.createEvaluator();
     await this.ensureBaseline();
+    if (!this.champion) return { status: 'interrupted', reason: 'stopped while measuring the baseline' };
     this.loadHistory();
     const queue = this.d.store.listCandidates(this.d.run.id, { status: ['pending'] }).filter((c) => c.operator !== 'baseline');
     const inFlight = new Set<Promise<void>>();
@@ -160,7 +161,7 @@ export class Evolution {
     const repeats = Math.max(this.accept.baselineRepeats, ...this.scoreRepeats());
     const measured = await this.withWorktree({}, (wt) => this.evaluator.measure(baseline.id, wt, repeats, 'search'));
     if (!measured.ok) {
-      if (this.abandon.signal.aborted) throw new RunError('stopped while measuring the baseline; run again to resume.');
+      if (this.abandon.signal.aborted) return; // resumed next time from the measurements already recorded
       store.updateCandidate(baseline.id, { status: 'failed', reason: describeFailure(measured.failure), finishedAt: Date.now() });
       throw new RunError(
         `the base commit fails its own verifier (${describeFailure(measured.failure)}). Nothing can be compared against it. Fix: make the unmodified program pass every stage (run the stage command by hand in ${this.d.workspace.problemDir}), commit, and run again.`,

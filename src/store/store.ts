@@ -150,8 +150,10 @@ export class Store {
     mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL is durable against process crashes (kill -9); FULL also survives power loss.
-    this.db.pragma('synchronous = FULL');
+    // In WAL mode NORMAL keeps every committed transaction through a process crash (kill -9):
+    // the WAL is written before commit returns and the OS keeps it. Only a power loss can
+    // drop the last few; FULL would pay an fsync per write for that.
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();

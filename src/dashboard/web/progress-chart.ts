@@ -1,0 +1,123 @@
+// Score of every evaluated candidate over time: accepted, rejected and failed marks, the
+// best-so-far step line with the champion's noise band, the baseline and the target.
+// uPlot draws 100,000 points on a canvas quickly; drag to zoom, double-click to reset,
+// hover names the candidate, click opens it.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import { fmtScore } from './format.js';
+import { html, useLive } from './live.js';
+
+export interface Progress {
+  goal: 'maximize' | 'minimize';
+  start: number;
+  baseline: number | null;
+  target: number | null;
+  points: { id: number[]; t: number[]; score: (number | null)[]; kind: number[] };
+  champions: { id: number; t: number; score: number; lo: number; hi: number }[];
+}
+
+const KIND_NAMES = ['baseline', 'accepted', 'rejected', 'failed'];
+
+/** uPlot's aligned columns: x, then one column per series (null where a series has no point). */
+export function toColumns(p: Progress): (number | null)[][] {
+  const n = p.points.t.length;
+  const x = new Array<number>(n);
+  const accepted = new Array<number | null>(n).fill(null);
+  const rejected = new Array<number | null>(n).fill(null);
+  const failed = new Array<number | null>(n).fill(null);
+  const best = new Array<number | null>(n).fill(null);
+  const hi = new Array<number | null>(n).fill(null);
+  const lo = new Array<number | null>(n).fill(null);
+  let worst = Infinity * (p.goal === 'maximize' ? 1 : -1);
+  for (const s of p.points.score) if (s !== null) worst = p.goal === 'maximize' ? Math.min(worst, s) : Math.max(worst, s);
+  if (!Number.isFinite(worst)) worst = p.baseline ?? 0;
+  let c = -1;
+  for (let i = 0; i < n; i++) {
+    const t = p.points.t[i];
+    x[i] = t / 1000;
+    const s = p.points.score[i];
+    const k = p.points.kind[i];
+    if (k <= 1) accepted[i] = s;
+    else if (k === 2) rejected[i] = s;
+    else failed[i] = s ?? worst; // failed candidates have no score: marked along the worst edge
+    while (c + 1 < p.champions.length && p.champions[c + 1].t <= t) c++;
+    if (c >= 0) (best[i] = p.champions[c].score), (hi[i] = p.champions[c].hi), (lo[i] = p.champions[c].lo);
+  }
+  const flat = (v: number | null) => new Array<number | null>(n).fill(v);
+  return [x, accepted, rejected, failed, best, hi, lo, flat(p.baseline), flat(p.target)];
+}
+
+const dots = (color: string, size: number) => ({ stroke: color, fill: color, paths: () => null, points: { show: true, size, stroke: color, fill: color } });
+
+export function ProgressChart({ tick }: { tick: number }) {
+  const { data, error } = useLive<Progress>('progress', {}, tick);
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const [hover, setHover] = useState<string>('');
+  const dataRef = useRef<Progress | undefined>(undefined);
+  dataRef.current = data;
+
+  useEffect(() => {
+    if (!data || !box.current) return;
+    const columns = toColumns(data) as uPlot.AlignedData;
+    if (plot.current) {
+      plot.current.setData(columns, !plot.current.select.width && !zoomed(plot.current));
+      return;
+    }
+    const opts: uPlot.Options = {
+      width: box.current.clientWidth || 800,
+      height: 320,
+      cursor: { drag: { x: true, y: true, uni: 30 }, points: { size: 9 } },
+      scales: { x: { time: true } },
+      legend: { show: true, live: false },
+      series: [
+        {},
+        { label: 'accepted', ...dots('#1a9850', 7) },
+        { label: 'rejected', ...dots('rgba(90,110,160,0.55)', 4) },
+        { label: 'failed', ...dots('#d73027', 4) },
+        { label: 'best so far', stroke: '#1a9850', width: 2, paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false } },
+        { label: 'champion noise (sample range)', stroke: 'rgba(26,152,80,0.15)', points: { show: false } },
+        { label: '', stroke: 'rgba(26,152,80,0.15)', points: { show: false } },
+        { label: 'baseline', stroke: '#888', dash: [6, 4], points: { show: false } },
+        { label: 'target', stroke: '#e08214', dash: [2, 4], points: { show: false } },
+      ],
+      bands: [{ series: [5, 6], fill: 'rgba(26,152,80,0.12)' }],
+      axes: [{}, { size: 70, values: (_u, vals) => vals.map((v) => fmtScore(v)) }],
+      hooks: {
+        setCursor: [
+          (u) => {
+            const i = u.cursor.idx;
+            const p = dataRef.current;
+            if (i === null || i === undefined || !p || i >= p.points.id.length) return setHover('');
+            setHover(`#${p.points.id[i]} · ${KIND_NAMES[p.points.kind[i]]} · score ${fmtScore(p.points.score[i])} · ${new Date(p.points.t[i]).toLocaleTimeString()}`);
+          },
+        ],
+      },
+    };
+    const u = new uPlot(opts, columns, box.current);
+    plot.current = u;
+    u.over.addEventListener('click', () => {
+      const i = u.cursor.idx;
+      const p = dataRef.current;
+      if (i !== null && i !== undefined && p && !u.select.width) location.hash = `#/candidate/${p.points.id[i]}`;
+    });
+    const resize = new ResizeObserver(() => box.current && u.setSize({ width: box.current.clientWidth, height: 320 }));
+    resize.observe(box.current);
+    return undefined;
+  }, [data]);
+  useEffect(() => () => plot.current?.destroy(), []);
+
+  const n = data?.points.id.length ?? 0;
+  return html`<div class="panel progress" data-testid="progress" data-points=${n} data-ready=${data ? '1' : '0'}>
+    <h3>Score over time <span class="muted">(${n.toLocaleString('en-US')} evaluated · drag to zoom, double-click to reset, click a point to open it)</span></h3>
+    ${error && html`<div class="error">${error}</div>`}
+    <div ref=${box} class="chart"></div>
+    <div class="hover" data-testid="progress-hover">${hover || '\u00a0'}</div>
+  </div>`;
+}
+
+function zoomed(u: uPlot): boolean {
+  const x = u.scales.x;
+  const xs = u.data[0];
+  return xs.length > 0 && x.min !== undefined && x.max !== undefined && (x.min > (xs[0] as number) || x.max < (xs[xs.length - 1] as number));
+}

@@ -1,0 +1,124 @@
+// `agent`: an external coding-agent command edits the parent's files in a pooled worktree.
+// It gets the assembled prompt as a file ($EVOLOOP_PROMPT_FILE, or `{prompt}` in the
+// command), a scrubbed environment and a timeout that kills its whole process group. Its
+// change is read back from git (commits and working tree against the base, untracked files
+// included); the engine then applies the same protect/edit rules as to any proposal.
+import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../../config/schema.js';
+import type { FileSet } from '../../core/types.js';
+import { runProcessTree } from '../../evaluate/process-tree.js';
+import { stageEnv } from '../../evaluate/run-stage.js';
+import { renderPrompt } from '../../propose/prompt.js';
+import { git } from '../../workspace/git.js';
+import type { Workspace, Worktree } from '../../workspace/workspace.js';
+import { StopProposing, type Operator, type OperatorContext, type ProposalResult } from '../operator.js';
+import { gatherPromptInput, type ProblemInfo } from '../prompt-input.js';
+
+export type AgentConfig = NonNullable<Config['agent']>;
+
+export interface AgentDeps {
+  problem: ProblemInfo;
+  workspace: Workspace;
+  agent: AgentConfig;
+  env?: NodeJS.ProcessEnv;
+  promptTokens?: number;
+}
+
+const OUTPUT_BYTES = 64 * 1024;
+
+export function agentOperator(deps: AgentDeps): Operator {
+  return {
+    name: 'agent',
+    async propose(ctx): Promise<ProposalResult> {
+      const rendered = renderPrompt(await gatherPromptInput(deps.problem, ctx), { kind: 'agent' }, deps.promptTokens);
+      const scratch = path.join(deps.problem.problemDir, '.evoloop', 'agent', deps.problem.runId);
+      await mkdir(scratch, { recursive: true });
+      const dir = await mkdtemp(path.join(scratch, 'p-'));
+      const promptFile = path.join(dir, 'prompt.md');
+      const descriptionFile = path.join(dir, 'description.txt');
+      await writeFile(promptFile, `${rendered.system}\n\n${rendered.prompt}\n`);
+      const wt = await deps.workspace.acquire();
+      try {
+        deps.workspace.materialize(wt, ctx.parent.files);
+        const r = await runProcessTree(['/bin/sh', '-c', deps.agent.run.replaceAll('{prompt}', shellQuote(promptFile))], {
+          cwd: wt.problemDir,
+          env: {
+            ...agentEnv(deps.agent.env, deps.env ?? process.env),
+            EVOLOOP_PROMPT_FILE: promptFile,
+            EVOLOOP_DESCRIPTION_FILE: descriptionFile,
+            EVOLOOP_RUN: deps.problem.runId,
+            EVOLOOP_PARENT: String(ctx.parent.id),
+          },
+          timeoutMs: deps.agent.timeout,
+          maxOutputBytes: OUTPUT_BYTES,
+          killAfterOutputBytes: 64 * 1024 * 1024,
+          signal: ctx.signal,
+        });
+        const fail = (error: string): ProposalResult => ({ operator: 'agent', error });
+        if (r.killedFor === 'abort') throw new StopProposing('stopped while the agent was running', 'interrupted');
+        if (r.spawnError) return fail(`the agent command could not start: ${r.spawnError.message}; check agent.run`);
+        if (r.killedFor === 'timeout') return fail(`the agent did not finish within ${deps.agent.timeout / 1000}s and was killed with its process group`);
+        if (r.killedFor === 'output-limit') return fail('the agent printed more than 64 MB and was killed');
+        if (r.exitCode !== 0) return fail(`the agent exited with ${r.exitCode ?? r.signal}: ${tail(r.stderr || r.stdout)}`);
+        const read = await changedFiles(deps.workspace, wt, ctx);
+        if ('error' in read) return fail(read.error);
+        const written = (await readFile(descriptionFile, 'utf8').catch(() => '')).trim().split('\n')[0];
+        const said = r.stdout.trim().split('\n').pop()?.trim();
+        const description = (written || said || `agent changed ${Object.keys(read.changes).join(', ') || 'nothing'}`).slice(0, 200);
+        return { operator: 'agent', description, changes: read.changes };
+      } finally {
+        deps.workspace.release(wt);
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * The files whose content now differs from the parent's, relative to the problem folder.
+ * Deletions, symlinks and files outside the problem folder are refused with a reason.
+ */
+async function changedFiles(workspace: Workspace, wt: Worktree, ctx: OperatorContext): Promise<{ changes: FileSet } | { error: string }> {
+  const prefix = workspace.repo.prefix ? `${workspace.repo.prefix}/` : '';
+  const diff = await git(wt.root, ['diff', '--name-status', '-z', '--no-renames', workspace.baseCommit]);
+  const untracked = await git(wt.root, ['ls-files', '--others', '--exclude-standard', '-z']);
+  const touched = new Set<string>(Object.keys(ctx.parent.files).map((p) => prefix + p));
+  const fields = diff.stdout.split('\0').filter(Boolean);
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i].startsWith('D')) return { error: `the agent deleted ${fields[i + 1]}; deleting files is not supported, change their content instead` };
+    touched.add(fields[i + 1]);
+  }
+  for (const p of untracked.stdout.split('\0').filter(Boolean)) touched.add(p);
+  const changes: FileSet = {};
+  for (const repoPath of [...touched].sort()) {
+    if (!repoPath.startsWith(prefix)) return { error: `the agent changed ${repoPath}, outside the problem folder; only files inside it may change` };
+    const rel = repoPath.slice(prefix.length);
+    const abs = path.join(wt.problemDir, rel);
+    const stat = await lstat(abs).catch(() => undefined);
+    if (!stat) {
+      if ((await ctx.readFile(rel)) !== undefined) return { error: `the agent deleted ${rel}; deleting files is not supported, change their content instead` };
+      continue;
+    }
+    if (stat.isSymbolicLink()) return { error: `the agent made ${rel} a symlink; only regular files may change (a link could lead out of the worktree)` };
+    if (!stat.isFile()) continue;
+    const content = await readFile(abs, 'utf8');
+    if (content !== (await ctx.readFile(rel))) changes[rel] = content;
+  }
+  return { changes };
+}
+
+/** PATH, HOME, LANG, TERM, TMPDIR and agent.env; a secret (an API key the agent needs) passes only when named exactly. */
+export function agentEnv(allow: string[], source: NodeJS.ProcessEnv): Record<string, string> {
+  const env = stageEnv(allow, source);
+  for (const name of allow) if (!name.endsWith('*') && source[name] !== undefined) env[name] = source[name]!;
+  return env;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function tail(text: string): string {
+  return text.trim().split('\n').slice(-10).join('\n') || '(no output)';
+}
