@@ -1,8 +1,10 @@
 // The evoloop command line: argument parsing and exit codes; the work is in the library.
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './apply.js';
+import { registerDashboard } from './dashboard.js';
 import { registerExport } from './export.js';
 import { registerInit } from './init.js';
+import { registerReport } from './report.js';
 import { registerReverify } from './reverify.js';
 import { registerRun } from './run.js';
 import { registerSchema } from './schema.js';
@@ -14,7 +16,7 @@ const program = new Command('evoloop')
   .version('0.1.0')
   .exitOverride()
   .showSuggestionAfterError();
-for (const register of [registerInit, registerRun, registerStatus, registerShow, registerApply, registerExport, registerSchema, registerReverify]) register(program);
+for (const register of [registerInit, registerRun, registerStatus, registerShow, registerApply, registerExport, registerSchema, registerReverify, registerDashboard, registerReport]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runEvolution } from '../engine/run.js';
 import { fmtScore } from './context.js';
+import { liveDashboard, parsePort } from './dashboard.js';
 import { progressPrinter } from './progress.js';
 
 export function registerRun(program: Command): void {
@@ -13,13 +14,22 @@ export function registerRun(program: Command): void {
     .option('--allow-dirty', 'run from a snapshot of uncommitted changes instead of refusing them')
     .option('--new', 'start a new run even if the latest one could be resumed')
     .option('--json', 'print events as JSON lines')
-    .action(async (problem: string, opts: { maxCandidates?: number; allowDirty?: boolean; new?: boolean; json?: boolean }) => {
+    .option('--model <provider:name>', 'the model to propose with, e.g. openai:gpt-5-mini or anthropic:claude-sonnet-4-5 (overrides model/models)')
+    .option('--base-url <url>', 'the model server, e.g. http://127.0.0.1:11434/v1 for Ollama (OpenAI-compatible: up to /v1)')
+    .option('--ui', 'also serve the live dashboard while the run goes (as `evoloop dashboard`; stays open after the run until Ctrl-C)')
+    .option('--port <port>', 'dashboard port with --ui (0 = any free port)', parsePort, 4177)
+    .option('--host <host>', 'dashboard address with --ui; anything but loopback requires the printed token', '127.0.0.1')
+    .action(async (problem: string, opts: { maxCandidates?: number; allowDirty?: boolean; new?: boolean; json?: boolean; model?: string; baseUrl?: string; ui?: boolean; port: number; host: string }) => {
+      const ui = opts.ui ? liveDashboard(problem, { port: opts.port, host: opts.host }) : undefined;
+      const printer = progressPrinter({ json: !!opts.json, tty: !!process.stdout.isTTY && !opts.json });
       const handle = runEvolution({
         problemDir: problem,
+        model: opts.model,
+        baseUrl: opts.baseUrl,
         maxCandidates: opts.maxCandidates,
         allowDirty: opts.allowDirty,
         newRun: opts.new,
-        onEvent: progressPrinter({ json: !!opts.json, tty: !!process.stdout.isTTY && !opts.json }),
+        onEvent: ui ? (e) => (printer(e), ui.onEvent(e)) : printer,
       });
       let interrupts = 0;
       const onSignal = (sig: string) => {
@@ -34,13 +44,17 @@ export function registerRun(program: Command): void {
       };
       process.on('SIGINT', () => onSignal('SIGINT'));
       process.on('SIGTERM', () => onSignal('SIGTERM'));
-      const summary = await handle.done;
+      const summary = await handle.done.catch(async (err) => {
+        await ui?.close();
+        throw err;
+      });
       if (!opts.json) {
         process.stdout.write(
           `best ${fmtScore(summary.best)} (candidate ${summary.bestCandidate}) from baseline ${fmtScore(summary.baseline)}; ${summary.candidates} candidates, ${summary.accepted} accepted.\n` +
             `Next: evoloop show best ${problem} · evoloop diff best ${problem} · evoloop apply best ${problem} --branch <name>\n`,
         );
       }
+      await ui?.keepOpen();
     });
 }
 

@@ -68,14 +68,14 @@ export function registerShow(program: Command): void {
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
     .option('--parent', 'against its parent instead of the base')
-    .action(async (ref: string, problem: string, opts: { run?: string; parent?: boolean }) => {
+    .option('--json', 'print JSON: {id, against, commit, diff}')
+    .action(async (ref: string, problem: string, opts: { run?: string; parent?: boolean; json?: boolean }) => {
       const ctx = openRun(problem, opts.run);
       try {
         const c = resolveCandidate(ctx, ref);
-        if (opts.parent) return void process.stdout.write(c.patch);
-        if (!c.commitSha) return;
-        const out = await git(ctx.problemDir, ['diff', ctx.run.baseCommit, c.commitSha]);
-        process.stdout.write(out.stdout);
+        const diff = opts.parent ? c.patch : c.commitSha ? (await git(ctx.problemDir, ['diff', ctx.run.baseCommit, c.commitSha])).stdout : '';
+        if (opts.json) return printJson({ id: c.id, against: opts.parent ? { parent: c.parentId } : { base: ctx.run.baseCommit }, commit: c.commitSha, diff });
+        process.stdout.write(diff);
       } finally {
         ctx.store.close();
       }

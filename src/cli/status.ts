@@ -1,6 +1,8 @@
 // `evoloop status` and `evoloop ls`: the run's headline, and its candidates.
 import type { Command } from 'commander';
 import type { CandidateStatus } from '../core/types.js';
+import type { Config } from '../config/schema.js';
+import { operatorStats } from '../operators/stats.js';
 import { summarize } from '../store/summary.js';
 import { fmtDuration, fmtScore, openRun, printJson } from './context.js';
 import { verdictLines } from './verdict-lines.js';
@@ -16,7 +18,10 @@ export function registerStatus(program: Command): void {
       const ctx = openRun(problem, opts.run);
       try {
         const s = summarize(ctx.store, ctx.run.id);
-        if (opts.json) return printJson(s);
+        const goal = (JSON.parse(ctx.run.configJson) as Config).objective.goal;
+        const operators = operatorStats(ctx.store, ctx.run.id, goal);
+        const usdPerAccepted = s.accepted > 0 ? s.spend.usd / s.accepted : null;
+        if (opts.json) return printJson({ ...s, operators, usdPerAccepted });
         const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)})` : '';
         const lines = [
           `run ${s.run}: ${s.status}${s.stopReason ? ` — ${s.stopReason}` : ''}`,
@@ -29,7 +34,12 @@ export function registerStatus(program: Command): void {
           ...verdictLines(s),
         ];
         if (s.spend.calls > 0) {
-          lines.push(`model calls ${s.spend.calls}: ${s.spend.inputTokens} in / ${s.spend.outputTokens} out tokens, $${s.spend.usd.toFixed(4)}`);
+          const per = usdPerAccepted === null ? 'no accepted improvement yet' : `$${usdPerAccepted.toFixed(4)} per accepted improvement`;
+          lines.push(`model calls ${s.spend.calls}: ${s.spend.inputTokens} in / ${s.spend.outputTokens} out tokens, $${s.spend.usd.toFixed(4)} (${per})`);
+        }
+        lines.push('operators (proposals / valid / accepted / mean gain / cost):');
+        for (const o of operators) {
+          lines.push(`  ${o.operator.padEnd(12)} ${o.proposals} / ${o.valid} / ${o.accepted} / ${o.meanGain === null ? '—' : fmtScore(o.meanGain)} / $${o.usd.toFixed(4)}`);
         }
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {

@@ -309,7 +309,7 @@ export async function candidateDetail(store: Store, run: RunRecord, id: number) 
 }
 
 /** The candidate's whole change against the run's base commit: its file overlay vs the base content in git. */
-async function diffAgainstBase(store: Store, run: RunRecord, files: Record<string, string>): Promise<{ patch: string } | { error: string }> {
+export async function diffAgainstBase(store: Store, run: RunRecord, files: Record<string, string>): Promise<{ patch: string } | { error: string }> {
   const prefix = path.relative(run.repoRoot, run.problemDir).split(path.sep).filter(Boolean).join('/');
   const parts: string[] = [];
   for (const [file, hash] of Object.entries(files)) {

@@ -13,11 +13,11 @@ import { decide, initialRepeats, noiseFloor, type AcceptConfig, type Verdict } f
 import { Evaluator, type Failure } from '../evaluate/evaluator.js';
 import { IntegrityGuard } from '../evaluate/integrity.js';
 import { suspiciousFlags } from '../evaluate/suspicious.js';
-import type { Operator, OperatorOutcome, ProposalResult } from '../operators/operator.js';
+import { StopProposing, type Operator, type OperatorOutcome, type ProposalResult } from '../operators/operator.js';
 import type { OperatorSet } from '../operators/select.js';
 import { checkChanges, isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
 import { changeHash } from '../propose/patch-hash.js';
-import type { CandidateRecord, RunRecord, Store } from '../store/store.js';
+import type { CandidateRecord, NewCandidate, RunRecord, Store } from '../store/store.js';
 import type { Workspace, Worktree } from '../workspace/workspace.js';
 import type { EvolutionEvent } from './events.js';
 
@@ -56,6 +56,8 @@ export class Evolution {
   private readonly sessionStart = Date.now();
   private readonly history = new Map<string, OperatorOutcome[]>();
   private championLock: Promise<unknown> = Promise.resolve();
+  /** Set when an operator says no proposal should be made (usd budget, model refused, stopped while paused). */
+  private operatorStop?: StopReason;
 
   constructor(private readonly d: EvolutionDeps) {
     const a = d.config.accept;
@@ -130,6 +132,7 @@ export class Evolution {
   private stopReason(): StopReason | undefined {
     const b = this.d.config.budget;
     if (this.graceful.signal.aborted) return { status: 'interrupted', reason: 'stopped by the user' };
+    if (this.operatorStop) return this.operatorStop;
     if (b.target !== undefined && this.champion && improvement(this.champion.score, b.target, this.d.config.objective.goal) >= 0) {
       return { status: 'finished', reason: `target ${b.target} reached` };
     }
@@ -236,8 +239,14 @@ export class Evolution {
         history: this.history.get(operator.name) ?? [],
         random,
         signal: this.abandon.signal,
+        stopping: this.graceful.signal,
       });
     } catch (err) {
+      if (err instanceof StopProposing) {
+        this.proposed--; // nothing was proposed: the candidates budget is not spent
+        this.operatorStop ??= { status: err.status, reason: err.reason };
+        return;
+      }
       proposal = { operator: operator.name, error: `operator ${operator.name} failed: ${(err as Error).message}` };
     }
     await this.record(parent, operator, proposal, readFile);
@@ -245,9 +254,16 @@ export class Evolution {
 
   private async record(parent: Champion, operator: Operator, proposal: ProposalResult, readFile: (p: string) => Promise<string | undefined>): Promise<void> {
     const { store, run, workspace } = this.d;
-    const base = { runId: run.id, parentId: parent.id, operator: operator.name, model: proposal.model };
+    const { cost } = proposal;
+    const base = { runId: run.id, parentId: parent.id, operator: operator.name, model: proposal.model, tokensIn: cost?.tokensIn, tokensOut: cost?.tokensOut, usd: cost?.usd };
+    // Every candidate row of a proposal gets its model calls linked, whatever its status.
+    const insert = (row: NewCandidate) => {
+      const c = store.insertCandidate(row);
+      cost?.link(c.id);
+      return c;
+    };
     if ('error' in proposal) {
-      return this.finishEarly(store.insertCandidate({ ...base, status: 'invalid', reason: proposal.error, description: '', files: parent.files, changeHash: '', patch: '' }));
+      return this.finishEarly(insert({ ...base, status: 'invalid', reason: proposal.error, description: proposal.description ?? '', files: parent.files, changeHash: '', patch: '' }));
     }
     const originals: FileSet = {};
     for (const p of Object.keys(proposal.changes)) {
@@ -260,11 +276,11 @@ export class Evolution {
     const hash = changeHash(files);
     const flags = suspiciousFlags({ patch, feedback: this.feedbackOf(parent.id), protectedPaths: this.evaluator.protectedPaths });
     const row = { ...base, description: proposal.description, files, changeHash: hash, patch, flags };
-    if (!check.ok) return this.finishEarly(store.insertCandidate({ ...row, status: 'invalid', reason: check.reason }));
-    if (patch === '') return this.finishEarly(store.insertCandidate({ ...row, status: 'duplicate', reason: 'no change: the proposal equals its parent' }));
+    if (!check.ok) return this.finishEarly(insert({ ...row, status: 'invalid', reason: check.reason }));
+    if (patch === '') return this.finishEarly(insert({ ...row, status: 'duplicate', reason: 'no change: the proposal equals its parent' }));
     const same = store.findByChangeHash(run.id, hash);
-    if (same !== undefined) return this.finishEarly(store.insertCandidate({ ...row, status: 'duplicate', reason: `same change as candidate ${same}` }));
-    const candidate = store.insertCandidate({ ...row, status: 'pending' });
+    if (same !== undefined) return this.finishEarly(insert({ ...row, status: 'duplicate', reason: `same change as candidate ${same}` }));
+    const candidate = insert({ ...row, status: 'pending' });
     const ref = `refs/evoloop/${run.id}/${candidate.id}`;
     const commitSha = workspace.commit(files, parent.commitSha, `${proposal.description}\n\nEvoloop-Run: ${run.id}\nEvoloop-Candidate: ${candidate.id}`, ref);
     store.updateCandidate(candidate.id, { commitSha, ref });

@@ -1,7 +1,7 @@
 // The library entry point: start (or resume) a run, observe its events, stop it.
 // The CLI's `run` command is a thin layer over this.
 import type { ConfigInput } from '../config/schema.js';
-import { selectOperators } from '../operators/select.js';
+import { selectOperators, type ModelOptions } from '../operators/select.js';
 import { Workspace } from '../workspace/workspace.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
@@ -19,6 +19,12 @@ export interface RunOptions {
   /** Start a new run even if the latest one could be resumed. */
   newRun?: boolean;
   onEvent?: (event: EvolutionEvent) => void;
+  /** `--model provider:name` (overrides `model`/`models`; not part of the config hash). */
+  model?: string;
+  /** `--base-url URL` for that model (or the one configured model). */
+  baseUrl?: string;
+  /** Model-call knobs for libraries and tests: environment (API keys), retry backoff, outage pause. */
+  llm?: Pick<ModelOptions, 'env' | 'backoff' | 'pause'>;
 }
 
 export interface RunHandle {
@@ -56,7 +62,17 @@ export function runEvolution(opts: RunOptions): RunHandle {
     try {
       const workspace = await Workspace.open({ problemDir: started.problemDir, baseCommit: run.baseCommit, poolSize: config.search.parallel + 1 });
       workspace.setRef(`refs/evoloop/${run.id}/base`, run.baseCommit);
-      const operators = selectOperators(config);
+      const operators = selectOperators(config, {
+        ...opts.llm,
+        model: opts.model,
+        baseUrl: opts.baseUrl,
+        store,
+        runId: run.id,
+        problemDir: started.problemDir,
+        configFile: started.configFile,
+        workspace,
+        notice: (message) => emit({ type: 'notice', message }),
+      });
       evolution = new Evolution({ ...started, workspace, operators, emit, maxCandidates: opts.maxCandidates });
       if (stopRequest) evolution.stop(stopRequest);
       const b = config.budget;

@@ -8,6 +8,7 @@ import { findConfigFile, loadConfigFile, validateConfig } from '../config/load.j
 import type { Config, ConfigInput } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
+import { planOperators } from '../operators/select.js';
 import { isEditable, type EditRules } from '../propose/edit-rules.js';
 import { openStore, type RunRecord, type Store } from '../store/store.js';
 import { resolveBase } from '../workspace/workspace.js';
@@ -21,6 +22,10 @@ export interface StartOptions {
   allowDirty?: boolean;
   /** Start a new run even when the latest one could be resumed. */
   newRun?: boolean;
+  /** CLI model flags and the environment, checked here so that a missing model or key changes nothing. */
+  model?: string;
+  baseUrl?: string;
+  llm?: { env?: NodeJS.ProcessEnv };
 }
 
 export interface Started {
@@ -46,6 +51,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  planOperators(config, { model: opts.model, baseUrl: opts.baseUrl, env: opts.llm?.env });
   const rules: EditRules = {
     edit: config.edit,
     protect: config.protect,

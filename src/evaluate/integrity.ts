@@ -14,7 +14,11 @@ interface Guarded {
 }
 
 export class IntegrityGuard {
-  /** Last seen (size, mtime) per worktree file, so unchanged files are not re-hashed. */
+  /**
+   * Last seen (size, mtime, ctime, inode) per worktree file, so unchanged files are not
+   * re-hashed. ctime is what makes this safe: a candidate can put back size and mtime
+   * (`touch -r`), but any write moves ctime and no user call can set it.
+   */
   private readonly seen = new Map<string, string>();
 
   private constructor(private readonly files: Guarded[]) {}
@@ -50,7 +54,7 @@ export class IntegrityGuard {
       let stamp: string;
       try {
         const st = statSync(file, { bigint: true });
-        stamp = `${st.size}:${st.mtimeNs}:${st.ino}`;
+        stamp = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
       } catch {
         out.push(`${f.path} (deleted)`);
         this.seen.delete(file);

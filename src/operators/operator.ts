@@ -45,7 +45,8 @@ export interface ProposalCost {
   link(candidateId: number): void;
 }
 
-export type ProposalResult = (Proposal | { error: string; operator: string; model?: string }) & { cost?: ProposalCost };
+/** An error result may still say what was attempted (`description`), for the lessons. */
+export type ProposalResult = (Proposal | { error: string; operator: string; model?: string; description?: string }) & { cost?: ProposalCost };
 
 /**
  * Thrown by an operator when no proposal should be made at all — not a bad proposal but a

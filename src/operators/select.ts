@@ -1,6 +1,16 @@
-// Which operators a run uses, and how often each is picked.
-import type { Config } from '../config/schema.js';
+// Which operators a run uses, and how often each is picked; which models they call.
+// planOperators is pure and runs before a run is created, so a config that asks for a
+// model or agent it does not have is refused (exit 2) with nothing changed.
+import type { Config, ModelConfig } from '../config/schema.js';
+import { UsageError } from '../core/errors.js';
 import { weightedChoice } from '../core/random.js';
+import { createModelClient, detectModelFromEnv, ModelError, parseModelFlag, priceFor, type BackoffOptions, type ModelSpec } from '../llm/index.js';
+import type { Store } from '../store/store.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { agentOperator } from './agent/agent.js';
+import { llmDiff } from './llm-diff/llm-diff.js';
+import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
+import { ModelGateway, type PauseOptions } from './model-calls.js';
 import type { Operator } from './operator.js';
 import { tune } from './tune/tune.js';
 
@@ -11,11 +21,139 @@ export interface OperatorSet {
   pick(random: () => number): Operator;
 }
 
-export function selectOperators(config: Config): OperatorSet {
-  void config;
+/** Model settings from outside the config: CLI flags, the environment, test knobs. */
+export interface ModelOptions {
+  /** `--model provider:name` */
+  model?: string;
+  /** `--base-url URL` */
+  baseUrl?: string;
+  env?: NodeJS.ProcessEnv;
+  backoff?: BackoffOptions;
+  pause?: PauseOptions;
+}
+
+export interface OperatorPlan {
+  weights: Partial<Record<string, number>>;
+  models: ModelSpec[];
+  notice?: string;
+}
+
+const MODEL_OPERATORS = ['llm-diff', 'llm-rewrite'];
+const NO_MODEL_NOTICE =
+  'No model configured: using the offline `tune` operator (numeric literals). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or set OPENAI_API_KEY / ANTHROPIC_API_KEY.';
+
+/** The operator mix and the models; throws UsageError naming the missing key. */
+export function planOperators(config: Config, opts: ModelOptions = {}): OperatorPlan {
+  const env = opts.env ?? process.env;
+  const { models, notice: modelNotice } = resolveModels(config, opts, env);
+  const weights: Partial<Record<string, number>> = config.operators ?? (models.length > 0 ? { 'llm-diff': 0.7, 'llm-rewrite': 0.3 } : config.agent ? { agent: 1 } : { tune: 1 });
+  const used = Object.entries(weights).filter(([, w]) => (w ?? 0) > 0);
+  if (used.length === 0) throw new UsageError('operators: every weight is 0, so nothing can propose a change. Fix: give at least one operator a weight above 0.');
+  for (const [name] of used) {
+    if (MODEL_OPERATORS.includes(name) && models.length === 0) {
+      throw new UsageError(
+        `operators.${name} needs a model, but none is configured. Fix: set \`model:\` (provider, name) in evoloop.yaml, pass --model openai:NAME, or set OPENAI_API_KEY / ANTHROPIC_API_KEY.`,
+      );
+    }
+    if (name === 'agent' && !config.agent) {
+      throw new UsageError('operators.agent needs `agent.run` (the agent command) in evoloop.yaml. Fix: add `agent: {run: "<command>"}`, or remove agent from operators.');
+    }
+  }
+  for (const spec of models) {
+    try {
+      createModelClient(spec, env);
+    } catch (err) {
+      if (err instanceof ModelError) throw new UsageError(`${err.message}. Nothing was started.`);
+      throw err;
+    }
+  }
+  const notices = [models.length === 0 && used.length === 1 && used[0][0] === 'tune' && !config.operators ? NO_MODEL_NOTICE : modelNotice];
+  const unpriced = models.filter((m) => !priceFor(m)).map((m) => `${m.provider}:${m.name}`);
+  if (config.budget.usd !== undefined && unpriced.length > 0) {
+    notices.push(`budget.usd is set but ${unpriced.join(', ')} has no known price, so its calls count as $0. Fix: set model.price (input_per_mtok, output_per_mtok).`);
+  }
+  if (models.length > 0 && !modelNotice) notices.push(`Proposing with ${models.map((m) => `${m.provider}:${m.name}`).join(', ')}.`);
+  return { weights, models, notice: notices.filter(Boolean).join('\n') || undefined };
+}
+
+function resolveModels(config: Config, opts: ModelOptions, env: NodeJS.ProcessEnv): { models: ModelSpec[]; notice?: string } {
+  const configured = config.models ?? (config.model ? [config.model] : []);
+  if (opts.model) {
+    let flag: ModelSpec;
+    try {
+      flag = parseModelFlag(opts.model, opts.baseUrl);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    // The same model in the config keeps its settings (price, max_tokens, timeout); the flag picks it.
+    const same = configured.find((m) => m.provider === flag.provider && m.name === flag.name);
+    return { models: [same ? toSpec(same, opts.baseUrl) : flag] };
+  }
+  if (configured.length > 0) {
+    if (opts.baseUrl && configured.length > 1) throw new UsageError('--base-url applies to one model, but `models` lists several. Fix: set base_url per model in evoloop.yaml.');
+    return { models: configured.map((m) => toSpec(m, opts.baseUrl)) };
+  }
+  if (opts.baseUrl) throw new UsageError('--base-url needs a model. Fix: add --model openai:NAME (or set `model:` in evoloop.yaml).');
+  // An explicit operator mix without model operators needs no model, whatever keys are set.
+  const wantsModel = !config.operators || MODEL_OPERATORS.some((k) => (config.operators![k as keyof typeof config.operators] ?? 0) > 0);
+  const detected = wantsModel ? detectModelFromEnv(env) : undefined;
+  if (!detected) return { models: [] };
+  return { models: [detected], notice: `Using ${detected.provider}:${detected.name} because ${detected.apiKeyEnv} is set (choose another with --model or \`model:\` in evoloop.yaml).` };
+}
+
+function toSpec(m: ModelConfig, baseUrl?: string): ModelSpec {
   return {
-    names: ['tune'],
-    notice: 'No model configured: using the offline `tune` operator (numeric literals). To use a language model, set `model:` in evoloop.yaml or OPENAI_API_KEY / ANTHROPIC_API_KEY.',
-    pick: (random) => weightedChoice([{ item: tune, weight: 1 }], random),
+    provider: m.provider,
+    name: m.name,
+    baseUrl: baseUrl ?? m.base_url,
+    apiKeyEnv: m.api_key_env,
+    temperature: m.temperature,
+    maxTokens: m.max_tokens,
+    timeoutMs: m.timeout,
+    maxRetries: m.max_retries,
+    price: m.price && { inputPerMtok: m.price.input_per_mtok, outputPerMtok: m.price.output_per_mtok, cachedInputPerMtok: m.price.cached_input_per_mtok },
+    weight: m.weight,
+  };
+}
+
+export interface OperatorDeps extends ModelOptions {
+  store: Store;
+  runId: string;
+  problemDir: string;
+  configFile?: string;
+  workspace: Workspace;
+  /** For notices such as "the model is down: proposals paused". */
+  notice: (message: string) => void;
+}
+
+export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet {
+  const plan = planOperators(config, deps);
+  const env = deps.env ?? process.env;
+  const problem = { store: deps.store, runId: deps.runId, config, problemDir: deps.problemDir, configFile: deps.configFile, baseFiles: () => deps.workspace.baseFiles() };
+  const gateway =
+    plan.models.length > 0
+      ? new ModelGateway({
+          store: deps.store,
+          runId: deps.runId,
+          clients: plan.models.map((m) => createModelClient(m, env, deps.backoff)),
+          budgetUsd: config.budget.usd,
+          notice: deps.notice,
+          pause: deps.pause,
+        })
+      : undefined;
+  const build: Record<string, () => Operator> = {
+    tune: () => tune,
+    'llm-diff': () => llmDiff({ problem, gateway: gateway! }),
+    'llm-rewrite': () => llmRewrite({ problem, gateway: gateway! }),
+    agent: () => agentOperator({ problem, workspace: deps.workspace, agent: config.agent!, env }),
+  };
+  const items = Object.entries(plan.weights)
+    .filter(([, w]) => (w ?? 0) > 0)
+    .map(([name, weight]) => ({ item: build[name](), weight: weight! }));
+  const names = items.map((i) => i.item.name);
+  return {
+    names,
+    notice: plan.notice,
+    pick: (random) => weightedChoice(items, random),
   };
 }

@@ -46,7 +46,10 @@ export function renderPrompt(input: PromptInput, format: ReplyFormat, maxTokens 
   const fixed = countTokens(system) + countTokens(headSections(input)) + countTokens(programSection(input.editable)) + countTokens(taskSection(format, input));
   const lessonTokens = lessons.map((l) => countTokens(l.text) + 1);
   const frozenTokens = frozen.map((f) => countTokens(f.shown) + 20);
-  const total = () => fixed + lessonTokens.reduce((s, n) => s + n, 0) + frozenTokens.reduce((s, n) => s + n, 0);
+  const parts = () => fixed + lessonTokens.reduce((s, n) => s + n, 0) + frozenTokens.reduce((s, n) => s + n, 0);
+  // Headings, fences and separators, counted once on the whole prompt; trimming only lowers it.
+  const overhead = Math.max(0, countTokens(system) + countTokens(assemble(input, format, lessons, frozen, 0)) - parts());
+  const total = () => parts() + overhead;
   let dropped = 0;
   while (total() > maxTokens) {
     // 1. the oldest lessons that are not accepted changes
@@ -83,7 +86,12 @@ export function renderPrompt(input: PromptInput, format: ReplyFormat, maxTokens 
     break;
   }
   if (dropped > 0) trimmed.unshift(`${dropped} older lessons left out`);
-  const prompt = [
+  const prompt = assemble(input, format, lessons, frozen, dropped);
+  return { system, prompt, tokens: countTokens(system) + countTokens(prompt), trimmed };
+}
+
+function assemble(input: PromptInput, format: ReplyFormat, lessons: Lesson[], frozen: { path: string; shown: string }[], dropped: number): string {
+  return [
     headSections(input),
     programSection(input.editable),
     frozenSection(frozen.filter((f) => f.shown !== '')),
@@ -92,7 +100,6 @@ export function renderPrompt(input: PromptInput, format: ReplyFormat, maxTokens 
   ]
     .filter(Boolean)
     .join('\n\n');
-  return { system, prompt, tokens: countTokens(system) + countTokens(prompt), trimmed };
 }
 
 function systemText(format: ReplyFormat): string {

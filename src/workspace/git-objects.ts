@@ -60,8 +60,8 @@ export class ObjectWriter {
     return dir?.get(parts[parts.length - 1])?.mode;
   }
 
-  /** The tree of the base with `files` (repo-relative path → content) replaced or added. */
-  writeTree(files: Record<string, string>): string {
+  /** The tree of the base with `files` (repo-relative path → content) replaced or added; null deletes a file. */
+  writeTree(files: Record<string, string | null>): string {
     // Group changes by directory so each touched tree is rebuilt once.
     const changes: Changes = new Map();
     for (const [p, content] of Object.entries(files)) {
@@ -72,22 +72,28 @@ export class ObjectWriter {
         if (!(next instanceof Map)) node.set(part, (next = new Map()));
         node = next;
       }
-      node.set(parts[parts.length - 1], this.writeObject('blob', Buffer.from(content)));
+      node.set(parts[parts.length - 1], content === null ? null : this.writeObject('blob', Buffer.from(content)));
     }
-    return this.rebuild(this.baseRoot, changes);
+    return this.rebuild(this.baseRoot, changes) ?? this.writeObject('tree', Buffer.alloc(0));
   }
 
-  private rebuild(base: Map<string, TreeEntry> | undefined, changes: Changes): string {
+  /** The rebuilt tree's sha, or undefined when nothing is left in it (git stores no empty trees). */
+  private rebuild(base: Map<string, TreeEntry> | undefined, changes: Changes): string | undefined {
     const entries = new Map<string, { mode: string; sha: string }>();
     for (const [name, e] of base ?? []) entries.set(name, { mode: e.mode, sha: e.sha });
     for (const [name, change] of changes) {
-      if (typeof change === 'string') {
+      if (change === null) {
+        entries.delete(name);
+      } else if (typeof change === 'string') {
         const mode = base?.get(name)?.mode;
         entries.set(name, { mode: mode && mode !== '40000' ? mode : '100644', sha: change });
       } else {
-        entries.set(name, { mode: '40000', sha: this.rebuild(base?.get(name)?.children, change) });
+        const sha = this.rebuild(base?.get(name)?.children, change);
+        if (sha) entries.set(name, { mode: '40000', sha });
+        else entries.delete(name);
       }
     }
+    if (entries.size === 0) return undefined;
     // Git orders tree entries by name, comparing directories as if they ended in '/'.
     const key = (name: string, mode: string) => (mode === '40000' ? `${name}/` : name);
     const sorted = [...entries].sort(([a, ea], [b, eb]) => Buffer.compare(Buffer.from(key(a, ea.mode)), Buffer.from(key(b, eb.mode))));
@@ -122,4 +128,4 @@ export class ObjectWriter {
   }
 }
 
-type Changes = Map<string, string | Changes>;
+type Changes = Map<string, string | null | Changes>;

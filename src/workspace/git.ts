@@ -63,7 +63,9 @@ export async function changedPaths(root: string, prefix: string): Promise<string
     const entry = fields[i];
     if (entry.length < 4) continue;
     paths.push(entry.slice(3));
-    if (entry[0] === 'R' || entry[0] === 'C') i++; // renames carry the old path as the next field
+    // Renames and copies carry the source path as the next field; a renamed-away file is a change too.
+    if (entry[0] === 'R') paths.push(fields[i + 1]);
+    if (entry[0] === 'R' || entry[0] === 'C') i++;
   }
   return paths;
 }

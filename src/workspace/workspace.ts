@@ -161,10 +161,10 @@ export async function resolveBase(
     );
   }
   const objects = await ObjectWriter.open(repo.root, repo.commonDir, repo.head);
-  const files: Record<string, string> = {};
+  const files: Record<string, string | null> = {};
   for (const p of dirty) {
     const abs = path.join(problemDir, p);
-    if (existsSync(abs)) files[`${prefix}${p}`] = readFileSync(abs, 'utf8');
+    files[`${prefix}${p}`] = existsSync(abs) ? readFileSync(abs, 'utf8') : null; // null: deleted in the checkout
   }
   const sha = objects.writeCommit(objects.writeTree(files), [repo.head], `evoloop: snapshot of uncommitted changes\n\n${dirty.join('\n')}`);
   return { baseCommit: sha, repoRoot: repo.root, snapshot: dirty };

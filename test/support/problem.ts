@@ -51,7 +51,7 @@ export interface ProblemOptions {
   config?: Record<string, unknown>;
   /** Raw evoloop.yaml text, instead of `config`. */
   configText?: string;
-  /** Extra or replaced files (problem-relative). Scripts under verifier/ are made executable. */
+  /** Extra or replaced files (problem-relative); `{tmp}` in their text becomes the temp folder. */
   files?: Record<string, string>;
   /** Seconds the default score stage sleeps. */
   sleep?: number;
@@ -128,7 +128,7 @@ export function createProblem(opts: ProblemOptions = {}): Problem {
     write('verifier/score.sh', scoreScript(logFile, { sleep: opts.sleep }));
     write('evoloop.yaml', opts.configText ?? stringify({ ...defaultConfig(), ...opts.config }));
   }
-  for (const [rel, content] of Object.entries(opts.files ?? {})) write(rel, content);
+  for (const [rel, content] of Object.entries(opts.files ?? {})) write(rel, content.replaceAll('{tmp}', tmp));
   git('add', '-A');
   git('commit', '-q', '-m', 'base');
 
@@ -161,8 +161,10 @@ const GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: '1',
 };
 
+/** The test's environment without model API keys, so no run ever reaches a real provider. */
 function cliEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, ...GIT_ENV, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/(API_KEY|_TOKEN|_SECRET)$/i.test(name)));
+  return { ...env, ...GIT_ENV, NO_COLOR: '1', FORCE_COLOR: '0' };
 }
 
 export function runCli(args: string[], cwd: string): Promise<CliResult> {

@@ -97,9 +97,9 @@ export function CandidateTable({ tick }: { tick: number }) {
       </tbody>
     </table>
     <div class="pager">
-      <button disabled=${page === 0} onClick=${() => setPage(page - 1)}>← newer</button>
+      <button disabled=${page === 0} onClick=${() => setPage(page - 1)}>← previous</button>
       <span>page ${page + 1} of ${fmtInt(pages)}</span>
-      <button disabled=${page + 1 >= pages} data-testid="next-page" onClick=${() => setPage(page + 1)}>older →</button>
+      <button disabled=${page + 1 >= pages} data-testid="next-page" onClick=${() => setPage(page + 1)}>next →</button>
     </div>
   </div>`;
 }

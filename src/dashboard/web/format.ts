@@ -1,7 +1,8 @@
 // Number and time formatting shared by the views.
 export function fmtScore(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toPrecision(6) : String(Number(v.toPrecision(6)));
+  const a = Math.abs(v);
+  return a >= 1e9 || (a < 1e-4 && v !== 0) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
 }
 
 export function fmtUsd(v: number | null | undefined): string {

@@ -1,0 +1,65 @@
+import { countTokens } from 'gpt-tokenizer';
+import { describe, expect, it } from 'vitest';
+import { renderPrompt, summarize, type PromptInput } from './prompt.js';
+
+const PROGRAM = 'const a = 1;\n// EVOLVE-BLOCK-START\nconst x = 2;\n// EVOLVE-BLOCK-END\n';
+
+function input(over: Partial<PromptInput> = {}): PromptInput {
+  return {
+    instructions: 'Be bold.',
+    objective: { text: 'ms', goal: 'minimize' },
+    editable: [{ path: 'src/a.js', content: PROGRAM }],
+    frozen: [{ path: 'lib/big.js', content: Array.from({ length: 200 }, (_, i) => `export function f${i}() { return ${i} * ${i} + Math.sqrt(${i}); }`).join('\n') }],
+    parent: { id: 7, score: 12.5, metrics: { ms: 12.5 }, feedback: ['bench: 3 arrays sorted'] },
+    best: [{ id: 7, score: 12.5, description: 'unrolled the loop' }],
+    lessons: Array.from({ length: 60 }, (_, i) => ({ candidateId: i + 8, notable: i === 2, text: `#${i + 8} (llm-diff) attempt number ${i} → invalid: reason ${i}` })),
+    ...over,
+  };
+}
+
+describe('renderPrompt', () => {
+  it('shows instructions, objective, the program with its EVOLVE-BLOCK rule, feedback, the best, lessons and the reply format', () => {
+    const r = renderPrompt(input(), { kind: 'diff' });
+    expect(r.prompt).toContain('## Instructions\nBe bold.');
+    expect(r.prompt).toContain('minimize ms (lower is better)');
+    expect(r.prompt).toContain('Only the code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END may change');
+    expect(r.prompt).toContain('src/a.js\n```\nconst a = 1;');
+    expect(r.prompt).toContain('    bench: 3 arrays sorted');
+    expect(r.prompt).toContain('- #7: score 12.5 — unrolled the loop');
+    expect(r.prompt).toContain('- #67 (llm-diff) attempt number 59 → invalid: reason 59');
+    expect(r.prompt).toContain('<<<<<<< SEARCH');
+    expect(r.trimmed).toEqual([]);
+    expect(r.tokens).toBe(countTokens(r.system) + countTokens(r.prompt));
+  });
+
+  it('fits a token budget: oldest ordinary lessons go first, accepted ones stay, then long frozen files are summarized or left out', () => {
+    const full = renderPrompt(input(), { kind: 'diff' });
+    const tight = renderPrompt(input(), { kind: 'diff' }, full.tokens - 200);
+    expect(tight.tokens).toBeLessThanOrEqual(full.tokens - 200);
+    expect(tight.prompt).not.toContain('attempt number 0 ');
+    expect(tight.prompt).toContain('attempt number 2 '); // notable: accepted
+    expect(tight.prompt).toContain('attempt number 59 ');
+    expect(tight.prompt).toContain('function f199'); // the frozen file is untouched while lessons can go
+    expect(tight.trimmed[0]).toMatch(/^\d+ older lessons left out$/);
+
+    const tighter = renderPrompt(input(), { kind: 'diff' }, 1500);
+    expect(tighter.prompt).toContain('attempt number 59 ');
+    expect(tighter.prompt).not.toContain('f199() { return'); // summarized or left out
+    expect(tighter.trimmed.some((t) => /^lib\/big\.js (summarized|left out)$/.test(t))).toBe(true);
+    expect(tighter.prompt).toContain(PROGRAM); // editable files are always whole
+  });
+
+  it('asks a rewrite for the EVOLVE-BLOCK code only when the file has one', () => {
+    expect(renderPrompt(input(), { kind: 'rewrite', path: 'src/a.js' }).prompt).toContain('the new code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END of src/a.js');
+    const plain = input({ editable: [{ path: 'b.py', content: 'x = 1\n' }] });
+    expect(renderPrompt(plain, { kind: 'rewrite', path: 'b.py' }).prompt).toContain('the complete new b.py in one fenced code block');
+  });
+
+  it('summarize keeps the head and the declaration lines with their line numbers', () => {
+    const text = ['// head', ...Array.from({ length: 40 }, (_, i) => (i === 35 ? 'export class Packer {' : `  x${i}();`))].join('\n');
+    const s = summarize(text, 5);
+    expect(s.split('\n').slice(0, 5)).toEqual(text.split('\n').slice(0, 5));
+    expect(s).toContain('37: export class Packer {');
+    expect(s).not.toContain('x20();');
+  });
+});

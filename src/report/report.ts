@@ -1,0 +1,209 @@
+// `evoloop report`: a self-contained account of a run, as Markdown (with the chart as an
+// SVG file beside it) and as one HTML file (chart inline): the headline, score over time,
+// the champion's diff, the accepted changes, why candidates failed, and integrity notes.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { hodgesLehmann } from '../evaluate/statistics.js';
+import { diffAgainstBase, progress, runView } from '../dashboard/queries.js';
+import type { RunRecord, Store } from '../store/store.js';
+import { summarize, type RunSummary } from '../store/summary.js';
+import { escapeXml, scoreChartSvg } from './svg-chart.js';
+
+export interface ReportData {
+  summary: RunSummary;
+  run: RunRecord;
+  goal: 'maximize' | 'minimize';
+  objective: string;
+  /** Baseline → champion: Hodges–Lehmann shift (positive = better) with its 95% interval, from both samples. */
+  gain: { estimate: number; ci: [number, number] | null; relative: number | null } | null;
+  acceptanceRate: number | null;
+  evaluated: number;
+  championDiff: string | null;
+  accepted: { id: number; score: number | null; gain: number | null; pValue: number | null; operator: string; description: string }[];
+  failures: { reason: string; count: number; example: number }[];
+  integrity: string[];
+  svg: string;
+}
+
+export async function reportData(store: Store, runId: string): Promise<ReportData> {
+  const run = store.getRun(runId);
+  if (!run) throw new Error(`no run ${runId} in ${store.file}`);
+  const summary = summarize(store, runId);
+  const view = runView(run);
+  const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
+  const champion = run.championId !== null ? store.getCandidate(run.championId) : undefined;
+  const samplesOf = (v: Record<string, unknown> | null | undefined) => (Array.isArray(v?.samples) ? (v.samples as number[]) : []);
+  let gain: ReportData['gain'] = null;
+  if (baseline?.score != null && champion?.score != null && champion.id !== baseline.id) {
+    const [b, c] = [samplesOf(baseline.verdict), samplesOf(champion.verdict)];
+    const better = (x: number[], y: number[]) => (view.goal === 'maximize' ? hodgesLehmann(x, y, 0.025) : hodgesLehmann(y, x, 0.025));
+    const hl = b.length && c.length ? better(c, b) : null;
+    const estimate = hl?.estimate ?? (view.goal === 'maximize' ? champion.score - baseline.score : baseline.score - champion.score);
+    const ci = hl && Number.isFinite(hl.ci[0]) && Number.isFinite(hl.ci[1]) ? hl.ci : null;
+    gain = { estimate, ci, relative: baseline.score !== 0 ? estimate / Math.abs(baseline.score) : null };
+  }
+  const evaluated = ['accepted', 'rejected', 'failed', 'tampered'].reduce((s, k) => s + (summary.byStatus[k] ?? 0), 0);
+  const diff = champion && champion.id !== baseline?.id ? await diffAgainstBase(store, run, champion.files) : null;
+  const accepted = store.listCandidates(runId, { status: ['accepted'] }).map((c) => ({
+    id: c.id,
+    score: c.score,
+    gain: (c.verdict?.gain as number | undefined) ?? null,
+    pValue: (c.verdict?.pValue as number | undefined) ?? null,
+    operator: c.operator,
+    description: c.description.split('\n')[0],
+  }));
+  const failures = new Map<string, { count: number; example: number }>();
+  const failedRows = store.db
+    .prepare("SELECT id, status, reason FROM candidates WHERE run_id = ? AND status IN ('failed', 'invalid', 'tampered', 'duplicate', 'abandoned') ORDER BY id")
+    .raw()
+    .all(runId) as [number, string, string | null][];
+  for (const [id, status, reason] of failedRows) {
+    const key = `${status}: ${reasonClass(reason)}`;
+    const entry = failures.get(key) ?? { count: 0, example: id };
+    entry.count++;
+    failures.set(key, entry);
+  }
+  return {
+    summary,
+    run,
+    goal: view.goal,
+    objective: view.objective,
+    gain,
+    acceptanceRate: evaluated > 0 ? summary.accepted / evaluated : null,
+    evaluated,
+    championDiff: diff ? ('patch' in diff ? diff.patch : `(${diff.error})`) : null,
+    accepted,
+    failures: [...failures].map(([reason, v]) => ({ reason, ...v })).sort((a, b) => b.count - a.count),
+    integrity: integrityNotes(summary),
+    svg: scoreChartSvg(progress(store, run), { title: `${view.objective} (${view.goal}) over time` }),
+  };
+}
+
+/** A reason without its particulars, so equal causes count together ("same change as candidate N"). */
+function reasonClass(reason: string | null): string {
+  if (!reason) return 'no reason recorded';
+  const head = /^[\w-]+ in stage [\w.-]+/.exec(reason)?.[0] ?? reason.split(/[:\n]/)[0];
+  return head.replace(/\d+(\.\d+)?/g, 'N').slice(0, 100).trim();
+}
+
+function integrityNotes(s: RunSummary): string[] {
+  const notes: string[] = [];
+  if (s.accept.naive) notes.push('Acceptance rule `better` (naive): any better median was kept, without a significance test; gains may be noise.');
+  if (s.integrity.tampered.length) notes.push(`${s.integrity.tampered.length} candidate(s) changed protected files while running and were discarded: ${ids(s.integrity.tampered)}.`);
+  if (s.integrity.holdoutAlarms.length) notes.push(`Holdout alarm on ${ids(s.integrity.holdoutAlarms)}: the search score improved but the holdout did not.`);
+  if (s.integrity.suspicious.length) notes.push(`Flagged suspicious: ${ids(s.integrity.suspicious)}.`);
+  const holdouts = s.champions.filter((c) => c.holdout !== null);
+  if (holdouts.length) notes.push(`Holdout scores of the champions: ${holdouts.map((c) => `#${c.id} ${fmt(c.holdout)}`).join(', ')}.`);
+  if (notes.length === 0) notes.push('No tampering, holdout alarm or suspicious candidate recorded.');
+  return notes;
+}
+
+const ids = (xs: number[]) => xs.map((x) => `#${x}`).join(', ');
+
+export function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  const a = Math.abs(v);
+  return a >= 1e9 || (a < 1e-4 && v !== 0) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** The headline lines, shared by both formats (plain text, no markup). */
+function headline(d: ReportData): string[] {
+  const s = d.summary;
+  const g = d.gain;
+  return [
+    `Run ${s.run} (${s.status}${s.stopReason ? `: ${s.stopReason}` : ''}), base commit ${s.baseCommit.slice(0, 12)}.`,
+    `Objective: ${d.objective}, ${d.goal}d.`,
+    `Baseline ${fmt(s.baseline)} → best ${fmt(s.best)}${s.bestCandidate !== null ? ` (candidate #${s.bestCandidate})` : ''}.`,
+    g
+      ? `Gain ${fmt(g.estimate)}${g.relative !== null ? ` (${(g.relative * 100).toFixed(1)}%)` : ''}${g.ci ? `, 95% CI [${fmt(g.ci[0])}, ${fmt(g.ci[1])}]` : ', no interval (too few samples)'} (Hodges–Lehmann shift, positive = better).`
+      : 'No improvement over the baseline.',
+    `Candidates: ${s.candidates}; evaluated ${d.evaluated}; accepted ${s.accepted}${d.acceptanceRate !== null ? ` (${(d.acceptanceRate * 100).toFixed(1)}% of evaluated)` : ''}.`,
+    `Cost: $${s.spend.usd.toFixed(4)} over ${s.spend.calls} model call(s), ${s.spend.inputTokens + s.spend.outputTokens} tokens.`,
+    `Time: ${duration(s.elapsedMs)}.`,
+  ];
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+
+export function renderMarkdown(d: ReportData, svgFile: string): string {
+  const out = [`# evoloop report: run ${d.summary.run}`, '', ...headline(d).map((l) => `- ${l}`), '', '## Score over time', '', `![score over time](${svgFile})`, ''];
+  out.push('## Champion diff (against the base)', '');
+  out.push(d.championDiff ? ['```diff', d.championDiff.trimEnd(), '```'].join('\n') : '_The baseline is still the champion: no change._', '');
+  out.push('## Accepted changes', '');
+  if (d.accepted.length === 0) out.push('_None._', '');
+  else {
+    out.push(`| # | ${d.objective} | gain | p | operator | change |`, '|---|---|---|---|---|---|');
+    for (const a of d.accepted) out.push(`| ${a.id} | ${fmt(a.score)} | ${fmt(a.gain)} | ${fmt(a.pValue)} | ${cell(a.operator)} | ${cell(a.description)} |`);
+    out.push('');
+  }
+  out.push('## Failure reasons', '');
+  if (d.failures.length === 0) out.push('_No candidate failed._', '');
+  else {
+    out.push('| count | reason | example |', '|---|---|---|');
+    for (const f of d.failures) out.push(`| ${f.count} | ${cell(f.reason)} | #${f.example} |`);
+    out.push('');
+  }
+  out.push('## Integrity', '', ...d.integrity.map((n) => `- ${n}`), '');
+  return out.join('\n');
+}
+
+export function renderHtml(d: ReportData): string {
+  const e = escapeXml;
+  const diffHtml = d.championDiff
+    ? `<pre class="diff">${d.championDiff
+        .trimEnd()
+        .split('\n')
+        .map((l) => `<span class="${l.startsWith('+++') || l.startsWith('---') ? 'f' : l[0] === '+' ? 'a' : l[0] === '-' ? 'd' : l.startsWith('@@') ? 'h' : ''}">${e(l)}</span>`)
+        .join('')}</pre>`
+    : '<p><em>The baseline is still the champion: no change.</em></p>';
+  const table = (head: string[], rows: string[][]) =>
+    `<table><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>evoloop report: run ${e(d.summary.run)}</title>
+<style>
+body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:24px auto;padding:0 16px;color:#1d2330}
+table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px solid #e3e6ec;padding:4px 8px;text-align:left;vertical-align:top}
+pre.diff{font:12.5px/1.4 ui-monospace,monospace;background:#f8f9fb;border:1px solid #e3e6ec;padding:8px;overflow:auto}
+.diff span{display:block}.diff .a{background:#e6ffec}.diff .d{background:#ffebe9}.diff .h{color:#57606a;background:#eef3fb}.diff .f{font-weight:600}
+svg{max-width:100%;height:auto}
+</style></head><body>
+<h1>evoloop report: run ${e(d.summary.run)}</h1>
+<ul>${headline(d).map((l) => `<li>${e(l)}</li>`).join('')}</ul>
+<h2>Score over time</h2>
+${d.svg}
+<h2>Champion diff (against the base)</h2>
+${diffHtml}
+<h2>Accepted changes</h2>
+${d.accepted.length ? table(['#', d.objective, 'gain', 'p', 'operator', 'change'], d.accepted.map((a) => [String(a.id), fmt(a.score), fmt(a.gain), fmt(a.pValue), a.operator, a.description])) : '<p><em>None.</em></p>'}
+<h2>Failure reasons</h2>
+${d.failures.length ? table(['count', 'reason', 'example'], d.failures.map((f) => [String(f.count), f.reason, `#${f.example}`])) : '<p><em>No candidate failed.</em></p>'}
+<h2>Integrity</h2>
+<ul>${d.integrity.map((n) => `<li>${e(n)}</li>`).join('')}</ul>
+</body></html>
+`;
+}
+
+export interface WrittenReport {
+  dir: string;
+  markdown: string;
+  html: string;
+  svg: string;
+}
+
+/** Writes report.md, report.html and score-over-time.svg into `outDir`. */
+export async function writeReport(store: Store, runId: string, outDir: string): Promise<WrittenReport> {
+  const d = await reportData(store, runId);
+  mkdirSync(outDir, { recursive: true });
+  const files = { markdown: path.join(outDir, 'report.md'), html: path.join(outDir, 'report.html'), svg: path.join(outDir, 'score-over-time.svg') };
+  writeFileSync(files.svg, `${d.svg}\n`);
+  writeFileSync(files.markdown, renderMarkdown(d, path.basename(files.svg)));
+  writeFileSync(files.html, renderHtml(d));
+  return { dir: outDir, ...files };
+}

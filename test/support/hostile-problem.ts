@@ -1,0 +1,185 @@
+// A throwaway problem whose first candidate is hostile, without any model: program.mjs
+// holds one tunable literal, `const MODE = 0; // evoloop: -1..1`, inside its EVOLVE-BLOCK.
+// The offline `tune` operator always moves it to -1 or +1 on the first proposal (an integer
+// moves by at least 1 and the range keeps it there), so candidate 2 runs with MODE !== 0:
+// the program behaves normally at MODE 0 and does the hostile thing otherwise.
+//
+// The default verifier (verifier/score.mjs, protected) imports the program, so the hostile
+// code runs inside the verifier's stage process, and prints {"score": value()}.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { EvolutionEvent } from '../../src/engine/events.js';
+import { runEvolution } from '../../src/engine/run.js';
+import type { RunSummary } from '../../src/store/summary.js';
+import { openStore, type CandidateRecord, type MeasurementRecord } from '../../src/store/store.js';
+import { CLI, type CliResult } from './problem.js';
+
+export const SCORE_VERIFIER = `// Scores the program: imports it (running whatever it does at load) and reports value().
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+const program = await import(pathToFileURL(path.resolve('program.mjs')).href);
+console.log(JSON.stringify({ score: program.value() }));
+`;
+
+export interface HostileOptions {
+  /**
+   * JavaScript run at program load when MODE !== 0 (top-level await allowed; fs, net,
+   * child_process, path imported). A function gets the problem folder (the user's checkout).
+   */
+  hostile?: string | ((problemDir: string) => string);
+  /** Expression over MODE for value(); default: 10, or 11 in hostile mode (a hostile run that counted would win). */
+  value?: string;
+  /** Contents of the EVOLVE-BLOCK; default the MODE literal alone. */
+  block?: string;
+  /** When the program is hostile, as an expression over the block's names; default MODE !== 0. */
+  hostileWhen?: string;
+  /** Merged over the default config (top-level keys replaced). */
+  config?: Record<string, unknown>;
+  /** Extra or replaced problem files (e.g. verifier scripts). */
+  files?: Record<string, string>;
+}
+
+export interface HostileProblem {
+  /** Temp folder: the repository, plus room for things outside it. */
+  tmp: string;
+  repo: string;
+  /** The problem folder (repo/problem). */
+  dir: string;
+  /** A problem file as the run's first pooled worktree holds it now. */
+  worktreeFile(rel: string): string;
+  /** One run of `maxCandidates` proposals, in process; returns the summary and every event. */
+  run(maxCandidates?: number): Promise<{ summary: RunSummary; events: EvolutionEvent[] }>;
+  /** `evoloop <args>` through the built CLI, cwd = the problem folder. */
+  cli(...args: string[]): Promise<CliResult>;
+  /** `evoloop <args> --json`, parsed; fails the test on a non-zero exit. */
+  cliJson<T = Record<string, any>>(...args: string[]): Promise<T>;
+  candidate(id: number): CandidateRecord;
+  measurements(id: number, epoch?: number): MeasurementRecord[];
+  write(rel: string, content: string): void;
+  git(...args: string[]): string;
+  cleanup(): void;
+}
+
+export function hostileProgram(opts: Pick<HostileOptions, 'value' | 'block' | 'hostileWhen'> & { hostile?: string }): string {
+  return `// A program with a switch: MODE 0 is the honest base, any other MODE is hostile.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import child_process from 'node:child_process';
+// EVOLVE-BLOCK-START
+${opts.block ?? 'const MODE = 0; // evoloop: -1..1'}
+// EVOLVE-BLOCK-END
+export const hostile = ${opts.hostileWhen ?? 'MODE !== 0'};
+if (hostile) {
+${opts.hostile ?? ''}
+}
+export function value() {
+  return ${opts.value ?? 'hostile ? 11 : 10'};
+}
+`;
+}
+
+export function hostileConfig(): Record<string, unknown> {
+  return {
+    edit: ['program.mjs'],
+    protect: ['verifier/**'],
+    verifier: { stages: [{ name: 'score', kind: 'score', run: 'node verifier/score.mjs', timeout: '20s' }] },
+    objective: { metric: 'score', goal: 'maximize' },
+    // Deterministic verifier: one baseline sample, and `significant` then decides exactly.
+    accept: { rule: 'significant', baseline_repeats: 1 },
+    sandbox: 'off',
+  };
+}
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'test',
+  GIT_AUTHOR_EMAIL: 'test@localhost',
+  GIT_COMMITTER_NAME: 'test',
+  GIT_COMMITTER_EMAIL: 'test@localhost',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+export function createHostileProblem(opts: HostileOptions = {}): HostileProblem {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-hostile-'));
+  const repo = path.join(tmp, 'repo');
+  const dir = path.join(repo, 'problem');
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } }).trim();
+  const write = (rel: string, content: string) => {
+    const file = path.join(dir, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content);
+    if (rel.startsWith('verifier/')) chmodSync(file, 0o755);
+  };
+  git('init', '-q', '-b', 'main');
+  writeFileSync(path.join(repo, '.gitignore'), '.evoloop/\n');
+  write('program.mjs', hostileProgram({ ...opts, hostile: typeof opts.hostile === 'function' ? opts.hostile(dir) : opts.hostile }));
+  write('verifier/score.mjs', SCORE_VERIFIER);
+  write('evoloop.yaml', stringify({ ...hostileConfig(), ...opts.config }));
+  for (const [rel, content] of Object.entries(opts.files ?? {})) write(rel, content);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
+
+  const withStore = <T>(fn: (s: ReturnType<typeof openStore>) => T): T => {
+    const store = openStore(dir);
+    try {
+      return fn(store);
+    } finally {
+      store.close();
+    }
+  };
+  const cli = (...args: string[]) => runCli(args, dir);
+  return {
+    tmp,
+    repo,
+    dir,
+    worktreeFile: (rel) => readFileSync(path.join(dir, '.evoloop', 'worktrees', '0', 'problem', rel), 'utf8'),
+    async run(maxCandidates = 1) {
+      const events: EvolutionEvent[] = [];
+      const summary = await runEvolution({ problemDir: dir, maxCandidates, newRun: true, onEvent: (e) => events.push(e) }).done;
+      return { summary, events };
+    },
+    cli,
+    async cliJson(...args) {
+      const r = await cli(...args, '--json');
+      if (r.code !== 0) throw new Error(`evoloop ${args.join(' ')} --json exited ${r.code}: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    },
+    candidate: (id) => withStore((s) => s.getCandidate(id)!),
+    measurements: (id, epoch = 0) => withStore((s) => s.measurements(id, epoch)),
+    write,
+    git,
+    cleanup: () => rmSync(tmp, { recursive: true, force: true }),
+  };
+}
+
+function runCli(args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Pids of live processes whose command line contains `marker` (to prove nothing outlived a stage). */
+export function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
