@@ -83,7 +83,9 @@ export async function reverify(opts: {
   opts.onProgress?.(`re-measuring the baseline (${repeats} repeats, fresh seeds, current verifier)`);
   const base = await measure(baseline);
   if (!base.ok) throw new UsageError(`the baseline fails the current verifier (${describeFailure(base.failure)}). Fix the verifier first.`);
-  const accept: AcceptConfig = { rule: 'significant', alpha: config.accept.alpha, minDelta: config.accept.min_delta, baselineRepeats: repeats, maxRepeats: repeats };
+  // One verdict on all `repeats` samples (no racing); decide() needs max_repeats >= 2 even
+  // when a deterministic verifier is measured once (baseline_repeats: 1).
+  const accept: AcceptConfig = { rule: 'significant', alpha: config.accept.alpha, minDelta: config.accept.min_delta, baselineRepeats: repeats, maxRepeats: Math.max(2, repeats) };
   const rows: ReverifyRow[] = [];
   for (const c of candidates) {
     opts.onProgress?.(`re-measuring candidate ${c.id}`);

@@ -39,11 +39,15 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** The tree git itself builds for the base with `files` replaced or added (via a scratch index). */
-function gitTree(files: Record<string, string>): string {
+/** The tree git itself builds for the base with `files` replaced, added or (null) removed, via a scratch index. */
+function gitTree(files: Record<string, string | null>): string {
   const env = { GIT_INDEX_FILE: path.join(tmp, `index-${Math.random()}`) };
   git(['read-tree', base], env);
   for (const [p, content] of Object.entries(files)) {
+    if (content === null) {
+      git(['update-index', '--force-remove', p], env);
+      continue;
+    }
     const blobFile = path.join(tmp, 'blob');
     writeFileSync(blobFile, content);
     const sha = git(['hash-object', '-w', blobFile]);
@@ -55,7 +59,7 @@ function gitTree(files: Record<string, string>): string {
 
 const open = () => ObjectWriter.open(repo, path.join(repo, '.git'), base);
 
-const CASES: [string, Record<string, string>][] = [
+const CASES: [string, Record<string, string | null>][] = [
   ['no change', {}],
   ['one file deep in a tree', { 'src/lib/b.js': 'export const b = 20;\n' }],
   ['several files in several trees', { 'src/a.js': 'export const a = 10;\n', 'src/lib/c.js': '', 'README.md': '# changed\n' }],
@@ -64,6 +68,9 @@ const CASES: [string, Record<string, string>][] = [
   ['a new folder whose name prefixes other entries', { 'a/inner.txt': 'inner\n', 'a.txt0': 'x\n' }],
   ['an executable file keeps its mode', { 'run.sh': '#!/bin/sh\necho changed\n' }],
   ['non-ASCII names and content', { 'docs/ünïcødé.md': 'Σ → ∞ 🚀\n', 'docs/guide.md': 'naïve\r\nwindows line\r\n' }],
+  ['a deleted file', { 'src/lib/c.js': null }],
+  // git stores no empty trees: deleting a folder's only file removes the folder.
+  ['deleting the only file of a folder', { 'docs/guide.md': null, 'a-b/x.txt': null }],
 ];
 
 describe('ObjectWriter', () => {

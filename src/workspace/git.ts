@@ -1,6 +1,7 @@
 // Running git. Only for the rare steps (discovering the repository, listing the base
 // tree, pooled worktree resets); hot-path object writes go through git-objects.ts.
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 
 export interface GitResult {
@@ -50,7 +51,7 @@ export async function repoInfo(problemDir: string): Promise<RepoInfo> {
   if (head.code !== 0) {
     throw new UsageError(`the repository at ${root} has no commit yet. Fix: commit your program and verifier first (git add -A && git commit -m base).`);
   }
-  const absCommon = commonDir.startsWith('/') ? commonDir : `${problemDir}/${commonDir}`;
+  const absCommon = path.resolve(problemDir, commonDir);
   return { root, commonDir: absCommon, prefix: prefix.replace(/\/$/, ''), head: head.stdout.trim() };
 }
 
@@ -64,7 +65,7 @@ export async function changedPaths(root: string, prefix: string): Promise<string
     if (entry.length < 4) continue;
     paths.push(entry.slice(3));
     // Renames and copies carry the source path as the next field; a renamed-away file is a change too.
-    if (entry[0] === 'R') paths.push(fields[i + 1]);
+    if (entry[0] === 'R' && (!prefix || fields[i + 1].startsWith(`${prefix}/`))) paths.push(fields[i + 1]);
     if (entry[0] === 'R' || entry[0] === 'C') i++;
   }
   return paths;
