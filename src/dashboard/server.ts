@@ -13,8 +13,7 @@ import { streamSSE } from 'hono/streaming';
 import { UsageError } from '../core/errors.js';
 import { Store, storePath, type RunRecord } from '../store/store.js';
 import { requestStop } from '../store/stop-request.js';
-import { summarize } from '../store/summary.js';
-import { candidateDetail, facets, islands, lineage, progress, queryCandidates, runView, spend, SORT_KEYS, type SortKey } from './queries.js';
+import { candidateDetail, facets, headline, islands, lineage, progress, queryCandidates, spend, SORT_KEYS, type SortKey } from './queries.js';
 
 export interface DashboardOptions {
   problemDir: string;
@@ -127,20 +126,7 @@ export function createDashboardApp(ctx: AppContext): Hono {
 
   app.get('/api/runs', (c) => c.json(store.listRuns().map((r) => ({ id: r.id, status: r.status, createdAt: r.createdAt }))));
 
-  app.get(
-    '/api/summary',
-    withRun((c, run) =>
-      c.json({
-        ...summarize(store, run.id),
-        createdAt: run.createdAt,
-        problemDir: run.problemDir,
-        config: runView(run),
-        stopRequested: (store.db.prepare('SELECT stop_requested_at FROM runs WHERE id = ?').pluck().get(run.id) as number | null) !== null,
-        lastEventId: (store.db.prepare('SELECT COALESCE(MAX(id), 0) FROM events WHERE run_id = ?').pluck().get(run.id) as number) ?? 0,
-      }),
-    ),
-  );
-
+  app.get('/api/summary', withRun((c, run) => c.json(headline(store, run))));
   app.get('/api/progress', withRun((c, run) => c.json(progress(store, run))));
   app.get('/api/facets', withRun((c, run) => c.json(facets(store, run.id))));
   app.get('/api/spend', withRun((c, run) => c.json(spend(store, run.id))));

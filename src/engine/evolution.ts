@@ -78,6 +78,7 @@ export class Evolution {
       runId: run.id,
       store: this.d.store,
       objective: this.objective,
+      stateDir,
       scratchDir: path.join(stateDir, 'scratch', run.id),
       artifactsDir: path.join(stateDir, 'artifacts', run.id),
       signal: this.abandon.signal,
@@ -132,7 +133,6 @@ export class Evolution {
   private stopReason(): StopReason | undefined {
     const b = this.d.config.budget;
     if (this.graceful.signal.aborted) return { status: 'interrupted', reason: 'stopped by the user' };
-    if (this.operatorStop) return this.operatorStop;
     if (b.target !== undefined && this.champion && improvement(this.champion.score, b.target, this.d.config.objective.goal) >= 0) {
       return { status: 'finished', reason: `target ${b.target} reached` };
     }
@@ -141,7 +141,7 @@ export class Evolution {
       return { status: 'finished', reason: `patience: ${b.patience} candidates without improvement` };
     }
     if (b.usd !== undefined && this.d.store.spend(this.d.run.id).usd >= b.usd) return { status: 'finished', reason: 'budget: usd' };
-    return undefined;
+    return this.operatorStop;
   }
 
   // ── baseline ───────────────────────────────────────────────────────────────
@@ -239,7 +239,8 @@ export class Evolution {
         history: this.history.get(operator.name) ?? [],
         random,
         signal: this.abandon.signal,
-        stopping: this.graceful.signal,
+        // A wait inside the operator (a model that is down) also ends when the time budget does.
+        stopping: this.d.config.budget.time === undefined ? this.graceful.signal : AbortSignal.any([this.graceful.signal, AbortSignal.timeout(Math.max(0, this.d.config.budget.time - this.elapsedMs()))]),
       });
     } catch (err) {
       if (err instanceof StopProposing) {

@@ -64,6 +64,7 @@ export async function reverify(opts: {
     runId: run.id,
     store,
     objective: compileObjective(config.objective),
+    stateDir,
     scratchDir: path.join(stateDir, 'scratch', `${run.id}-reverify`),
     artifactsDir: path.join(stateDir, 'artifacts', `${run.id}-reverify-${epoch}`),
     signal: new AbortController().signal,

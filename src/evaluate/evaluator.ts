@@ -29,6 +29,8 @@ export interface EvaluatorOptions {
   objective: ReturnType<typeof compileObjective>;
   /** Where metrics files and artifacts go (outside every worktree). */
   scratchDir: string;
+  /** evoloop's own folder (store, worktree pool): hidden from sandboxed stages. */
+  stateDir: string;
   /** Where files a stage wrote to $EVOLOOP_ARTIFACTS are kept, per candidate. */
   artifactsDir: string;
   signal: AbortSignal;
@@ -138,6 +140,7 @@ export class Evaluator {
           scratchDir,
           sandbox: this.opts.config.sandbox,
           readOnlyBinds: this.opts.guard.binds(wt.problemDir),
+          hidden: [this.opts.stateDir],
           signal: this.opts.signal,
         },
       );

@@ -40,6 +40,8 @@ export interface StageInvocation {
   sandbox: SandboxMode;
   /** Files laid read-only over the worktree. Only enforced when the stage is sandboxed. */
   readOnlyBinds?: ReadOnlyBind[];
+  /** Folders hidden from a sandboxed stage (an empty tmpfs over them). */
+  hidden?: string[];
   /** Aborting kills the stage's process group and rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Set by evoloop itself (not the user); secret-looking names are refused all the same. */
@@ -69,7 +71,7 @@ export async function runStage(spec: StageSpec, inv: StageInvocation): Promise<S
     EVOLOOP_METRICS: metricsPath,
     EVOLOOP_ARTIFACTS: artifactsDir,
   };
-  const layout = { worktree: inv.worktree, cwd: inv.cwd, writable: [inv.scratchDir], readOnlyBinds: inv.readOnlyBinds ?? [] };
+  const layout = { worktree: inv.worktree, cwd: inv.cwd, writable: [inv.scratchDir], readOnlyBinds: inv.readOnlyBinds ?? [], hidden: inv.hidden };
   const { argv, sandboxed } = await sandboxArgv(inv.sandbox, ['/bin/sh', '-c', spec.run], layout);
   if (sandboxed) env.TMPDIR = '/tmp'; // the sandbox's private /tmp; anything else is read-only
 

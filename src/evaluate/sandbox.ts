@@ -21,6 +21,8 @@ export interface SandboxLayout {
   /** Extra writable folders outside the worktree (the stage's metrics file and artifacts). */
   writable: string[];
   readOnlyBinds: ReadOnlyBind[];
+  /** Folders replaced by an empty tmpfs (evoloop's store: candidates must not read or write it). */
+  hidden?: string[];
 }
 
 export class SandboxUnavailableError extends Error {
@@ -57,7 +59,8 @@ export async function sandboxArgv(mode: SandboxMode, command: string[], layout: 
 
 function bwrapArgs(layout: SandboxLayout): string[] {
   const args = [...ISOLATION, '--tmpfs', '/tmp'];
-  // Binds come after the /tmp tmpfs so a worktree under /tmp is the real one.
+  for (const dir of layout.hidden ?? []) args.push('--tmpfs', dir);
+  // Binds come after the tmpfs mounts so a worktree under /tmp (or under a hidden folder) is the real one.
   for (const dir of [layout.worktree, ...layout.writable]) args.push('--bind', dir, dir);
   for (const b of layout.readOnlyBinds) {
     const target = isAbsolute(b.target) ? b.target : resolve(layout.worktree, b.target);

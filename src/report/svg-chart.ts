@@ -27,8 +27,9 @@ export function scoreChartSvg(p: Progress, opts: ChartOptions = {}): string {
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
   const pad = (y1 - y0) * 0.06;
   [y0, y1] = [y0 - pad, y1 + pad];
-  const t0 = p.start;
-  const t1 = Math.max(t0 + 1000, ...(n ? [p.points.t[n - 1]] : []));
+  // Times are ms after the run started.
+  const t0 = 0;
+  const t1 = Math.max(1000, ...(n ? [p.points.t[n - 1]] : []));
   const sx = (t: number) => M.left + ((t - t0) / (t1 - t0)) * (W - M.left - M.right);
   const sy = (v: number) => M.top + (1 - (v - y0) / (y1 - y0)) * (H - M.top - M.bottom);
   const f = (v: number) => v.toFixed(1);

@@ -42,7 +42,9 @@ export function summarize(store: Store, runId: string): RunSummary {
   const total = Object.values(byStatus).reduce((s, n) => s + n, 0);
   const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
   const best = run.championId !== null ? store.getCandidate(run.championId) : undefined;
-  const elapsedMs = run.status === 'running' && run.heartbeatAt ? run.elapsedMs + (Date.now() - run.updatedAt) : run.elapsedMs;
+  // A live run's elapsed time: the sessions before this one, plus this one since its run-start.
+  const sessionStart = store.db.prepare("SELECT ts FROM events WHERE run_id = ? AND type = 'run-start' ORDER BY id DESC LIMIT 1").pluck().get(runId) as number | undefined;
+  const elapsedMs = run.status === 'running' && sessionStart ? run.elapsedMs + (Date.now() - sessionStart) : run.elapsedMs;
   return {
     run: run.id,
     status: run.status,

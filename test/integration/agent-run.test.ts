@@ -28,6 +28,7 @@ case $n in
      git -c user.name=agent -c user.email=agent@localhost commit -qam 'second row to 0.31'
      echo 'moved the second row (committed)' ;;
   6) ln -s /etc/passwd notes.txt ;;
+  7) echo 'and more' >> ../README.md ;;
 esac
 `;
 
@@ -40,14 +41,14 @@ describe('agent operator', () => {
     writeFileSync(path.join(p.tmp, 'agent.sh'), AGENT.replaceAll('{tmp}', p.tmp));
 
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: 'sk-must-not-leak', AGENT_MODE: 'scripted' };
-    const summary = await runEvolution({ problemDir: p.dir, maxCandidates: 6, llm: { env } }).done;
+    const summary = await runEvolution({ problemDir: p.dir, maxCandidates: 7, llm: { env } }).done;
     expect(summary.status).toBe('finished');
 
     const store = openStore(p.dir);
     const candidates = store.listCandidates(store.latestRun()!.id).filter((c) => c.operator !== 'baseline');
     store.close();
-    expect(candidates.map((c) => c.status)).toEqual(['accepted', 'invalid', 'invalid', 'invalid', 'accepted', 'invalid']);
-    const [good, prot, gaveUp, hung, committed, link] = candidates;
+    expect(candidates.map((c) => c.status)).toEqual(['accepted', 'invalid', 'invalid', 'invalid', 'accepted', 'invalid', 'invalid']);
+    const [good, prot, gaveUp, hung, committed, link, outside] = candidates;
     expect(good).toMatchObject({ operator: 'agent', description: 'lowered the bottom row' });
     expect(good.patch).toMatch(/-  0\.15, \/\/ evoloop: 0\.\.1\n\+  0\.1, \/\/ evoloop: 0\.\.1/);
     expect(prot.reason).toMatch(/^verifier\/score\.mjs is protected/);
@@ -57,6 +58,7 @@ describe('agent operator', () => {
     expect(committed).toMatchObject({ description: 'moved the second row (committed)', parentId: good.id });
     expect(committed.score!).toBeGreaterThan(good.score!);
     expect(link.reason).toMatch(/^the agent made notes\.txt a symlink/);
+    expect(outside.reason).toBe('the agent changed README.md, outside the problem folder; only files inside it may change');
 
     // the prompt file: the program, and the lessons of the earlier attempts
     const prompt = (n: number) => readFileSync(path.join(p.tmp, `prompt-${n}.md`), 'utf8');

@@ -196,6 +196,29 @@ describe('evoloop run on a problem, then the read commands', () => {
   });
 });
 
+describe('the shipped circle-packing example, copied into a temp repository', () => {
+  it('run --max-candidates 40 beats the baseline, with the default sandbox and acceptance rule', async () => {
+    const p = createProblem({ from: path.join(PROJECT_ROOT, 'examples', 'circle-packing') });
+    try {
+      const r = await p.cli('run', '{dir}', '--max-candidates', '40');
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse((await p.cli('status', '{dir}', '--json')).stdout);
+      expect(s.candidates).toBe(40);
+      expect(s.best).toBeGreaterThan(s.baseline);
+      expect(s.best).toBeLessThan(2.7); // above the known frontier (2.635) would mean a verifier bug
+      // The champion is a valid packing by the example's own verifier, run by hand on the applied branch.
+      expect((await p.cli('apply', 'best', '{dir}', '--branch', 'packing')).code).toBe(0);
+      p.git('worktree', 'add', '-q', path.join(p.tmp, 'check'), 'packing');
+      const dir = path.join(p.tmp, 'check', 'problem');
+      execFileSync(process.execPath, ['verifier/validate.mjs'], { cwd: dir });
+      const scored = JSON.parse(execFileSync(process.execPath, ['verifier/score.mjs'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').at(-1)!);
+      expect(scored.sum_radii).toBeCloseTo(s.best, 9);
+    } finally {
+      p.cleanup();
+    }
+  }, 180_000);
+});
+
 describe('evoloop init and schema', () => {
   it('init scaffolds a config that validates and runs once a program is committed', async () => {
     const p = createProblem();

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PidsCgroup } from '../../src/evaluate/process-tree.js';
 import { createHostileProblem, processesWith, SCORE_VERIFIER, type HostileOptions, type HostileProblem } from '../support/hostile-problem.js';
 
 const EVIL_VERIFIER = 'console.log(JSON.stringify({ score: 1000 }));\n';
@@ -210,7 +211,11 @@ describe('resource limits', () => {
     });
     expect(c.status).toBe('failed');
     expect(c.reason).toMatch(/^timeout in stage score: .*within its timeout of 3 s and was killed with all its processes/);
-    expect(c.reason).toContain('It hit its process limit (maxProcs: 40)');
+    // The refused forks are reported where a pids cgroup can be made (root here); RLIMIT_NPROC,
+    // the fallback, does not bind root, and then the timeout alone stops the (bounded) bomb.
+    const cgroup = await PidsCgroup.create(1);
+    await cgroup?.remove();
+    if (cgroup) expect(c.reason).toContain('It hit its process limit (maxProcs: 40)');
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(processesWith(marker)).toEqual([]);
   });
@@ -252,5 +257,33 @@ describe('suspicious-change flags', () => {
     const show = await p.cliJson('show', '2');
     expect(show.flags).toContain('suspicious:seed-only');
     expect((await p.cli('status')).stdout).toMatch(/flagged for review \(heuristics\): #2/);
+  });
+});
+
+describe("a candidate that goes after evoloop's own store", () => {
+  // The pooled worktree lives in <problem>/.evoloop/worktrees/0/<problem>, so the store is a
+  // few folders up. Unconfined, the candidate could rewrite past verdicts.
+  const hostile = `
+let dir = process.cwd();
+let found = 'none';
+for (let i = 0; i < 6; i++) {
+  dir = path.dirname(dir);
+  const db = path.join(dir, '.evoloop', 'evoloop.db');
+  if (fs.existsSync(db)) { found = db; break; }
+}
+console.error('store seen: ' + found);
+if (found !== 'none') fs.appendFileSync(found, 'garbage');`;
+
+  it('sandbox required: the store folder is hidden (an empty tmpfs), so the candidate cannot see or touch it', async () => {
+    const { p, c } = await runHostile({ hostile, config: { sandbox: 'required' } });
+    const score = p.measurements(2).find((m) => m.stage === 'score')!;
+    expect(score.stderrTail).toContain('store seen: none');
+    expect(c.status).toBe('accepted'); // nothing hostile happened; it simply scored 11
+  });
+
+  it('control, sandbox off: the same candidate does find the store (so the test above can fail)', async () => {
+    const { p } = await runHostile({ hostile: hostile.replace(/if \(found[^\n]*/, ''), config: { sandbox: 'off' } });
+    const score = p.measurements(2).find((m) => m.stage === 'score')!;
+    expect(score.stderrTail).toMatch(/store seen: .*\.evoloop\/evoloop\.db/);
   });
 });

@@ -189,6 +189,14 @@ describe('llm-diff runs against the loopback model server', () => {
     expect(stopped.candidates).toBe(0);
   });
 
+  it('ends a pause when the time budget runs out', async () => {
+    const p = problem(CIRCLE_CONFIG({ budget: { time: '1500ms' } }));
+    const started = Date.now();
+    const summary = await run(p, `http://127.0.0.1:${await freePort()}/v1`, { maxCandidates: 5 }).handle.done;
+    expect(summary).toMatchObject({ status: 'finished', stopReason: 'budget: time', candidates: 0 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('stops at the call that could pass budget.usd', async () => {
     // $1 per call exactly: 1000 output tokens at $1000/Mtok, input free; max_tokens 1000 → estimate $1
     const p = problem(

@@ -64,7 +64,7 @@ export interface HostileProblem {
 }
 
 export function hostileProgram(opts: Pick<HostileOptions, 'value' | 'block' | 'hostileWhen'> & { hostile?: string }): string {
-  return `// A program with a switch: MODE 0 is the honest base, any other MODE is hostile.
+  return `// A program with a switch: as committed it is honest; the tuned literal turns the hostile part on.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';

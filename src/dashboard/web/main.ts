@@ -72,13 +72,13 @@ function App() {
     });
   }, [after]);
 
-  if (summary.error && !summary.data) return html`<div class="error">${summary.error}</div>`;
   const s = summary.data;
-  if (!s) return html`<div class="loading">loading…</div>`;
+  const goal = s?.config.goal ?? 'maximize';
+  // The views load in parallel with the header rather than after it (first render at 100,000 candidates).
   const route = hash.replace(/^#\/?/, '').split('/');
   const view = route[0] || 'overview';
   return html`
-    <${Header} s=${s} />
+    ${s ? html`<${Header} s=${s} />` : html`<header>${summary.error ? html`<div class="error">${summary.error}</div>` : html`<span class="loading">loading…</span>`}</header>`}
     <nav class="tabs">
       ${[
         ['overview', 'Progress & candidates'],
@@ -89,13 +89,13 @@ function App() {
     </nav>
     <main>
       ${view === 'candidate'
-        ? html`<${CandidatePage} id=${Number(route[1])} tick=${tick} goal=${s.config.goal} />`
+        ? html`<${CandidatePage} id=${Number(route[1])} tick=${tick} goal=${goal} />`
         : view === 'lineage'
           ? html`<${LineageView} tick=${tick} />`
           : view === 'spend'
             ? html`<${SpendView} tick=${tick} />`
             : view === 'islands'
-              ? html`<${IslandsView} tick=${tick} goal=${s.config.goal} />`
+              ? html`<${IslandsView} tick=${tick} goal=${goal} />`
               : html`<section class="overview">
                   <div class="chart-row">
                     <${ProgressChart} tick=${tick} />
@@ -176,9 +176,9 @@ function Feed({ events }: { events: LiveEvent[] }) {
 }
 
 function IslandsTab({ tick, active }: { tick: number; active: boolean }) {
-  const islands = useLive<unknown[]>('islands', {}, tick);
+  const facets = useLive<{ islands: number[] }>('facets', {}, tick);
   // Only runs that use the islands strategy have island values; otherwise the tab does not exist.
-  return islands.data && islands.data.length > 0 ? html`<a href="#/islands" class=${active ? 'active' : ''}>Islands</a>` : null;
+  return facets.data && facets.data.islands.length > 0 ? html`<a href="#/islands" class=${active ? 'active' : ''}>Islands</a>` : null;
 }
 
 render(html`<${App} />`, document.getElementById('app')!);

@@ -12,6 +12,7 @@ export interface Progress {
   start: number;
   baseline: number | null;
   target: number | null;
+  /** `t` in ms after `start`. */
   points: { id: number[]; t: number[]; score: (number | null)[]; kind: number[] };
   champions: { id: number; t: number; score: number; lo: number; hi: number }[];
 }
@@ -34,7 +35,7 @@ export function toColumns(p: Progress): (number | null)[][] {
   let c = -1;
   for (let i = 0; i < n; i++) {
     const t = p.points.t[i];
-    x[i] = t / 1000;
+    x[i] = (p.start + t) / 1000;
     const s = p.points.score[i];
     const k = p.points.kind[i];
     if (k <= 1) accepted[i] = s;
@@ -43,11 +44,34 @@ export function toColumns(p: Progress): (number | null)[][] {
     while (c + 1 < p.champions.length && p.champions[c + 1].t <= t) c++;
     if (c >= 0) (best[i] = p.champions[c].score), (hi[i] = p.champions[c].hi), (lo[i] = p.champions[c].lo);
   }
-  const flat = (v: number | null) => new Array<number | null>(n).fill(v);
-  return [x, accepted, rejected, failed, best, hi, lo, flat(p.baseline), flat(p.target)];
+  return [x, accepted, rejected, failed, best, hi, lo];
 }
 
-const dots = (color: string, size: number) => ({ stroke: color, fill: color, paths: () => null, points: { show: true, size, stroke: color, fill: color } });
+/**
+ * Marks as filled squares, at most one per device pixel: with 100,000 candidates most
+ * marks overlap, and skipping the repeats (and uPlot's per-point arcs) keeps the first
+ * draw well under the 1.5 s budget.
+ */
+const markPaths = (size: number): uPlot.Series.PathBuilder => (u, sidx, i0, i1) => {
+  const xs = u.data[0];
+  const ys = u.data[sidx];
+  const path = new Path2D();
+  const s = size * devicePixelRatio;
+  const seen = new Set<number>();
+  for (let i = i0; i <= i1; i++) {
+    const y = ys[i];
+    if (y === null || y === undefined) continue;
+    const cx = Math.round(u.valToPos(xs[i] as number, 'x', true));
+    const cy = Math.round(u.valToPos(y, 'y', true));
+    const key = cx * 100_000 + cy;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    path.rect(cx - s / 2, cy - s / 2, s, s);
+  }
+  return { stroke: new Path2D(), fill: path, clip: undefined, flags: 0 };
+};
+
+const dots = (color: string, size: number) => ({ stroke: color, fill: color, width: 0, paths: markPaths(size), points: { show: false } });
 
 export function ProgressChart({ tick }: { tick: number }) {
   const { data, error } = useLive<Progress>('progress', {}, tick);
@@ -68,7 +92,19 @@ export function ProgressChart({ tick }: { tick: number }) {
       width: box.current.clientWidth || 800,
       height: 320,
       cursor: { drag: { x: true, y: true, uni: 30 }, points: { size: 9 } },
-      scales: { x: { time: true } },
+      scales: {
+        x: { time: true },
+        // Keep the baseline and the target in view (they are not series, so uPlot would not).
+        y: {
+          range: (_u, lo, hi) => {
+            const p = dataRef.current;
+            const extra = [p?.baseline, p?.target].filter((v): v is number => v !== null && v !== undefined);
+            const [a, b] = [Math.min(lo, ...extra), Math.max(hi, ...extra)];
+            const pad = (b - a || Math.abs(a) || 1) * 0.05;
+            return [a - pad, b + pad];
+          },
+        },
+      },
       legend: { show: true, live: false },
       series: [
         {},
@@ -78,18 +114,39 @@ export function ProgressChart({ tick }: { tick: number }) {
         { label: 'best so far', stroke: '#1a9850', width: 2, paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false } },
         { label: 'champion noise high', stroke: 'rgba(26,152,80,0.2)', paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false } },
         { label: 'champion noise low', stroke: 'rgba(26,152,80,0.2)', paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false } },
-        { label: 'baseline', stroke: '#888', dash: [6, 4], points: { show: false } },
-        { label: 'target', stroke: '#e08214', dash: [2, 4], points: { show: false } },
       ],
       bands: [{ series: [5, 6], fill: 'rgba(26,152,80,0.12)' }],
       axes: [{}, { size: 70, values: (_u, vals) => vals.map((v) => fmtScore(v)) }],
       hooks: {
+        // Baseline and target are horizontal lines drawn here, not 100,000-entry series.
+        draw: [
+          (u) => {
+            const p = dataRef.current;
+            if (!p) return;
+            const line = (v: number | null, color: string, dash: number[]) => {
+              if (v === null) return;
+              const y = Math.round(u.valToPos(v, 'y', true));
+              if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) return;
+              u.ctx.save();
+              u.ctx.strokeStyle = color;
+              u.ctx.setLineDash(dash.map((d) => d * devicePixelRatio));
+              u.ctx.lineWidth = devicePixelRatio;
+              u.ctx.beginPath();
+              u.ctx.moveTo(u.bbox.left, y);
+              u.ctx.lineTo(u.bbox.left + u.bbox.width, y);
+              u.ctx.stroke();
+              u.ctx.restore();
+            };
+            line(p.baseline, '#888', [6, 4]);
+            line(p.target, '#e08214', [2, 4]);
+          },
+        ],
         setCursor: [
           (u) => {
             const i = u.cursor.idx;
             const p = dataRef.current;
             if (i === null || i === undefined || !p || i >= p.points.id.length) return setHover('');
-            setHover(`#${p.points.id[i]} · ${KIND_NAMES[p.points.kind[i]]} · score ${fmtScore(p.points.score[i])} · ${new Date(p.points.t[i]).toLocaleTimeString()}`);
+            setHover(`#${p.points.id[i]} · ${KIND_NAMES[p.points.kind[i]]} · score ${fmtScore(p.points.score[i])} · ${new Date(p.start + p.points.t[i]).toLocaleTimeString()}`);
           },
         ],
       },
@@ -109,7 +166,7 @@ export function ProgressChart({ tick }: { tick: number }) {
 
   const n = data?.points.id.length ?? 0;
   return html`<div class="panel progress" data-testid="progress" data-points=${n} data-ready=${data ? '1' : '0'}>
-    <h3>Score over time <span class="muted">(${n.toLocaleString('en-US')} evaluated · drag to zoom, double-click to reset, click a point to open it)</span></h3>
+    <h3>Score over time ${data && html`<span class="legend-extra"><span class="baseline-key">- - baseline ${fmtScore(data.baseline)}</span>${data.target !== null ? html` <span class="target-key">··· target ${fmtScore(data.target)}</span>` : ''}</span>`} <span class="muted">(${n.toLocaleString('en-US')} evaluated · drag to zoom, double-click to reset, click a point to open it)</span></h3>
     ${error && html`<div class="error">${error}</div>`}
     <div ref=${box} class="chart"></div>
     <div class="hover" data-testid="progress-hover">${hover || '\u00a0'}</div>

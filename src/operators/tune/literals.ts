@@ -65,6 +65,11 @@ function scan(src: string, from: number, to: number, out: Literal[]): void {
 
 function skipString(src: string, i: number, to: number): number {
   const quote = src[i];
+  // Python's triple-quoted strings ('''…''' and """…""") span lines.
+  if (quote !== '`' && src[i + 1] === quote && src[i + 2] === quote) {
+    const close = src.indexOf(quote.repeat(3), i + 3);
+    return close === -1 || close + 3 > to ? to : close + 3;
+  }
   for (let j = i + 1; j < to; j++) {
     if (src[j] === '\\') j++;
     else if (src[j] === quote) return j + 1;
