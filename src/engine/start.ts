@@ -3,17 +3,17 @@
 // and fix the base commit. Everything that can refuse the user's input happens here,
 // before anything is written.
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findConfigFile, loadConfigFile, validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
 import { planOperators } from '../operators/select.js';
-import { isEditable, type EditRules } from '../propose/edit-rules.js';
-import { openStore, type RunRecord, type Store } from '../store/store.js';
+import { isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
+import { openStore, storePath, type RunRecord, type Store } from '../store/store.js';
 import { resolveBase } from '../workspace/workspace.js';
 import { sandboxStatus } from '../evaluate/sandbox.js';
-import picomatch from 'picomatch';
 
 export interface StartOptions {
   problemDir: string;
@@ -62,9 +62,11 @@ export async function startRun(opts: StartOptions): Promise<Started> {
     throw new UsageError(`sandbox: required, but bubblewrap cannot be used (${sandbox.reason}). Fix: apt-get install bubblewrap, or set sandbox: auto.`);
   }
   const hash = configHash(config);
-  const store = openStore(problemDir);
+  // Nothing is written until the input is known to be good: an existing store is opened to
+  // look for a run to resume; a new one is created only once the base commit is settled.
+  let store = existsSync(storePath(problemDir)) ? openStore(problemDir) : undefined;
   try {
-    const latest = store.latestRun();
+    const latest = store?.latestRun();
     if (latest && (latest.status === 'running' || latest.status === 'interrupted') && !opts.newRun) {
       if (latest.configHash !== hash) {
         throw new UsageError(
@@ -73,12 +75,12 @@ export async function startRun(opts: StartOptions): Promise<Started> {
       }
       const alive = latest.status === 'running' && latest.ownerPid !== process.pid && isAlive(latest.ownerPid) && Date.now() - (latest.heartbeatAt ?? 0) < STALE_MS;
       if (alive) throw new UsageError(`run ${latest.id} is already running (pid ${latest.ownerPid}). Fix: wait for it, or stop it first (Ctrl-C / kill ${latest.ownerPid}).`);
-      store.updateRun(latest.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now() });
-      return { problemDir, config, configFile, rules, store, run: store.getRun(latest.id)!, resumed: true, sandbox };
+      store!.updateRun(latest.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now() });
+      return { problemDir, config, configFile, rules, store: store!, run: store!.getRun(latest.id)!, resumed: true, sandbox };
     }
-    const protectMatch = picomatch(config.protect.length > 0 ? config.protect : ['\0'], { dot: true });
-    const matters = (p: string) => isEditable(p, rules) || protectMatch(p) || rules.alwaysProtected.includes(p) || usedByVerifier(p, config);
+    const matters = (p: string) => isEditable(p, rules) || protectedBy(p, rules) !== undefined || usedByVerifier(p, config);
     const { baseCommit, repoRoot } = await resolveBase(problemDir, matters, opts.allowDirty ?? false);
+    store ??= openStore(problemDir);
     const run = store.createRun({
       id: newRunId(),
       problemDir,
@@ -91,7 +93,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
     });
     return { problemDir, config, configFile, rules, store, run, resumed: false, sandbox };
   } catch (err) {
-    store.close();
+    store?.close();
     throw err;
   }
 }
