@@ -271,7 +271,12 @@ export class Evolution {
       const content = await readFile(p);
       if (content !== undefined) originals[p] = content;
     }
-    const check = checkChanges(proposal.changes, (p) => originals[p], this.d.rules);
+    const viaSymlink = Object.keys(proposal.changes)
+      .map((p) => [p, workspace.symlinkOnPath(p)] as const)
+      .find(([, link]) => link !== undefined);
+    const check: ReturnType<typeof checkChanges> = viaSymlink
+      ? { ok: false, reason: `${viaSymlink[0]} goes through the symlink ${viaSymlink[1]}, which could lead out of the worktree; edit the file it points to instead` }
+      : checkChanges(proposal.changes, (p) => originals[p], this.d.rules);
     const files = await this.overlay(parent.files, proposal.changes);
     const patch = unifiedDiff(originals, proposal.changes);
     const hash = changeHash(files);

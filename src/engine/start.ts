@@ -116,7 +116,7 @@ function isAlive(pid: number | null): boolean {
 const stringifyFunctions = (_key: string, value: unknown) => (typeof value === 'function' ? `[function ${value.toString().length}b]` : value);
 
 export function configHash(config: Config): string {
-  const text = JSON.stringify(config, (k, v) => (typeof v === 'function' ? v.toString() : v));
+  const text = JSON.stringify(config, (_key, v) => (typeof v === 'function' ? v.toString() : v));
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 

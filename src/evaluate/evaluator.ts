@@ -54,7 +54,7 @@ export class Evaluator {
    * search) or holdout (champions only).
    */
   async measure(candidateId: number, wt: Worktree, repeats: number, kinds: 'search' | 'holdout', epoch = 0): Promise<Measured> {
-    const { store, config, objective } = this.opts;
+    const { store, objective } = this.opts;
     const recorded = new Map(store.measurements(candidateId, epoch).map((m) => [`${m.stage}#${m.repeat}`, m as StageResult]));
     const samples: number[] = [];
     const perRepeat: Metrics[] = [];

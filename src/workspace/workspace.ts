@@ -54,6 +54,16 @@ export class Workspace {
       .map((p) => p.slice(prefix.length));
   }
 
+  /** The first component of a path that is a symlink in the base tree (writing through it could leave the worktree). */
+  symlinkOnPath(p: string): string | undefined {
+    const parts = p.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (this.objects.baseMode(this.toRepoPath(prefix)) === '120000') return prefix;
+    }
+    return undefined;
+  }
+
   /** A file's content at the base commit (cached), or undefined if it does not exist there. */
   async readBase(p: string): Promise<string | undefined> {
     if (!this.baseCache.has(p)) {
