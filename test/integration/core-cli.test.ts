@@ -173,7 +173,10 @@ describe('evoloop run on a problem, then the read commands', () => {
     expect(table.find((r) => Number(r[idCol]) === accepted.id)![patchCol]).toBe(accepted.patch);
 
     const measurements = await p.cli('export', '{dir}', '--table', 'measurements');
-    expect(measurements.stdout.trim().split('\n').length).toBe(N + 1);
+    const store = openStore(p.dir);
+    const measured = store.listCandidates(runId).reduce((n, c) => n + store.measurements(c.id).length, 0);
+    store.close();
+    expect(measurements.stdout.trim().split('\n').length).toBe(measured);
     const out = path.join(p.tmp, 'out.jsonl');
     expect((await p.cli('export', '{dir}', '-o', out)).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(jsonl.stdout);

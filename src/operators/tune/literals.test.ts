@@ -87,8 +87,4 @@ describe('formatLiteral', () => {
     expect(formatLiteral(lit({}), 1e-9)).toBe('1e-9');
   });
 
-  it('parenthesizes a negative value where the source had no sign (after a binary operator)', () => {
-    expect(formatLiteral(lit({ signed: false }), -0.5)).toBe('(-0.5)');
-    expect(formatLiteral(lit({ signed: true }), -0.5)).toBe('-0.5');
-  });
 });

@@ -112,11 +112,9 @@ function orderedRange(a: number, b: number): [number, number] | undefined {
   return a < b ? [a, b] : [b, a];
 }
 
-/** The text to put in place of a literal, keeping integers integral and signs valid. */
+/** The text to put in place of a literal, keeping integers integral. */
 export function formatLiteral(lit: Literal, value: number): string {
-  const text = lit.integer ? String(Math.round(value)) : trimFloat(value);
-  // A negative value where no sign was expected (e.g. after a binary operator) needs parentheses.
-  return value < 0 && !lit.signed ? `(${text})` : text;
+  return lit.integer ? String(Math.round(value)) : trimFloat(value);
 }
 
 function trimFloat(v: number): string {

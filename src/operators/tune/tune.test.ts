@@ -138,7 +138,15 @@ describe('step size: the 1/5th success rule, replayed from history', () => {
 });
 
 describe('perturb', () => {
-  const lit = (value: number, integer: boolean, range?: [number, number]) => ({ start: 0, end: 1, value, integer, signed: true, range, line: 1 });
+  const lit = (value: number, integer: boolean, range?: [number, number], signed = true) => ({ start: 0, end: 1, value, integer, signed, range, line: 1 });
+
+  it('keeps a literal non-negative where no sign can stand (e.g. `sleep 3`), reflecting steps below zero', () => {
+    const random = seededRandom(3);
+    for (let i = 0; i < 300; i++) expect(perturb(lit(0.5, false, undefined, false), 2, random) ?? 0).toBeGreaterThanOrEqual(0);
+    // A signed position may go negative.
+    const signedValues = Array.from({ length: 300 }, () => perturb(lit(0.5, false), 2, random) ?? 0);
+    expect(signedValues.some((v) => v < 0)).toBe(true);
+  });
 
   it('always moves an integer by at least one', () => {
     const random = seededRandom(11);

@@ -34,6 +34,9 @@ export function perturb(lit: Literal, sigma: number, random: () => number): numb
     value = Math.round(value);
     if (value === lit.value) value += step >= 0 ? 1 : -1;
   }
+  // Where no sign can stand (`sleep 3`, `a - 3`), a literal stays non-negative: a step below
+  // zero is reflected, so the edit stays valid in any language.
+  if (!lit.signed && value < 0) value = -value;
   if (lit.range) value = Math.min(lit.range[1], Math.max(lit.range[0], value));
   return value === lit.value ? undefined : value;
 }
@@ -73,7 +76,7 @@ export const tune: Operator = {
       if (value === undefined) continue;
       edits.push({ lit, value });
       picked.set(path, edits);
-      notes.push(`${path}:${lit.line} ${lit.value} → ${formatLiteral({ ...lit, signed: true }, value)}`);
+      notes.push(`${path}:${lit.line} ${lit.value} → ${formatLiteral(lit, value)}`);
     }
     if (notes.length === 0) return { operator: 'tune', error: 'tune could not find a literal it can move (all at the edge of their range)' };
     const changes: Record<string, string> = {};
