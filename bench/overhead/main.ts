@@ -100,7 +100,7 @@ async function seed(dir: string, count: number): Promise<void> {
   const insert = store.db.transaction((i: number) => {
     const files = { 'params.sh': PARAMS.replace('A=1.5', `A=${(i / count) * 10}`).replace('N=3', `N=${i % 21}`) };
     const c = store.insertCandidate({ runId: run.id, parentId: parent, status: 'pending', operator: 'tune', description: `seed ${i}`, files, changeHash: changeHash(files), patch: `-A=1.5\n+A=${i}\n` });
-    const ref = `refs/evoloop/${run.id}/${c.id}`;
+    const ref = `refs/evoloop/${run.id}/candidates/${c.id}`;
     const commitSha = ws.commit(files, run.baseCommit, `seed ${i}`, ref);
     store.addMeasurement(c.id, 0, { stage: 'score', kind: 'score', repeat: 0, seed: 1, ok: true, metrics: { score: -i }, exitCode: 0, signal: null, durationMs: 3, stdoutTail: '', stderrTail: '' });
     store.updateCandidate(c.id, { status: 'rejected', commitSha, ref, score: -i, metrics: { score: -i }, finishedAt: Date.now(), evalMs: 3 });

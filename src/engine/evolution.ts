@@ -287,7 +287,7 @@ export class Evolution {
     const same = store.findByChangeHash(run.id, hash);
     if (same !== undefined) return this.finishEarly(insert({ ...row, status: 'duplicate', reason: `same change as candidate ${same}` }));
     const candidate = insert({ ...row, status: 'pending' });
-    const ref = `refs/evoloop/${run.id}/${candidate.id}`;
+    const ref = `refs/evoloop/${run.id}/candidates/${candidate.id}`;
     const commitSha = workspace.commit(files, parent.commitSha, `${proposal.description}\n\nEvoloop-Run: ${run.id}\nEvoloop-Candidate: ${candidate.id}`, ref);
     store.updateCandidate(candidate.id, { commitSha, ref });
     this.emit({ type: 'proposed', candidateId: candidate.id, operator: operator.name, description: proposal.description });

@@ -57,12 +57,16 @@ describe('evoloop run on a problem, then the read commands', () => {
           .map((l) => l.split(' ') as [string, string]),
       );
       for (const c of all.filter((c) => c.status === 'accepted' || c.status === 'rejected')) {
-        expect(c.ref).toBe(`refs/evoloop/${runId}/${c.id}`);
+        expect(c.ref).toBe(`refs/evoloop/${runId}/candidates/${c.id}`);
         expect(refs.get(c.ref!)).toBe(c.commitSha);
         // The recorded commit holds exactly the program that was scored.
         const program = p.git('show', `${c.commitSha}:problem/program.mjs`);
         expect(scoreOf(program)).toBeCloseTo(c.score!, 6);
         expect(store.measurements(c.id)).toHaveLength(1);
+      }
+      // Champions are also branches, and their short names are unambiguous (git switch works).
+      for (const c of accepted) {
+        expect(p.git('rev-parse', '--symbolic-full-name', `evoloop/${runId}/${c.id}`)).toBe(`refs/heads/evoloop/${runId}/${c.id}`);
       }
       // Every verifier invocation is a recorded measurement, and nothing ran twice.
       const measured = all.reduce((n, c) => n + store.measurements(c.id).length, 0);
