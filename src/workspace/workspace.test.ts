@@ -112,6 +112,25 @@ describe('Workspace', () => {
     expect(git('-C', again.root, 'rev-parse', 'HEAD')).toBe(base);
   });
 
+  it('resets without git when only its own files changed, and still catches a same-size edit to another file', async () => {
+    const ws = await open(1);
+    let wt = await ws.acquire();
+    for (let i = 0; i < 3; i++) {
+      ws.materialize(wt, { 'program.py': `x = ${i + 5}\n`, 'new/dir/extra.py': 'y = 1\n' });
+      ws.release(wt);
+      wt = await ws.acquire();
+      expect(ws.readWorktreeFile(wt, 'program.py')).toBe('x = 1\n');
+      expect(existsSync(path.join(wt.problemDir, 'new'))).toBe(false);
+      expect(git('-C', wt.root, 'status', '--porcelain')).toBe('');
+    }
+    // Same size, written behind the pool's back: the stat walk (ctime) sees it.
+    writeFileSync(path.join(wt.problemDir, 'lib', 'util.py'), 'def f(): return 3\n');
+    ws.release(wt);
+    wt = await ws.acquire();
+    expect(ws.readWorktreeFile(wt, 'lib/util.py')).toBe('def f(): return 2\n');
+    expect(git('-C', wt.root, 'status', '--porcelain')).toBe('');
+  });
+
   it('reuses the pooled worktrees of an earlier process, and survives them being deleted', async () => {
     const first = await open(1);
     const wt = await first.acquire();

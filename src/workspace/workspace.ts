@@ -1,12 +1,13 @@
 // The git side of a run: the base commit, a reusable pool of worktrees in which
 // candidates are materialized, and recording each candidate as a commit on its ref.
 // Paths given to and returned from this module are relative to the problem folder.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { FileSet } from '../core/types.js';
 import { changedPaths, git, repoInfo, type RepoInfo } from './git.js';
 import { ObjectWriter } from './git-objects.js';
+import { sameSnapshot, stamp, takeSnapshot, type Snapshot } from './snapshot.js';
 
 export interface Worktree {
   /** Absolute path of the worktree's top level. */
@@ -16,10 +17,19 @@ export interface Worktree {
   index: number;
 }
 
+/** What the pool knows about a worktree's state, for the git-free reset. */
+interface PoolState {
+  /** The worktree as it was right after its last full reset (plus evoloop's own writes). */
+  snapshot?: Snapshot;
+  /** Problem-relative files materialize() wrote since then. */
+  written: Set<string>;
+}
+
 export class Workspace {
   private readonly free: Worktree[] = [];
   private readonly waiters: ((wt: Worktree) => void)[] = [];
   private readonly baseCache = new Map<string, string | undefined>();
+  private readonly state = new Map<Worktree, PoolState>();
   private created = 0;
 
   private constructor(
@@ -98,18 +108,54 @@ export class Workspace {
     return { root, problemDir, index };
   }
 
-  /** Back to the base commit exactly: tracked files restored, untracked files removed (ignored files kept as caches). */
+  /**
+   * Back to the base commit exactly. Fast path, no git: write evoloop's own files back
+   * from the base and check, by a stat walk, that nothing else changed. Otherwise git
+   * restores tracked files and removes untracked ones (ignored files stay, as caches).
+   */
   private async reset(wt: Worktree): Promise<void> {
+    const state = this.state.get(wt) ?? { written: new Set() };
+    this.state.set(wt, state);
+    if (state.snapshot && (await this.restoreWritten(wt, state))) {
+      const now = takeSnapshot(wt.root);
+      if (now && sameSnapshot(now, state.snapshot)) return;
+    }
     await git(wt.root, ['reset', '--hard', '-q', this.baseCommit]);
     await git(wt.root, ['clean', '-ffdq']);
+    state.snapshot = takeSnapshot(wt.root);
+    state.written.clear();
+  }
+
+  /** Puts the files materialize() wrote back to their base content; false if that is not possible. */
+  private async restoreWritten(wt: Worktree, state: PoolState): Promise<boolean> {
+    for (const p of state.written) {
+      const file = path.join(wt.problemDir, p);
+      const base = await this.readBase(p);
+      try {
+        if (base === undefined) {
+          rmSync(file, { force: true });
+          removeEmptyParents(path.dirname(file), wt.problemDir);
+        } else writeFileSync(file, base);
+      } catch {
+        return false;
+      }
+      const key = path.relative(wt.root, file).split(path.sep).join('/');
+      const now = stamp(file);
+      if (now === undefined) state.snapshot!.delete(key);
+      else state.snapshot!.set(key, now);
+    }
+    state.written.clear();
+    return true;
   }
 
   /** Writes a candidate's files (its full change against the base) into a clean worktree. */
   materialize(wt: Worktree, files: FileSet): void {
+    const written = this.state.get(wt)?.written;
     for (const [p, content] of Object.entries(files)) {
       const file = path.join(wt.problemDir, p);
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, content);
+      written?.add(p);
     }
   }
 
@@ -178,4 +224,12 @@ export async function resolveBase(
   }
   const sha = objects.writeCommit(objects.writeTree(files), [repo.head], `evoloop: snapshot of uncommitted changes\n\n${dirty.join('\n')}`);
   return { baseCommit: sha, repoRoot: repo.root, snapshot: dirty };
+}
+
+/** Removes folders left empty by deleting a file evoloop created, up to (not including) `stop`. */
+function removeEmptyParents(dir: string, stop: string): void {
+  while (dir.startsWith(stop + path.sep) && readdirSync(dir).length === 0) {
+    rmdirSync(dir);
+    dir = path.dirname(dir);
+  }
 }
