@@ -62,6 +62,8 @@ export function runEvolution(opts: RunOptions): RunHandle {
     try {
       const workspace = await Workspace.open({ problemDir: started.problemDir, baseCommit: run.baseCommit, poolSize: config.search.parallel + 1 });
       workspace.setRef(`refs/evoloop/${run.id}/base`, run.baseCommit);
+      const strays = workspace.killStrayProcesses();
+      if (strays > 0) emit({ type: 'notice', message: `killed ${strays} verifier process group(s) left running in the worktree pool by an earlier evoloop process` });
       const operators = selectOperators(config, {
         ...opts.llm,
         model: opts.model,

@@ -52,6 +52,15 @@ function pgidOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function snapshot(problem: Problem) {
   const store = openStore(problem.dir);
   try {
@@ -112,6 +121,26 @@ describe('resume', () => {
       const id = Number(key.split(' ')[0]);
       expect(['accepted', 'rejected']).toContain(after.candidates.find((c) => c.id === id)!.status);
     }
+  });
+
+  it('after kill -9 of evoloop alone, the resumed run kills the verifier it left running before reusing its worktree', async () => {
+    p = createProblem({ sleep: 3, config: { budget: { candidates: 2 } } });
+    const child = p.spawnCli('run', '{dir}');
+    await midStage(p, child, 1);
+    const inFlight = slots(p);
+    const orphanGroups = inFlight.running.map((k) => pgidOf(inFlight.pids.get(k)!));
+    process.kill(-child.pid!, 'SIGKILL'); // evoloop only: its verifier, in its own group, lives on
+    await once(child, 'close');
+    expect(orphanGroups.every((g) => groupAlive(g))).toBe(true);
+
+    const r = await p.cli('run', '{dir}');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/killed 1 verifier process group\(s\) left running/);
+    expect(orphanGroups.some((g) => groupAlive(g))).toBe(false);
+    // The orphan never finished its stage: each slot ended exactly once, from the resumed run.
+    const log = slots(p);
+    for (const [key, n] of log.ends) expect(n, `slot ${key}`).toBe(1);
+    for (const key of inFlight.running) expect(log.starts.get(key)).toBe(2);
   });
 
   it('SIGINT stops gracefully (in-flight work finishes), records the run as interrupted, and resumes', async () => {
