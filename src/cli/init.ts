@@ -73,11 +73,13 @@ const VERIFIER_TEMPLATE = `// Verifier template: measure the program and print o
 // Runs with cwd = this problem folder inside the candidate's worktree.
 // Env: EVOLOOP_SEED (differs per repeat), EVOLOOP_CANDIDATE, EVOLOOP_METRICS (file you may write JSON to).
 // Exit non-zero if the program is broken (the candidate fails with stderr's tail as the reason).
+// Run the candidate's program WITHOUT EVOLOOP_METRICS in its environment, or it could report its own score.
 import { execFileSync } from 'node:child_process';
 
 const seed = Number(process.env.EVOLOOP_SEED ?? 1);
 // TODO: run your program and compute a score from its output.
-const output = execFileSync('node', ['--version'], { encoding: 'utf8' });
+const { EVOLOOP_METRICS, ...env } = process.env;
+const output = execFileSync('node', ['--version'], { encoding: 'utf8', env });
 const score = output.length > 0 ? 1 : 0;
 console.log(JSON.stringify({ score, feedback: \`seed \${seed}: replace this verifier with a real measurement\` }));
 `;

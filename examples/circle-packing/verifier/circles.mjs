@@ -11,8 +11,11 @@ const problemDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs `node pack.mjs` and returns its circles as [[x, y, r], ...], validated. */
 export function loadPacking() {
+  // The candidate's program gets no EVOLOOP_* variables: it must not write its own metrics.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('EVOLOOP_')));
   const run = spawnSync(process.execPath, ['pack.mjs'], {
     cwd: problemDir,
+    env,
     encoding: 'utf8',
     timeout: PROGRAM_TIMEOUT_MS,
     killSignal: 'SIGKILL',
