@@ -2,6 +2,7 @@
 // Simulates noisy verifiers and candidates with known true effects, and measures each
 // acceptance rule. Run: npx tsx bench/noise/main.ts   (seeded: same figures every run)
 import { DEFAULT_ACCEPT, decide, initialRepeats, type AcceptConfig } from '../../src/evaluate/acceptance.js';
+import { seededRandom } from '../../src/core/random.js';
 
 const SEED = 20240501;
 const START = 100; // true objective value of the baseline (maximize)
@@ -19,16 +20,7 @@ const RICH: Stream = [[4, 0.05], [2, 0.05], [1, 0.05], [0.5, 0.05], [0, 0.3], [-
 
 // ── seeded randomness ────────────────────────────────────────────────────────
 type Rng = () => number;
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRandom;
 function gauss(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 }
