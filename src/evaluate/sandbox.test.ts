@@ -1,6 +1,6 @@
 // These tests need bubblewrap and fail (not skip) without it: CI installs it.
 import { describe, it, expect, vi, afterAll } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runStage, type StageInvocation, type StageSpec } from './run-stage.js';
@@ -56,10 +56,10 @@ describe('sandbox', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     try {
-      const command = `node ${FIXTURES}tcp-connect.mjs ${port}`;
-      const open = await runStage(...args(setup(command, { sandbox: 'off' })));
+      const command = `node tcp-connect.mjs ${port}`;
+      const open = await runStage(...args(withFixtures(setup(command, { sandbox: 'off' }), 'tcp-connect.mjs')));
       expect(open.stdoutTail.trim()).toBe('connected'); // the probe itself works
-      const closed = await runStage(...args(setup(command)));
+      const closed = await runStage(...args(withFixtures(setup(command), 'tcp-connect.mjs')));
       expect(closed.stdoutTail.trim()).toMatch(/^blocked/);
       expect(connections).toBe(1);
     } finally {
@@ -117,7 +117,7 @@ describe('sandbox', () => {
   });
 
   it('applies memory and process limits inside the sandbox too', async () => {
-    const s = setup(`node ${FIXTURES}allocate.mjs 10 && node ${FIXTURES}allocate.mjs 1000`, {}, { memoryMb: 100, maxProcs: 32, kind: 'score' });
+    const s = withFixtures(setup('node allocate.mjs 10 && node allocate.mjs 1000', {}, { memoryMb: 100, maxProcs: 32, kind: 'score' }), 'allocate.mjs');
     const r = await runStage(s.spec, s.inv);
     expect(r.stdoutTail).toContain('{"allocatedMb":10}');
     expect(r.failure?.kind).toBe('memory-limit');
@@ -125,3 +125,12 @@ describe('sandbox', () => {
 });
 
 const args = (s: { spec: StageSpec; inv: StageInvocation }) => [s.spec, s.inv] as const;
+
+/**
+ * Copies fixture scripts into the stage's worktree, as a verifier's own files would be:
+ * the sandbox hides the host's /tmp, where a checkout of this project may live.
+ */
+function withFixtures<T extends { worktree: string }>(s: T, ...names: string[]): T {
+  for (const name of names) copyFileSync(`${FIXTURES}${name}`, join(s.worktree, name));
+  return s;
+}
