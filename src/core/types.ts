@@ -39,6 +39,7 @@ export type FailureKind =
   | 'gate-failed'
   | 'output-limit'
   | 'memory-limit'
+  | 'process-limit'
   | 'tampered'
   | 'spawn-error';
 

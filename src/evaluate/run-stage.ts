@@ -140,6 +140,10 @@ function classify(
     return { kind: 'signal', message: `${stage} ${how}, not by evoloop.${procs}${stderr}` };
   }
   if (tree.exitCode !== 0) return { kind: 'crash', message: `${stage} exited with code ${tree.exitCode}.${procs}${stderr}` };
+  // It exited 0, but some of its forks were refused: whatever it measured is not trustworthy.
+  if (hitProcLimit) {
+    return { kind: 'process-limit', message: `${stage} exited 0, but it hit its process limit (maxProcs: ${spec.maxProcs}) and some forks were refused, so its result is not trusted. If it legitimately needs more processes, raise max_procs.${stderr}` };
+  }
   if (parsed && 'error' in parsed) return { kind: 'bad-metrics', message: `${stage}: ${parsed.error.message}` };
   if (spec.kind !== 'gate' && parsed && Object.keys(parsed.metrics).length === 0) {
     return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics. Write a JSON object of numbers to $EVOLOOP_METRICS, print one as the last line of stdout, or print METRIC name=value lines.` };
