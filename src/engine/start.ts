@@ -70,12 +70,12 @@ export async function startRun(opts: StartOptions): Promise<Started> {
     if (latest && (latest.status === 'running' || latest.status === 'interrupted') && !opts.newRun) {
       if (latest.configHash !== hash) {
         throw new UsageError(
-          `the config changed since run ${latest.id} started, so it cannot be resumed as the same run. Fix: restore the config, or pass --new to start a new run with the current one.`,
+          `the config's edit/protect/verifier/objective/accept/sandbox changed since run ${latest.id} started, so its verdicts would not be comparable and it cannot be resumed as the same run. Fix: restore those keys, or pass --new to start a new run with the current config. (Budget, parallelism and models may change between sessions.)`,
         );
       }
       const alive = latest.status === 'running' && latest.ownerPid !== process.pid && isAlive(latest.ownerPid) && Date.now() - (latest.heartbeatAt ?? 0) < STALE_MS;
       if (alive) throw new UsageError(`run ${latest.id} is already running (pid ${latest.ownerPid}). Fix: wait for it, or stop it first (Ctrl-C / kill ${latest.ownerPid}).`);
-      store!.updateRun(latest.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now() });
+      store!.updateRun(latest.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now(), configJson: JSON.stringify(config, stringifyFunctions) });
       return { problemDir, config, configFile, rules, store: store!, run: store!.getRun(latest.id)!, resumed: true, sandbox };
     }
     const matters = (p: string) => isEditable(p, rules) || protectedBy(p, rules) !== undefined || usedByVerifier(p, config);
@@ -115,8 +115,14 @@ function isAlive(pid: number | null): boolean {
 
 const stringifyFunctions = (_key: string, value: unknown) => (typeof value === 'function' ? `[function ${value.toString().length}b]` : value);
 
+/**
+ * What makes two configs the same run: everything that decides what may change and how a
+ * candidate is judged. Budget, parallelism, models and instructions may change between
+ * sessions (raise the budget and resume); the verdicts recorded so far stay comparable.
+ */
 export function configHash(config: Config): string {
-  const text = JSON.stringify(config, (_key, v) => (typeof v === 'function' ? v.toString() : v));
+  const { edit, protect, verifier, objective, accept, sandbox } = config;
+  const text = JSON.stringify({ edit, protect, verifier, objective, accept, sandbox }, (_key, v) => (typeof v === 'function' ? v.toString() : v));
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
