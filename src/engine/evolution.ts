@@ -98,6 +98,9 @@ export class Evolution {
     if (!this.champion) return { status: 'interrupted', reason: 'stopped while measuring the baseline' };
     this.loadHistory();
     const queue = this.d.store.listCandidates(this.d.run.id, { status: ['pending'] }).filter((c) => c.operator !== 'baseline');
+    if (queue.length === 0 && !this.budgetLeft()) {
+      this.emit({ type: 'notice', message: `run ${this.d.run.id} has used its budget of ${this.proposed} candidates. Raise it (--max-candidates or budget.candidates) to go on, or pass --new for a fresh run.` });
+    }
     const inFlight = new Set<Promise<void>>();
     const launch = (p: Promise<void>) => {
       const tracked = p.finally(() => inFlight.delete(tracked));

@@ -12,6 +12,7 @@ import { compileObjective } from '../core/fitness.js';
 import { planOperators } from '../operators/select.js';
 import { isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
 import { openStore, storePath, type RunRecord, type Store } from '../store/store.js';
+import { repoInfo } from '../workspace/git.js';
 import { resolveBase } from '../workspace/workspace.js';
 import { sandboxStatus } from '../evaluate/sandbox.js';
 
@@ -67,7 +68,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   let store = existsSync(storePath(problemDir)) ? openStore(problemDir) : undefined;
   try {
     const latest = store?.latestRun();
-    if (latest && (latest.status === 'running' || latest.status === 'interrupted') && !opts.newRun) {
+    if (latest && !opts.newRun && (await resumable(latest, problemDir, hash))) {
       if (latest.configHash !== hash) {
         throw new UsageError(
           `the config's edit/protect/verifier/objective/accept/sandbox changed since run ${latest.id} started, so its verdicts would not be comparable and it cannot be resumed as the same run. Fix: restore those keys, or pass --new to start a new run with the current config. (Budget, parallelism and models may change between sessions.)`,
@@ -96,6 +97,17 @@ export async function startRun(opts: StartOptions): Promise<Started> {
     store?.close();
     throw err;
   }
+}
+
+/**
+ * Whether `evoloop run` continues this run: it was running (killed) or interrupted, or it
+ * used up a budget the user may since have raised — as long as the checkout is still at
+ * its base and the verdict-relevant config is the same (otherwise a new run starts).
+ */
+async function resumable(run: RunRecord, problemDir: string, hash: string): Promise<boolean> {
+  if (run.status === 'running' || run.status === 'interrupted') return true;
+  if (run.status !== 'finished' || !run.stopReason?.startsWith('budget') || run.configHash !== hash) return false;
+  return (await repoInfo(problemDir)).head === run.baseCommit;
 }
 
 /** A file named in a stage command (e.g. `node verifier/score.mjs`) matters to the base too. */

@@ -68,3 +68,27 @@ it('refuses to resume after the verifier changed (exit 2, names the keys and --n
     store.close();
   }
 });
+
+it('a run that used its budget continues when run again with a larger one, from where it was', async () => {
+  p = createProblem({ config: { budget: { candidates: 3 } } });
+  const first = await p.cli('run', '{dir}');
+  expect(first.code, first.stderr).toBe(0);
+  const again = await p.cli('run', '{dir}');
+  expect(again.stdout).toMatch(/has used its budget of 3 candidates/);
+  const more = await p.cli('run', '{dir}', '--max-candidates', '6');
+  expect(more.code, more.stderr).toBe(0);
+  expect(more.stdout).toMatch(/Resuming run/);
+  const store = openStore(p.dir);
+  try {
+    const runs = store.listRuns();
+    expect(runs).toHaveLength(1);
+    expect(store.listCandidates(runs[0].id).filter((c) => c.operator !== 'baseline')).toHaveLength(6);
+  } finally {
+    store.close();
+  }
+  // After a new commit, a new run starts from it.
+  p.write('program.mjs', p.read('program.mjs').replace('const n = 3', 'const n = 4'));
+  p.git('commit', '-qam', 'new base');
+  const fresh = await p.cli('run', '{dir}');
+  expect(fresh.stdout).toMatch(/Starting run/);
+});
