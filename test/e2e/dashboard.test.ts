@@ -1,25 +1,16 @@
 // End to end in a real Chromium: `evoloop run --ui` on a small problem whose verifier
 // takes a moment per candidate, so the page is watched while candidates arrive.
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard } from '../../src/dashboard/server.js';
 import { Store, storePath } from '../../src/store/store.js';
+import { launchChromium } from '../support/chromium.js';
 import { createProblem, PROJECT_ROOT, processAlive, waitFor, type Problem } from '../support/problem.js';
 
 const SHOTS = path.join(PROJECT_ROOT, 'test-output', 'dashboard');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
-
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  const profile = mkdtempSync(path.join(tmpdir(), 'evoloop-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1300, height: 900 } });
-  return { context, close: async () => (await context.close(), rmSync(profile, { recursive: true, force: true })) };
-}
-
 /** Pixels of a canvas that are not blank: the chart really drew something. */
 const paintedPixels = (page: Page, selector: string) =>
   page.$eval(selector, (c) => {

@@ -153,7 +153,7 @@ function ModelCalls({ calls, operator }: { calls: LlmCall[]; operator: string })
   return html`<h3>Model calls</h3>
     ${calls.map(
       (k, i) => html`<div class="call" data-testid="llm-call">
-        <div>${i + 1}. ${k.provider}:${k.model} · ${fmtInt(k.inputTokens)} in (${fmtInt(k.cachedTokens)} cached) / ${fmtInt(k.outputTokens)} out · ${fmtUsd(k.usd)} · ${fmtDuration(k.latencyMs)} · ${k.attempts} attempt${k.attempts === 1 ? '' : 's'}</div>
+        <div>${i + 1}. ${k.model} · ${fmtInt(k.inputTokens)} in (${fmtInt(k.cachedTokens)} cached) / ${fmtInt(k.outputTokens)} out · ${fmtUsd(k.usd)} · ${fmtDuration(k.latencyMs)} · ${k.attempts} attempt${k.attempts === 1 ? '' : 's'}</div>
         ${k.error && html`<div class="error">${k.error}</div>`}
         <details><summary>prompt</summary><pre>${k.prompt}</pre></details>
         <details open><summary>reply</summary><pre>${k.response ?? '(none)'}</pre></details>

@@ -7,7 +7,7 @@ export function fmtScore(v: number | null | undefined): string {
 
 export function fmtUsd(v: number | null | undefined): string {
   if (v === null || v === undefined) return '—';
-  return v === 0 ? '$0' : v < 0.01 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`;
+  return v === 0 ? '$0' : v < 1 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`;
 }
 
 export function fmtDuration(ms: number | null | undefined): string {
