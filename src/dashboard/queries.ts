@@ -4,6 +4,9 @@ import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { RunRecord, Store } from '../store/store.js';
 import { git } from '../workspace/git.js';
+import type { CandidateRow, LineageNode, Progress } from './api.js';
+
+export type { CandidateRow, LineageNode, Progress } from './api.js';
 
 type Row = Record<string, unknown>;
 
@@ -82,22 +85,6 @@ export interface CandidateQuery {
   limit?: number;
 }
 
-export interface CandidateRow {
-  id: number;
-  parentId: number | null;
-  status: string;
-  operator: string;
-  model: string | null;
-  island: number | null;
-  score: number | null;
-  description: string;
-  reason: string | null;
-  flags: string[];
-  tokens: number;
-  usd: number;
-  finishedAt: number | null;
-  evalMs: number | null;
-}
 
 export const MAX_PAGE = 500;
 
@@ -165,16 +152,6 @@ export function facets(store: Store, runId: string): { statuses: Record<string, 
 export const KIND = { baseline: 0, accepted: 1, rejected: 2, failed: 3 } as const;
 const KIND_OF: Record<string, number> = { baseline: 0, accepted: 1, rejected: 2, failed: 3, tampered: 3 };
 
-export interface Progress {
-  goal: 'maximize' | 'minimize';
-  start: number;
-  baseline: number | null;
-  target: number | null;
-  /** Evaluated candidates in the order they finished, as columns (compact for 100,000 points); `t` is ms after `start`. */
-  points: { id: number[]; t: number[]; score: (number | null)[]; kind: number[] };
-  /** Baseline and every accepted champion, in order, with the range of its samples (its noise band). */
-  champions: { id: number; t: number; score: number; lo: number; hi: number }[];
-}
 
 export function progress(store: Store, run: RunRecord): Progress {
   const view = runView(run);
@@ -271,15 +248,6 @@ export function spend(store: Store, runId: string): Spend {
 }
 
 // ── lineage ──────────────────────────────────────────────────────────────────
-export interface LineageNode {
-  id: number;
-  parentId: number | null;
-  status: string;
-  score: number | null;
-  operator: string;
-  /** Children left out of the tree to keep it readable (shown as "+N more"). */
-  hidden: number;
-}
 
 /**
  * The candidate tree. Every candidate with children, every accepted one and the champion's

@@ -3,22 +3,8 @@
 import { useState } from 'preact/hooks';
 import { fmtDuration, fmtInt, fmtScore, fmtUsd } from './format.js';
 import { html, useLive } from './live.js';
+import type { CandidateRow as Row } from '../api.js';
 
-interface Row {
-  id: number;
-  parentId: number | null;
-  status: string;
-  operator: string;
-  model: string | null;
-  island: number | null;
-  score: number | null;
-  description: string;
-  reason: string | null;
-  flags: string[];
-  tokens: number;
-  usd: number;
-  evalMs: number | null;
-}
 
 interface Facets {
   statuses: Record<string, number>;

@@ -4,15 +4,8 @@
 import { stratify, tree, type HierarchyPointNode } from 'd3-hierarchy';
 import { fmtScore } from './format.js';
 import { html, useLive } from './live.js';
+import type { LineageNode as Node } from '../api.js';
 
-interface Node {
-  id: number;
-  parentId: number | null;
-  status: string;
-  score: number | null;
-  operator: string;
-  hidden: number;
-}
 
 const ROW = 22;
 const COL = 110;

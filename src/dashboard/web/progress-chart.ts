@@ -6,16 +6,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { fmtScore } from './format.js';
 import { html, useLive } from './live.js';
+import type { Progress } from '../api.js';
 
-export interface Progress {
-  goal: 'maximize' | 'minimize';
-  start: number;
-  baseline: number | null;
-  target: number | null;
-  /** `t` in ms after `start`. */
-  points: { id: number[]; t: number[]; score: (number | null)[]; kind: number[] };
-  champions: { id: number; t: number; score: number; lo: number; hi: number }[];
-}
 
 const KIND_NAMES = ['baseline', 'accepted', 'rejected', 'failed'];
 
