@@ -1,7 +1,6 @@
 // `evoloop status` and `evoloop ls`: the run's headline, and its candidates.
 import type { Command } from 'commander';
 import type { CandidateStatus } from '../core/types.js';
-import type { Config } from '../config/schema.js';
 import { operatorStats } from '../operators/stats.js';
 import { summarize } from '../store/summary.js';
 import { fmtDuration, fmtScore, openRun, printJson } from './context.js';
@@ -18,11 +17,13 @@ export function registerStatus(program: Command): void {
       const ctx = openRun(problem, opts.run);
       try {
         const s = summarize(ctx.store, ctx.run.id);
-        const goal = (JSON.parse(ctx.run.configJson) as Config).objective.goal;
+        const goal = s.goal;
         const operators = operatorStats(ctx.store, ctx.run.id, goal);
         const usdPerAccepted = s.accepted > 0 ? s.spend.usd / s.accepted : null;
         if (opts.json) return printJson({ ...s, operators, usdPerAccepted });
-        const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)})` : '';
+        const better = s.best !== null && s.baseline !== null ? (goal === 'maximize' ? s.best - s.baseline : s.baseline - s.best) : 0;
+        const pct = s.baseline ? ` ${better >= 0 ? '' : '-'}${Math.abs((100 * better) / s.baseline).toFixed(1)}% ${better >= 0 ? 'better' : 'worse'}` : '';
+        const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)},${pct}; ${goal})` : '';
         const lines = [
           `run ${s.run}: ${s.status}${s.stopReason ? ` — ${s.stopReason}` : ''}`,
           `base ${s.baseCommit.slice(0, 12)} · elapsed ${fmtDuration(s.elapsedMs)}`,

@@ -6,6 +6,7 @@ export interface RunSummary {
   status: RunRecord['status'];
   stopReason: string | null;
   baseCommit: string;
+  goal: 'maximize' | 'minimize';
   /** Every candidate except the baseline. */
   candidates: number;
   accepted: number;
@@ -50,6 +51,7 @@ export function summarize(store: Store, runId: string): RunSummary {
     status: run.status,
     stopReason: run.stopReason,
     baseCommit: run.baseCommit,
+    goal: JSON.parse(run.configJson).objective?.goal ?? 'maximize',
     candidates: Math.max(0, total - (baseline ? 1 : 0)),
     accepted: byStatus.accepted ?? 0,
     byStatus,
