@@ -1,9 +1,9 @@
 // Acceptance: turns a champion's and a challenger's objective samples into keep / discard /
 // measure-more. The defaults are tuned on `npx tsx bench/noise/main.ts`.
 import { median } from 'simple-statistics';
-import { hodgesLehmann, mannWhitney, pooledT, welch, welchInterval, type PooledNoise, type ShiftEstimate } from './statistics.js';
+import { hodgesLehmann, mannWhitney, welch, welchInterval, type ShiftEstimate } from './statistics.js';
 
-export { noiseFloor, pooledNoise, type PooledNoise } from './statistics.js';
+export { noiseFloor } from './statistics.js';
 
 export type AcceptRule = 'significant' | 'better';
 
@@ -73,36 +73,14 @@ export function initialRepeats(baselineSamples: number[], cfg: AcceptConfig): nu
 }
 
 /**
- * Racing plan for `significant` when the run's pooled noise is known: a one-sided t test
- * (pooled σ) at every look, so a large gain can be accepted from the first sample. Looks at
- * 1, 2, 4, midway and max_repeats; alpha is spent unequally (Bonferroni with weights), most
- * on the early looks where cheap accepts pay, and the per-look alphas sum to alpha, so the
- * whole race keeps false accepts ≤ alpha however the looks correlate.
- */
-export function pooledLooks(cfg: AcceptConfig): Array<{ n: number; alpha: number }> {
-  const ns = [...new Set([1, 2, Math.min(FIRST_TEST, cfg.maxRepeats), Math.round((FIRST_TEST + cfg.maxRepeats) / 2), cfg.maxRepeats])]
-    .filter((n) => n <= cfg.maxRepeats)
-    .sort((a, b) => a - b);
-  const weights = ns.map((_, i) => POOLED_WEIGHTS[Math.min(i, POOLED_WEIGHTS.length - 1)]);
-  const total = weights.reduce((a, b) => a + b, 0);
-  return ns.map((n, i) => ({ n, alpha: (cfg.alpha * weights[i]) / total }));
-}
-const POOLED_WEIGHTS = [0.4, 0.2, 0.15, 0.15, 0.1];
-
-/**
  * Decide on a challenger. Samples are objective values, index i measured with seed i.
  * On 'more', measure each side up to the wanted totals and call again with all samples:
  * the false-accept guarantee assumes decide() sees only the sample counts it asked for.
  * Both sides constant (e.g. one sample each from a deterministic verifier) decides exactly,
  * so a noisy run must not hand a one-sample champion to a one-sample challenger.
- *
- * `noise`: the run's measurement noise from pooledNoise() over every candidate measured so
- * far (baseline, champion and challenger included). With it, `significant` uses the pooled
- * t plan (pooledLooks), which decides large effects from one or two samples; without it
- * (or with rule `better`), the rank-test plan (looks).
  */
-export function decide(champion: number[], challenger: number[], goal: 'maximize' | 'minimize', cfg: AcceptConfig, noise?: PooledNoise): Verdict {
-  validate(champion, challenger, cfg, noise);
+export function decide(champion: number[], challenger: number[], goal: 'maximize' | 'minimize', cfg: AcceptConfig): Verdict {
+  validate(champion, challenger, cfg);
   const sign = goal === 'maximize' ? 1 : -1;
   const champ = champion.map((v) => sign * v);
   const chal = challenger.map((v) => sign * v);
@@ -129,7 +107,6 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
     };
   }
 
-  if (noise) return decidePooled(champ, chal, cfg, noise);
   const plan = looks(cfg);
   const n = chal.length;
   const testsDone = plan.test.filter((t) => t <= n).length;
@@ -163,47 +140,6 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
   return more(`uncertain: gain ${fmt(gain)}, p=${fmt(better)} (${at})`, next, Math.max(champ.length, next));
 }
 
-/** The pooled-noise race; see pooledLooks. Estimates are mean differences, since the t test is on means. */
-function decidePooled(champ: number[], chal: number[], cfg: AcceptConfig, noise: PooledNoise): Verdict {
-  const plan = pooledLooks(cfg);
-  const n = chal.length;
-  const done = plan.filter((l) => l.n <= n);
-  const look = done[done.length - 1];
-  const wantChampion = Math.max(look.n, CHAMPION_MIN);
-  if (champ.length < wantChampion) {
-    return more(`champion has ${champ.length} samples, challenger ${n}: measure the champion to ${wantChampion} first`, n, wantChampion);
-  }
-  const better = pooledT(chal, champ, noise, 'greater', look.alpha);
-  const worse = pooledT(chal, champ, noise, 'less', look.alpha, cfg.minDelta);
-  const gain = better.estimate;
-  const ahead = gain > cfg.minDelta;
-  const stats = { gain, ci: better.ci, ciLevel: 1 - 2 * look.alpha, pValue: better.pValue, naive: false };
-  const at = `look ${done.length}/${plan.length}, n=${n} vs ${champ.length}, run noise σ ${fmt(noise.sd)} (df ${noise.df}), alpha ${fmt(look.alpha)} at this look`;
-  const last = done.length === plan.length;
-  // Heavy tails can fool a t test on means; from FIRST_TEST samples on, the rank test must also see a gain.
-  const rank = n >= FIRST_TEST ? test(chal, champ, 'greater', cfg).pValue : 0;
-
-  if (better.pValue <= look.alpha && ahead && rank <= cfg.alpha) {
-    return { decision: 'accept', reason: `significant mean gain ${fmt(gain)} (p=${fmt(better.pValue)}; ${at})`, ...stats };
-  }
-  if (worse.pValue <= look.alpha) return { decision: 'reject', reason: `significantly below min_delta ${fmt(cfg.minDelta)}: mean gain ${fmt(gain)} (${at})`, ...stats };
-  if (last) {
-    const why = better.pValue > look.alpha ? `not significant (p=${fmt(better.pValue)})`
-      : !ahead ? `significant but mean gain ${fmt(gain)} <= min_delta ${fmt(cfg.minDelta)}`
-      : `rank test disagrees (p=${fmt(rank)} > ${fmt(cfg.alpha)}): outliers?`;
-    return { decision: 'reject', reason: `${why} at max_repeats (${at})`, ...stats };
-  }
-  // Futility: too far behind a gain that could still become significant; repeats are better spent on the next challenger.
-  if (better.statistic < FUTILITY_T) {
-    return { decision: 'reject', reason: `futile: mean gain ${fmt(gain)} is ${fmt(better.statistic)} standard errors (p=${fmt(better.pValue)}; ${at})`, ...stats };
-  }
-  const next = plan[done.length].n;
-  return more(`uncertain: mean gain ${fmt(gain)}, p=${fmt(better.pValue)} (${at})`, next, Math.max(champ.length, next, CHAMPION_MIN));
-}
-/** Fewest champion samples a pooled test uses: dilutes the lucky first samples of a fresh champion. */
-const CHAMPION_MIN = 3;
-const FUTILITY_T = 0.5;
-
 function test(x: number[], y: number[], alternative: 'greater' | 'less', cfg: AcceptConfig) {
   return cfg.test === 'welch' ? welch(x, y, alternative) : mannWhitney(x, y, alternative);
 }
@@ -216,10 +152,7 @@ function more(reason: string, wantChallenger: number, wantChampion: number): Ver
   return { decision: 'more', reason, wantChallenger, wantChampion };
 }
 
-function validate(champion: number[], challenger: number[], cfg: AcceptConfig, noise: PooledNoise | undefined): void {
-  if (noise && !(noise.sd > 0 && Number.isFinite(noise.sd) && noise.df > 0)) {
-    throw new Error(`decide: pooled noise needs sd > 0 and df > 0, got sd ${noise.sd}, df ${noise.df}; pass pooledNoise()'s result, or nothing when it is undefined`);
-  }
+function validate(champion: number[], challenger: number[], cfg: AcceptConfig): void {
   if (champion.length === 0 || challenger.length === 0) {
     throw new Error(`decide: champion has ${champion.length} and challenger ${challenger.length} samples; measure each at least once (initialRepeats) before deciding`);
   }

@@ -1,5 +1,5 @@
-// Two-sample statistics for noisy verifier scores: noise floor, pooled run noise,
-// Mann–Whitney U, Welch's t, t with a known-from-the-run σ, and intervals for the shift.
+// Two-sample statistics for noisy verifier scores: noise floor, Mann–Whitney U,
+// Welch's t, and confidence intervals for the shift between two samples.
 import { createRequire } from 'node:module';
 import { mean, median, medianAbsoluteDeviation, sampleVariance } from 'simple-statistics';
 
@@ -31,56 +31,11 @@ export function noiseFloor(samples: number[]): NoiseFloor {
   return { n: samples.length, median: med, mad, cv };
 }
 
-/** A run's measurement noise: the within-candidate SD pooled over every candidate, with its degrees of freedom. */
-export interface PooledNoise {
-  sd: number;
-  df: number;
-}
-
-/**
- * Pools within-candidate spread over candidates (one list of repeated samples each):
- * sd² = Σ over candidates of Σ(x − mean)², divided by df = Σ(n − 1). Noise of a verifier is
- * about the same for every program, so this estimates it with far more degrees of freedom
- * than any one candidate has. Candidates with one sample add nothing. Undefined when no
- * candidate has two samples or all repeats agree exactly (no noise to estimate).
- */
-export function pooledNoise(samplesPerCandidate: number[][]): PooledNoise | undefined {
-  let squares = 0;
-  let df = 0;
-  for (const samples of samplesPerCandidate) {
-    if (samples.length < 2) continue;
-    requireFinite(samples, 'pooledNoise samples', 2);
-    const m = mean(samples);
-    for (const v of samples) squares += (v - m) ** 2;
-    df += samples.length - 1;
-  }
-  if (df === 0 || squares === 0) return undefined;
-  return { sd: Math.sqrt(squares / df), df };
-}
-
-/**
- * One-sided t test of mean(x) − mean(y) − delta with the noise SD taken from the run's pool
- * instead of from x and y: se = sd·√(1/m + 1/n), t with the pool's df. Works from one
- * sample per side. Exact under Gaussian noise of equal SD; `ci` is mean difference ± t·se
- * excluding `tail` on each side.
- */
-export function pooledT(x: number[], y: number[], noise: PooledNoise, alternative: Alternative, tail: number, delta = 0): TestResult & ShiftEstimate {
-  requireFinite(x, 'pooledT x', 1);
-  requireFinite(y, 'pooledT y', 1);
-  if (!(noise.sd > 0 && noise.df > 0)) throw new Error(`pooledT: noise must have sd > 0 and df > 0, got sd ${noise.sd}, df ${noise.df}; use pooledNoise() to estimate it`);
-  const estimate = mean(x) - mean(y);
-  const se = noise.sd * Math.sqrt(1 / x.length + 1 / y.length);
-  const t = (estimate - delta) / se;
-  const below = jStat.studentt.cdf(t, noise.df);
-  const half = jStat.studentt.inv(1 - tail, noise.df) * se;
-  return { statistic: t, pValue: alternative === 'greater' ? 1 - below : below, method: 'pooled-t', df: noise.df, estimate, ci: [estimate - half, estimate + half] };
-}
-
 export interface TestResult {
-  /** U for Mann–Whitney (pairs where x beats y, ties count ½), t for Welch and pooled t. */
+  /** U for Mann–Whitney (pairs where x beats y, ties count ½), t for Welch. */
   statistic: number;
   pValue: number;
-  method: 'exact' | 'normal' | 'welch' | 'pooled-t';
+  method: 'exact' | 'normal' | 'welch';
   df?: number;
 }
 
