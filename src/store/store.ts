@@ -218,10 +218,10 @@ export class Store {
     const now = Date.now();
     this.db
       .prepare(
-        `INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status, owner_pid)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status, owner_pid, heartbeat_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(run.id, now, now, run.problemDir, run.repoRoot, run.baseCommit, run.configJson, run.configHash, run.status, run.ownerPid);
+      .run(run.id, now, now, run.problemDir, run.repoRoot, run.baseCommit, run.configJson, run.configHash, run.status, run.ownerPid, now);
     return this.getRun(run.id)!;
   }
 
