@@ -52,7 +52,8 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
         line(e.message);
         break;
       case 'run-stop':
-        line(`run ${e.runId} ${e.status}: ${e.reason}`);
+        // A failed run's reason is the error the CLI prints next; say it once.
+        line(e.status === 'failed' ? `run ${e.runId} failed.` : `run ${e.runId} ${e.status}: ${e.reason}`);
         if (opts.tty) out.write('\r\x1b[2K');
         statusShown = false;
         break;

@@ -27,7 +27,7 @@ export function registerStatus(program: Command): void {
         const lines = [
           `run ${s.run}: ${s.status}${s.stopReason ? ` — ${s.stopReason}` : ''}`,
           `base ${s.baseCommit.slice(0, 12)} · elapsed ${fmtDuration(s.elapsedMs)}`,
-          `baseline ${fmtScore(s.baseline)} → best ${fmtScore(s.best)}${gain} (candidate ${s.bestCandidate})`,
+          `baseline ${fmtScore(s.baseline)} → best ${fmtScore(s.best)}${gain}${s.bestCandidate !== null ? ` (candidate ${s.bestCandidate})` : ''}`,
           `candidates ${s.candidates}: ${Object.entries(s.byStatus)
             .filter(([k]) => k !== 'baseline')
             .map(([k, n]) => `${n} ${k}`)
