@@ -149,7 +149,6 @@ export function facets(store: Store, runId: string): { statuses: Record<string, 
 
 // ── progress ─────────────────────────────────────────────────────────────────
 /** Mark classes on the progress chart. */
-export const KIND = { baseline: 0, accepted: 1, rejected: 2, failed: 3 } as const;
 const KIND_OF: Record<string, number> = { baseline: 0, accepted: 1, rejected: 2, failed: 3, tampered: 3 };
 
 
