@@ -92,6 +92,12 @@ describe('validateConfig', () => {
       const msg = errorOf({ ...minimal, verifier: { stages: [{ ...minimal.verifier.stages[0], env: [name] }] } });
       expect(msg, name).toMatch(/verifier\.stages\[0\]\.env/);
     }
+    // A model's key under any name, exactly or through a wildcard.
+    const model = { provider: 'openai', name: 'm', api_key_env: 'LLM_CRED_VAR' };
+    for (const name of ['LLM_CRED_VAR', 'LLM*']) {
+      const msg = errorOf({ ...minimal, model, verifier: { stages: [{ ...minimal.verifier.stages[0], env: [name] }] } });
+      expect(msg, name).toMatch(/verifier\.stages\[0\]\.env: .*LLM_CRED_VAR, the model's API key/);
+    }
     const ok = validateConfig({ ...minimal, verifier: { stages: [{ ...minimal.verifier.stages[0], env: ['MY_DATA_DIR', 'OMP_*'] }] } });
     expect(ok.verifier.stages[0].env).toEqual(['MY_DATA_DIR', 'OMP_*']);
   });

@@ -127,10 +127,31 @@ export const configSchema = z
       .optional(),
   })
   .refine((c) => !(c.model && c.models), { error: 'set either `model` or `models`, not both', path: ['models'] })
+  .superRefine((c, ctx) => {
+    // A model's key must never reach a stage, whatever its name: refuse allow-lists that name it.
+    const keys = modelKeyNames(c);
+    c.verifier.stages.forEach((stage, i) => {
+      for (const pattern of stage.env) {
+        const key = keys.find((k) => (pattern.endsWith('*') ? k.startsWith(pattern.slice(0, -1)) : k === pattern));
+        if (key) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['verifier', 'stages', i, 'env'],
+            message: `"${pattern}" would pass ${key}, the model's API key (api_key_env), to candidate code. Remove it from the stage's env.`,
+          });
+        }
+      }
+    });
+  })
   .refine((c) => c.verifier.stages.some((s) => s.kind === 'score'), {
     error: 'the verifier needs at least one `kind: score` stage to measure the objective',
     path: ['verifier', 'stages'],
   });
+
+/** The environment variables that hold the configured models' API keys. */
+export function modelKeyNames(config: { model?: { api_key_env?: string }; models?: { api_key_env?: string }[] }): string[] {
+  return [config.model, ...(config.models ?? [])].flatMap((m) => (m?.api_key_env ? [m.api_key_env] : []));
+}
 
 /** A validated config, as the engine uses it (durations in ms, defaults filled in). */
 export type Config = z.output<typeof configSchema>;

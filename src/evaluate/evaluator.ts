@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { median } from 'simple-statistics';
-import type { Config, StageConfig } from '../config/schema.js';
+import { modelKeyNames, type Config, type StageConfig } from '../config/schema.js';
 import type { compileObjective } from '../core/fitness.js';
 import type { FailureKind, Metrics, StageResult } from '../core/types.js';
 import type { Store } from '../store/store.js';
@@ -141,6 +141,7 @@ export class Evaluator {
           sandbox: this.opts.config.sandbox,
           readOnlyBinds: this.opts.guard.binds(wt.problemDir),
           hidden: [this.opts.stateDir],
+          secrets: modelKeyNames(this.opts.config),
           signal: this.opts.signal,
         },
       );

@@ -65,12 +65,24 @@ describe('stage environment', () => {
   });
 
   it('tells secrets from look-alikes', () => {
-    for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_APIKEY', 'GH_TOKEN', 'DB_PASSWORD', 'CLIENT_SECRET']) expect(isSecretName(name), name).toBe(true);
+    for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_APIKEY', 'OPENROUTER_KEY', 'GH_TOKEN', 'DB_PASSWORD', 'CLIENT_SECRET']) expect(isSecretName(name), name).toBe(true);
     for (const name of ['TOKENIZERS_PARALLELISM', 'PATH', 'KEYBOARD', 'SECRETARY_NAME']) expect(isSecretName(name), name).toBe(false);
   });
 
   it('stageEnv filters a given environment', () => {
     expect(stageEnv(['A_*'], { A_X: '1', A_TOKEN: '2', B: '3', HOME: '/h' })).toEqual({ A_X: '1', HOME: '/h' });
+  });
+
+  it("never passes a model's api_key_env, whatever its name, even through an allow-list", async () => {
+    expect(stageEnv(['LLM*'], { LLM_CRED_VAR: 'sk-1', LLM_OTHER: 'ok' }, ['LLM_CRED_VAR'])).toEqual({ LLM_OTHER: 'ok' });
+    process.env.LLM_CRED_VAR = 'sk-should-not-leak';
+    try {
+      const s = setup({ run: 'env', kind: 'gate', env: ['LLM*'] });
+      const r = await runStage(s.spec, { ...s.inv, secrets: ['LLM_CRED_VAR'] });
+      expect(r.stdoutTail).not.toContain('sk-should-not-leak');
+    } finally {
+      delete process.env.LLM_CRED_VAR;
+    }
   });
 });
 

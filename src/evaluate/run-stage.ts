@@ -44,6 +44,8 @@ export interface StageInvocation {
   hidden?: string[];
   /** Aborting kills the stage's process group and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Variables never passed whatever the allow-list says (the models' api_key_env names). */
+  secrets?: string[];
   /** Set by evoloop itself (not the user); secret-looking names are refused all the same. */
   extraEnv?: Record<string, string>;
 }
@@ -61,7 +63,7 @@ export async function runStage(spec: StageSpec, inv: StageInvocation): Promise<S
   await writeFile(metricsPath, '');
 
   const env: Record<string, string> = {
-    ...stageEnv(spec.env, process.env),
+    ...stageEnv(spec.env, process.env, inv.secrets),
     ...inv.extraEnv,
     EVOLOOP_SEED: String(inv.seed),
     EVOLOOP_RUN: inv.runId,
@@ -197,24 +199,27 @@ export function checkEnvAllowList(names: string[]): string | undefined {
   return undefined;
 }
 
-/** The scrubbed environment: base variables plus allowed ones, never secrets. */
-export function stageEnv(allow: string[], source: NodeJS.ProcessEnv): Record<string, string> {
+/**
+ * The scrubbed environment: base variables plus allowed ones, never secrets — neither
+ * secret-looking names nor `secrets` (e.g. a model's api_key_env, whatever its name).
+ */
+export function stageEnv(allow: string[], source: NodeJS.ProcessEnv, secrets: string[] = []): Record<string, string> {
   const matches = (name: string) =>
     BASE_ENV.includes(name) || allow.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) {
-    if (value !== undefined && matches(name) && !isSecretName(name)) env[name] = value;
+    if (value !== undefined && matches(name) && !isSecretName(name) && !secrets.includes(name)) env[name] = value;
   }
   return env;
 }
 
-/** OPENAI_API_KEY, *_API_KEY, *_TOKEN, *_SECRET, AWS_SECRET_ACCESS_KEY, DB_PASSWORD, … (but not TOKENIZERS_PARALLELISM). */
+/** OPENAI_API_KEY, OPENROUTER_KEY, *_TOKEN, *_SECRET, AWS_SECRET_ACCESS_KEY, DB_PASSWORD, … (but not TOKENIZERS_PARALLELISM). */
 export function isSecretName(name: string): boolean {
   const upper = name.toUpperCase();
   const words = upper.split('_');
   return (
     /(API_?KEY|ACCESS_KEY|PRIVATE_KEY)$/.test(upper) ||
-    words.some((w) => ['TOKEN', 'SECRET', 'PASSWORD', 'PASSWD', 'CREDENTIAL', 'CREDENTIALS'].includes(w))
+    words.some((w) => ['KEY', 'KEYS', 'TOKEN', 'SECRET', 'PASSWORD', 'PASSWD', 'CREDENTIAL', 'CREDENTIALS'].includes(w))
   );
 }
 
