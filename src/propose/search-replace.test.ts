@@ -178,6 +178,14 @@ describe('applyEdits', () => {
     expect(run(trailing)).toEqual({ 'src/util.js': files['src/util.js'].replace('return a + b;', 'return a+b;') });
   });
 
+  it('refuses a SEARCH whose lines are re-indented unevenly, which could change Python nesting', () => {
+    const py = { 'f.py': 'def f(x):\n    if x > 0:\n        return 1\n    return 0\n' };
+    // First line at the file's indentation, the others at 2-space steps: no single shift fits.
+    const block = { path: 'f.py', search: '    if x > 0:\n      return 1\n  return 0\n', replace: '    if x > 1:\n      return 2\n  return 0\n' };
+    const r = applyEdits((p) => py[p as 'f.py'], [block], undefined);
+    expect(r).toEqual({ error: expect.stringMatching(/re-indented by different amounts.*exact indentation/s) });
+  });
+
   it('ignores blank lines around the SEARCH text when they prevent a match', () => {
     const reply = 'src/util.js\n<<<<<<< SEARCH\n\n  return a - b;\n\n=======\n\n  return a - b - 0;\n\n>>>>>>> REPLACE';
     expect(run(reply)).toEqual({ 'src/util.js': files['src/util.js'].replace('return a - b;', 'return a - b - 0;') });

@@ -147,23 +147,26 @@ function findAll(file: Line[], search: string[], norm: (s: string) => string): n
 
 const indentOf = (s: string) => /^[ \t]*/.exec(s)![0];
 
-/** Shift the replacement by the indentation difference between the file and the SEARCH text. */
-function reindent(replace: string[], search: string[], matched: Line[]): string[] {
+/**
+ * Shift the replacement by the indentation difference between the file and the SEARCH
+ * text. Only a uniform difference can be carried over: when the SEARCH lines are off by
+ * different amounts (the model re-indented the block), moving REPLACE by any one of them
+ * could silently change nesting (Python), so the edit is refused (undefined).
+ */
+function reindent(replace: string[], search: string[], matched: Line[]): string[] | undefined {
   const k = search.findIndex((s) => s.trim() !== '');
   if (k < 0) return replace;
   const want = indentOf(matched[k].text);
   const had = indentOf(search[k]);
-  if (want === had) return replace;
-  return replace.map((line) => {
-    if (line.trim() === '') return line;
+  const shift = (line: string): string => {
+    if (line.trim() === '' || want === had) return line;
     if (want.startsWith(had)) return want.slice(had.length) + line;
     if (line.startsWith(had)) return want + line.slice(had.length);
-    if (had.startsWith(want)) {
-      const cut = Math.min(had.length - want.length, indentOf(line).length);
-      return line.slice(cut);
-    }
+    if (had.startsWith(want)) return line.slice(Math.min(had.length - want.length, indentOf(line).length));
     return line;
-  });
+  };
+  const uniform = search.every((line, j) => line.trim() === '' || indentOf(shift(line)) === indentOf(matched[j].text));
+  return uniform ? replace.map(shift) : undefined;
 }
 
 function bigrams(s: string): Set<string> {
@@ -239,6 +242,11 @@ function applyBlock(content: string, block: EditBlock, path: string, label: stri
       const at = hits[0];
       const matched = file.slice(at, at + search.length);
       const lines = tier.name === 'indentation' ? reindent(replace, search, matched) : replace;
+      if (!lines) {
+        return {
+          error: `${label} for ${path} matches only if its lines are re-indented by different amounts, which could change the code's nesting:\n${quoteLines(search, 5)}\nCopy the SEARCH lines with their exact indentation from the current file.`,
+        };
+      }
       const lastEol = matched[matched.length - 1].eol;
       const middle = lines.map((t, k) => ({ text: t, eol: k === lines.length - 1 ? lastEol : eol }));
       if (lines.length === 0 && at > 0 && lastEol === '') file[at - 1].eol = ''; // deleted the last lines: keep "no newline at end"
