@@ -105,9 +105,11 @@ export async function startRun(opts: StartOptions): Promise<Started> {
  * its base and the verdict-relevant config is the same (otherwise a new run starts).
  */
 async function resumable(run: RunRecord, problemDir: string, hash: string): Promise<boolean> {
+  const repo = await repoInfo(problemDir);
+  if (run.repoRoot !== repo.root) return false; // a store copied along with the folder from another repository
   if (run.status === 'running' || run.status === 'interrupted') return true;
   if (run.status !== 'finished' || !run.stopReason?.startsWith('budget') || run.configHash !== hash) return false;
-  return (await repoInfo(problemDir)).head === run.baseCommit;
+  return repo.head === run.baseCommit;
 }
 
 /** A file named in a stage command (e.g. `node verifier/score.mjs`) matters to the base too. */

@@ -1,7 +1,7 @@
 // The git side of a run: the base commit, a reusable pool of worktrees in which
 // candidates are materialized, and recording each candidate as a commit on its ref.
 // Paths given to and returned from this module are relative to the problem folder.
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { FileSet } from '../core/types.js';
@@ -132,12 +132,22 @@ export class Workspace {
   private async create(index: number): Promise<Worktree> {
     const root = path.join(this.poolDir, String(index));
     const problemDir = path.join(root, this.repo.prefix);
-    const registered = existsSync(path.join(root, '.git'));
-    if (!registered) {
+    if (!(await this.isOurWorktree(root))) {
+      // Missing, or left by another repository (a problem folder copied with its .evoloop/).
+      rmSync(root, { recursive: true, force: true });
+      await git(this.repo.root, ['worktree', 'prune']);
       mkdirSync(this.poolDir, { recursive: true });
       await git(this.repo.root, ['worktree', 'add', '--detach', '--force', root, this.baseCommit]);
     }
     return { root, problemDir, index };
+  }
+
+  private async isOurWorktree(root: string): Promise<boolean> {
+    if (!existsSync(path.join(root, '.git'))) return false;
+    const r = await git(root, ['rev-parse', '--git-common-dir'], { allowFail: true });
+    if (r.code !== 0) return false;
+    const common = path.resolve(root, r.stdout.trim());
+    return realpathSync(common) === realpathSync(this.repo.commonDir);
   }
 
   /**

@@ -2,6 +2,8 @@
 // is refused (it would fight over the same worktrees and store), and a problem folder may
 // be the repository's top level itself.
 import { once } from 'node:events';
+import { cpSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
 import { createProblem, waitFor, type Problem } from '../support/problem.js';
@@ -44,4 +46,30 @@ it('runs, applies and diffs a problem that is the repository top level', async (
   const applied = await p.cli('apply', 'best', '{dir}', '--branch', 'improved');
   expect(applied.code, applied.stderr).toBe(0);
   expect(p.git('diff', status.baseCommit, 'improved')).toBe(diff.trimEnd());
+});
+
+it('a problem folder copied with its .evoloop/ from another repository starts its own run in fresh worktrees', async () => {
+  p = createProblem({ config: { budget: { candidates: 2 } } });
+  const killed = p.spawnCli('run', '{dir}', '--max-candidates', '50');
+  await waitFor(() => p!.log().some((l) => l[0] === 'end'), 30_000, 'the first run to measure something');
+  process.kill(-killed.pid!, 'SIGKILL'); // leaves a 'running' run and registered worktrees behind
+  await once(killed, 'close');
+
+  const copy = createProblem({ from: p.dir });
+  cpSync(path.join(p.dir, '.evoloop'), path.join(copy.dir, '.evoloop'), { recursive: true });
+  try {
+    const r = await copy.cli('run', '{dir}');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Starting run/);
+    const store = openStore(copy.dir);
+    try {
+      const mine = store.listRuns().filter((run) => run.repoRoot === copy.repo);
+      expect(mine).toHaveLength(1);
+      expect(mine[0].status).toBe('finished');
+    } finally {
+      store.close();
+    }
+  } finally {
+    copy.cleanup();
+  }
 });
