@@ -64,6 +64,15 @@ describe('dashboard server', () => {
     expect(facets.islands).toEqual([]);
   });
 
+  it('answers odd query values with a sane page, never a server error', async () => {
+    for (const query of ['sort=toString', 'sort=__proto__', 'sort=constructor', 'offset=1.5', 'offset=1e400', 'limit=2.5', 'limit=-3', "q=' OR 1=1 --", 'island=abc']) {
+      const r = await get(`/api/candidates?${query}`);
+      expect(r.status, query).toBe(200);
+      expect(Array.isArray(JSON.parse(r.text).rows), query).toBe(true);
+    }
+    expect((await fetch(`${server.url}%E0%A4%A`)).status).toBe(400);
+  });
+
   it('sends the progress series, lineage, spend and no islands', async () => {
     const p = await json('/api/progress');
     const evaluated = (await json('/api/candidates?status=baseline,accepted,rejected,failed,tampered&limit=1')).total;

@@ -137,18 +137,19 @@ export function createDashboardApp(ctx: AppContext): Hono {
     '/api/candidates',
     withRun((c, run) => {
       const q = c.req.query();
-      const sort = (q.sort in SORT_KEYS ? q.sort : 'id') as SortKey;
+      const sort = (Object.hasOwn(SORT_KEYS, q.sort ?? '') ? q.sort : 'id') as SortKey;
+      const int = (v: string | undefined, fallback: number) => (v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : fallback);
       return c.json(
         queryCandidates(store, run.id, {
           status: q.status ? q.status.split(',').filter(Boolean) : undefined,
           operator: q.operator || undefined,
           model: q.model || undefined,
-          island: q.island ? Number(q.island) : undefined,
+          island: q.island ? int(q.island, -1) : undefined,
           q: q.q || undefined,
           sort,
           dir: q.dir === 'asc' ? 'asc' : 'desc',
-          offset: Number(q.offset) || 0,
-          limit: Number(q.limit) || 50,
+          offset: int(q.offset, 0),
+          limit: int(q.limit, 50),
         }),
       );
     }),
@@ -206,7 +207,12 @@ export function createDashboardApp(ctx: AppContext): Hono {
 
   const files = new Map<string, Buffer | null>();
   app.get('*', (c) => {
-    const rel = c.req.path === '/' ? 'index.html' : decodeURIComponent(c.req.path.slice(1));
+    let rel: string;
+    try {
+      rel = c.req.path === '/' ? 'index.html' : decodeURIComponent(c.req.path.slice(1));
+    } catch {
+      return c.text('bad path', 400);
+    }
     const full = path.resolve(ctx.webDir, rel);
     if (!full.startsWith(ctx.webDir + path.sep)) return c.text('not found', 404);
     if (!files.has(full)) files.set(full, existsSync(full) ? readFileSync(full) : null);
