@@ -12,6 +12,7 @@ import { compileObjective } from '../core/fitness.js';
 import { planOperators } from '../operators/select.js';
 import { isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
 import { openStore, storePath, type RunRecord, type Store } from '../store/store.js';
+import { ownerAlive } from '../store/summary.js';
 import { repoInfo } from '../workspace/git.js';
 import { resolveBase } from '../workspace/workspace.js';
 import { sandboxStatus } from '../evaluate/sandbox.js';
@@ -39,9 +40,6 @@ export interface Started {
   resumed: boolean;
   sandbox: { available: boolean; reason?: string };
 }
-
-/** How long without a heartbeat before a 'running' run is considered dead (its process was killed). */
-const STALE_MS = 15_000;
 
 export async function startRun(opts: StartOptions): Promise<Started> {
   const problemDir = path.resolve(opts.problemDir);
@@ -74,7 +72,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
           `the config's edit/protect/verifier/objective/accept/sandbox changed since run ${latest.id} started, so its verdicts would not be comparable and it cannot be resumed as the same run. Fix: restore those keys, or pass --new to start a new run with the current config. (Budget, parallelism and models may change between sessions.)`,
         );
       }
-      const alive = latest.status === 'running' && latest.ownerPid !== process.pid && isAlive(latest.ownerPid) && Date.now() - (latest.heartbeatAt ?? 0) < STALE_MS;
+      const alive = latest.status === 'running' && latest.ownerPid !== process.pid && ownerAlive(latest);
       if (alive) throw new UsageError(`run ${latest.id} is already running (pid ${latest.ownerPid}). Fix: wait for it, or stop it first (Ctrl-C / kill ${latest.ownerPid}).`);
       store!.updateRun(latest.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now(), configJson: JSON.stringify(config, stringifyFunctions) });
       return { problemDir, config, configFile, rules, store: store!, run: store!.getRun(latest.id)!, resumed: true, sandbox };
@@ -117,15 +115,6 @@ function usedByVerifier(p: string, config: Config): boolean {
   return config.verifier.stages.some((s) => s.run?.split(/\s+/).includes(p));
 }
 
-function isAlive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const stringifyFunctions = (_key: string, value: unknown) => (typeof value === 'function' ? `[function ${value.toString().length}b]` : value);
 

@@ -74,6 +74,13 @@ describe('parseRewrite: whole file', () => {
     expect(parseRewrite(short, 'src/solver.py', plain, false)).toHaveProperty('error');
   });
 
+  it("rejects '... rest unchanged' style elisions too", () => {
+    for (const marker of ['// ... rest unchanged', '# remainder omitted', '/* rest as before */']) {
+      const lazy = '```python\ndef pack(n):\n    return []\n\n' + marker + '\n```';
+      expect(parseRewrite(lazy, 'src/solver.py', 'def pack(n):\n    pass\n' + 'x = 1\n'.repeat(40), false), marker).toEqual({ error: expect.stringMatching(/looks truncated/) });
+    }
+  });
+
   it('accepts a short rewrite without placeholders and a placeholder-like line the file already had', () => {
     const tiny = 'def pack(n):\n    return []\n';
     expect(content(parseRewrite('```python\n' + tiny + '```', 'src/solver.py', plain, false))).toBe(tiny);

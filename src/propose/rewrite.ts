@@ -35,7 +35,7 @@ function labelledFor(info: string, targetPath: string): boolean {
 
 const COMMENT = /^\s*(?:\/\/+|#+|--+|\/\*+|<!--|;+|%+|\*+)\s*/;
 /** Phrases with which models skip code they were asked to write out. */
-const PLACEHOLDER = /rest of (?:the )?(?:code|file|function|class|module|implementation|program|block)|for brevity|(?:remains?|stays?|is|are) (?:the same|unchanged)|same as (?:before|above|original)|existing code|unchanged (?:code|part|lines|functions?)|(?:\.\.\.|…)\s*(?:unchanged|etc)/i;
+const PLACEHOLDER = /rest of (?:the )?(?:code|file|function|class|module|implementation|program|block)|for brevity|(?:remains?|stays?|is|are) (?:the same|unchanged)|same as (?:before|above|original)|existing code|unchanged (?:code|part|lines|functions?)|(?:\.\.\.|…)\s*(?:unchanged|etc)|\b(?:rest|remainder)\b.*\b(?:unchanged|omitted|as (?:before|is))\b/i;
 
 /** Why `text` (replacing `old`) looks cut short, if it does. */
 function truncation(text: string, old: string, what: string): string | undefined {

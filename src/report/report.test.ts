@@ -38,6 +38,8 @@ describe('report', () => {
     const store = new Store(storePath(dir));
     // A tampered candidate, to be called out in the integrity notes.
     store.db.prepare("UPDATE candidates SET status = 'tampered', reason = 'tampered in stage score: verifier/score.mjs changed', score = NULL WHERE id = 5").run();
+    // Model-written text with markup must not become live HTML in the Markdown either.
+    store.db.prepare("UPDATE candidates SET description = ? WHERE id = ?").run('<img src=x onerror=alert(1)> | pipes', acceptedIds[0]);
     const out = path.join(dir, 'out');
     const written = await writeReport(store, runId, out);
     const evaluated = store.db
@@ -69,6 +71,8 @@ describe('report', () => {
     for (const id of acceptedIds) expect(md).toMatch(new RegExp(`^\\| ${id} \\| [\\d.]+ \\|`, 'm'));
     expect(md).toContain('1 candidate(s) changed protected files while running and were discarded: #5.');
     expect(md).toContain('Cost: $');
+    expect(md).toContain('&lt;img src=x onerror=alert(1)&gt; \\| pipes');
+    expect(md).not.toContain('<img');
 
     const html = readFileSync(written.html, 'utf8');
     expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg"');

@@ -130,7 +130,8 @@ function headline(d: ReportData): string[] {
   ];
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+// Model-written text: no table breaks, and no raw HTML (Markdown viewers would render it).
+const cell = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
 export function renderMarkdown(d: ReportData, svgFile: string): string {
   const out = [`# evoloop report: run ${d.summary.run}`, '', ...headline(d).map((l) => `- ${l}`), '', '## Score over time', '', `![score over time](${svgFile})`, ''];

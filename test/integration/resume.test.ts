@@ -92,6 +92,9 @@ describe('resume', () => {
     expect(before.runs).toHaveLength(1);
     expect(before.runs[0].status).toBe('running');
     const runId = before.runs[0].id;
+    // status tells the truth: the process is gone, and how to go on.
+    const status = JSON.parse((await p.cli('status', '{dir}', '--json')).stdout);
+    expect(status).toMatchObject({ run: runId, status: 'interrupted', stopReason: expect.stringMatching(/process is gone.*evoloop run/) });
     // Every stage that ended before the kill was recorded (durable before the next step).
     expect(before.rows.length).toBe(logAtKill.ends.size);
 
