@@ -214,6 +214,18 @@ describe('llm-diff runs against the loopback model server', () => {
   });
 });
 
+describe('a model without a price', () => {
+  it('status says the cost is unknown instead of showing $0 as if it were free', async () => {
+    const config = CIRCLE_CONFIG();
+    delete (config.model as { price?: unknown }).price;
+    const p = problem(config);
+    const s = await server([{ reply: GOOD_LOWER_ROW, usage: USAGE }]);
+    await run(p, s.openaiBaseUrl, { maxCandidates: 1 }).handle.done;
+    const status = await p.cli('status', '{dir}');
+    expect(status.stdout).toMatch(/cost unknown for openai:scripted: no price known; set model\.price/);
+  });
+});
+
 describe('evoloop run --model (acceptance)', () => {
   it('accepts the good proposals, rejects the rest with reasons, records tokens and cost; show --json has operator, model, tokens, usd', async () => {
     const p = problem();
