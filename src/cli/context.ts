@@ -1,4 +1,5 @@
 // What every read command needs: the problem folder's store and the run it asks about.
+import { InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
@@ -49,4 +50,11 @@ export function fmtDuration(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Commander parser for options that take a positive integer. */
+export function parsePositiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
 }

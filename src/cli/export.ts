@@ -1,6 +1,8 @@
 // `evoloop export --format jsonl|csv`: a run's records for analysis elsewhere.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { UsageError } from '../core/errors.js';
 import { openRun } from './context.js';
 
 const TABLES = ['candidates', 'measurements', 'events', 'llm_calls'] as const;
@@ -15,6 +17,9 @@ export function registerExport(program: Command): void {
     .option('--table <table>', TABLES.join(', '), choice([...TABLES]), 'candidates')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (problem: string, opts: { run?: string; format: 'jsonl' | 'csv'; table: (typeof TABLES)[number]; out?: string }) => {
+      if (opts.out && !existsSync(path.dirname(path.resolve(opts.out)))) {
+        throw new UsageError(`cannot write ${opts.out}: the folder ${path.dirname(path.resolve(opts.out))} does not exist. Fix: create it, or choose another --out.`);
+      }
       const ctx = openRun(problem, opts.run);
       const out = opts.out ? createWriteStream(opts.out) : process.stdout;
       try {

@@ -1,5 +1,5 @@
 // `evoloop init [folder]`: a commented evoloop.yaml and a verifier template to fill in.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
@@ -93,17 +93,21 @@ export function registerInit(program: Command): void {
     .option('--force', 'overwrite an existing evoloop.yaml')
     .action((folder: string, opts: { edit: string; force?: boolean }) => {
       const dir = path.resolve(folder);
+      if (existsSync(dir) && !statSync(dir).isDirectory()) {
+        throw new UsageError(`${folder} is a file; init takes the problem folder. Fix: evoloop init ${path.dirname(folder)}`);
+      }
       const config = path.join(dir, 'evoloop.yaml');
       if (existsSync(config) && !opts.force) throw new UsageError(`${config} already exists. Fix: edit it, or pass --force to overwrite it.`);
       mkdirSync(path.join(dir, 'verifier'), { recursive: true });
       writeFileSync(config, configTemplate(opts.edit));
       const verifier = path.join(dir, 'verifier', 'score.mjs');
-      if (!existsSync(verifier)) writeFileSync(verifier, VERIFIER_TEMPLATE);
+      const wroteVerifier = !existsSync(verifier);
+      if (wroteVerifier) writeFileSync(verifier, VERIFIER_TEMPLATE);
       const ignore = path.join(dir, '.gitignore');
       const ignored = existsSync(ignore) ? readFileSync(ignore, 'utf8') : '';
       if (!ignored.split('\n').includes('.evoloop/')) writeFileSync(ignore, `${ignored}${ignored && !ignored.endsWith('\n') ? '\n' : ''}.evoloop/\n`);
       process.stdout.write(
-        `wrote ${path.relative(process.cwd(), config) || config}, verifier/score.mjs and .gitignore.\nNext: write the verifier, commit (evoloop needs a git commit as the base), then \`evoloop run ${folder}\`.\n`,
+        `wrote ${path.relative(process.cwd(), config) || config}${wroteVerifier ? ', verifier/score.mjs' : ' (kept the existing verifier/score.mjs)'} and .gitignore.\nNext: write the verifier, commit (evoloop needs a git commit as the base), then \`evoloop run ${folder}\`.\n`,
       );
     });
 }

@@ -18,6 +18,12 @@ const program = new Command('evoloop')
   .showSuggestionAfterError();
 for (const register of [registerInit, registerRun, registerStatus, registerShow, registerApply, registerExport, registerSchema, registerReverify, registerDashboard, registerReport]) register(program);
 
+// `evoloop export | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -1,8 +1,7 @@
 // `evoloop reverify`: re-measure recorded improvements with the current verifier and fresh seeds.
 import type { Command } from 'commander';
 import { reverify } from '../engine/reverify.js';
-import { fmtScore, openRun, printJson } from './context.js';
-import { parsePositiveInt } from './run.js';
+import { fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
 
 export function registerReverify(program: Command): void {
   program

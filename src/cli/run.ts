@@ -1,7 +1,7 @@
 // `evoloop run [problem]`: start or resume the loop, with live progress.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { runEvolution } from '../engine/run.js';
-import { fmtScore } from './context.js';
+import { fmtScore, parsePositiveInt } from './context.js';
 import { liveDashboard, parsePort } from './dashboard.js';
 import { progressPrinter } from './progress.js';
 
@@ -56,10 +56,4 @@ export function registerRun(program: Command): void {
       }
       await ui?.keepOpen();
     });
-}
-
-export function parsePositiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }

@@ -1,10 +1,19 @@
 // `evoloop status` and `evoloop ls`: the run's headline, and its candidates.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { CandidateStatus } from '../core/types.js';
 import { operatorStats } from '../operators/stats.js';
 import { summarize } from '../store/summary.js';
-import { fmtDuration, fmtScore, openRun, printJson } from './context.js';
+import { fmtDuration, fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
 import { verdictLines } from './verdict-lines.js';
+
+const STATUSES: CandidateStatus[] = ['baseline', 'pending', 'accepted', 'rejected', 'failed', 'invalid', 'duplicate', 'tampered'];
+
+function statusList(v: string): CandidateStatus[] {
+  const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = list.find((x) => !STATUSES.includes(x as CandidateStatus));
+  if (bad !== undefined) throw new InvalidArgumentError(`"${bad}" is not a status; use ${STATUSES.join(', ')}`);
+  return list as CandidateStatus[];
+}
 
 export function registerStatus(program: Command): void {
   program
@@ -59,13 +68,13 @@ export function registerStatus(program: Command): void {
     .description("list a run's candidates")
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
-    .option('--status <list>', 'only these statuses, comma-separated (e.g. accepted,failed)')
-    .option('--limit <n>', 'at most this many (newest first)', (v) => Number(v), 50)
+    .option('--status <list>', `only these statuses, comma-separated (${STATUSES.join(', ')})`, statusList)
+    .option('--limit <n>', 'at most this many (newest first)', parsePositiveInt, 50)
     .option('--json', 'print JSON')
-    .action((problem: string, opts: { run?: string; status?: string; limit: number; json?: boolean }) => {
+    .action((problem: string, opts: { run?: string; status?: CandidateStatus[]; limit: number; json?: boolean }) => {
       const ctx = openRun(problem, opts.run);
       try {
-        const status = opts.status?.split(',').map((s) => s.trim()) as CandidateStatus[] | undefined;
+        const status = opts.status;
         const rows = ctx.store.listCandidates(ctx.run.id, { status, limit: opts.limit, order: 'desc' });
         if (opts.json) {
           return printJson(rows.map((c) => ({ id: c.id, parent: c.parentId, status: c.status, score: c.score, operator: c.operator, description: c.description, reason: c.reason })));

@@ -102,6 +102,11 @@ describe('validateConfig', () => {
     expect(ok.verifier.stages[0].env).toEqual(['MY_DATA_DIR', 'OMP_*']);
   });
 
+  it('refuses two stages with the same name (measurements are keyed by stage name)', () => {
+    const stage = minimal.verifier.stages[0];
+    expect(errorOf({ ...minimal, verifier: { stages: [stage, { ...stage }] } })).toMatch(/verifier\.stages\[1\]\.name: .*earlier stage/);
+  });
+
   it('needs a score stage, and each stage needs exactly one of run and fn', () => {
     expect(errorOf({ ...minimal, verifier: { stages: [{ name: 't', kind: 'gate', run: 'true' }] } })).toMatch(/verifier\.stages: .*kind: score/);
     expect(errorOf({ ...minimal, verifier: { stages: [{ name: 's', kind: 'score' }] } })).toMatch(/exactly one of `run`.* or `fn`/);

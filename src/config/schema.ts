@@ -129,6 +129,13 @@ export const configSchema = z
   .refine((c) => !(c.model && c.models), { error: 'set either `model` or `models`, not both', path: ['models'] })
   .superRefine((c, ctx) => {
     // A model's key must never reach a stage, whatever its name: refuse allow-lists that name it.
+    const seen = new Set<string>();
+    c.verifier.stages.forEach((stage, i) => {
+      if (seen.has(stage.name)) {
+        ctx.addIssue({ code: 'custom', path: ['verifier', 'stages', i, 'name'], message: `"${stage.name}" is the name of an earlier stage; measurements are recorded by stage name. Give each stage its own name.` });
+      }
+      seen.add(stage.name);
+    });
     const keys = modelKeyNames(c);
     c.verifier.stages.forEach((stage, i) => {
       for (const pattern of stage.env) {

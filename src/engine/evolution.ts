@@ -43,6 +43,9 @@ interface Champion {
 
 export type StopReason = { status: 'finished' | 'interrupted'; reason: string };
 
+/** Identical invalid proposals in a row after which the run stops as stuck. */
+const INVALID_STREAK_LIMIT = 10;
+
 export class Evolution {
   private readonly accept: AcceptConfig;
   private readonly objective;
@@ -58,6 +61,8 @@ export class Evolution {
   private championLock: Promise<unknown> = Promise.resolve();
   /** Set when an operator says no proposal should be made (usd budget, model refused, stopped while paused). */
   private operatorStop?: StopReason;
+  private invalidStreak = 0;
+  private invalidReason: string | null = null;
 
   constructor(private readonly d: EvolutionDeps) {
     const a = d.config.accept;
@@ -318,6 +323,13 @@ export class Evolution {
 
   private finishEarly(c: CandidateRecord): void {
     this.recordOutcome(c.operator, c.id, c.status);
+    // The same invalid reason again and again means no proposal can succeed (e.g. nothing to
+    // tune, a model that cannot follow the format): stop rather than burn the budget on it.
+    this.invalidStreak = c.status === 'invalid' && c.reason === this.invalidReason ? this.invalidStreak + 1 : c.status === 'invalid' ? 1 : 0;
+    this.invalidReason = c.status === 'invalid' ? c.reason : null;
+    if (this.invalidStreak >= INVALID_STREAK_LIMIT) {
+      this.operatorStop ??= { status: 'finished', reason: `stuck: the last ${INVALID_STREAK_LIMIT} proposals were all invalid for the same reason: ${c.reason}` };
+    }
     this.emit({ type: 'decided', candidateId: c.id, status: c.status, reason: c.reason ?? undefined, operator: c.operator });
   }
 

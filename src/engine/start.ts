@@ -13,7 +13,7 @@ import { planOperators } from '../operators/select.js';
 import { isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
 import { openStore, storePath, type RunRecord, type Store } from '../store/store.js';
 import { ownerAlive } from '../store/summary.js';
-import { repoInfo } from '../workspace/git.js';
+import { git, repoInfo } from '../workspace/git.js';
 import { resolveBase } from '../workspace/workspace.js';
 import { sandboxStatus } from '../evaluate/sandbox.js';
 
@@ -64,21 +64,33 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   // Nothing is written until the input is known to be good: an existing store is opened to
   // look for a run to resume; a new one is created only once the base commit is settled.
   let store = existsSync(storePath(problemDir)) ? openStore(problemDir) : undefined;
+  const resume = (run: RunRecord): Started => {
+    store!.updateRun(run.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now(), configJson: JSON.stringify(config, stringifyFunctions) });
+    return { problemDir, config, configFile, rules, store: store!, run: store!.getRun(run.id)!, resumed: true, sandbox };
+  };
   try {
     const latest = store?.latestRun();
-    if (latest && !opts.newRun && (await resumable(latest, problemDir, hash))) {
+    // One evoloop process per problem folder: two would share the worktrees and the store.
+    if (latest?.status === 'running' && latest.ownerPid !== process.pid && ownerAlive(latest)) {
+      throw new UsageError(`run ${latest.id} is already running (pid ${latest.ownerPid}). Fix: wait for it, or stop it first (Ctrl-C / kill ${latest.ownerPid}).`);
+    }
+    const repo = await repoInfo(problemDir);
+    const ours = latest !== undefined && latest.repoRoot === repo.root; // not a store copied from another repository
+    if (ours && !opts.newRun && (latest.status === 'running' || latest.status === 'interrupted')) {
       if (latest.configHash !== hash) {
         throw new UsageError(
           `the config's edit/protect/verifier/objective/accept/sandbox changed since run ${latest.id} started, so its verdicts would not be comparable and it cannot be resumed as the same run. Fix: restore those keys, or pass --new to start a new run with the current config. (Budget, parallelism and models may change between sessions.)`,
         );
       }
-      const alive = latest.status === 'running' && latest.ownerPid !== process.pid && ownerAlive(latest);
-      if (alive) throw new UsageError(`run ${latest.id} is already running (pid ${latest.ownerPid}). Fix: wait for it, or stop it first (Ctrl-C / kill ${latest.ownerPid}).`);
-      store!.updateRun(latest.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now(), configJson: JSON.stringify(config, stringifyFunctions) });
-      return { problemDir, config, configFile, rules, store: store!, run: store!.getRun(latest.id)!, resumed: true, sandbox };
+      return resume(latest);
     }
     const matters = (p: string) => isEditable(p, rules) || protectedBy(p, rules) !== undefined || usedByVerifier(p, config);
     const { baseCommit, repoRoot } = await resolveBase(problemDir, matters, opts.allowDirty ?? false);
+    // A run that used up its budget goes on when run again on the same base and verdict config (e.g. with a larger budget).
+    if (ours && !opts.newRun && latest.status === 'finished' && latest.stopReason?.startsWith('budget') && latest.configHash === hash && latest.baseCommit === baseCommit) {
+      return resume(latest);
+    }
+    await checkEditable(repo.root, baseCommit, repo.prefix, rules);
     store ??= openStore(problemDir);
     const run = store.createRun({
       id: newRunId(),
@@ -97,17 +109,15 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   }
 }
 
-/**
- * Whether `evoloop run` continues this run: it was running (killed) or interrupted, or it
- * used up a budget the user may since have raised — as long as the checkout is still at
- * its base and the verdict-relevant config is the same (otherwise a new run starts).
- */
-async function resumable(run: RunRecord, problemDir: string, hash: string): Promise<boolean> {
-  const repo = await repoInfo(problemDir);
-  if (run.repoRoot !== repo.root) return false; // a store copied along with the folder from another repository
-  if (run.status === 'running' || run.status === 'interrupted') return true;
-  if (run.status !== 'finished' || !run.stopReason?.startsWith('budget') || run.configHash !== hash) return false;
-  return repo.head === run.baseCommit;
+
+/** The edit globs must name at least one file of the base, or every proposal would be void. */
+async function checkEditable(root: string, base: string, prefix: string, rules: EditRules): Promise<void> {
+  const listed = await git(root, ['ls-tree', '-r', '--name-only', '-z', base, '--', prefix || '.']);
+  const files = listed.stdout.split('\0').filter(Boolean).map((f) => (prefix ? f.slice(prefix.length + 1) : f));
+  if (files.some((f) => isEditable(f, rules))) return;
+  throw new UsageError(
+    `edit: no committed file in the problem folder matches ${JSON.stringify(rules.edit)} (outside protect), so nothing could ever be changed. Fix: list the program's files, relative to the problem folder (e.g. edit: ["solver.py"]), and commit them.`,
+  );
 }
 
 /** A file named in a stage command (e.g. `node verifier/score.mjs`) matters to the base too. */

@@ -85,18 +85,19 @@ export class Evaluator {
         if (stage.kind !== 'gate') Object.assign(merged, result.metrics);
       }
       const scored = objective.score(merged);
+      const scoring = this.stagesFor(kinds, repeat).filter((st) => st.kind !== 'gate').map((st) => st.name).join('+') || 'none';
       if ('missing' in scored) {
         return {
           ok: false,
           failure: {
             kind: 'missing-objective',
-            stage: kinds,
+            stage: scoring,
             message: `the objective needs metric(s) ${scored.missing.join(', ')} but the stages reported ${Object.keys(merged).join(', ') || 'none'}. Fix: report them from a score stage, or change objective in evoloop.yaml.`,
           },
         };
       }
       if ('nonFinite' in scored) {
-        return { ok: false, failure: { kind: 'bad-metrics', stage: kinds, message: `the objective is not a finite number for metrics ${JSON.stringify(merged)}` } };
+        return { ok: false, failure: { kind: 'bad-metrics', stage: scoring, message: `the objective is not a finite number for metrics ${JSON.stringify(merged)}` } };
       }
       samples.push(scored.score);
       perRepeat.push(merged);

@@ -124,7 +124,7 @@ function classify(
   hitProcLimit: boolean,
 ): { kind: FailureKind; message: string } | undefined {
   const stage = `stage "${spec.name}"`;
-  const procs = hitProcLimit ? ` It hit its process limit (maxProcs: ${spec.maxProcs}): some forks were refused.` : '';
+  const procs = hitProcLimit ? ` It hit its process limit (max_procs: ${spec.maxProcs}): some forks were refused.` : '';
   const stderr = stderrLines(tree.stderr);
   if (tree.spawnError) return { kind: 'spawn-error', message: `${stage} could not be started in ${cwd}: ${tree.spawnError.message}. Check that the folder exists and /bin/sh is executable.` };
   if (tree.killedFor === 'timeout') {
@@ -135,7 +135,7 @@ function classify(
   }
   const signal = tree.signal ?? signalFromExitCode(tree.exitCode);
   if (spec.memoryMb !== undefined && (tree.exitCode !== 0) && (OUT_OF_MEMORY.test(tree.stderr) || signal === 'SIGKILL')) {
-    return { kind: 'memory-limit', message: `${stage} ran out of memory under its limit of ${spec.memoryMb} MB (memoryMb). If it legitimately needs more, raise memoryMb.${stderr}` };
+    return { kind: 'memory-limit', message: `${stage} ran out of memory under its limit of ${spec.memoryMb} MB (memory_mb). If it legitimately needs more, raise memory_mb.${stderr}` };
   }
   if (signal) {
     const how = tree.signal ? `was killed by ${signal}` : `exited with code ${tree.exitCode} (128+n: probably killed by ${signal})`;
@@ -144,11 +144,11 @@ function classify(
   if (tree.exitCode !== 0) return { kind: 'crash', message: `${stage} exited with code ${tree.exitCode}.${procs}${stderr}` };
   // It exited 0, but some of its forks were refused: whatever it measured is not trustworthy.
   if (hitProcLimit) {
-    return { kind: 'process-limit', message: `${stage} exited 0, but it hit its process limit (maxProcs: ${spec.maxProcs}) and some forks were refused, so its result is not trusted. If it legitimately needs more processes, raise max_procs.${stderr}` };
+    return { kind: 'process-limit', message: `${stage} exited 0, but it hit its process limit (max_procs: ${spec.maxProcs}) and some forks were refused, so its result is not trusted. If it legitimately needs more processes, raise max_procs.${stderr}` };
   }
   if (parsed && 'error' in parsed) return { kind: 'bad-metrics', message: `${stage}: ${parsed.error.message}` };
   if (spec.kind !== 'gate' && parsed && Object.keys(parsed.metrics).length === 0) {
-    return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics. Write a JSON object of numbers to $EVOLOOP_METRICS, print one as the last line of stdout, or print METRIC name=value lines.` };
+    return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics. Write a JSON object of numbers to $EVOLOOP_METRICS, print one as the last line of stdout, or print METRIC name=value lines. (Values must be finite JSON numbers — "12" is a string; a very long last line may be cut by the output cap, so prefer $EVOLOOP_METRICS.)` };
   }
   return undefined;
 }

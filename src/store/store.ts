@@ -2,7 +2,7 @@
 // for runs, candidates, measurements, events and model calls. Every write is a
 // committed transaction by the time the call returns, so kill -9 loses nothing finished.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CandidateStatus, FileSet, Metrics, StageResult } from '../core/types.js';
@@ -148,6 +148,9 @@ export class Store {
 
   constructor(readonly file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
+    // evoloop's folder never shows up in the user's `git status`, with or without their .gitignore.
+    const ignore = path.join(path.dirname(file), '.gitignore');
+    if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // In WAL mode NORMAL keeps every committed transaction through a process crash (kill -9):

@@ -101,8 +101,9 @@ export class ObjectWriter {
     return this.writeObject('tree', body);
   }
 
-  writeCommit(tree: string, parents: string[], message: string): string {
-    const who = `evoloop <evoloop@localhost> ${Math.floor(Date.now() / 1000)} +0000`;
+  /** `time` (Unix seconds) makes the commit reproducible: the same content gives the same id. */
+  writeCommit(tree: string, parents: string[], message: string, time = Math.floor(Date.now() / 1000)): string {
+    const who = `evoloop <evoloop@localhost> ${time} +0000`;
     const lines = [`tree ${tree}`, ...parents.map((p) => `parent ${p}`), `author ${who}`, `committer ${who}`, '', message.trimEnd(), ''];
     return this.writeObject('commit', Buffer.from(lines.join('\n')));
   }

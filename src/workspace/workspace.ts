@@ -228,6 +228,11 @@ export class Workspace {
     const ref = `refs/heads/${name}`;
     const valid = await git(this.repo.root, ['check-ref-format', ref], { allowFail: true });
     if (valid.code !== 0) throw new UsageError(`"${name}" is not a valid branch name. Fix: pick another name with --branch.`);
+    // Like `git branch -f`: never move a branch that a checkout has, or its index and files would no longer match it.
+    const list = await git(this.repo.root, ['worktree', 'list', '--porcelain']);
+    if (list.stdout.split('\n').includes(`branch ${ref}`)) {
+      throw new UsageError(`branch ${name} is checked out, so evoloop will not move it. Fix: choose another name with --branch, then merge it (git merge <name>).`);
+    }
     const exists = await git(this.repo.root, ['rev-parse', '--verify', '-q', ref], { allowFail: true });
     if (exists.code === 0 && !force) {
       throw new UsageError(`branch ${name} already exists. Fix: choose another name with --branch, or pass --force to move it.`);
@@ -264,7 +269,9 @@ export async function resolveBase(
     const abs = path.join(problemDir, p);
     files[`${prefix}${p}`] = existsSync(abs) ? readFileSync(abs, 'utf8') : null; // null: deleted in the checkout
   }
-  const sha = objects.writeCommit(objects.writeTree(files), [repo.head], `evoloop: snapshot of uncommitted changes\n\n${dirty.join('\n')}`);
+  // Dated like HEAD, so the same uncommitted state always gives the same base (and a finished run can go on).
+  const headTime = Number((await git(repo.root, ['show', '-s', '--format=%ct', repo.head])).stdout.trim());
+  const sha = objects.writeCommit(objects.writeTree(files), [repo.head], `evoloop: snapshot of uncommitted changes\n\n${dirty.join('\n')}`, headTime);
   return { baseCommit: sha, repoRoot: repo.root, snapshot: dirty };
 }
 

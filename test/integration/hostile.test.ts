@@ -215,7 +215,7 @@ describe('resource limits', () => {
     // the fallback, does not bind root, and then the timeout alone stops the (bounded) bomb.
     const cgroup = await PidsCgroup.create(1);
     await cgroup?.remove();
-    if (cgroup) expect(c.reason).toContain('It hit its process limit (maxProcs: 40)');
+    if (cgroup) expect(c.reason).toContain('It hit its process limit (max_procs: 40)');
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(processesWith(marker)).toEqual([]);
   });

@@ -2,7 +2,7 @@
 // is refused (it would fight over the same worktrees and store), and a problem folder may
 // be the repository's top level itself.
 import { once } from 'node:events';
-import { cpSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
@@ -71,5 +71,60 @@ it('a problem folder copied with its .evoloop/ from another repository starts it
     }
   } finally {
     copy.cleanup();
+  }
+});
+
+it('`run --new` is refused too while the run is alive, and leaves it running', async () => {
+  p = createProblem({ sleep: 0.5, config: { budget: { candidates: 2 } } });
+  const first = p.spawnCli('run', '{dir}');
+  await waitFor(() => p!.log().some((l) => l[0] === 'start'), 30_000, 'the first run to start a stage');
+  const second = await p.cli('run', '{dir}', '--new');
+  expect(second.code).toBe(2);
+  expect(second.stderr).toMatch(/already running/);
+  await once(first, 'close');
+  expect(first.exitCode).toBe(0);
+});
+
+it('refuses edit globs that match no committed file (exit 2, nothing written)', async () => {
+  p = createProblem({ config: { edit: ['solver.py'] } });
+  const r = await p.cli('run', '{dir}');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/edit: no committed file in the problem folder matches \["solver\.py"\]/);
+  expect(existsSync(path.join(p.dir, '.evoloop', 'evoloop.db'))).toBe(false);
+});
+
+it('stops as stuck after ten identical invalid proposals instead of burning the budget', async () => {
+  // The only editable file has no numeric literal for tune to move.
+  p = createProblem({ config: { edit: ['notes.mjs'], budget: { candidates: 100 } }, files: { 'notes.mjs': 'export const name = "x";\n' } });
+  const r = await p.cli('run', '{dir}');
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/stuck: the last 10 proposals were all invalid for the same reason: tune found no numeric literals/);
+  const status = JSON.parse((await p.cli('status', '{dir}', '--json')).stdout);
+  expect(status.candidates).toBe(10);
+});
+
+it('apply --force never moves the branch that is checked out', async () => {
+  p = createProblem({ config: { budget: { candidates: 4 } } });
+  expect((await p.cli('run', '{dir}')).code).toBe(0);
+  const head = p.git('rev-parse', 'HEAD');
+  const r = await p.cli('apply', 'best', '{dir}', '--branch', 'main', '--force');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/branch main is checked out/);
+  expect(p.git('rev-parse', 'HEAD')).toBe(head);
+  expect(p.git('status', '--porcelain')).toBe('');
+});
+
+it('a finished --allow-dirty run goes on when run again on the same uncommitted state', async () => {
+  p = createProblem({ config: { budget: { candidates: 2 } } });
+  p.write('program.mjs', p.read('program.mjs').replace('const n = 3', 'const n = 5'));
+  expect((await p.cli('run', '{dir}', '--allow-dirty')).code).toBe(0);
+  const again = await p.cli('run', '{dir}', '--allow-dirty', '--max-candidates', '4');
+  expect(again.code, again.stderr).toBe(0);
+  expect(again.stdout).toMatch(/Resuming run/);
+  const store = openStore(p.dir);
+  try {
+    expect(store.listRuns()).toHaveLength(1);
+  } finally {
+    store.close();
   }
 });
