@@ -170,6 +170,8 @@ describe('llm-diff runs against the loopback model server', () => {
     await until(paused);
     await new Promise((r) => setTimeout(r, 300)); // a few more paused retries
     expect(records(p).candidates).toHaveLength(0);
+    // Every retry says so: a paused run must not look hung.
+    expect(events.some((e) => e.type === 'notice' && /still not answering after \d+ tries .*Ctrl-C to stop/.test(e.message))).toBe(true);
     const s = await startFakeLlmServer([{ reply: GOOD_LOWER_ROW }], port);
     cleanups.push(() => s.close());
     const summary = await handle.done;
