@@ -75,6 +75,7 @@ export function registerShow(program: Command): void {
         const c = resolveCandidate(ctx, ref);
         const diff = opts.parent ? c.patch : c.commitSha ? (await git(ctx.problemDir, ['diff', ctx.run.baseCommit, c.commitSha])).stdout : '';
         if (opts.json) return printJson({ id: c.id, against: opts.parent ? { parent: c.parentId } : { base: ctx.run.baseCommit }, commit: c.commitSha, diff });
+        if (!diff) process.stderr.write(`candidate ${c.id} makes no change ${opts.parent ? 'to its parent' : 'to the base'}.\n`);
         process.stdout.write(diff);
       } finally {
         ctx.store.close();

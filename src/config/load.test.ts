@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -152,7 +152,7 @@ describe('loadConfigFile', () => {
 
   it('reports a YAML syntax error with its line', () => {
     const file = write('syntax.yaml', 'edit: [a.py\nverifier:\n  stages: []\n');
-    expect(() => loadConfigFile(file)).toThrow(/syntax\.yaml: YAML syntax error: .*line 2.*Fix the YAML/);
+    expect(() => loadConfigFile(file)).toThrow(/syntax\.yaml: YAML syntax error: .*line 2.*Fix the YAML/s);
   });
 
   it('refuses duplicate keys', () => {
@@ -165,7 +165,9 @@ describe('loadConfigFile', () => {
   });
 
   it('findConfigFile points at `evoloop init` when there is none', () => {
-    expect(() => findConfigFile(path.join(tmp, 'nowhere'))).toThrow(/no evoloop\.yaml in .*evoloop init/);
+    expect(() => findConfigFile(path.join(tmp, 'nowhere'))).toThrow(/nowhere does not exist.*evoloop init/);
+    mkdirSync(path.join(tmp, 'empty'), { recursive: true });
+    expect(() => findConfigFile(path.join(tmp, 'empty'))).toThrow(/no evoloop\.yaml in .*evoloop init/);
     write('evoloop.yml', 'edit: [x]\n');
     expect(findConfigFile(tmp)).toBe(path.join(tmp, 'evoloop.yml'));
   });

@@ -13,6 +13,7 @@ export class ConfigError extends UsageError {}
 
 /** Finds the config file in a problem folder. */
 export function findConfigFile(problemDir: string): string {
+  if (!existsSync(problemDir)) throw new ConfigError(`${problemDir} does not exist. Fix: pass the folder that holds evoloop.yaml (or create it with \`evoloop init ${problemDir}\`).`);
   for (const name of CONFIG_FILES) {
     const file = path.join(problemDir, name);
     if (existsSync(file)) return file;
@@ -27,7 +28,7 @@ export function loadConfigFile(file: string): Config {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    throw new ConfigError(`${file}: YAML syntax error: ${first.message.split('\n')[0]}. Fix the YAML at that line.`);
+    throw new ConfigError(`${file}: YAML syntax error: ${first.message.trimEnd()}\nFix the YAML at that line.`);
   }
   return validateConfig(doc.toJS() ?? {}, file);
 }

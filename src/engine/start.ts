@@ -78,8 +78,11 @@ export async function startRun(opts: StartOptions): Promise<Started> {
     const ours = latest !== undefined && latest.repoRoot === repo.root; // not a store copied from another repository
     if (ours && !opts.newRun && (latest.status === 'running' || latest.status === 'interrupted')) {
       if (latest.configHash !== hash) {
+        const before = JSON.parse(latest.configJson) as Record<string, unknown>;
+        const now = JSON.parse(JSON.stringify(config, stringifyFunctions)) as Record<string, unknown>;
+        const changed = VERDICT_KEYS.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
         throw new UsageError(
-          `the config's edit/protect/verifier/objective/accept/sandbox changed since run ${latest.id} started, so its verdicts would not be comparable and it cannot be resumed as the same run. Fix: restore those keys, or pass --new to start a new run with the current config. (Budget, parallelism and models may change between sessions.)`,
+          `${changed.join(', ') || 'the verdict settings'} changed since run ${latest.id} started, so old and new verdicts would not be comparable and it cannot be resumed as the same run. Fix: restore ${changed.length === 1 ? 'it' : 'them'}, or pass --new to start a new run with the current config. (Budget, parallelism and models may change between sessions.)`,
         );
       }
       return resume(latest);
@@ -133,9 +136,11 @@ const stringifyFunctions = (_key: string, value: unknown) => (typeof value === '
  * candidate is judged. Budget, parallelism, models and instructions may change between
  * sessions (raise the budget and resume); the verdicts recorded so far stay comparable.
  */
+const VERDICT_KEYS = ['edit', 'protect', 'verifier', 'objective', 'accept', 'sandbox'] as const;
+
 export function configHash(config: Config): string {
-  const { edit, protect, verifier, objective, accept, sandbox } = config;
-  const text = JSON.stringify({ edit, protect, verifier, objective, accept, sandbox }, (_key, v) => (typeof v === 'function' ? v.toString() : v));
+  const verdictConfig = Object.fromEntries(VERDICT_KEYS.map((k) => [k, config[k]]));
+  const text = JSON.stringify(verdictConfig, (_key, v) => (typeof v === 'function' ? v.toString() : v));
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
