@@ -6,16 +6,14 @@
 //
 // The default verifier (verifier/score.mjs, protected) imports the program, so the hostile
 // code runs inside the verifier's stage process, and prints {"score": value()}.
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { EvolutionEvent } from '../../src/engine/events.js';
 import { runEvolution } from '../../src/engine/run.js';
 import type { RunSummary } from '../../src/store/summary.js';
 import { openStore, type CandidateRecord, type MeasurementRecord } from '../../src/store/store.js';
-import { CLI, type CliResult } from './problem.js';
+import { createProblem, runCli, type CliResult } from './problem.js';
 
 export const SCORE_VERIFIER = `// Scores the program: imports it (running whatever it does at load) and reports value().
 import path from 'node:path';
@@ -94,34 +92,14 @@ export function hostileConfig(): Record<string, unknown> {
   };
 }
 
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'test',
-  GIT_AUTHOR_EMAIL: 'test@localhost',
-  GIT_COMMITTER_NAME: 'test',
-  GIT_COMMITTER_EMAIL: 'test@localhost',
-  GIT_CONFIG_NOSYSTEM: '1',
-};
-
 export function createHostileProblem(opts: HostileOptions = {}): HostileProblem {
-  const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-hostile-'));
-  const repo = path.join(tmp, 'repo');
-  const dir = path.join(repo, 'problem');
-  mkdirSync(dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } }).trim();
-  const write = (rel: string, content: string) => {
-    const file = path.join(dir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, content);
-    if (rel.startsWith('verifier/')) chmodSync(file, 0o755);
-  };
-  git('init', '-q', '-b', 'main');
-  writeFileSync(path.join(repo, '.gitignore'), '.evoloop/\n');
-  write('program.mjs', hostileProgram({ ...opts, hostile: typeof opts.hostile === 'function' ? opts.hostile(dir) : opts.hostile }));
-  write('verifier/score.mjs', SCORE_VERIFIER);
-  write('evoloop.yaml', stringify({ ...hostileConfig(), ...opts.config }));
-  for (const [rel, content] of Object.entries(opts.files ?? {})) write(rel, content);
-  git('add', '-A');
-  git('commit', '-q', '-m', 'base');
+  // `{tmp}` in file contents is replaced by createProblem with the temp folder.
+  const hostile = typeof opts.hostile === 'function' ? opts.hostile('{tmp}/repo/problem') : opts.hostile;
+  const base = createProblem({
+    configText: stringify({ ...hostileConfig(), ...opts.config }),
+    files: { 'program.mjs': hostileProgram({ ...opts, hostile }), 'verifier/score.mjs': SCORE_VERIFIER, ...opts.files },
+  });
+  const { tmp, repo, dir, git, write } = base;
 
   const withStore = <T>(fn: (s: ReturnType<typeof openStore>) => T): T => {
     const store = openStore(dir);
@@ -152,21 +130,10 @@ export function createHostileProblem(opts: HostileOptions = {}): HostileProblem 
     measurements: (id, epoch = 0) => withStore((s) => s.measurements(id, epoch)),
     write,
     git,
-    cleanup: () => rmSync(tmp, { recursive: true, force: true }),
+    cleanup: base.cleanup,
   };
 }
 
-function runCli(args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** Pids of live processes whose command line contains `marker` (to prove nothing outlived a stage). */
 export function processesWith(marker: string): number[] {
