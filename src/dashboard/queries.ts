@@ -5,6 +5,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { RunRecord, Store } from '../store/store.js';
 import { git } from '../workspace/git.js';
 import type { CandidateRow, LineageNode, Progress } from './api.js';
+import { liveStatus } from '../store/summary.js';
 
 export type { CandidateRow, LineageNode, Progress } from './api.js';
 
@@ -44,8 +45,7 @@ export function headline(store: Store, run: RunRecord) {
   const stopRequestedAt = store.db.prepare('SELECT stop_requested_at FROM runs WHERE id = ?').pluck().get(run.id) as number | null;
   return {
     run: run.id,
-    status: run.status,
-    stopReason: run.stopReason,
+    ...liveStatus(run),
     baseCommit: run.baseCommit,
     createdAt: run.createdAt,
     candidates: Math.max(0, total - (run.baselineId !== null ? 1 : 0)),
@@ -58,7 +58,7 @@ export function headline(store: Store, run: RunRecord) {
     elapsedMs: run.status === 'running' ? run.elapsedMs + Math.max(0, Date.now() - sessionStart(store, run)) : run.elapsedMs,
     spend: store.spend(run.id),
     config: runView(run),
-    stopRequested: stopRequestedAt !== null,
+    stopRequested: run.status === 'running' && stopRequestedAt !== null && stopRequestedAt >= sessionStart(store, run),
     lastEventId: store.db.prepare('SELECT COALESCE(MAX(id), 0) FROM events WHERE run_id = ?').pluck().get(run.id) as number,
   };
 }

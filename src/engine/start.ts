@@ -65,7 +65,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   // look for a run to resume; a new one is created only once the base commit is settled.
   let store = existsSync(storePath(problemDir)) ? openStore(problemDir) : undefined;
   const resume = (run: RunRecord): Started => {
-    store!.updateRun(run.id, { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now(), configJson: JSON.stringify(config, stringifyFunctions) });
+    store!.updateRun(run.id, { status: 'running', stopReason: null, ownerPid: process.pid, heartbeatAt: Date.now(), configJson: JSON.stringify(config, stringifyFunctions) });
     return { problemDir, config, configFile, rules, store: store!, run: store!.getRun(run.id)!, resumed: true, sandbox };
   };
   try {

@@ -46,12 +46,9 @@ export function summarize(store: Store, runId: string): RunSummary {
   // A live run's elapsed time: the sessions before this one, plus this one since its run-start.
   const sessionStart = store.db.prepare("SELECT ts FROM events WHERE run_id = ? AND type = 'run-start' ORDER BY id DESC LIMIT 1").pluck().get(runId) as number | undefined;
   const elapsedMs = run.status === 'running' && sessionStart ? run.elapsedMs + (Date.now() - sessionStart) : run.elapsedMs;
-  // A 'running' run whose process is gone was killed (kill -9, power loss): say so.
-  const orphaned = run.status === 'running' && !ownerAlive(run);
   return {
     run: run.id,
-    status: orphaned ? 'interrupted' : run.status,
-    stopReason: orphaned ? 'the evoloop process is gone (killed?); `evoloop run` resumes the run' : run.stopReason,
+    ...liveStatus(run),
     baseCommit: run.baseCommit,
     goal: JSON.parse(run.configJson).objective?.goal ?? 'maximize',
     candidates: Math.max(0, total - (baseline ? 1 : 0)),
@@ -86,6 +83,12 @@ function idsWithFlag(store: Store, runId: string, flag: string): number[] {
     .prepare("SELECT id FROM candidates WHERE run_id = ? AND flags_json LIKE ? ORDER BY id")
     .pluck()
     .all(runId, `%${flag}%`) as number[];
+}
+
+/** A run's status as a user should read it: a 'running' run whose process is gone was killed (kill -9, power loss). */
+export function liveStatus(run: RunRecord): { status: RunRecord['status']; stopReason: string | null } {
+  if (run.status !== 'running' || ownerAlive(run)) return { status: run.status, stopReason: run.stopReason };
+  return { status: 'interrupted', stopReason: 'the evoloop process is gone (killed?); `evoloop run` resumes the run' };
 }
 
 /** How long a run may go without a heartbeat before its process is taken for dead. */
