@@ -81,3 +81,21 @@ export interface Usage {
   cachedTokens: number;
   usd: number;
 }
+
+/** One model call as the store keeps it: what was asked, what came back, what it cost. */
+export interface LlmCallRecord {
+  runId: string;
+  candidateId: number | null;
+  provider: string;
+  model: string;
+  operator: string | null;
+  prompt: string;
+  response: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  usd: number;
+  latencyMs: number | null;
+  attempts: number;
+  error: string | null;
+}

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CandidateStatus, FileSet, Metrics, StageResult } from '../core/types.js';
+import type { CandidateStatus, FileSet, LlmCallRecord, Metrics, StageResult } from '../core/types.js';
+
+export type { LlmCallRecord } from '../core/types.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type RunStatus = 'running' | 'interrupted' | 'finished' | 'failed';
@@ -63,23 +65,6 @@ export interface MeasurementRecord extends StageResult {
   candidateId: number;
   epoch: number;
   createdAt: number;
-}
-
-export interface LlmCallRecord {
-  runId: string;
-  candidateId: number | null;
-  provider: string;
-  model: string;
-  operator: string | null;
-  prompt: string;
-  response: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  usd: number;
-  latencyMs: number | null;
-  attempts: number;
-  error: string | null;
 }
 
 type Row = Record<string, unknown>;

@@ -2,41 +2,14 @@
 // measured (each stage and repeat), the verdict and its statistics, what the verifier
 // said, and the model call that produced it with its tokens and cost.
 import { useState } from 'preact/hooks';
+import type { LlmCallRecord, StageResult } from '../../core/types.js';
 import { DiffView } from './diff-view.js';
 import { fmtDuration, fmtInt, fmtScore, fmtTime, fmtUsd } from './format.js';
 import { html, useLive } from './live.js';
 
-interface Measurement {
-  stage: string;
-  kind: string;
-  repeat: number;
-  seed: number;
-  epoch: number;
-  ok: boolean;
-  failure?: { kind: string; message: string };
-  metrics: Record<string, number>;
-  feedback?: string;
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number;
-  stdoutTail: string;
-  stderrTail: string;
-}
-
-interface LlmCall {
-  provider: string;
-  model: string;
-  operator: string | null;
-  prompt: string;
-  response: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  usd: number;
-  latencyMs: number | null;
-  attempts: number;
-  error: string | null;
-}
+/** A stage run as the API sends it (the store's record, with its reverification epoch). */
+type Measurement = StageResult & { epoch: number };
+type LlmCall = Omit<LlmCallRecord, 'runId' | 'candidateId'>;
 
 interface Detail {
   id: number;
