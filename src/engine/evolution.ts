@@ -3,6 +3,7 @@
 // until a budget, the target, patience or a stop request ends it. Every step's outcome is
 // written to the store before the next step depends on it, which is what makes resume exact.
 import path from 'node:path';
+import { median } from 'simple-statistics';
 import { createTwoFilesPatch } from 'diff';
 import type { Config } from '../config/schema.js';
 import { RunError } from '../core/errors.js';
@@ -178,7 +179,7 @@ export class Evolution {
         `the base commit fails its own verifier (${describeFailure(measured.failure)}). Nothing can be compared against it. Fix: make the unmodified program pass every stage (run the stage command by hand in ${this.d.workspace.problemDir}), commit, and run again.`,
       );
     }
-    const score = medianOf(measured.samples);
+    const score = median(measured.samples);
     const noise = noiseFloor(measured.samples);
     store.updateCandidate(baseline.id, { status: 'baseline', score, metrics: measured.metrics, finishedAt: Date.now(), verdict: { samples: measured.samples, noise } });
     store.updateRun(run.id, { championId: baseline.id });
@@ -212,7 +213,7 @@ export class Evolution {
   }
 
   private toChampion(c: CandidateRecord, samples: number[]): Champion {
-    return { id: c.id, files: this.d.store.candidateFiles(c), commitSha: c.commitSha ?? this.d.workspace.baseCommit, samples, score: c.score ?? medianOf(samples) };
+    return { id: c.id, files: this.d.store.candidateFiles(c), commitSha: c.commitSha ?? this.d.workspace.baseCommit, samples, score: c.score ?? median(samples) };
   }
 
   private loadHistory(): void {
@@ -373,7 +374,7 @@ export class Evolution {
       return this.finishEarly(store.getCandidate(c.id)!);
     }
     const { measured, verdict, against } = outcome;
-    const score = medianOf(measured.samples);
+    const score = median(measured.samples);
     const accepted = verdict.decision === 'accept' && against.id === this.champion.id;
     const status: CandidateStatus = accepted ? 'accepted' : 'rejected';
     const reason = accepted || verdict.decision !== 'accept' ? verdict.reason : 'was better than an earlier champion, but a newer champion arrived first';
@@ -426,7 +427,7 @@ export class Evolution {
     const measured = await this.withWorktree(files, (wt) => this.evaluator.measure(candidateId, wt, repeats, 'holdout'));
     const row = this.d.store.getCandidate(candidateId)!;
     const result: { score: number; samples: number[] } | { failure: string } = measured.ok
-      ? { score: medianOf(measured.samples), samples: measured.samples }
+      ? { score: median(measured.samples), samples: measured.samples }
       : { failure: describeFailure(measured.failure) };
     const before = previousId === undefined ? undefined : (this.d.store.getCandidate(previousId)?.verdict?.holdout as { score?: number } | undefined)?.score;
     const worse = 'score' in result && before !== undefined && improvement(result.score, before, this.d.config.objective.goal) < 0;
@@ -458,12 +459,6 @@ export class Evolution {
 
 export function describeFailure(f: Failure): string {
   return `${f.kind} in stage ${f.stage}: ${f.message}`;
-}
-
-function medianOf(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function unifiedDiff(before: FileSet, after: FileSet): string {

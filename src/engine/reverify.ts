@@ -2,8 +2,9 @@
 // the user fixed a hole in it) and fresh seeds, without calling any model, and say which
 // recorded improvements over the baseline survive. This is how a night's run is recovered
 // after discovering that the verifier could be gamed.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { median } from 'simple-statistics';
 import { findConfigFile, loadConfigFile } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
@@ -112,10 +113,4 @@ function pick(store: Store, runId: string, goal: 'maximize' | 'minimize', select
     return ids.map((id) => store.getCandidate(id)!);
   }
   return store.listCandidates(runId, { status: ['accepted'] });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
