@@ -36,7 +36,7 @@ it('refuses a second run while the first is alive (exit 2, names the pid), and t
 });
 
 it('runs, applies and diffs a problem that is the repository top level', async () => {
-  p = createProblem({ sub: '', config: { budget: { candidates: 6 } } });
+  p = createProblem({ sub: '', config: { budget: { candidates: 12 } } });
   const r = await p.cli('run', '{dir}');
   expect(r.code, r.stderr).toBe(0);
   const status = JSON.parse((await p.cli('status', '{dir}', '--json')).stdout);
@@ -104,7 +104,7 @@ it('stops as stuck after ten identical invalid proposals instead of burning the 
 });
 
 it('apply --force never moves the branch that is checked out', async () => {
-  p = createProblem({ config: { budget: { candidates: 4 } } });
+  p = createProblem({ config: { budget: { candidates: 12 } } });
   expect((await p.cli('run', '{dir}')).code).toBe(0);
   const head = p.git('rev-parse', 'HEAD');
   const r = await p.cli('apply', 'best', '{dir}', '--branch', 'main', '--force');
