@@ -13,6 +13,7 @@ import type { EvolutionEvent } from '../../src/engine/events.js';
 import { runEvolution } from '../../src/engine/run.js';
 import type { RunSummary } from '../../src/store/summary.js';
 import { openStore, type CandidateRecord, type MeasurementRecord } from '../../src/store/store.js';
+import { startFakeLlmServer, type FakeLlmServer } from './fake-llm-server.js';
 import { createProblem, runCli, type CliResult } from './problem.js';
 
 export const SCORE_VERIFIER = `// Scores the program: imports it (running whatever it does at load) and reports value().
@@ -38,6 +39,12 @@ export interface HostileOptions {
   config?: Record<string, unknown>;
   /** Extra or replaced problem files (e.g. verifier scripts). */
   files?: Record<string, string>;
+  /**
+   * Who proposes candidate 2. 'tune' (default): the offline tuner moves MODE. 'model': the
+   * loopback model server replies with a SEARCH/REPLACE edit setting MODE to 1 (llm-diff), so
+   * the whole model path runs and every prompt it was sent can be inspected (`requests`).
+   */
+  via?: 'tune' | 'model';
 }
 
 export interface HostileProblem {
@@ -48,8 +55,11 @@ export interface HostileProblem {
   dir: string;
   /** A problem file as the run's first pooled worktree holds it now. */
   worktreeFile(rel: string): string;
-  /** One run of `maxCandidates` proposals, in process; returns the summary and every event. */
-  run(maxCandidates?: number): Promise<{ summary: RunSummary; events: EvolutionEvent[] }>;
+  /**
+   * One run of `maxCandidates` proposals, in process; returns the summary, every event and
+   * (via: 'model') every request the model server got, in order.
+   */
+  run(maxCandidates?: number): Promise<{ summary: RunSummary; events: EvolutionEvent[]; requests: FakeLlmServer['requests'] }>;
   /** `evoloop <args>` through the built CLI, cwd = the problem folder. */
   cli(...args: string[]): Promise<CliResult>;
   /** `evoloop <args> --json`, parsed; fails the test on a non-zero exit. */
@@ -80,6 +90,16 @@ export function value() {
 `;
 }
 
+/** The scripted model's reply for `via: 'model'`: one SEARCH/REPLACE edit that turns MODE on. */
+export const MODE_ON_REPLY = `Idea: switch the mode on
+program.mjs
+<<<<<<< SEARCH
+const MODE = 0; // evoloop: -1..1
+=======
+const MODE = 1; // evoloop: -1..1
+>>>>>>> REPLACE
+`;
+
 export function hostileConfig(): Record<string, unknown> {
   return {
     edit: ['program.mjs'],
@@ -96,7 +116,7 @@ export function createHostileProblem(opts: HostileOptions = {}): HostileProblem 
   // `{tmp}` in file contents is replaced by createProblem with the temp folder.
   const hostile = typeof opts.hostile === 'function' ? opts.hostile('{tmp}/repo/problem') : opts.hostile;
   const base = createProblem({
-    configText: stringify({ ...hostileConfig(), ...opts.config }),
+    configText: stringify({ ...hostileConfig(), ...(opts.via === 'model' && { operators: { 'llm-diff': 1 } }), ...opts.config }),
     files: { 'program.mjs': hostileProgram({ ...opts, hostile }), 'verifier/score.mjs': SCORE_VERIFIER, ...opts.files },
   });
   const { tmp, repo, dir, git, write } = base;
@@ -117,8 +137,25 @@ export function createHostileProblem(opts: HostileOptions = {}): HostileProblem 
     worktreeFile: (rel) => readFileSync(path.join(dir, '.evoloop', 'worktrees', '0', 'problem', rel), 'utf8'),
     async run(maxCandidates = 1) {
       const events: EvolutionEvent[] = [];
-      const summary = await runEvolution({ problemDir: dir, maxCandidates, newRun: true, onEvent: (e) => events.push(e) }).done;
-      return { summary, events };
+      if (opts.via !== 'model') {
+        const summary = await runEvolution({ problemDir: dir, maxCandidates, newRun: true, onEvent: (e) => events.push(e) }).done;
+        return { summary, events, requests: [] };
+      }
+      const server = await startFakeLlmServer({ steps: [{ reply: MODE_ON_REPLY }], whenExhausted: { reply: MODE_ON_REPLY } });
+      try {
+        const summary = await runEvolution({
+          problemDir: dir,
+          maxCandidates,
+          newRun: true,
+          model: 'openai:scripted',
+          baseUrl: server.openaiBaseUrl,
+          llm: { env: { PATH: process.env.PATH, EVOLOOP_TEST_MODEL_KEY: 'sk-test-model-key-0123456789abcdef' }, backoff: { baseDelayMs: 5, maxDelayMs: 20 }, pause: { baseMs: 20, maxMs: 100 } },
+          onEvent: (e) => events.push(e),
+        }).done;
+        return { summary, events, requests: server.requests };
+      } finally {
+        await server.close();
+      }
     },
     cli,
     async cliJson(...args) {
