@@ -88,7 +88,7 @@ export class Evolution {
       scratchDir: path.join(stateDir, 'scratch', run.id),
       artifactsDir: path.join(stateDir, 'artifacts', run.id),
       signal: this.abandon.signal,
-      guard: IntegrityGuard.create(protectedBase, path.join(stateDir, 'protected', run.id)),
+      guard: IntegrityGuard.create(protectedBase, workspace.baseFiles(), path.join(stateDir, 'protected', run.id)),
     });
   }
 

@@ -69,7 +69,7 @@ export async function reverify(opts: {
     scratchDir: path.join(stateDir, 'scratch', `${run.id}-reverify`),
     artifactsDir: path.join(stateDir, 'artifacts', `${run.id}-reverify-${epoch}`),
     signal: new AbortController().signal,
-    guard: IntegrityGuard.create(current, path.join(stateDir, 'protected', `${run.id}-reverify-${epoch}`)),
+    guard: IntegrityGuard.create(current, workspace.baseFiles(), path.join(stateDir, 'protected', `${run.id}-reverify-${epoch}`)),
   });
   const repeats = Math.max(config.accept.baseline_repeats, ...config.verifier.stages.filter((s) => s.kind === 'score').map((s) => s.repeat));
   const measure = async (c: CandidateRecord) => {

@@ -64,15 +64,17 @@ export class Evaluator {
         let result = recorded.get(`${stage.name}#${repeat}`);
         if (!result) {
           if (this.opts.signal.aborted) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
+          // Taken before the stage and compared after: anything the stage did to protected entries shows.
+          const before = this.opts.guard.listing(wt.problemDir);
           try {
             result = await this.runOne(stage, candidateId, wt, repeat, epoch);
           } catch (err) {
             if (!this.opts.signal.aborted) throw err;
           }
           if (this.opts.signal.aborted || !result) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
-          const touched = this.opts.guard.changed(wt.problemDir);
+          const touched = this.opts.guard.changed(wt.problemDir, before);
           if (touched.length > 0) {
-            const message = `changed protected file(s) while stage ${stage.name} ran: ${touched.join(', ')}. The candidate is never accepted.`;
+            const message = `changed protected file(s) while stage ${stage.name} ran: ${touched.join(', ')}. The candidate is never accepted. (If your verifier itself writes there, have it write to $EVOLOOP_ARTIFACTS or outside the protected paths.)`;
             result = { ...result, ok: false, failure: { kind: 'tampered', message } };
           }
           store.addMeasurement(candidateId, epoch, result);
