@@ -1,4 +1,6 @@
 // `evoloop reverify`: re-measure recorded improvements with the current verifier and fresh seeds.
+import { scrubSecretsFromEnvironment } from '../engine/scrub-environment.js';
+import { isSecretName } from '../evaluate/run-stage.js';
 import type { Command } from 'commander';
 import { reverify } from '../engine/reverify.js';
 import { fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
@@ -13,6 +15,8 @@ export function registerReverify(program: Command): void {
     .option('--accepted', 'every accepted candidate (the default)')
     .option('--json', 'print JSON')
     .action(async (problem: string, opts: { run?: string; top?: number; accepted?: boolean; json?: boolean }) => {
+      // Re-measuring runs candidate code and needs no model: no secret stays in this process's environment.
+      scrubSecretsFromEnvironment(isSecretName);
       const ctx = openRun(problem, opts.run);
       try {
         const report = await reverify({

@@ -29,6 +29,7 @@ export function registerRun(program: Command): void {
         maxCandidates: opts.maxCandidates,
         allowDirty: opts.allowDirty,
         newRun: opts.new,
+        scrubEnvironment: true,
         onEvent: ui ? (e) => (printer(e), ui.onEvent(e)) : printer,
       });
       let interrupts = 0;

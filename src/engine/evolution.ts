@@ -12,6 +12,7 @@ import { seededRandom, seedFrom } from '../core/random.js';
 import type { CandidateStatus, FileSet } from '../core/types.js';
 import { decide, initialRepeats, noiseFloor, type AcceptConfig, type Verdict } from '../evaluate/acceptance.js';
 import { Evaluator, type Failure } from '../evaluate/evaluator.js';
+import { HostGuard } from '../evaluate/host-guard.js';
 import { IntegrityGuard } from '../evaluate/integrity.js';
 import { suspiciousFlags } from '../evaluate/suspicious.js';
 import { StopProposing, type Operator, type OperatorOutcome, type ProposalResult } from '../operators/operator.js';
@@ -89,6 +90,7 @@ export class Evolution {
       artifactsDir: path.join(stateDir, 'artifacts', run.id),
       signal: this.abandon.signal,
       guard: IntegrityGuard.create(protectedBase, workspace.baseFiles(), path.join(stateDir, 'protected', run.id)),
+      hostGuard: HostGuard.create(workspace.repo.commonDir),
     });
   }
 

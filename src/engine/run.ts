@@ -1,10 +1,12 @@
 // The library entry point: start (or resume) a run, observe its events, stop it.
 // The CLI's `run` command is a thin layer over this.
-import type { ConfigInput } from '../config/schema.js';
+import { modelKeyNames, type ConfigInput } from '../config/schema.js';
+import { isSecretName } from '../evaluate/run-stage.js';
 import { selectOperators, type ModelOptions } from '../operators/select.js';
 import { Workspace } from '../workspace/workspace.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
+import { scrubSecretsFromEnvironment } from './scrub-environment.js';
 import { startRun } from './start.js';
 import { summarize, type RunSummary } from '../store/summary.js';
 import { stopRequestedSince } from '../store/stop-request.js';
@@ -25,6 +27,12 @@ export interface RunOptions {
   baseUrl?: string;
   /** Model-call knobs for libraries and tests: environment (API keys), retry backoff, outage pause. */
   llm?: Pick<ModelOptions, 'env' | 'backoff' | 'pause'>;
+  /**
+   * Once the model clients hold their keys, take every secret (the models' api_key_env and any
+   * secret-looking variable) out of this process's environment, so candidate code cannot read
+   * them from /proc/<pid>/environ. The CLI sets it; a library caller decides for its own process.
+   */
+  scrubEnvironment?: boolean;
 }
 
 export interface RunHandle {
@@ -75,6 +83,10 @@ export function runEvolution(opts: RunOptions): RunHandle {
         workspace,
         notice: (message) => emit({ type: 'notice', message }),
       });
+      if (opts.scrubEnvironment) {
+        const keys = modelKeyNames(config);
+        scrubSecretsFromEnvironment((name) => isSecretName(name) || keys.includes(name));
+      }
       evolution = new Evolution({ ...started, workspace, operators, emit, maxCandidates: opts.maxCandidates });
       if (stopRequest) evolution.stop(stopRequest);
       const b = config.budget;

@@ -11,6 +11,7 @@ import type { FailureKind, Metrics, StageResult } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import type { Worktree } from '../workspace/workspace.js';
 import { runFunctionStage } from './function-stage.js';
+import type { HostGuard } from './host-guard.js';
 import type { IntegrityGuard } from './integrity.js';
 import { runStage } from './run-stage.js';
 
@@ -36,6 +37,8 @@ export interface EvaluatorOptions {
   signal: AbortSignal;
   /** The protected files' base content; checked after every stage. */
   guard: IntegrityGuard;
+  /** Git's configuration outside the worktree; checked (and put back) after every stage. */
+  hostGuard?: HostGuard;
 }
 
 /** Seeds of the run's schedule; reverification epochs get fresh ones. */
@@ -73,8 +76,13 @@ export class Evaluator {
           }
           if (this.opts.signal.aborted || !result) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
           const touched = this.opts.guard.changed(wt.problemDir, before);
-          if (touched.length > 0) {
-            const message = `changed protected file(s) while stage ${stage.name} ran: ${touched.join(', ')}. The candidate is never accepted. (If your verifier itself writes there, have it write to $EVOLOOP_ARTIFACTS or outside the protected paths.)`;
+          const host = this.opts.hostGuard?.restore() ?? [];
+          if (touched.length > 0 || host.length > 0) {
+            const parts = [
+              ...(touched.length ? [`changed protected file(s) while stage ${stage.name} ran: ${touched.join(', ')}`] : []),
+              ...(host.length ? [`changed git's configuration outside the worktree while stage ${stage.name} ran (it could make git run a program as you): ${host.join(', ')}`] : []),
+            ];
+            const message = `${parts.join('; ')}. The candidate is never accepted. (If your verifier itself writes there, have it write to $EVOLOOP_ARTIFACTS or outside the protected paths.)`;
             result = { ...result, ok: false, failure: { kind: 'tampered', message } };
           }
           store.addMeasurement(candidateId, epoch, result);

@@ -128,7 +128,8 @@ export interface OperatorDeps extends ModelOptions {
 
 export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet {
   const plan = planOperators(config, deps);
-  const env = deps.env ?? process.env;
+  // A copy: the run may scrub secrets from process.env once the operators hold what they need.
+  const env = { ...(deps.env ?? process.env) };
   const problem = { store: deps.store, runId: deps.runId, config, problemDir: deps.problemDir, configFile: deps.configFile, baseFiles: () => deps.workspace.baseFiles() };
   const gateway =
     plan.models.length > 0

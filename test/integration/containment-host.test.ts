@@ -1,0 +1,96 @@
+// Hostile candidates against the host outside the worktree (issue 8, item 9): the model keys
+// in evoloop's own /proc/<pid>/environ, and git's configuration in the user's repository
+// (core.fsmonitor runs a program at every `git status`). Candidates come from the scripted
+// model server; the keys test drives the real CLI with real keys in its environment.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
+import { createHostileProblem, MODE_ON_REPLY, type HostileProblem } from '../support/hostile-problem.js';
+import { CLI } from '../support/problem.js';
+
+const made: HostileProblem[] = [];
+const servers: FakeLlmServer[] = [];
+afterAll(async () => {
+  made.forEach((p) => p.cleanup());
+  for (const s of servers) await s.close();
+});
+
+describe('a candidate that reads the model keys from evoloop\'s own environment (sandbox off)', () => {
+  // Dumps the environment of every evoloop process it can find into a file outside the repository.
+  const hostile = `
+let dump = '';
+for (const pid of fs.readdirSync('/proc').filter((e) => /^\\d+$/.test(e))) {
+  try {
+    const cmd = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8');
+    if (cmd.includes('evoloop.js')) dump += pid + ': ' + fs.readFileSync('/proc/' + pid + '/environ', 'utf8').split('\\0').join('\\n') + '\\n';
+  } catch {}
+}
+fs.writeFileSync('{tmp}/environ-dump.txt', dump);`;
+
+  it('finds the evoloop process but no key in it: they were scrubbed once the model clients held them', async () => {
+    const server = await startFakeLlmServer({ steps: [{ reply: MODE_ON_REPLY }], whenExhausted: { reply: MODE_ON_REPLY } });
+    servers.push(server);
+    const p = createHostileProblem({
+      via: 'model',
+      hostile,
+      config: { model: { provider: 'openai', name: 'scripted', base_url: server.openaiBaseUrl, api_key_env: 'MYLLM_CRED', max_retries: 0 } },
+    });
+    made.push(p);
+    const keys = { MYLLM_CRED: 'sk-model-key-from-a-neutral-name-0001', OPENAI_API_KEY: 'sk-openai-key-0002-abcdef', GITHUB_TOKEN: 'ghp_token0003abcdefghijklmnop' };
+    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [CLI, 'run', p.dir, '--max-candidates', '1', '--json'], {
+        cwd: p.dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, GIT_CONFIG_NOSYSTEM: '1', ...keys },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => done({ code, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.length).toBeGreaterThan(0);
+    expect(server.requests[0].headers.authorization).toBe(`Bearer ${keys.MYLLM_CRED}`); // the key did work for the model
+    const dump = readFileSync(path.join(p.tmp, 'environ-dump.txt'), 'utf8');
+    expect(dump).toMatch(/^\d+: .*PATH=/ms); // it did read the evoloop process's environment
+    for (const value of Object.values(keys)) expect(dump).not.toContain(value);
+  });
+});
+
+describe('a candidate that plants core.fsmonitor in the user\'s .git/config', () => {
+  // The worktree pool lives inside the user's repository: walk up to its .git.
+  const hostile = `
+let dir = process.cwd();
+while (dir !== '/' && !fs.existsSync(path.join(dir, '.git', 'config'))) dir = path.dirname(dir);
+try {
+  fs.appendFileSync(path.join(dir, '.git', 'config'), '[core]\\n\\tfsmonitor = "touch {tmp}/fsmonitor-ran; false"\\n');
+  fs.writeFileSync(path.join(dir, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\\ntouch {tmp}/hook-ran\\n', { mode: 0o755 });
+} catch (e) { console.error('plant failed: ' + e.message); }`;
+
+  it('sandbox off: it is put back at once, the candidate is tampered, and git never runs the program', async () => {
+    const p = createHostileProblem({ via: 'model', hostile, value: '10' });
+    made.push(p);
+    const before = readFileSync(path.join(p.repo, '.git', 'config'), 'utf8');
+    const { summary } = await p.run(2);
+    const c = p.candidate(2);
+    expect(c.status).toBe('tampered');
+    expect(c.reason).toMatch(/changed git's configuration outside the worktree .*\.git\/config \(rewritten; restored\).*post-checkout \(added; restored\)/);
+    expect(summary.accepted).toBe(0);
+    expect(readFileSync(path.join(p.repo, '.git', 'config'), 'utf8')).toBe(before);
+    expect(existsSync(path.join(p.repo, '.git', 'hooks', 'post-checkout'))).toBe(false);
+    p.git('status'); // what the user runs next
+    expect(existsSync(path.join(p.tmp, 'fsmonitor-ran'))).toBe(false);
+    expect(existsSync(path.join(p.tmp, 'hook-ran'))).toBe(false);
+  });
+
+  it('sandbox required: the repository\'s .git is not even visible to the stage', async () => {
+    const p = createHostileProblem({ via: 'model', hostile, value: '10', config: { sandbox: 'required' } });
+    made.push(p);
+    const before = readFileSync(path.join(p.repo, '.git', 'config'), 'utf8');
+    const { summary } = await p.run(1);
+    expect(p.candidate(2).status).toBe('rejected');
+    expect(summary.accepted).toBe(0);
+    expect(readFileSync(path.join(p.repo, '.git', 'config'), 'utf8')).toBe(before);
+  });
+});
