@@ -18,6 +18,8 @@ export interface TreeOptions {
   signal?: AbortSignal;
   /** Extra cleanup for processes that left the group (e.g. a pids cgroup). */
   killStragglers?: () => Promise<void>;
+  /** Called synchronously when the leader exits, before anything left behind is killed. */
+  onExit?: () => void;
 }
 
 export interface TreeResult {
@@ -93,6 +95,7 @@ export function runProcessTree(argv: string[], opts: TreeOptions): Promise<TreeR
     });
     child.on('exit', (code, signal) => {
       exit = { code, signal };
+      opts.onExit?.();
       clearTimeout(timer);
       void killTree();
     });
