@@ -1,9 +1,9 @@
 // What every read command needs: the problem folder's store and the run it asks about.
 import { InvalidArgumentError } from 'commander';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
-import { openStore, storePath, type CandidateRecord, type RunRecord, type Store } from '../store/store.js';
+import { notWritable } from '../store/access.js';
+import { hasStore, openStore, storePath, type CandidateRecord, type RunRecord, type Store } from '../store/store.js';
 
 export interface ReadContext {
   store: Store;
@@ -13,10 +13,11 @@ export interface ReadContext {
 
 export function openRun(problemDir: string | undefined, runId: string | undefined): ReadContext {
   const dir = path.resolve(problemDir ?? '.');
-  if (!existsSync(storePath(dir))) {
+  if (!hasStore(dir)) {
     throw new UsageError(`no evoloop run in ${dir} (no .evoloop/evoloop.db). Fix: start one with \`evoloop run ${problemDir ?? '.'}\`.`);
   }
-  const store = openStore(dir);
+  // A store evoloop may not write is still read; a command that writes then says why it cannot.
+  const store = openStore(dir, { readonly: notWritable(storePath(dir)) !== undefined });
   const run = runId ? store.getRun(runId) : store.latestRun();
   if (!run) {
     const known = store.listRuns().map((r) => r.id);

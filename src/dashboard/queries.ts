@@ -5,7 +5,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { RunRecord, Store } from '../store/store.js';
 import { git } from '../workspace/git.js';
 import type { CandidateRow, LineageNode, Progress } from './api.js';
-import { liveStatus } from '../store/summary.js';
+import { liveElapsedMs, liveStatus } from '../store/summary.js';
 
 export type { CandidateRow, LineageNode, Progress } from './api.js';
 
@@ -54,8 +54,7 @@ export function headline(store: Store, run: RunRecord) {
     baseline: scoreOf(run.baselineId),
     best: scoreOf(run.championId),
     bestCandidate: run.championId,
-    // elapsed_ms is stored when a session ends; while running, add the time since this session's run-start.
-    elapsedMs: run.status === 'running' ? run.elapsedMs + Math.max(0, Date.now() - sessionStart(store, run)) : run.elapsedMs,
+    elapsedMs: liveElapsedMs(run),
     spend: store.spend(run.id),
     config: runView(run),
     stopRequested: run.status === 'running' && stopRequestedAt !== null && stopRequestedAt >= sessionStart(store, run),

@@ -11,6 +11,7 @@ import { startRun } from './start.js';
 import { summarize, type RunSummary } from '../store/summary.js';
 import { stopRequestedSince } from '../store/stop-request.js';
 
+import { periodicBackups } from '../store/backup.js';
 export interface RunOptions {
   /** The folder holding evoloop.yaml (or the program, when `config` is given). */
   problemDir: string;
@@ -57,9 +58,11 @@ export function runEvolution(opts: RunOptions): RunHandle {
       if (e.type !== 'measured') store.addEvent(run.id, e.type, candidateId, e as unknown as Record<string, unknown>);
       opts.onEvent?.(e);
     };
-    const heartbeat = setInterval(() => store.updateRun(run.id, { heartbeatAt: Date.now() }), HEARTBEAT_MS);
+    // Each beat also stores the time run so far, so budget.time holds across kill -9.
+    const heartbeat = setInterval(() => store.updateRun(run.id, { heartbeatAt: Date.now(), elapsedMs: evolution?.elapsedMs() ?? run.elapsedMs }), HEARTBEAT_MS);
     heartbeat.unref();
     const sessionStart = Date.now();
+    const backups = periodicBackups(store, (err) => opts.onEvent?.({ type: 'notice', message: `store backup failed: ${err.message}` }));
     const stopPoll = setInterval(() => {
       if (!stopRequest && stopRequestedSince(store, run.id, sessionStart)) {
         emit({ type: 'notice', message: 'stop requested from the dashboard: finishing the candidates in flight' });
@@ -120,6 +123,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
       clearInterval(heartbeat);
       clearInterval(stopPoll);
       store.close();
+      await backups.stop(); // the backup at every clean stop
     }
   })();
   const handle: RunHandle = {

@@ -3,7 +3,6 @@
 // and fix the base commit. Everything that can refuse the user's input happens here,
 // before anything is written.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findConfigFile, loadConfigFile, validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
@@ -11,7 +10,7 @@ import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
 import { planOperators } from '../operators/select.js';
 import { isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
-import { openStore, storePath, type RunRecord, type Store } from '../store/store.js';
+import { hasStore, openStore, type RunRecord, type Store } from '../store/store.js';
 import { ownerAlive } from '../store/summary.js';
 import { git, repoInfo } from '../workspace/git.js';
 import { resolveBase } from '../workspace/workspace.js';
@@ -63,7 +62,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   const hash = configHash(config);
   // Nothing is written until the input is known to be good: an existing store is opened to
   // look for a run to resume; a new one is created only once the base commit is settled.
-  let store = existsSync(storePath(problemDir)) ? openStore(problemDir) : undefined;
+  let store = hasStore(problemDir) ? openStore(problemDir) : undefined;
   const resume = (run: RunRecord): Started => {
     store!.updateRun(run.id, { status: 'running', stopReason: null, ownerPid: process.pid, heartbeatAt: Date.now(), configJson: JSON.stringify(config, stringifyFunctions) });
     return { problemDir, config, configFile, rules, store: store!, run: store!.getRun(run.id)!, resumed: true, sandbox };

@@ -127,4 +127,13 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX candidates_run_progress ON candidates(run_id, finished_at, id, status, score);
   CREATE INDEX candidates_run_facets ON candidates(run_id, operator, model, island);
   `,
+  // 4: one row per connection that has written, from its first write to its clean close (see
+  // store/sessions.ts): a row left behind by a dead process, with the WAL gone, means lost writes.
+  `
+  CREATE TABLE store_sessions (
+    id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    opened_at INTEGER NOT NULL
+  );
+  `,
 ];

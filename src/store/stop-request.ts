@@ -4,6 +4,7 @@
 import type { Store } from './store.js';
 
 export function requestStop(store: Store, runId: string, at = Date.now()): void {
+  store.willWrite();
   store.db.prepare('UPDATE runs SET stop_requested_at = ? WHERE id = ?').run(at, runId);
 }
 

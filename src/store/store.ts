@@ -1,14 +1,20 @@
 // The store: one SQLite file (WAL) per problem folder, the single source of truth
 // for runs, candidates, measurements, events and model calls. Every write is a
 // committed transaction by the time the call returns, so kill -9 loses nothing finished.
+// Opening checks the files first (store/damage.ts): a damaged store is refused in words,
+// never taken for a new one; a read-only one can still be read.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { RunError } from '../core/errors.js';
 import type { CandidateStatus, FileSet, LlmCallRecord, Metrics, StageResult } from '../core/types.js';
 
 export type { LlmCallRecord } from '../core/types.js';
+import { notWritable, StoreNotWritableError } from './access.js';
+import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.js';
 import { MIGRATIONS } from './migrations.js';
+import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
 
 export type RunStatus = 'running' | 'interrupted' | 'finished' | 'failed';
 
@@ -127,24 +133,42 @@ export type CandidateUpdate = Partial<
   >
 >;
 
+export interface StoreOptions {
+  /** Open for reading only (a store on a read-only file system, or one the user may not write). */
+  readonly?: boolean;
+}
+
 export class Store {
   readonly db: Database.Database;
+  readonly readonly: boolean;
   private readonly stmts;
+  /** This connection's writer session (sessions.ts), from its first write to close(). */
+  private session: string | undefined;
 
-  constructor(readonly file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    // evoloop's folder never shows up in the user's `git status`, with or without their .gitignore.
-    const ignore = path.join(path.dirname(file), '.gitignore');
-    if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // In WAL mode NORMAL keeps every committed transaction through a process crash (kill -9):
-    // the WAL is written before commit returns and the OS keeps it. Only a power loss can
-    // drop the last few; FULL would pay an fsync per write for that.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+  constructor(readonly file: string, opts: StoreOptions = {}) {
+    this.readonly = opts.readonly ?? false;
+    const damage = inspectStoreFile(file);
+    if (damage) throw new StoreDamagedError(damage);
+    const walBefore = existsSync(`${file}-wal`);
+    if (this.readonly) {
+      this.db = openReadonly(file, walBefore);
+    } else {
+      const denied = notWritable(file);
+      if (denied) throw new StoreNotWritableError(denied);
+      mkdirSync(path.dirname(file), { recursive: true });
+      // evoloop's folder never shows up in the user's `git status`, with or without their .gitignore.
+      const ignore = path.join(path.dirname(file), '.gitignore');
+      if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+      this.db = new Database(file);
+    }
+    try {
+      this.prepareConnection(walBefore);
+    } catch (err) {
+      this.db.close();
+      const code = (err as { code?: string }).code ?? '';
+      if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw new StoreDamagedError(corrupt(file, (err as Error).message));
+      throw err;
+    }
     const db = this.db;
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
@@ -164,11 +188,33 @@ export class Store {
     };
   }
 
+  private prepareConnection(walBefore: boolean): void {
+    if (!this.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL keeps every committed transaction through a process crash (kill -9):
+      // the WAL is written before commit returns and the OS keeps it. Only a power loss can
+      // drop the last few; FULL would pay an fsync per write for that.
+      this.db.pragma('synchronous = NORMAL');
+    }
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    const dead = deadSessions(this.db);
+    if (dead.length > 0 && !walBefore) throw new StoreDamagedError(lostWal(this.file, dead));
+    // The WAL was there, so SQLite replayed what those sessions wrote: nothing is lost.
+    if (dead.length > 0 && !this.readonly) forgetSessions(this.db, dead);
+  }
+
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version > MIGRATIONS.length) {
-      throw new Error(
+      throw new RunError(
         `${this.file} was written by a newer evoloop (schema ${version}, this one knows ${MIGRATIONS.length}). Fix: upgrade evoloop.`,
+      );
+    }
+    if (version < MIGRATIONS.length && this.readonly) {
+      throw new RunError(
+        `${this.file} was written by an older evoloop (schema ${version}, this one reads ${MIGRATIONS.length}) and is read-only, so it cannot be upgraded. Fix: make it writable once (any evoloop command then upgrades it), or use the evoloop that wrote it.`,
       );
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
@@ -179,12 +225,22 @@ export class Store {
     }
   }
 
+  /**
+   * Call before writing through `db` directly (the methods here call it themselves): the
+   * first write records this connection as a writer, so losing the WAL afterwards is noticed.
+   */
+  willWrite(): void {
+    if (this.session === undefined && !this.readonly) this.session = openSession(this.db);
+  }
+
   close(): void {
+    if (this.session !== undefined && this.db.open) closeSession(this.db, this.session);
     this.db.close();
   }
 
   // ── blobs ──────────────────────────────────────────────────────────────────
   putBlob(content: string): string {
+    this.willWrite();
     const hash = createHash('sha256').update(content).digest('hex');
     this.stmts.putBlob.run(hash, content);
     return hash;
@@ -203,6 +259,7 @@ export class Store {
 
   // ── runs ───────────────────────────────────────────────────────────────────
   createRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'elapsedMs' | 'stopReason' | 'baselineId' | 'championId' | 'heartbeatAt'>): RunRecord {
+    this.willWrite();
     const now = Date.now();
     this.db
       .prepare(
@@ -228,6 +285,7 @@ export class Store {
   }
 
   updateRun(id: string, fields: Partial<Omit<RunRecord, 'id' | 'createdAt'>>): void {
+    this.willWrite();
     const entries = Object.entries({ ...fields, updatedAt: Date.now() });
     const sets = entries.map(([k]) => `${snake(k)} = ?`).join(', ');
     this.db.prepare(`UPDATE runs SET ${sets} WHERE id = ?`).run(...entries.map(([, v]) => v as never), id);
@@ -235,6 +293,7 @@ export class Store {
 
   // ── candidates ─────────────────────────────────────────────────────────────
   insertCandidate(c: NewCandidate): CandidateRecord {
+    this.willWrite(); // before the transaction: it checkpoints
     const insert = this.db.transaction(() => {
       const files = Object.fromEntries(Object.entries(c.files).map(([p, content]) => [p, this.putBlob(content)]));
       const info = this.db
@@ -280,6 +339,7 @@ export class Store {
     };
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;
+    this.willWrite();
     const sets = entries.map(([k]) => `${snake(k)}${k in encode ? '_json' : ''} = ?`).join(', ');
     const values = entries.map(([k, v]) => (k in encode ? encode[k](v) : v));
     this.db.prepare(`UPDATE candidates SET ${sets} WHERE id = ?`).run(...(values as never[]), id);
@@ -317,6 +377,7 @@ export class Store {
   // ── measurements ───────────────────────────────────────────────────────────
   /** Records one finished stage run; durable when this returns. Re-recording the same slot is a no-op. */
   addMeasurement(candidateId: number, epoch: number, r: StageResult): void {
+    this.willWrite();
     try {
       this.stmts.insertMeasurement.run({
         candidateId,
@@ -348,6 +409,7 @@ export class Store {
 
   // ── events and model calls ────────────────────────────────────────────────
   addEvent(runId: string, type: string, candidateId: number | null, data: Record<string, unknown> = {}): number {
+    this.willWrite();
     return Number(this.stmts.insertEvent.run(runId, Date.now(), type, candidateId, JSON.stringify(data)).lastInsertRowid);
   }
 
@@ -365,6 +427,7 @@ export class Store {
   }
 
   addLlmCall(call: LlmCallRecord): number {
+    this.willWrite();
     const info = this.db
       .prepare(
         `INSERT INTO llm_calls(run_id, candidate_id, provider, model, operator, prompt, response, input_tokens, output_tokens,
@@ -400,6 +463,38 @@ export class Store {
   }
 }
 
-export function openStore(problemDir: string): Store {
-  return new Store(storePath(problemDir));
+export function openStore(problemDir: string, opts: StoreOptions = {}): Store {
+  return new Store(storePath(problemDir), opts);
+}
+
+/**
+ * Whether the problem folder has a store. A missing database with its WAL or backups still
+ * there is damage (StoreDamagedError), not "no store": a new run must not replace it.
+ */
+export function hasStore(problemDir: string): boolean {
+  const file = storePath(problemDir);
+  if (existsSync(file)) return true;
+  const damage = inspectStoreFile(file);
+  if (damage) throw new StoreDamagedError(damage);
+  return false;
+}
+
+/**
+ * A read-only connection. SQLite reads a WAL-mode database read-only only when its -wal and
+ * -shm files exist or can be created; on a read-only folder after a clean close neither
+ * does, so the file (complete: there is no WAL) is read into memory instead.
+ */
+function openReadonly(file: string, wal: boolean): Database.Database {
+  if (wal) {
+    if (!existsSync(`${file}-shm`) && notWritable(file)) {
+      throw new RunError(
+        `${file} has a write-ahead log (${path.basename(file)}-wal, left by a process that did not close it) but no ${path.basename(file)}-shm, and its folder is read-only, so SQLite cannot read the two together. Fix: make .evoloop writable once, or copy the problem folder (with .evoloop/) somewhere writable.`,
+      );
+    }
+    return new Database(file, { readonly: true, fileMustExist: true });
+  }
+  const image = readFileSync(file);
+  image[18] = 1; // file format: rollback journal, as the in-memory copy has no WAL
+  image[19] = 1;
+  return new Database(image, { readonly: true });
 }

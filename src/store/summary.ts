@@ -1,4 +1,5 @@
 // The headline of a run, as `status`, the library and the report show it.
+import { processAlive } from './sessions.js';
 import type { RunRecord, Store } from './store.js';
 
 export interface RunSummary {
@@ -43,9 +44,6 @@ export function summarize(store: Store, runId: string): RunSummary {
   const total = Object.values(byStatus).reduce((s, n) => s + n, 0);
   const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
   const best = run.championId !== null ? store.getCandidate(run.championId) : undefined;
-  // A live run's elapsed time: the sessions before this one, plus this one since its run-start.
-  const sessionStart = store.db.prepare("SELECT ts FROM events WHERE run_id = ? AND type = 'run-start' ORDER BY id DESC LIMIT 1").pluck().get(runId) as number | undefined;
-  const elapsedMs = run.status === 'running' && sessionStart ? run.elapsedMs + (Date.now() - sessionStart) : run.elapsedMs;
   return {
     run: run.id,
     ...liveStatus(run),
@@ -57,7 +55,7 @@ export function summarize(store: Store, runId: string): RunSummary {
     baseline: baseline?.score ?? null,
     best: best?.score ?? null,
     bestCandidate: best?.id ?? null,
-    elapsedMs,
+    elapsedMs: liveElapsedMs(run),
     accept: { rule: JSON.parse(run.configJson).accept?.rule ?? 'significant', naive: JSON.parse(run.configJson).accept?.rule === 'better' },
     noise: (baseline?.verdict?.noise as RunSummary['noise']) ?? null,
     champions: store.listCandidates(runId, { status: ['baseline', 'accepted'] }).map((c) => ({
@@ -91,16 +89,19 @@ export function liveStatus(run: RunRecord): { status: RunRecord['status']; stopR
   return { status: 'interrupted', stopReason: 'the evoloop process is gone (killed?); `evoloop run` resumes the run' };
 }
 
+/**
+ * Time spent running, over all sessions. The heartbeat stores it with every beat, so a
+ * live run adds only the time since its last beat, and a killed one keeps what it had.
+ */
+export function liveElapsedMs(run: RunRecord, now = Date.now()): number {
+  return run.status === 'running' && ownerAlive(run) ? run.elapsedMs + Math.max(0, now - (run.heartbeatAt ?? now)) : run.elapsedMs;
+}
+
 /** How long a run may go without a heartbeat before its process is taken for dead. */
 const STALE_MS = 15_000;
 
 /** Whether the process that owns a 'running' run is still there and still beating. */
 export function ownerAlive(run: RunRecord): boolean {
   if (!run.ownerPid || Date.now() - (run.heartbeatAt ?? 0) > STALE_MS) return false;
-  try {
-    process.kill(run.ownerPid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processAlive(run.ownerPid);
 }
