@@ -77,6 +77,11 @@ export const configSchema = z
     edit: z.array(z.string().min(1)).min(1, { error: 'list at least one glob of files the proposer may change' }),
     protect: z.array(z.string().min(1)).default([]),
     instructions: z.string().optional(),
+    context: z
+      .strictObject({
+        show: z.array(z.string().trim().min(1, { error: 'an empty glob matches nothing; remove it or give a path such as verifier/score.py' })).optional(),
+      })
+      .default({}),
     verifier: z.strictObject({
       stages: z.array(stageSchema).min(1, { error: 'add at least one stage' }),
     }),

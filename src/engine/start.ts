@@ -9,6 +9,7 @@ import type { Config, ConfigInput } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
 import { planOperators } from '../operators/select.js';
+import { contextShowProblem } from '../propose/context-files.js';
 import { isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
 import { hasStore, openStore, type RunRecord, type Store } from '../store/store.js';
 import { ownerAlive } from '../store/summary.js';
@@ -84,10 +85,12 @@ export async function startRun(opts: StartOptions): Promise<Started> {
           `${changed.join(', ') || 'the verdict settings'} changed since run ${latest.id} started, so old and new verdicts would not be comparable and it cannot be resumed as the same run. Fix: restore ${changed.length === 1 ? 'it' : 'them'}, or pass --new to start a new run with the current config. (Budget, parallelism and models may change between sessions.)`,
         );
       }
+      await checkContext(repo.root, latest.baseCommit, repo.prefix, config, rules);
       return resume(latest);
     }
     const matters = (p: string) => isEditable(p, rules) || protectedBy(p, rules) !== undefined || usedByVerifier(p, config);
     const { baseCommit, repoRoot } = await resolveBase(problemDir, matters, opts.allowDirty ?? false);
+    await checkContext(repo.root, baseCommit, repo.prefix, config, rules);
     // A run that used up its budget goes on when run again on the same base and verdict config (e.g. with a larger budget).
     if (ours && !opts.newRun && latest.status === 'finished' && latest.stopReason?.startsWith('budget') && latest.configHash === hash && latest.baseCommit === baseCommit) {
       return resume(latest);
@@ -120,6 +123,13 @@ async function checkEditable(root: string, base: string, prefix: string, rules: 
   throw new UsageError(
     `edit: no committed file in the problem folder matches ${JSON.stringify(rules.edit)} (outside protect), so nothing could ever be changed. Fix: list the program's files, relative to the problem folder (e.g. edit: ["solver.py"]), and commit them.`,
   );
+}
+
+/** context.show may not name a holdout file, and each of its globs must name a committed file (context may change on resume, so checked then too). */
+async function checkContext(root: string, base: string, prefix: string, config: Config, rules: EditRules): Promise<void> {
+  const listed = await git(root, ['ls-tree', '-r', '--name-only', '-z', base, '--', prefix || '.']);
+  const problem = contextShowProblem(listed.stdout.split('\0').filter(Boolean).map((f) => (prefix ? f.slice(prefix.length + 1) : f)), config, rules);
+  if (problem) throw new UsageError(problem);
 }
 
 /** A file named in a stage command (e.g. `node verifier/score.mjs`) matters to the base too. */

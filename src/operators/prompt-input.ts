@@ -1,10 +1,16 @@
 // Gathers what a prompt shows from the run: the parent's files and measurements, the best
 // candidates and the lessons from the store, the instructions from the config or evoloop.md.
+// Everything here that a candidate's code wrote (stage output, feedback, failure reasons,
+// metric names) is capped and redacted on the way in; prompt.ts fences it as untrusted.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config/schema.js';
+import { modelKeyNames, type Config } from '../config/schema.js';
+import type { Metrics } from '../core/types.js';
+import { holdoutFiles, shownFiles } from '../propose/context-files.js';
+import type { EditRules } from '../propose/edit-rules.js';
 import { readLessons } from '../propose/lessons.js';
-import type { PromptFile, PromptInput } from '../propose/prompt.js';
+import type { PromptFile, PromptInput, UntrustedOutput } from '../propose/prompt.js';
+import { envSecrets, FEEDBACK_LIMITS, holdoutSecrets, redact, STDERR_LIMITS, untrustedOutput, type Secret } from '../propose/untrusted-output.js';
 import type { Store } from '../store/store.js';
 import type { OperatorContext } from './operator.js';
 
@@ -22,7 +28,13 @@ export interface ProblemInfo {
 
 /** Frozen files longer than this are not shown at all (data, generated code). */
 const MAX_FROZEN_BYTES = 200_000;
-const STDERR_LINES = 15;
+/** Holdout files read for their lines (redacted from outputs) up to this size each. */
+const MAX_HOLDOUT_BYTES = 512_000;
+/**
+ * evoloop's environment as it started: a run takes secrets out of process.env once the model
+ * clients hold them, and their values must still be redacted from what candidates print.
+ */
+const STARTUP_ENV: NodeJS.ProcessEnv = { ...process.env };
 
 export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): Promise<PromptInput> {
   const editable: PromptFile[] = [];
@@ -30,14 +42,16 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
     const content = await ctx.readFile(file);
     if (content !== undefined) editable.push({ path: file, content });
   }
-  const hidden = hiddenFiles(p);
+  const files = p.baseFiles();
+  const rules = editRules(p);
+  const envSecret = envSecrets([STARTUP_ENV, process.env], modelKeyNames(p.config));
   const frozen: PromptFile[] = [];
-  for (const file of p.baseFiles()) {
-    if (ctx.editableFiles.includes(file) || hidden.has(file) || file.split('/').some((s) => s.startsWith('.'))) continue;
+  for (const file of shownFiles(files, p.config, rules, ctx.editableFiles)) {
     const content = await ctx.readFile(file);
     if (content === undefined || content.length > MAX_FROZEN_BYTES || content.includes('\0')) continue;
-    frozen.push({ path: file, content });
+    frozen.push({ path: file, content: redact(content, envSecret) });
   }
+  const secrets = [...envSecret, ...(await holdoutLines(p, ctx, files, rules, [...editable, ...frozen]))];
   const goal = p.config.objective.goal;
   const best = p.store
     .listCandidates(p.runId, { status: ['baseline', 'accepted'] })
@@ -50,9 +64,9 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
     objective: { text: p.config.objective.metric ?? p.config.objective.expr ?? '', goal },
     editable,
     frozen,
-    parent: { id: ctx.parent.id, score: ctx.parent.score, metrics: ctx.parent.metrics, feedback: feedback(p.store, ctx.parent.id) },
+    parent: { id: ctx.parent.id, score: ctx.parent.score, metrics: metricsShown(ctx.parent.metrics, secrets), output: parentOutput(p.store, ctx.parent.id, secrets) },
     best,
-    lessons: readLessons(p.store, p.runId, goal),
+    lessons: readLessons(p.store, p.runId, goal, { secrets }),
   };
 }
 
@@ -62,26 +76,38 @@ function instructions(p: ProblemInfo): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
-/** Never shown: the config, the instructions file, and anything a holdout stage names (it must stay unseen). */
-function hiddenFiles(p: ProblemInfo): Set<string> {
-  const hidden = new Set(['evoloop.yaml', 'evoloop.yml', 'evoloop.md']);
-  if (p.configFile) hidden.add(path.relative(p.problemDir, p.configFile).split(path.sep).join('/'));
-  for (const s of p.config.verifier.stages) {
-    if (s.kind !== 'holdout' || !s.run) continue;
-    for (const word of s.run.split(/\s+/)) hidden.add(word.replace(/^\.\//, ''));
+function editRules(p: ProblemInfo): EditRules {
+  const config = p.configFile ? path.relative(p.problemDir, p.configFile).split(path.sep).join('/') : undefined;
+  return { edit: p.config.edit, protect: p.config.protect, alwaysProtected: config ? [config] : [] };
+}
+
+/** The lines of the holdout files, to redact from outputs; lines the prompt shows anyway are left alone. */
+async function holdoutLines(p: ProblemInfo, ctx: OperatorContext, files: string[], rules: EditRules, shown: PromptFile[]): Promise<Secret[]> {
+  const contents: string[] = [];
+  for (const file of holdoutFiles(files, p.config, rules).keys()) {
+    const content = await ctx.readFile(file);
+    if (content !== undefined && content.length <= MAX_HOLDOUT_BYTES && !content.includes('\0')) contents.push(content);
   }
-  return hidden;
+  const visible = shown.map((f) => f.content).join('\n');
+  return holdoutSecrets(contents).filter((s) => !visible.includes(s.value));
 }
 
 /** The parent's verifier feedback and stderr tails, from its last repeat of each non-holdout stage. */
-function feedback(store: Store, candidateId: number): string[] {
+function parentOutput(store: Store, candidateId: number, secrets: Secret[]): UntrustedOutput[] {
   const last = new Map<string, ReturnType<Store['measurements']>[number]>();
   for (const m of store.measurements(candidateId)) if (m.kind !== 'holdout') last.set(m.stage, m);
-  const out: string[] = [];
+  const out: UntrustedOutput[] = [];
   for (const m of last.values()) {
-    if (m.feedback?.trim()) out.push(`${m.stage}: ${m.feedback.trim()}`);
-    const tail = m.stderrTail.trim().split('\n').slice(-STDERR_LINES).join('\n');
-    if (tail) out.push(`${m.stage} stderr (last lines):\n${tail}`);
+    const feedback = untrustedOutput(m.feedback ?? '', secrets, FEEDBACK_LIMITS);
+    if (feedback) out.push({ stage: m.stage, stream: 'feedback', text: feedback });
+    const tail = untrustedOutput(m.stderrTail, secrets, STDERR_LIMITS);
+    if (tail) out.push({ stage: m.stage, stream: 'stderr', text: tail });
   }
   return out;
+}
+
+/** Metric names come from the stage's output too, and are shown unfenced: redacted, a plain name of at most 64 characters. */
+function metricsShown(metrics: Metrics | null, secrets: Secret[]): Metrics | null {
+  if (!metrics) return null;
+  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [redact(k, secrets).replace(/[^A-Za-z0-9_.\/-]/g, '_').slice(0, 64), v]));
 }

@@ -77,6 +77,11 @@ function compile(patterns: string[], nocase: boolean): (relPath: string) => bool
   };
 }
 
+/** A matcher for user globs (context.show) with the semantics above, case-sensitive like edit. */
+export function globMatcher(patterns: string[]): (relPath: string) => boolean {
+  return compile(patterns, false);
+}
+
 export function isEditable(relPath: string, rules: EditRules): boolean {
   return compile(rules.edit, false)(relPath) && protectedBy(relPath, rules) === undefined;
 }

@@ -1,8 +1,11 @@
 // Lessons: the memory of what was tried in this run, one line per attempt, so that the
 // proposer does not retry what failed. Read from the store (the single source of truth).
+// Failure reasons quote the candidate's output (stderr tails, metrics lines), so each line
+// is redacted before it is cut to one line; the prompt shows them fenced as untrusted.
 import { improvement } from '../core/fitness.js';
 import type { Goal } from '../core/types.js';
 import type { CandidateRecord, Store } from '../store/store.js';
+import { redact, type Secret } from './untrusted-output.js';
 
 export interface Lesson {
   candidateId: number;
@@ -14,7 +17,7 @@ export interface Lesson {
 const MAX_LINE = 240;
 
 /** The run's attempts (baseline excluded), oldest first: recent ones and every accepted one. */
-export function readLessons(store: Store, runId: string, goal: Goal, opts: { recent?: number } = {}): Lesson[] {
+export function readLessons(store: Store, runId: string, goal: Goal, opts: { recent?: number; secrets?: readonly Secret[] } = {}): Lesson[] {
   const recent = opts.recent ?? 40;
   const all = store.listCandidates(runId).filter((c) => c.operator !== 'baseline');
   const keep = all.filter((c, i) => c.status === 'accepted' || i >= all.length - recent);
@@ -22,14 +25,19 @@ export function readLessons(store: Store, runId: string, goal: Goal, opts: { rec
   return keep.map((c) => ({
     candidateId: c.id,
     notable: c.status === 'accepted',
-    text: lessonLine(c, c.parentId === null ? null : (scores.get(c.parentId) ?? null), goal),
+    text: lessonLine(c, c.parentId === null ? null : (scores.get(c.parentId) ?? null), goal, opts.secrets),
   }));
 }
 
-/** `#12 (llm-diff) <what changed> → <outcome>` */
-export function lessonLine(c: Pick<CandidateRecord, 'id' | 'operator' | 'description' | 'status' | 'reason' | 'score'>, parentScore: number | null, goal: Goal): string {
-  const what = oneLine(c.description) || '(no description)';
-  return clip(`#${c.id} (${c.operator}) ${what} → ${outcome(c, parentScore, goal)}`);
+/** `#12 (llm-diff) <what changed> → <outcome>`, redacted (see untrusted-output.ts). */
+export function lessonLine(
+  c: Pick<CandidateRecord, 'id' | 'operator' | 'description' | 'status' | 'reason' | 'score'>,
+  parentScore: number | null,
+  goal: Goal,
+  secrets: readonly Secret[] = [],
+): string {
+  const what = oneLine(redact(c.description, secrets)) || '(no description)';
+  return clip(`#${c.id} (${c.operator}) ${what} → ${outcome({ ...c, reason: c.reason === null ? null : redact(c.reason, secrets) }, parentScore, goal)}`);
 }
 
 function outcome(c: Pick<CandidateRecord, 'status' | 'reason' | 'score'>, parentScore: number | null, goal: Goal): string {
