@@ -10,8 +10,8 @@ import { scrubSecretsFromEnvironment } from './scrub-environment.js';
 import { startRun } from './start.js';
 import { summarize, type RunSummary } from '../store/summary.js';
 import { stopRequestedSince } from '../store/stop-request.js';
-
 import { periodicBackups } from '../store/backup.js';
+
 export interface RunOptions {
   /** The folder holding evoloop.yaml (or the program, when `config` is given). */
   problemDir: string;
@@ -122,8 +122,8 @@ export function runEvolution(opts: RunOptions): RunHandle {
     } finally {
       clearInterval(heartbeat);
       clearInterval(stopPoll);
-      store.close();
       await backups.stop(); // the backup at every clean stop
+      store.close();
     }
   })();
   const handle: RunHandle = {
