@@ -1,7 +1,10 @@
 // The evoloop.yaml schema. Every key here does something, is documented in
 // `evoloop init`'s template, and unknown keys are an error (strict objects).
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { Metrics } from '../core/types.js';
+import { METRICS_CHANNELS } from '../evaluate/parse-metrics.js';
 import { checkEnvAllowList } from '../evaluate/run-stage.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
@@ -46,10 +49,19 @@ export const stageSchema = z
     memory_mb: z.int().min(16).optional(),
     max_procs: z.int().min(1).optional(),
     max_output_kb: z.int().min(1).default(64),
+    metrics: z.enum(METRICS_CHANNELS).optional(),
   })
   .refine((s) => (s.run === undefined) !== (s.fn === undefined), {
     error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',
-  });
+  })
+  .refine((s) => !(s.fn && s.metrics), { error: '`metrics` picks how a command stage reports; a function stage returns its metrics, so remove it', path: ['metrics'] });
+
+/** A host folder or file shown read-only to sandboxed stages. */
+const exposedPath = z
+  .string()
+  .refine((p) => isAbsolute(p), { error: 'expected an absolute path, e.g. /opt/toolchain' })
+  .refine((p) => p.replace(/\/+$/, '') !== '', { error: '"/" would show the whole host; name the folders the stages need' })
+  .refine((p) => existsSync(p), { error: 'no such file or folder on this machine; fix the path or remove it' });
 
 const priceSchema = z.strictObject({
   input_per_mtok: z.number().min(0),
@@ -120,6 +132,7 @@ export const configSchema = z
       })
       .default({ rule: 'significant', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10 }),
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
+    sandbox_expose: z.array(exposedPath).default([]),
     model: modelSchema.optional(),
     models: z.array(modelSchema).min(1).optional(),
     operators: z.partialRecord(z.enum(OPERATOR_NAMES), z.number().min(0)).optional(),

@@ -35,6 +35,8 @@ export type FailureKind =
   | 'signal'
   | 'no-metrics'
   | 'bad-metrics'
+  /** The same metric reported twice with different values (e.g. echoed candidate output). */
+  | 'ambiguous-metrics'
   | 'missing-objective'
   | 'gate-failed'
   | 'output-limit'

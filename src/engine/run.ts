@@ -2,6 +2,7 @@
 // The CLI's `run` command is a thin layer over this.
 import { modelKeyNames, type ConfigInput } from '../config/schema.js';
 import { isSecretName } from '../evaluate/run-stage.js';
+import { describeSandboxView } from '../evaluate/sandbox.js';
 import { selectOperators, type ModelOptions } from '../operators/select.js';
 import { Workspace } from '../workspace/workspace.js';
 import type { EvolutionEvent } from './events.js';
@@ -96,7 +97,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
       emit({
         type: 'notice',
         message: started.sandbox.available
-          ? 'sandbox: bubblewrap — stages see their worktree writable, everything else read-only, no network; the verifier files come from the base commit.'
+          ? describeSandboxView({ path: process.env.PATH, expose: config.sandbox_expose })
           : `sandbox: none (${started.sandbox.reason ?? 'bubblewrap not found'}) — stages run unisolated; tampering with protected files is still detected. Install bubblewrap for isolation.`,
       });
       emit({

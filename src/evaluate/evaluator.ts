@@ -140,6 +140,7 @@ export class Evaluator {
           memoryMb: stage.memory_mb,
           maxProcs: stage.max_procs,
           maxOutputBytes: stage.max_output_kb * 1024,
+          metrics: stage.metrics,
         },
         {
           cwd: wt.problemDir,
@@ -150,6 +151,7 @@ export class Evaluator {
           seed,
           scratchDir,
           sandbox: this.opts.config.sandbox,
+          expose: this.opts.config.sandbox_expose,
           readOnlyBinds: this.opts.guard.binds(wt.problemDir),
           hidden: [this.opts.stateDir],
           secrets: modelKeyNames(this.opts.config),

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseMetrics } from './parse-metrics.js';
+import { parseMetrics, type MetricsChannel } from './parse-metrics.js';
 
 const ok = (stdout: string, file?: string) => {
   const parsed = parseMetrics(stdout, file);
@@ -12,19 +12,26 @@ const bad = (stdout: string, file?: string) => {
   expect(parsed.error.kind).toBe('bad-metrics');
   return parsed.error.message;
 };
+const ambiguous = (stdout: string, file?: string, channel?: MetricsChannel) => {
+  const parsed = parseMetrics(stdout, file, channel);
+  if (!('error' in parsed)) throw new Error(`expected ambiguous-metrics, got ${JSON.stringify(parsed)}`);
+  expect(parsed.error.kind).toBe('ambiguous-metrics');
+  return parsed.error.message;
+};
 
-describe('parseMetrics channels', () => {
-  it('reads every METRIC line, the last value of a repeated name winning', () => {
-    const out = 'compiling\nMETRIC speed=12.5\nnoise METRIC x=1\nMETRIC   size = 3e2\nMETRIC speed=13\n';
-    expect(ok(out).metrics).toEqual({ speed: 13, size: 300 });
+describe('parseMetrics channels (auto)', () => {
+  it('reads every METRIC line; a repeated name with the same value is fine', () => {
+    const out = 'compiling\nMETRIC speed=12.5\nnoise METRIC x=1\nMETRIC   size = 3e2\nMETRIC speed=12.5\n';
+    expect(ok(out).metrics).toEqual({ speed: 12.5, size: 300 });
   });
 
-  it('prefers the last JSON object line of stdout over METRIC lines', () => {
-    const out = 'METRIC a=1\n{"b": 1}\nlog line\n{"b": 2, "c": -0.5}\ntrailing text\n';
-    expect(ok(out).metrics).toEqual({ b: 2, c: -0.5 });
+  it('takes the report printed last: a JSON line after METRIC lines, or METRIC lines after a JSON line', () => {
+    expect(ok('METRIC a=1\n{"b": 1}\nlog line\n{"b": 1, "c": -0.5}\ntrailing text\n').metrics).toEqual({ b: 1, c: -0.5 });
+    // Regression: the JSON line used to win wherever it was printed.
+    expect(ok('{"b": 2}\nMETRIC a=1\nMETRIC c=3\n').metrics).toEqual({ a: 1, c: 3 });
   });
 
-  it('skips JSON lines that carry no number (a test runner event) and falls back', () => {
+  it('skips JSON lines that carry no number (a test runner event)', () => {
     expect(ok('METRIC a=1\n{"event": "done", "ok": true}\n').metrics).toEqual({ a: 1 });
     expect(ok('{"score": 3}\n{"event": "done"}\n').metrics).toEqual({ score: 3 });
   });
@@ -43,6 +50,54 @@ describe('parseMetrics channels', () => {
   it('returns no metrics when nothing was reported', () => {
     expect(ok('hello\n{not json}\n')).toEqual({ metrics: {} });
     expect(ok('')).toEqual({ metrics: {} });
+  });
+});
+
+describe('parseMetrics ambiguous reports', () => {
+  it('fails when two METRIC lines disagree, naming the metric, both values and the fix', () => {
+    const message = ambiguous('METRIC speed=12.5\nMETRIC speed=13\n');
+    expect(message).toContain('metric "speed"');
+    expect(message).toMatch(/12\.5 \(METRIC line 1 of stdout\) and 13 \(METRIC line 2 of stdout\)/);
+    expect(message).toContain('metrics: file');
+  });
+
+  it('fails when a JSON line and a METRIC line disagree (an echoed candidate line cannot outvote the verifier)', () => {
+    expect(ambiguous('{"score": 1000}\nMETRIC score=10\n')).toMatch(/"score".*1000 \(JSON line 1 of stdout\) and 10 \(METRIC line 2/);
+    expect(ambiguous('METRIC score=10\n{"score": 1000}\n')).toContain('"score"');
+    expect(ambiguous('{"score": 1}\n{"score": 2}\n')).toContain('"score"');
+  });
+
+  it('fails when the file and stdout disagree in auto mode', () => {
+    expect(ambiguous('{"score": 10}\n', '{"score": 1000}')).toMatch(/1000 \(the \$EVOLOOP_METRICS file\) and 10 \(JSON line 1/);
+  });
+
+  it('accepts the same value reported by several channels', () => {
+    expect(ok('{"score": 10}\nMETRIC score=1e1\n', '{"score": 10, "x": 1}').metrics).toEqual({ score: 10, x: 1 });
+  });
+});
+
+describe('parseMetrics with a chosen channel', () => {
+  const out = '{"score": 1000, "size": 5}\nMETRIC score=10\n';
+
+  it('file: reads only the file; stdout, however loud, is not a report', () => {
+    expect(parseMetrics(out, '{"score": 7}', 'file')).toEqual({ metrics: { score: 7 } });
+    expect(parseMetrics(out, '', 'file')).toEqual({ metrics: {} });
+    expect(parseMetrics(out, undefined, 'file')).toEqual({ metrics: {} });
+  });
+
+  it('lines: reads only METRIC lines, ignoring JSON lines and the file', () => {
+    expect(parseMetrics(out, '{"score": 7}', 'lines')).toEqual({ metrics: { score: 10 } });
+    expect(parseMetrics('{"score": null}\nMETRIC score=10\n', undefined, 'lines')).toEqual({ metrics: { score: 10 } });
+  });
+
+  it('json: reads only JSON lines, merging them when they agree', () => {
+    expect(parseMetrics(out, '{"score": 7}', 'json')).toEqual({ metrics: { score: 1000, size: 5 } });
+    expect(parseMetrics('{"a": 1}\n{"a": 1, "b": 2}\n', undefined, 'json')).toEqual({ metrics: { a: 1, b: 2 } });
+  });
+
+  it('any duplicate with a different value within the chosen channel is ambiguous', () => {
+    expect(ambiguous('METRIC score=10\nMETRIC score=1000\n', undefined, 'lines')).toContain('"score"');
+    expect(ambiguous('{"score": 10}\n{"score": 1000}\n', undefined, 'json')).toContain('"score"');
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { checkEnvAllowList, isSecretName, runStage, stageEnv, type StageInvocation, type StageSpec } from './run-stage.js';
 import { FIXTURES, isAlive, processesWithEnv, removeTempStageDirs, tempStageDirs } from '../../test/fixtures/verifiers/processes.js';
 
@@ -42,8 +43,10 @@ describe('stage environment', () => {
     expect(env).toMatchObject({
       MY_SETTING: 'visible', EXACT_NAME: 'exact', PATH: process.env.PATH,
       EVOLOOP_SEED: '1234', EVOLOOP_RUN: s.runId, EVOLOOP_CANDIDATE: 'c42', EVOLOOP_STAGE: 'score', EVOLOOP_REPEAT: '2',
-      EVOLOOP_METRICS: join(s.scratchDir, 'metrics.json'), EVOLOOP_ARTIFACTS: join(s.scratchDir, 'artifacts'),
+      EVOLOOP_ARTIFACTS: join(s.scratchDir, 'artifacts'), PYTHONDONTWRITEBYTECODE: '1',
     });
+    // An unguessable name in a folder of its own, outside the worktree and the scratch folder.
+    expect(env.EVOLOOP_METRICS).toMatch(new RegExp(`^${tmpdir()}/evoloop-m-[^/]+/[0-9a-f]{32}\\.json$`));
     for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'MY_API_KEY', 'MY_TOKEN', 'MY_SECRET', 'UNLISTED_VAR']) {
       expect(env[name], name).toBeUndefined();
     }
@@ -92,7 +95,7 @@ describe('metrics channels through a real process', () => {
     expect(r).toMatchObject({ ok: true, metrics: { a: 1, b: 2.5 }, exitCode: 0, seed: 1234, repeat: 2 });
   });
 
-  it('reads the last JSON line of stdout before METRIC lines', async () => {
+  it('reads the report printed last (here a JSON line after a METRIC line)', async () => {
     const r = await run({ run: `echo METRIC a=1; echo '{"b": 2, "feedback": "nice"}'; echo done` });
     expect(r).toMatchObject({ ok: true, metrics: { b: 2 }, feedback: 'nice' });
   });
@@ -102,13 +105,33 @@ describe('metrics channels through a real process', () => {
     expect(r).toMatchObject({ ok: true, metrics: { seed: 1234 } });
   });
 
-  it('starts each invocation with an empty metrics file and an artifacts folder', async () => {
-    const s = setup({ run: 'echo METRIC a=1; echo report > "$EVOLOOP_ARTIFACTS/report.txt"' });
-    mkdirSync(s.scratchDir, { recursive: true });
-    writeFileSync(join(s.scratchDir, 'metrics.json'), '{"stale": 1}');
-    const r = await runStage(s.spec, s.inv);
-    expect(r.metrics).toEqual({ a: 1 });
+  it('gives each invocation a fresh empty metrics file, removed afterwards, and an artifacts folder', async () => {
+    const s = setup({ run: 'echo "$EVOLOOP_METRICS"; [ -s "$EVOLOOP_METRICS" ] && echo stale; echo \'{"a": 1}\' > "$EVOLOOP_METRICS"; echo report > "$EVOLOOP_ARTIFACTS/report.txt"' });
+    const first = await runStage(s.spec, s.inv);
+    const second = await runStage(s.spec, s.inv);
+    expect(first.metrics).toEqual({ a: 1 });
+    expect(second.stdoutTail).not.toContain('stale');
+    const paths = [first, second].map((r) => r.stdoutTail.trim());
+    expect(paths[0]).not.toBe(paths[1]);
+    for (const p of paths) expect(existsSync(dirname(p))).toBe(false);
     expect(readFileSync(join(s.scratchDir, 'artifacts', 'report.txt'), 'utf8')).toBe('report\n');
+  });
+
+  it('with metrics: lines, reads only METRIC lines; a conflicting report is ambiguous-metrics', async () => {
+    const lines = await run({ run: `echo '{"score": 1000}'; echo '{"score": 5}' > "$EVOLOOP_METRICS"; echo METRIC score=10`, metrics: 'lines' });
+    expect(lines).toMatchObject({ ok: true, metrics: { score: 10 } });
+    const auto = await run({ run: `echo '{"score": 1000}'; echo METRIC score=10` });
+    expect(auto.failure?.kind).toBe('ambiguous-metrics');
+    expect(auto.failure?.message).toMatch(/"score".*1000.*10.*metrics: file/);
+  });
+
+  it('does not trust a metrics file written after the top process exited (a leftover process)', async () => {
+    // The leftover leaves the process group (setsid) and keeps stdout open, so it outlives the exit.
+    const r = await run({ run: `echo '{"score": 1}' > "$EVOLOOP_METRICS"; setsid sh -c 'sleep 0.3; echo "{\\"score\\": 1000}" > "$EVOLOOP_METRICS"' &` });
+    // Either the leftover was swept before it wrote, or its write is refused; never used.
+    expect(r.metrics.score).not.toBe(1000);
+    if (!r.ok) expect(r.failure?.message).toMatch(/changed after the stage's top process had exited/);
+    else expect(r.metrics).toEqual({ score: 1 });
   });
 
   it('fails with no-metrics for a score stage that reports nothing, but a gate passes on exit 0', async () => {

@@ -1,13 +1,14 @@
 // Runs one verifier stage command for one candidate and turns whatever happened
 // into a StageResult. Verifier misbehaviour (hangs, crashes, floods, garbage, memory
 // exhaustion, fork bombs) is a recorded failure, never an exception.
-import { mkdir, open, lstat, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join, relative, isAbsolute } from 'node:path';
 import type { FailureKind, StageKind, StageResult } from '../core/types.js';
-import { parseMetrics } from './parse-metrics.js';
+import { MetricsFile } from './metrics-file.js';
+import { parseMetrics, type MetricsChannel } from './parse-metrics.js';
 import { PidsCgroup, rlimitPrefix, runProcessTree, type TreeResult } from './process-tree.js';
-import { findOnPath, sandboxArgv, type ReadOnlyBind, type SandboxMode } from './sandbox.js';
+import { findOnPath, SANDBOX_HOME, sandboxArgv, type ReadOnlyBind, type SandboxMode } from './sandbox.js';
 
 export interface StageSpec {
   name: string;
@@ -25,6 +26,8 @@ export interface StageSpec {
   maxOutputBytes?: number;
   /** Total output after which the stage is killed ('output-limit'). Default 256 MiB. */
   killAfterOutputBytes?: number;
+  /** Where the stage reports its metrics (see parse-metrics.ts). Default 'auto'. */
+  metrics?: MetricsChannel;
 }
 
 export interface StageInvocation {
@@ -35,13 +38,15 @@ export interface StageInvocation {
   candidateId: string;
   repeat: number;
   seed: number;
-  /** Folder for this invocation only, outside the worktree: gets metrics.json and artifacts/. */
+  /** Folder for this invocation only, outside the worktree: gets artifacts/. */
   scratchDir: string;
   sandbox: SandboxMode;
   /** Files laid read-only over the worktree. Only enforced when the stage is sandboxed. */
   readOnlyBinds?: ReadOnlyBind[];
   /** Folders hidden from a sandboxed stage (an empty tmpfs over them). */
   hidden?: string[];
+  /** More host paths a sandboxed stage sees read-only (the config's `sandbox_expose`). */
+  expose?: string[];
   /** Aborting kills the stage's process group and rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Variables never passed whatever the allow-list says (the models' api_key_env names). */
@@ -52,16 +57,21 @@ export interface StageInvocation {
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
 export const DEFAULT_KILL_AFTER_OUTPUT_BYTES = 256 * 1024 * 1024;
-const MAX_METRICS_FILE_BYTES = 1024 * 1024;
 const BASE_ENV = ['PATH', 'HOME', 'LANG', 'TERM', 'TMPDIR'];
 
 export async function runStage(spec: StageSpec, inv: StageInvocation): Promise<StageResult> {
   checkInvocation(spec, inv);
-  const metricsPath = join(inv.scratchDir, 'metrics.json');
   const artifactsDir = join(inv.scratchDir, 'artifacts');
   await mkdir(artifactsDir, { recursive: true });
-  await writeFile(metricsPath, '');
+  const metricsFile = MetricsFile.create();
+  try {
+    return await runWithMetricsFile(spec, inv, artifactsDir, metricsFile);
+  } finally {
+    metricsFile.remove();
+  }
+}
 
+async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifactsDir: string, metricsFile: MetricsFile): Promise<StageResult> {
   const env: Record<string, string> = {
     ...stageEnv(spec.env, process.env, inv.secrets),
     ...inv.extraEnv,
@@ -70,12 +80,20 @@ export async function runStage(spec: StageSpec, inv: StageInvocation): Promise<S
     EVOLOOP_CANDIDATE: inv.candidateId,
     EVOLOOP_STAGE: spec.name,
     EVOLOOP_REPEAT: String(inv.repeat),
-    EVOLOOP_METRICS: metricsPath,
+    EVOLOOP_METRICS: metricsFile.path,
     EVOLOOP_ARTIFACTS: artifactsDir,
+    // No stage writes bytecode: a cache planted beside the verifier could replace its code.
+    PYTHONDONTWRITEBYTECODE: '1',
   };
-  const layout = { worktree: inv.worktree, cwd: inv.cwd, writable: [inv.scratchDir], readOnlyBinds: inv.readOnlyBinds ?? [], hidden: inv.hidden };
+  const layout = {
+    worktree: inv.worktree, cwd: inv.cwd, writable: [inv.scratchDir, metricsFile.dir], readOnlyBinds: inv.readOnlyBinds ?? [],
+    hidden: inv.hidden, path: env.PATH, expose: inv.expose,
+  };
   const { argv, sandboxed } = await sandboxArgv(inv.sandbox, ['/bin/sh', '-c', spec.run], layout);
-  if (sandboxed) env.TMPDIR = '/tmp'; // the sandbox's private /tmp; anything else is read-only
+  if (sandboxed) {
+    env.TMPDIR = '/tmp'; // the sandbox's private /tmp; anything else is read-only
+    env.HOME = SANDBOX_HOME; // the user's home is not in the sandbox
+  }
 
   const result = (failure: { kind: FailureKind; message: string } | undefined, tree?: TreeResult): StageResult => ({
     stage: spec.name, kind: spec.kind, repeat: inv.repeat, seed: inv.seed,
@@ -98,6 +116,7 @@ export async function runStage(spec: StageSpec, inv: StageInvocation): Promise<S
       killAfterOutputBytes: spec.killAfterOutputBytes ?? DEFAULT_KILL_AFTER_OUTPUT_BYTES,
       signal: inv.signal,
       killStragglers: cgroup && (() => cgroup.killAll()),
+      onExit: () => metricsFile.markExit(),
     });
     // Without a cgroup (RLIMIT_NPROC only), a refused fork shows only in stderr.
     hitProcLimit = (await cgroup?.hitLimit()) ?? (spec.maxProcs !== undefined && FORK_REFUSED.test(tree.stderr));
@@ -106,7 +125,12 @@ export async function runStage(spec: StageSpec, inv: StageInvocation): Promise<S
   }
   if (tree.killedFor === 'abort') throw inv.signal?.reason ?? new DOMException('the stage was aborted', 'AbortError');
 
-  const parsed = tree.spawnError ? undefined : parseMetrics(tree.stdout, await readMetricsFile(metricsPath));
+  const report = metricsFile.read();
+  const parsed = tree.spawnError
+    ? undefined
+    : 'untrusted' in report && spec.metrics !== 'json' && spec.metrics !== 'lines'
+      ? { error: { kind: 'bad-metrics' as const, message: report.untrusted } }
+      : parseMetrics(tree.stdout, 'text' in report ? report.text : undefined, spec.metrics);
   const failure = classify(spec, inv.cwd, tree, parsed, hitProcLimit);
   const res = result(failure, tree);
   if (parsed && 'metrics' in parsed) {
@@ -146,12 +170,19 @@ function classify(
   if (hitProcLimit) {
     return { kind: 'process-limit', message: `${stage} exited 0, but it hit its process limit (max_procs: ${spec.maxProcs}) and some forks were refused, so its result is not trusted. If it legitimately needs more processes, raise max_procs.${stderr}` };
   }
-  if (parsed && 'error' in parsed) return { kind: 'bad-metrics', message: `${stage}: ${parsed.error.message}` };
+  if (parsed && 'error' in parsed) return { kind: parsed.error.kind, message: `${stage}: ${parsed.error.message}` };
   if (spec.kind !== 'gate' && parsed && Object.keys(parsed.metrics).length === 0) {
-    return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics. Write a JSON object of numbers to $EVOLOOP_METRICS, print one as the last line of stdout, or print METRIC name=value lines. (Values must be finite JSON numbers — "12" is a string; a very long last line may be cut by the output cap, so prefer $EVOLOOP_METRICS.)` };
+    return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics${CHANNEL_HELP[spec.metrics ?? 'auto']}. (Values must be finite JSON numbers — "12" is a string; a very long last line may be cut by the output cap, so prefer $EVOLOOP_METRICS.)` };
   }
   return undefined;
 }
+
+const CHANNEL_HELP: Record<MetricsChannel, string> = {
+  auto: '. Write a JSON object of numbers to $EVOLOOP_METRICS, print one as a line of stdout, or print METRIC name=value lines',
+  file: ' in its $EVOLOOP_METRICS file (metrics: file). Write a JSON object of numbers to that file',
+  json: ' as a JSON line of stdout (metrics: json). Print a JSON object of numbers on one line',
+  lines: ' as METRIC lines (metrics: lines). Print METRIC name=value lines',
+};
 
 const FORK_REFUSED = /cannot fork|fork: (retry: )?resource temporarily unavailable|EAGAIN/i;
 const OUT_OF_MEMORY = /out of memory|cannot allocate memory|bad_alloc|MemoryError|ENOMEM|memory allocation.*failed|failed to allocate|Allocation failed/i;
@@ -165,21 +196,6 @@ function signalFromExitCode(code: number | null): string | undefined {
 function stderrLines(stderr: string, lines = 20, maxChars = 2000): string {
   const tail = stderr.trimEnd().split('\n').slice(-lines).join('\n').slice(-maxChars);
   return tail ? ` Last lines of stderr:\n${tail}` : ' It printed nothing on stderr.';
-}
-
-async function readMetricsFile(path: string): Promise<string | undefined> {
-  const info = await lstat(path).catch(() => undefined);
-  if (!info) return undefined; // the stage deleted it: no report through this channel
-  if (!info.isFile()) return `(not a regular file: ${path})`;
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(MAX_METRICS_FILE_BYTES + 1);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    if (bytesRead > MAX_METRICS_FILE_BYTES) return `(larger than ${MAX_METRICS_FILE_BYTES} bytes)`;
-    return buf.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

@@ -1,10 +1,10 @@
 // These tests need bubblewrap and fail (not skip) without it: CI installs it.
 import { describe, it, expect, vi, afterAll } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runStage, type StageInvocation, type StageSpec } from './run-stage.js';
-import { sandboxStatus } from './sandbox.js';
+import { SANDBOX_HOME, sandboxStatus } from './sandbox.js';
 import { FIXTURES, processesWithEnv, removeTempStageDirs, tempStageDirs } from '../../test/fixtures/verifiers/processes.js';
 
 let serial = 0;
@@ -29,7 +29,7 @@ describe('sandbox', () => {
   it('lets the stage write its worktree, metrics and artifacts, but nothing outside', async () => {
     const outsideVar = mkdtempSync('/var/tmp/evoloop-outside-');
     const s = setup(
-      `echo a > ../leak; echo b > ${outsideVar}/leak; echo c > inside.txt; ` +
+      `echo a > ../leak; echo b > ${outsideVar}/leak; echo u > /usr/evoloop-leak-$EVOLOOP_RUN; echo r > /evoloop-leak; echo c > inside.txt; ` +
         `echo report > "$EVOLOOP_ARTIFACTS/r.txt"; echo '{"score": 1}' > "$EVOLOOP_METRICS"`,
       {},
       { kind: 'score' },
@@ -37,14 +37,117 @@ describe('sandbox', () => {
     try {
       const r = await runStage(s.spec, s.inv);
       expect(r).toMatchObject({ ok: true, metrics: { score: 1 } });
-      expect(r.stderrTail).toMatch(/Read-only file system/);
+      expect(r.stderrTail).toMatch(/\/usr\/evoloop-leak.*Read-only file system/);
+      expect(r.stderrTail).toMatch(/\/evoloop-leak: Read-only file system/);
+      expect(r.stderrTail).toMatch(/evoloop-outside-.*Directory nonexistent/); // /var is not in the sandbox at all
       expect(existsSync(join(s.root, 'leak'))).toBe(false); // it landed in the sandbox's private /tmp
       expect(existsSync(join(outsideVar, 'leak'))).toBe(false);
+      expect(existsSync(`/usr/evoloop-leak-${s.runId}`)).toBe(false);
     } finally {
       rmSync(outsideVar, { recursive: true });
     }
     expect(readFileSync(join(s.worktree, 'inside.txt'), 'utf8')).toBe('c\n');
     expect(readFileSync(join(s.scratchDir, 'artifacts', 'r.txt'), 'utf8')).toBe('report\n');
+  });
+
+  it("shows system folders and PATH toolchains, but not /etc's secrets, the user's home or the rest of the host", async () => {
+    // A fake home: a key in .ssh, a tool in bin/ (on PATH), a toolchain with shims beside it.
+    const home = mkdtempSync('/var/tmp/evoloop-home-');
+    mkdirSync(join(home, '.ssh'));
+    writeFileSync(join(home, '.ssh', 'id_ed25519'), 'PRIVATE-KEY-MATERIAL\n');
+    for (const dir of ['bin', '.tool/shims', '.tool/versions/1.0']) mkdirSync(join(home, dir), { recursive: true });
+    writeFileSync(join(home, 'bin', 'hello'), '#!/bin/sh\necho hello from bin\n', { mode: 0o755 });
+    writeFileSync(join(home, '.tool', 'versions', '1.0', 'real'), 'echo real tool\n');
+    writeFileSync(join(home, '.tool', 'shims', 'tool'), `#!/bin/sh\n. ${home}/.tool/versions/1.0/real\n`, { mode: 0o755 });
+    const saved = { PATH: process.env.PATH, HOME: process.env.HOME };
+    process.env.PATH = `${home}/bin:${home}/.tool/shims:${saved.PATH}`;
+    process.env.HOME = home;
+    const s = setup(
+      `hello; tool; node -e 'console.log("node ok")'; head -c 40 /etc/shadow; echo shadow=$?; ls -A /etc/ssh | wc -l; ` +
+        `grep -c root /etc/passwd; cat ${home}/.ssh/id_ed25519; ls -A ${home}; echo "HOME=$HOME"; touch "$HOME/x" && echo home-writable; ` +
+        `ls /var /work /srv 2>&1 | head -3; grep CapEff /proc/self/status`,
+    );
+    try {
+      const r = await runStage(s.spec, s.inv);
+      const shadowHead = readFileSync('/etc/shadow', 'utf8').split('\n')[0];
+      expect(r.stdoutTail).toContain('hello from bin\nreal tool\nnode ok\n');
+      expect(r.stdoutTail).toMatch(/shadow=1\n0\n[1-9]/); // shadow unreadable, /etc/ssh empty, passwd still there
+      expect(r.stdoutTail + r.stderrTail).not.toContain(shadowHead.slice(0, 12));
+      expect(r.stdoutTail + r.stderrTail).not.toContain('PRIVATE-KEY-MATERIAL');
+      expect(r.stdoutTail).toMatch(/^\.tool\nbin\n/m); // the home shows only what PATH needs
+      expect(r.stdoutTail).toContain(`HOME=${SANDBOX_HOME}\nhome-writable\n`);
+      expect(existsSync(join(home, 'x'))).toBe(false);
+      expect(r.stderrTail).toMatch(/\/var.*No such file/);
+      expect(r.stdoutTail).toMatch(/CapEff:\s+0+\n/);
+    } finally {
+      Object.assign(process.env, saved);
+      rmSync(home, { recursive: true });
+    }
+  });
+
+  it('drops every capability: even as root the stage cannot unmount the verifier or remount / writable', async () => {
+    const s = setup(`umount verify.sh; echo tampered > verify.sh; mount -o remount,bind,rw /usr; touch /usr/evoloop-cap-$EVOLOOP_RUN; cat verify.sh`);
+    writeFileSync(join(s.worktree, 'verify.sh'), 'candidate version\n');
+    const baseDir = join(s.root, 'base');
+    mkdirSync(baseDir);
+    writeFileSync(join(baseDir, 'verify.sh'), 'base version\n');
+    const r = await runStage(s.spec, { ...s.inv, readOnlyBinds: [{ source: join(baseDir, 'verify.sh'), target: 'verify.sh' }] });
+    const leaked = existsSync(`/usr/evoloop-cap-${s.runId}`);
+    rmSync(`/usr/evoloop-cap-${s.runId}`, { force: true });
+    expect(leaked).toBe(false);
+    expect(r.stdoutTail).toBe('base version\n');
+    expect(readFileSync(join(s.worktree, 'verify.sh'), 'utf8')).toBe('candidate version\n');
+  });
+
+  it('binds a protected folder as a whole: no new file, no __pycache__, no change (EROFS)', async () => {
+    const s = setup(
+      `cat verify/score.py; for f in verify/helper.py verify/score.py; do echo evil > $f || echo refused $f; done; ` +
+        `mkdir verify/__pycache__ || echo refused pycache; python3 -c 'import sys; sys.path.insert(0, "verify"); import score'; ls -A verify`,
+    );
+    mkdirSync(join(s.worktree, 'verify'));
+    writeFileSync(join(s.worktree, 'verify', 'score.py'), 'print("candidate")\n');
+    const base = join(s.root, 'base', 'verify');
+    mkdirSync(base, { recursive: true });
+    writeFileSync(join(base, 'score.py'), 'print("base")\n');
+    const r = await runStage(s.spec, { ...s.inv, readOnlyBinds: [{ source: base, target: 'verify' }] });
+    expect(r.stdoutTail).toBe('print("base")\nrefused verify/helper.py\nrefused verify/score.py\nrefused pycache\nbase\nscore.py\n');
+    expect(r.stderrTail).toMatch(/Read-only file system/);
+    expect(readdirSync(join(s.worktree, 'verify'))).toEqual(['score.py']);
+    expect(readdirSync(base)).toEqual(['score.py']);
+  });
+
+  it('puts the metrics file where the stage cannot list, rename or chmod it, outside worktree and scratch', async () => {
+    const s = setup(
+      `d=$(dirname "$EVOLOOP_METRICS"); ls "$d" || echo unlisted; chmod 755 "$d" || echo chmod-refused; ` +
+        `mv "$EVOLOOP_METRICS" "$d/other.json" || echo rename-refused; touch "$d/guess.json" || echo create-refused; ` +
+        `find / \\( -path /proc -o -path /sys \\) -prune -o -name '*.json' -writable -print 2>/dev/null | wc -l; echo '{"score": 3}' > "$EVOLOOP_METRICS"; echo "$EVOLOOP_METRICS"`,
+      {},
+      { kind: 'score' },
+    );
+    const r = await runStage(s.spec, s.inv);
+    expect(r).toMatchObject({ ok: true, metrics: { score: 3 } });
+    const [, ...lines] = r.stdoutTail.trim().split('\n');
+    expect(lines.slice(0, 4)).toEqual(['chmod-refused', 'rename-refused', 'create-refused', '0']);
+    expect(r.stdoutTail).toMatch(/^unlisted\n/);
+    const path = lines.at(-1)!;
+    expect(path.startsWith(s.root)).toBe(false);
+    expect(path).toMatch(/\/[0-9a-f]{32}\.json$/);
+  });
+
+  it('Python bytecode is never written, sandboxed or not', async () => {
+    for (const sandbox of ['required', 'off'] as const) {
+      const s = setup(`echo "$PYTHONDONTWRITEBYTECODE"; python3 -c 'import helper'`, { sandbox });
+      writeFileSync(join(s.worktree, 'helper.py'), 'X = 1\n');
+      const r = await runStage(s.spec, s.inv);
+      expect(r.stdoutTail, sandbox).toBe('1\n');
+      expect(readdirSync(s.worktree), sandbox).toEqual(['helper.py']);
+    }
+  });
+
+  it('no process outlives a sandboxed stage to rewrite its metrics file after the exit', async () => {
+    const s = setup(`echo '{"score": 1}' > "$EVOLOOP_METRICS"; setsid sh -c 'sleep 0.3; echo "{\\"score\\": 1000}" > "$EVOLOOP_METRICS"' &`, {}, { kind: 'score' });
+    const r = await runStage(s.spec, s.inv);
+    expect(r).toMatchObject({ ok: true, metrics: { score: 1 } });
   });
 
   it('has no network: a loopback server of the host cannot be reached', async () => {

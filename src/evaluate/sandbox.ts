@@ -1,15 +1,23 @@
-// Bubblewrap sandbox for verifier stages: the whole filesystem read-only except the
-// candidate's worktree and the stage's scratch folder, a private /tmp, no network,
-// its own pid namespace (so nothing outlives it), and optional read-only files laid
-// over the worktree (the verifier's own files, taken from the base commit).
-// HOME is read-only as well: tools that cache there need a cache folder set via env.
+// Bubblewrap sandbox for verifier stages. A stage sees only what it needs:
+//   - the system folders that exist (/usr, /bin, /sbin, /lib*, /etc, /opt, /sys), read-only,
+//     with /etc's secrets masked (shadow, sudoers, ssh host keys, private TLS keys, …);
+//   - the toolchains on its PATH outside those folders, read-only (for a `…/bin` or
+//     `…/shims` entry its parent, e.g. ~/.pyenv), and the config's `sandbox_expose` paths;
+//   - its worktree and scratch folder writable, the metrics folder (not listable) writable;
+//   - its own /dev, /proc (own pid namespace), a private /tmp and HOME inside it;
+//   - the verifier's own files laid read-only over the worktree (from the base commit).
+// Everything else is absent: the user's home, /root, evoloop's store, the rest of the host.
+// No network, no capabilities (root inside would otherwise keep CAP_SYS_ADMIN and could
+// unmount the read-only binds or remount / writable), and nothing outlives the stage.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
 export type SandboxMode = 'required' | 'auto' | 'off';
 
 export interface ReadOnlyBind {
+  /** A file or a whole folder (a new entry in a bound folder is impossible: EROFS). */
   source: string;
   /** Absolute, or relative to the worktree. */
   target: string;
@@ -18,12 +26,33 @@ export interface ReadOnlyBind {
 export interface SandboxLayout {
   worktree: string;
   cwd: string;
-  /** Extra writable folders outside the worktree (the stage's metrics file and artifacts). */
+  /** Extra writable folders outside the worktree (the stage's metrics folder and artifacts). */
   writable: string[];
   readOnlyBinds: ReadOnlyBind[];
-  /** Folders replaced by an empty tmpfs (evoloop's store: candidates must not read or write it). */
+  /** Folders that must stay invisible even inside a shown folder (evoloop's store). */
   hidden?: string[];
+  /** The stage's PATH: its toolchain folders are shown read-only. */
+  path?: string;
+  /** More host paths shown read-only (the config's `sandbox_expose`). */
+  expose?: string[];
 }
+
+/** HOME inside the sandbox: a private folder in its private /tmp, not the user's. */
+export const SANDBOX_HOME = '/tmp/home';
+
+const SYSTEM_FOLDERS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt', '/sys'];
+
+/** Secrets under /etc, masked when present: password hashes, sudo rules, host keys, private keys, stored passwords. */
+const ETC_SECRETS = [
+  'shadow', 'shadow-', 'gshadow', 'gshadow-', 'master.passwd', 'security/opasswd',
+  'sudoers', 'sudoers.d', 'ssh', 'ssl/private', 'pki/tls/private', 'letsencrypt',
+  'krb5.keytab', 'ipsec.secrets', 'ipsec.d/private', 'ppp/chap-secrets', 'ppp/pap-secrets',
+  'wireguard', 'openvpn', 'NetworkManager/system-connections', 'mysql/debian.cnf',
+  'ldap.secret', 'rsyncd.secrets', 'docker/key.json', 'libvirt/secrets', 'credstore', 'credstore.encrypted',
+].map((p) => `/etc/${p}`);
+
+/** Credential files that live at the top of a toolchain folder (~/.cargo/credentials.toml). */
+const TOOLCHAIN_SECRETS = ['credentials', 'credentials.toml'];
 
 export class SandboxUnavailableError extends Error {
   constructor(reason: string) {
@@ -57,8 +86,26 @@ export async function sandboxArgv(mode: SandboxMode, command: string[], layout: 
   return { argv: [status.bwrap, ...bwrapArgs(layout), ...command], sandboxed: true };
 }
 
-function bwrapArgs(layout: SandboxLayout): string[] {
-  const args = [...ISOLATION, '--tmpfs', '/tmp'];
+/** What a sandboxed stage sees of the host besides its worktree, in one line (the run-start notice). */
+export function describeSandboxView(opts: { path?: string; expose?: string[]; hidden?: string[] }): string {
+  const view = hostView(opts);
+  const system = view.system.map((s) => s.path).join(' ');
+  const shown = [...view.toolchains, ...view.exposed];
+  return (
+    `sandbox: bubblewrap — stages see their worktree (writable), ${system} read-only (/etc without its secrets), ` +
+    `${shown.length ? `toolchains ${shown.join(' ')} read-only, ` : ''}a private /tmp and HOME, no network, no capabilities; ` +
+    `your home, the store and the rest of the host are hidden; the verifier files come from the base commit.`
+  );
+}
+
+export function bwrapArgs(layout: SandboxLayout): string[] {
+  const view = hostView(layout);
+  const args = [...ISOLATION];
+  for (const s of view.system) args.push(...(s.symlink === undefined ? ['--ro-bind', s.path, s.path] : ['--symlink', s.symlink, s.path]));
+  for (const dir of [...view.toolchains, ...view.exposed]) args.push('--ro-bind', dir, dir);
+  // A file is masked by an unreadable device node, a folder by an empty read-only tmpfs.
+  for (const secret of view.masked) args.push(...(isDirectory(secret) ? ['--tmpfs', secret, '--remount-ro', secret] : ['--ro-bind', '/dev/null', secret]));
+  args.push('--tmpfs', '/tmp', '--dir', SANDBOX_HOME);
   for (const dir of layout.hidden ?? []) args.push('--tmpfs', dir);
   // Binds come after the tmpfs mounts so a worktree under /tmp (or under a hidden folder) is the real one.
   for (const dir of [layout.worktree, ...layout.writable]) args.push('--bind', dir, dir);
@@ -66,20 +113,79 @@ function bwrapArgs(layout: SandboxLayout): string[] {
     const target = isAbsolute(b.target) ? b.target : resolve(layout.worktree, b.target);
     args.push('--ro-bind', b.source, target);
   }
-  args.push('--chdir', layout.cwd, '--');
+  // The root itself (a tmpfs holding the mount points) is read-only too: writes go to /tmp.
+  args.push('--remount-ro', '/', '--chdir', layout.cwd, '--');
   return args;
+}
+
+interface HostView {
+  system: { path: string; symlink?: string }[];
+  toolchains: string[];
+  exposed: string[];
+  masked: string[];
+}
+
+/** The host paths a sandboxed stage sees (deterministic for a given machine, PATH and config). */
+function hostView(opts: { path?: string; expose?: string[]; hidden?: string[]; worktree?: string }): HostView {
+  const system = SYSTEM_FOLDERS.flatMap((path) => {
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st) return [];
+    return st.isSymbolicLink() ? [{ path, symlink: readlinkSync(path) }] : st.isDirectory() ? [{ path }] : [];
+  });
+  const privateFolders = [...(opts.hidden ?? []), ...(opts.worktree ? [opts.worktree] : [])];
+  const toolchains = outermost(toolchainFolders(opts.path, privateFolders));
+  const exposed = (opts.expose ?? []).filter((p) => !toolchains.some((t) => within(p, t)));
+  const masked = [
+    ...ETC_SECRETS.filter((p) => existsSync(p)),
+    ...toolchains.flatMap((dir) => TOOLCHAIN_SECRETS.map((name) => join(dir, name))).filter((p) => existsSync(p)),
+  ];
+  return { system, toolchains, exposed, masked };
+}
+
+/**
+ * Folders holding the toolchains of a PATH, outside the system folders: the entry itself,
+ * or its parent for `…/bin` and `…/shims` (a version manager's shims need the versions
+ * beside them). Never a home folder as a whole, nor one that holds a private folder.
+ */
+export function toolchainFolders(pathVar: string | undefined, privateFolders: string[] = []): string[] {
+  const roots = new Set([homedir(), '/root', '/']);
+  const showable = (f: string) => !roots.has(f) && dirname(f) !== '/home' && !privateFolders.some((p) => within(p, f));
+  const out: string[] = [];
+  for (const entry of (pathVar ?? '').split(delimiter)) {
+    if (!isAbsolute(entry)) continue; // '' and '.' mean the cwd, which is the worktree
+    const dir = resolve(entry);
+    if (SYSTEM_FOLDERS.some((s) => within(dir, s)) || !isDirectory(dir)) continue;
+    const candidates = ['bin', 'shims'].includes(basename(dir)) ? [dirname(dir), dir] : [dir];
+    const folder = candidates.find(showable);
+    if (folder && !out.includes(folder)) out.push(folder);
+  }
+  return out;
+}
+
+/** Drops folders that lie inside another one of the list. */
+function outermost(folders: string[]): string[] {
+  return folders.filter((f) => !folders.some((g) => g !== f && within(f, g)));
+}
+
+/** Whether `path` is `folder` or inside it. */
+function within(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith('/') ? folder : `${folder}/`);
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 // No --new-session: it would call setsid() and take the stage out of the process
 // group we kill at the timeout. The stage has no terminal anyway (detached spawn).
 const ISOLATION = [
-  '--ro-bind', '/', '/',
   '--dev', '/dev',
   '--proc', '/proc',
   '--unshare-net',
   '--unshare-pid',
   '--unshare-ipc',
   '--unshare-uts',
+  '--cap-drop', 'ALL',
   '--die-with-parent',
 ];
 
@@ -87,7 +193,7 @@ function probeBwrap(): Promise<{ available: boolean; reason?: string; bwrap?: st
   probe ??= (async () => {
     const bwrap = findOnPath('bwrap');
     if (!bwrap) return { available: false, reason: 'bwrap is not on PATH' };
-    const { code, stderr } = await runQuiet(bwrap, [...ISOLATION, '--', '/bin/true']);
+    const { code, stderr } = await runQuiet(bwrap, [...ISOLATION, '--ro-bind', '/', '/', '--', '/bin/true']);
     if (code !== 0) return { available: false, reason: `bwrap does not work here (exit ${code}): ${stderr.trim() || 'no message'}` };
     return { available: true, bwrap };
   })();

@@ -1,0 +1,91 @@
+// The $EVOLOOP_METRICS file of one stage run, placed where the candidate's program cannot
+// find it by looking: a random 128-bit name in a fresh folder under the system temp
+// folder (outside the problem, the repository and every other bind), mode 0111 so it
+// cannot be listed, and owned by `nobody` when evoloop is root so that a sandboxed stage
+// (root without capabilities) cannot chmod it back. Only the path in the stage's
+// environment leads to it. What the file holds when the stage's top process exits is
+// the report; a change after that (a process it left behind) makes it untrusted.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, closeSync, constants, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MAX_BYTES = 1024 * 1024;
+const NOBODY = 65534;
+
+/** What the file held at one moment: its identity and content (undefined when absent). */
+interface Snapshot {
+  stamp: string;
+  text: string | undefined;
+}
+
+export type MetricsFileReport = { text: string | undefined } | { untrusted: string };
+
+export class MetricsFile {
+  private atExit: Snapshot | undefined;
+
+  private constructor(
+    /** The folder; bound writable into the sandbox at the same path. */
+    readonly dir: string,
+    readonly path: string,
+  ) {}
+
+  static create(): MetricsFile {
+    const dir = mkdtempSync(join(tmpdir(), 'evoloop-m-'));
+    const file = join(dir, `${randomBytes(16).toString('hex')}.json`);
+    writeFileSync(file, '', { mode: 0o600 });
+    chmodSync(dir, 0o111);
+    if (process.getuid?.() === 0) chownSync(dir, NOBODY, NOBODY);
+    return new MetricsFile(dir, file);
+  }
+
+  /** Call when the stage's top process exits (synchronously, before any straggler is killed). */
+  markExit(): void {
+    this.atExit = snapshot(this.path);
+  }
+
+  /** The report: the file as it was at the top process's exit, unless it changed since. */
+  read(): MetricsFileReport {
+    const now = snapshot(this.path);
+    if (this.atExit && this.atExit.stamp !== now.stamp) {
+      return {
+        untrusted:
+          `the $EVOLOOP_METRICS file changed after the stage's top process had exited (a process it left behind wrote it), so it is not trusted. ` +
+          `Fix: have the verifier wait for every process it starts (and their children) before it exits.`,
+      };
+    }
+    return { text: (this.atExit ?? now).text };
+  }
+
+  remove(): void {
+    try {
+      chmodSync(this.dir, 0o700); // root could remove it anyway; another user needs write permission
+    } catch {
+      // already gone
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function snapshot(path: string): Snapshot {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { stamp: 'missing', text: undefined }; // deleted: no report through this channel
+    return { stamp: `unreadable:${code}`, text: `(not a readable regular file: ${code})` };
+  }
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    const stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    if (!st.isFile()) return { stamp, text: '(not a regular file)' };
+    const buf = Buffer.alloc(MAX_BYTES + 1);
+    const bytes = readSync(fd, buf, 0, buf.length, 0);
+    const text = bytes > MAX_BYTES ? `(larger than ${MAX_BYTES} bytes)` : buf.subarray(0, bytes).toString('utf8');
+    // Content too: two writes within one clock tick can leave the timestamps equal.
+    return { stamp: `${stamp}:${text}`, text };
+  } finally {
+    closeSync(fd);
+  }
+}
