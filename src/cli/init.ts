@@ -31,8 +31,12 @@ verifier:
       timeout: 60s       # the whole process group is killed at the timeout
       repeat: 1          # minimum samples; noisy verifiers get more (see accept)
       # env: [MY_VAR]    # variables passed through (API keys never are)
-      # memory_mb: 2048  # address-space limit per process
-      # max_procs: 64    # process limit
+      # Limits (the defaults shown; a stage that hits one fails with memory-limit,
+      # process-limit or disk-limit, naming the key to raise):
+      # memory_mb: 4096  # memory of all its processes together (and of each one)
+      # max_procs: 1024  # processes and threads
+      # disk_mb: 1024    # what it may add to its worktree and scratch folder
+      # tmp_mb: 512      # the sandbox's private /tmp, which is RAM
       # max_output_kb: 64  # stdout/stderr kept (head and tail)
 
 objective:

@@ -5,6 +5,7 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { Metrics } from '../core/types.js';
 import { METRICS_CHANNELS } from '../evaluate/parse-metrics.js';
+import { DEFAULT_LIMITS } from '../evaluate/limits.js';
 import { checkEnvAllowList } from '../evaluate/run-stage.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
@@ -46,8 +47,11 @@ export const stageSchema = z
         const problem = checkEnvAllowList(names);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       }),
-    memory_mb: z.int().min(16).optional(),
-    max_procs: z.int().min(1).optional(),
+    // Defaults and why: evaluate/limits.ts. Every stage is bounded; a user raises a limit per stage.
+    memory_mb: z.int().min(16).default(DEFAULT_LIMITS.memoryMb),
+    max_procs: z.int().min(1).default(DEFAULT_LIMITS.maxProcs),
+    disk_mb: z.int().min(1).default(DEFAULT_LIMITS.diskMb),
+    tmp_mb: z.int().min(1).default(DEFAULT_LIMITS.tmpMb),
     max_output_kb: z.int().min(1).default(64),
     metrics: z.enum(METRICS_CHANNELS).optional(),
   })

@@ -42,6 +42,8 @@ export type FailureKind =
   | 'output-limit'
   | 'memory-limit'
   | 'process-limit'
+  /** Wrote past disk_mb into its worktree and scratch folder, or filled the sandbox's /tmp (tmp_mb). */
+  | 'disk-limit'
   | 'tampered'
   | 'spawn-error';
 

@@ -1,8 +1,11 @@
 // The library entry point: start (or resume) a run, observe its events, stop it.
 // The CLI's `run` command is a thin layer over this.
+import path from 'node:path';
 import { modelKeyNames, type ConfigInput } from '../config/schema.js';
 import { isSecretName } from '../evaluate/run-stage.js';
+import { containmentNotice } from '../evaluate/containment.js';
 import { describeSandboxView } from '../evaluate/sandbox.js';
+import { killStrayProcesses } from '../evaluate/strays.js';
 import { selectOperators, type ModelOptions } from '../operators/select.js';
 import { Workspace } from '../workspace/workspace.js';
 import type { EvolutionEvent } from './events.js';
@@ -74,8 +77,8 @@ export function runEvolution(opts: RunOptions): RunHandle {
     try {
       const workspace = await Workspace.open({ problemDir: started.problemDir, baseCommit: run.baseCommit, poolSize: config.search.parallel + 1 });
       workspace.setRef(`refs/evoloop/${run.id}/base`, run.baseCommit);
-      const strays = workspace.killStrayProcesses();
-      if (strays > 0) emit({ type: 'notice', message: `killed ${strays} verifier process group(s) left running in the worktree pool by an earlier evoloop process` });
+      const strays = await killStrayProcesses(path.join(started.problemDir, '.evoloop'));
+      if (strays > 0) emit({ type: 'notice', message: `killed ${strays} verifier process group(s) left running by an earlier evoloop process` });
       const operators = selectOperators(config, {
         ...opts.llm,
         model: opts.model,
@@ -100,6 +103,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
           ? describeSandboxView({ path: process.env.PATH, expose: config.sandbox_expose })
           : `sandbox: none (${started.sandbox.reason ?? 'bubblewrap not found'}) — stages run unisolated; tampering with protected files is still detected. Install bubblewrap for isolation.`,
       });
+      emit({ type: 'notice', message: await containmentNotice(started.sandbox.available) });
       emit({
         type: 'run-start',
         runId: run.id,

@@ -139,6 +139,8 @@ export class Evaluator {
           env: stage.env,
           memoryMb: stage.memory_mb,
           maxProcs: stage.max_procs,
+          diskMb: stage.disk_mb,
+          tmpMb: stage.tmp_mb,
           maxOutputBytes: stage.max_output_kb * 1024,
           metrics: stage.metrics,
         },

@@ -4,8 +4,6 @@
 // would otherwise hold its pipes open and live on).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 
 export interface TreeOptions {
   cwd: string;
@@ -16,8 +14,10 @@ export interface TreeOptions {
   /** Total bytes (both streams) after which the tree is killed. */
   killAfterOutputBytes: number;
   signal?: AbortSignal;
-  /** Extra cleanup for processes that left the group (e.g. a pids cgroup). */
+  /** Extra cleanup for processes that left the group (a cgroup, a token sweep). */
   killStragglers?: () => Promise<void>;
+  /** Started once the leader runs; calling `stop` kills the tree as 'limit'. Returns its disposer. */
+  watch?: (leaderPid: number, stop: () => void) => () => void;
   /** Called synchronously when the leader exits, before anything left behind is killed. */
   onExit?: () => void;
 }
@@ -26,7 +26,7 @@ export interface TreeResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   /** Why we ended it, if we did. */
-  killedFor?: 'timeout' | 'output-limit' | 'abort';
+  killedFor?: 'timeout' | 'output-limit' | 'abort' | 'limit';
   spawnError?: Error;
   stdout: string;
   stderr: string;
@@ -57,10 +57,12 @@ export function runProcessTree(argv: string[], opts: TreeOptions): Promise<TreeR
       });
       return killing;
     };
+    const unwatch = child.pid === undefined ? undefined : opts.watch?.(child.pid, () => void killTree('limit'));
     const finish = async () => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      unwatch?.();
       opts.signal?.removeEventListener('abort', onAbort);
       child.stdout?.destroy();
       child.stderr?.destroy();
@@ -185,97 +187,5 @@ export class CappedOutput {
     const omitted = this.total - head.length - kept.length;
     if (omitted === 0) return Buffer.concat([head, kept]).toString('utf8');
     return `${head.toString('utf8')}\n… [${omitted} bytes omitted] …\n${kept.toString('utf8')}`;
-  }
-}
-
-/**
- * argv prefix that applies rlimits to the tree (inherited by every descendant).
- * Memory is RLIMIT_DATA, not RLIMIT_AS: Node, the JVM and Go reserve gigabytes of
- * address space they never touch (Node will not even start under a 512 MB RLIMIT_AS),
- * while RLIMIT_DATA counts what is actually allocated (heap and private mappings).
- * RLIMIT_NPROC counts every process of the user and is not enforced for root; the
- * pids cgroup below is the reliable process limit where we may create one.
- */
-export function rlimitPrefix(limits: { memoryMb?: number; maxProcs?: number }, prlimit: string | undefined): string[] | { error: string } {
-  const flags: string[] = [];
-  if (limits.memoryMb !== undefined) flags.push(`--data=${Math.round(limits.memoryMb * 1024 * 1024)}`);
-  if (limits.maxProcs !== undefined) flags.push(`--nproc=${limits.maxProcs}`);
-  if (flags.length === 0) return [];
-  if (!prlimit) return { error: 'memoryMb/maxProcs need the prlimit command, which is not on PATH. Fix: install util-linux, or remove memoryMb/maxProcs from the stage' };
-  return [prlimit, ...flags, '--'];
-}
-
-let cgroupSerial = 0;
-
-/** A pids cgroup capping the number of processes of one stage (works as root, unlike RLIMIT_NPROC). */
-export class PidsCgroup {
-  private constructor(private readonly dir: string) {}
-
-  /** undefined when this machine does not let us create one (not root, no pids controller). */
-  static async create(maxProcs: number): Promise<PidsCgroup | undefined> {
-    for (const base of await pidsCgroupBases()) {
-      const dir = join(base, `evoloop-${process.pid}-${++cgroupSerial}`);
-      try {
-        await mkdir(dir);
-      } catch {
-        continue;
-      }
-      try {
-        await writeFile(join(dir, 'pids.max'), String(maxProcs));
-        return new PidsCgroup(dir);
-      } catch {
-        await rmdir(dir).catch(() => undefined);
-      }
-    }
-    return undefined;
-  }
-
-  /** argv prefix that moves the command into the cgroup before it runs, so no fork escapes it. */
-  joinPrefix(): string[] {
-    return ['/bin/sh', '-c', 'echo $$ > "$1" || exit 125; shift; exec "$@"', 'sh', join(this.dir, 'cgroup.procs')];
-  }
-
-  /** Whether some fork in the cgroup was refused because of the limit. */
-  async hitLimit(): Promise<boolean> {
-    const events = await readFile(join(this.dir, 'pids.events'), 'utf8').catch(() => '');
-    return /^max\s+[1-9]/m.test(events);
-  }
-
-  /** SIGKILL every process still inside, even ones that left the process group. */
-  async killAll(): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-      const pids = (await readFile(join(this.dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
-      if (pids.length === 0) return;
-      for (const pid of pids) signalPid(Number(pid), 'SIGKILL');
-      await sleep(10);
-    }
-  }
-
-  async remove(): Promise<void> {
-    await this.killAll();
-    for (let i = 0; i < 50; i++) {
-      try {
-        await rmdir(this.dir);
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        await sleep(20); // EBUSY until the last exiting process is released
-      }
-    }
-  }
-}
-
-async function pidsCgroupBases(): Promise<string[]> {
-  const bases = ['/sys/fs/cgroup/pids']; // cgroup v1
-  const v2 = await readFile('/sys/fs/cgroup/cgroup.subtree_control', 'utf8').catch(() => '');
-  if (/\bpids\b/.test(v2)) bases.push('/sys/fs/cgroup');
-  return bases;
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
   }
 }

@@ -7,8 +7,10 @@ import { join, relative, isAbsolute } from 'node:path';
 import type { FailureKind, StageKind, StageResult } from '../core/types.js';
 import { MetricsFile } from './metrics-file.js';
 import { parseMetrics, type MetricsChannel } from './parse-metrics.js';
-import { PidsCgroup, rlimitPrefix, runProcessTree, type TreeResult } from './process-tree.js';
-import { findOnPath, SANDBOX_HOME, sandboxArgv, type ReadOnlyBind, type SandboxMode } from './sandbox.js';
+import { StageContainment } from './containment.js';
+import { limitFailure, stageLimits, type LimitKey, type StageLimits } from './limits.js';
+import { runProcessTree, type TreeResult } from './process-tree.js';
+import { SANDBOX_HOME, sandboxArgv, type ReadOnlyBind, type SandboxMode } from './sandbox.js';
 
 export interface StageSpec {
   name: string;
@@ -18,10 +20,14 @@ export interface StageSpec {
   timeoutMs: number;
   /** Names of environment variables passed through; a trailing `*` matches a prefix (`MY_*`). */
   env: string[];
-  /** Limit on allocated memory (RLIMIT_DATA) of every process of the stage. */
+  /** Memory of the stage: all its processes (cgroup) and each one (RLIMIT_DATA). Default and the rest: limits.ts. */
   memoryMb?: number;
-  /** Limit on the number of processes (pids cgroup when available, else RLIMIT_NPROC). */
+  /** Tasks of the stage (pids cgroup when available, else a count polled through /proc). */
   maxProcs?: number;
+  /** Growth of the worktree and the scratch folder, polled while the stage runs. */
+  diskMb?: number;
+  /** Size of a sandboxed stage's private /tmp (RAM). */
+  tmpMb?: number;
   /** Bytes of each of stdout/stderr kept: first half and last half. Default 64 KiB. */
   maxOutputBytes?: number;
   /** Total output after which the stage is killed ('output-limit'). Default 256 MiB. */
@@ -72,6 +78,7 @@ export async function runStage(spec: StageSpec, inv: StageInvocation): Promise<S
 }
 
 async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifactsDir: string, metricsFile: MetricsFile): Promise<StageResult> {
+  const limits = stageLimits(spec);
   const env: Record<string, string> = {
     ...stageEnv(spec.env, process.env, inv.secrets),
     ...inv.extraEnv,
@@ -87,7 +94,7 @@ async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifac
   };
   const layout = {
     worktree: inv.worktree, cwd: inv.cwd, writable: [inv.scratchDir, metricsFile.dir], readOnlyBinds: inv.readOnlyBinds ?? [],
-    hidden: inv.hidden, path: env.PATH, expose: inv.expose,
+    hidden: inv.hidden, path: env.PATH, expose: inv.expose, tmpMb: limits.tmpMb,
   };
   const { argv, sandboxed } = await sandboxArgv(inv.sandbox, ['/bin/sh', '-c', spec.run], layout);
   if (sandboxed) {
@@ -102,26 +109,24 @@ async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifac
     stdoutTail: tree?.stdout ?? '', stderrTail: tree?.stderr ?? '',
   });
 
-  const rlimits = rlimitPrefix(spec, findOnPath('prlimit'));
-  if ('error' in rlimits) return result({ kind: 'spawn-error', message: rlimits.error });
-  const cgroup = spec.maxProcs === undefined ? undefined : await PidsCgroup.create(spec.maxProcs);
+  const containment = await StageContainment.open({ limits, diskDirs: [inv.worktree, inv.scratchDir], sandboxed });
   let tree: TreeResult;
-  let hitProcLimit = false;
+  let hit: LimitKey | undefined;
   try {
-    tree = await runProcessTree([...(cgroup?.joinPrefix() ?? []), ...rlimits, ...argv], {
+    tree = await runProcessTree([...containment.launcher(), ...argv], {
       cwd: inv.cwd,
-      env,
+      env: { ...env, ...containment.env },
       timeoutMs: spec.timeoutMs,
       maxOutputBytes: spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       killAfterOutputBytes: spec.killAfterOutputBytes ?? DEFAULT_KILL_AFTER_OUTPUT_BYTES,
       signal: inv.signal,
-      killStragglers: cgroup && (() => cgroup.killAll()),
+      killStragglers: () => containment.killAll(),
+      watch: containment.watch,
       onExit: () => metricsFile.markExit(),
     });
-    // Without a cgroup (RLIMIT_NPROC only), a refused fork shows only in stderr.
-    hitProcLimit = (await cgroup?.hitLimit()) ?? (spec.maxProcs !== undefined && FORK_REFUSED.test(tree.stderr));
+    hit = await containment.finish(tree);
   } finally {
-    await cgroup?.remove();
+    await containment.close();
   }
   if (tree.killedFor === 'abort') throw inv.signal?.reason ?? new DOMException('the stage was aborted', 'AbortError');
 
@@ -131,7 +136,7 @@ async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifac
     : 'untrusted' in report && spec.metrics !== 'json' && spec.metrics !== 'lines'
       ? { error: { kind: 'bad-metrics' as const, message: report.untrusted } }
       : parseMetrics(tree.stdout, 'text' in report ? report.text : undefined, spec.metrics);
-  const failure = classify(spec, inv.cwd, tree, parsed, hitProcLimit);
+  const failure = classify(spec, limits, inv.cwd, tree, parsed, hit);
   const res = result(failure, tree);
   if (parsed && 'metrics' in parsed) {
     if (!failure) res.metrics = parsed.metrics;
@@ -142,34 +147,32 @@ async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifac
 
 function classify(
   spec: StageSpec,
+  limits: StageLimits,
   cwd: string,
   tree: TreeResult,
   parsed: ReturnType<typeof parseMetrics> | undefined,
-  hitProcLimit: boolean,
+  hit: LimitKey | undefined,
 ): { kind: FailureKind; message: string } | undefined {
   const stage = `stage "${spec.name}"`;
-  const procs = hitProcLimit ? ` It hit its process limit (max_procs: ${spec.maxProcs}): some forks were refused.` : '';
   const stderr = stderrLines(tree.stderr);
   if (tree.spawnError) return { kind: 'spawn-error', message: `${stage} could not be started in ${cwd}: ${tree.spawnError.message}. Check that the folder exists and /bin/sh is executable.` };
+  // A limit hit explains whatever followed (a crash, a timeout of a fork bomb, or an exit 0 with refused forks).
+  if (hit) {
+    const failure = limitFailure(spec.name, hit, limits);
+    return { kind: failure.kind, message: `${failure.message}${stderr}` };
+  }
   if (tree.killedFor === 'timeout') {
-    return { kind: 'timeout', message: `${stage} did not finish within its timeout of ${spec.timeoutMs / 1000} s and was killed with all its processes.${procs} If it is just slow, raise the stage's timeout.` };
+    return { kind: 'timeout', message: `${stage} did not finish within its timeout of ${spec.timeoutMs / 1000} s and was killed with all its processes. If it is just slow, raise the stage's timeout.` };
   }
   if (tree.killedFor === 'output-limit') {
     return { kind: 'output-limit', message: `${stage} printed more than ${spec.killAfterOutputBytes ?? DEFAULT_KILL_AFTER_OUTPUT_BYTES} bytes and was killed. Print less (write details to $EVOLOOP_ARTIFACTS) or raise killAfterOutputBytes.` };
   }
   const signal = tree.signal ?? signalFromExitCode(tree.exitCode);
-  if (spec.memoryMb !== undefined && (tree.exitCode !== 0) && (OUT_OF_MEMORY.test(tree.stderr) || signal === 'SIGKILL')) {
-    return { kind: 'memory-limit', message: `${stage} ran out of memory under its limit of ${spec.memoryMb} MB (memory_mb). If it legitimately needs more, raise memory_mb.${stderr}` };
-  }
   if (signal) {
     const how = tree.signal ? `was killed by ${signal}` : `exited with code ${tree.exitCode} (128+n: probably killed by ${signal})`;
-    return { kind: 'signal', message: `${stage} ${how}, not by evoloop.${procs}${stderr}` };
+    return { kind: 'signal', message: `${stage} ${how}, not by evoloop.${stderr}` };
   }
-  if (tree.exitCode !== 0) return { kind: 'crash', message: `${stage} exited with code ${tree.exitCode}.${procs}${stderr}` };
-  // It exited 0, but some of its forks were refused: whatever it measured is not trustworthy.
-  if (hitProcLimit) {
-    return { kind: 'process-limit', message: `${stage} exited 0, but it hit its process limit (max_procs: ${spec.maxProcs}) and some forks were refused, so its result is not trusted. If it legitimately needs more processes, raise max_procs.${stderr}` };
-  }
+  if (tree.exitCode !== 0) return { kind: 'crash', message: `${stage} exited with code ${tree.exitCode}.${stderr}` };
   if (parsed && 'error' in parsed) return { kind: parsed.error.kind, message: `${stage}: ${parsed.error.message}` };
   if (spec.kind !== 'gate' && parsed && Object.keys(parsed.metrics).length === 0) {
     return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics${CHANNEL_HELP[spec.metrics ?? 'auto']}. (Values must be finite JSON numbers — "12" is a string; a very long last line may be cut by the output cap, so prefer $EVOLOOP_METRICS.)` };
@@ -183,9 +186,6 @@ const CHANNEL_HELP: Record<MetricsChannel, string> = {
   json: ' as a JSON line of stdout (metrics: json). Print a JSON object of numbers on one line',
   lines: ' as METRIC lines (metrics: lines). Print METRIC name=value lines',
 };
-
-const FORK_REFUSED = /cannot fork|fork: (retry: )?resource temporarily unavailable|EAGAIN/i;
-const OUT_OF_MEMORY = /out of memory|cannot allocate memory|bad_alloc|MemoryError|ENOMEM|memory allocation.*failed|failed to allocate|Allocation failed/i;
 
 function signalFromExitCode(code: number | null): string | undefined {
   if (code === null || code <= 128 || code > 128 + 31) return undefined;

@@ -35,6 +35,8 @@ export interface SandboxLayout {
   path?: string;
   /** More host paths shown read-only (the config's `sandbox_expose`). */
   expose?: string[];
+  /** Size of the private /tmp, which lives in RAM (tmp_mb); unset: the kernel's default, half the RAM. */
+  tmpMb?: number;
 }
 
 /** HOME inside the sandbox: a private folder in its private /tmp, not the user's. */
@@ -105,6 +107,7 @@ export function bwrapArgs(layout: SandboxLayout): string[] {
   for (const dir of [...view.toolchains, ...view.exposed]) args.push('--ro-bind', dir, dir);
   // A file is masked by an unreadable device node, a folder by an empty read-only tmpfs.
   for (const secret of view.masked) args.push(...(isDirectory(secret) ? ['--tmpfs', secret, '--remount-ro', secret] : ['--ro-bind', '/dev/null', secret]));
+  if (layout.tmpMb !== undefined) args.push('--size', String(layout.tmpMb * 1024 * 1024));
   args.push('--tmpfs', '/tmp', '--dir', SANDBOX_HOME);
   for (const dir of layout.hidden ?? []) args.push('--tmpfs', dir);
   // Binds come after the tmpfs mounts so a worktree under /tmp (or under a hidden folder) is the real one.

@@ -1,7 +1,7 @@
 // The git side of a run: the base commit, a reusable pool of worktrees in which
 // candidates are materialized, and recording each candidate as a commit on its ref.
 // Paths given to and returned from this module are relative to the problem folder.
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { FileSet } from '../core/types.js';
@@ -81,38 +81,6 @@ export class Workspace {
       this.baseCache.set(p, r.code === 0 ? r.stdout : undefined);
     }
     return this.baseCache.get(p);
-  }
-
-  /**
-   * Kills what an earlier evoloop process left running in the pool: after a kill -9 its
-   * verifier stages, in process groups of their own, can outlive it and would write into
-   * a worktree the new run reuses. Found by their working directory (Linux /proc).
-   */
-  killStrayProcesses(): number {
-    if (!existsSync('/proc/self/cwd')) return 0;
-    const groups = new Set<number>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-      try {
-        const cwd = readlinkSync(`/proc/${entry}/cwd`);
-        if (cwd === this.poolDir || cwd.startsWith(this.poolDir + path.sep)) {
-          // Field 5 of /proc/PID/stat is the process group (after the parenthesized name).
-          const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-          const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-          if (pgid > 1 && pgid !== process.pid) groups.add(pgid);
-        }
-      } catch {
-        // Gone already, or not ours to read.
-      }
-    }
-    for (const pgid of groups) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    return groups.size;
   }
 
   // ── the worktree pool ───────────────────────────────────────────────────────

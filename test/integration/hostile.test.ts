@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PidsCgroup } from '../../src/evaluate/process-tree.js';
 import { createHostileProblem, processesWith, SCORE_VERIFIER, type HostileOptions, type HostileProblem } from '../support/hostile-problem.js';
 
 const EVIL_VERIFIER = 'console.log(JSON.stringify({ score: 1000 }));\n';
@@ -200,7 +199,7 @@ describe('a candidate that opens a TCP connection to a loopback server', () => {
 });
 
 describe('resource limits', () => {
-  it.each(['off', 'required'])('a fork bomb (sandbox %s) is stopped at max_procs and the timeout, and nothing outlives the stage', async (sandbox) => {
+  it.each(['off', 'required'])('a fork bomb (sandbox %s) is stopped at max_procs, before the timeout, and nothing outlives the stage', async (sandbox) => {
     const marker = `evoloop-forkbomb-${process.pid}-${sandbox}-${Date.now()}`;
     // Bounded at 2000 processes, in case the limit does not hold; bash keeps retrying refused forks.
     const bomb = 'i=0; while [ $i -lt 2000 ]; do ( while :; do sleep 1; done ) & i=$((i+1)); done; wait';
@@ -210,12 +209,7 @@ describe('resource limits', () => {
       config: { sandbox, verifier: { stages: [scoreStage({ timeout: '3s', max_procs: 40 })] } },
     });
     expect(c.status).toBe('failed');
-    expect(c.reason).toMatch(/^timeout in stage score: .*within its timeout of 3 s and was killed with all its processes/);
-    // The refused forks are reported where a pids cgroup can be made (root here); RLIMIT_NPROC,
-    // the fallback, does not bind root, and then the timeout alone stops the (bounded) bomb.
-    const cgroup = await PidsCgroup.create(1);
-    await cgroup?.remove();
-    if (cgroup) expect(c.reason).toContain('It hit its process limit (max_procs: 40)');
+    expect(c.reason).toMatch(/^process-limit in stage score: .*hit its process limit \(max_procs: 40\)/);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(processesWith(marker)).toEqual([]);
   });

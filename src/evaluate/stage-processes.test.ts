@@ -1,0 +1,58 @@
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { StageProcesses, listProcesses, tokenOf } from './stage-processes.js';
+import { STAGE_TOKEN_ENV, newStageToken } from './stage-token.js';
+import { isAlive } from '../../test/fixtures/verifiers/processes.js';
+import { processesWith } from '../../test/support/hostile-problem.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `marker` as a shell word whose quoting keeps the marker itself out of the parent's command line. */
+const split = (marker: string) => `${marker.slice(0, 4)}""${marker.slice(4)}`;
+
+/** Starts `script` as a detached leader with the token, as a stage would be. */
+function stage(script: string, token: string) {
+  const child = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, [STAGE_TOKEN_ENV]: token } });
+  return child;
+}
+
+describe('StageProcesses', () => {
+  it('lists live processes with their parent, group and start time', () => {
+    const me = listProcesses().find((p) => p.pid === process.ppid);
+    expect(me).toMatchObject({ pid: process.ppid, start: expect.any(Number) });
+  });
+
+  it('finds a setsid double-forked daemon in / by its token, and kills it', async () => {
+    const token = newStageToken();
+    const marker = `evoloop-sp-token-${process.pid}-${Date.now()}`;
+    const leader = stage(`setsid sh -c '(cd / && exec sh -c "while :; do sleep 1; done" ${split(marker)}) & exit 0' </dev/null; sleep 60`, token);
+    const processes = new StageProcesses(token, leader.pid!);
+    await sleep(300);
+    const [daemon] = processesWith(marker);
+    expect(tokenOf(daemon)).toBe(token);
+    // A scan that never saw its parent still finds it: the token is inherited.
+    expect(new StageProcesses(token, 999_999_999).scan().map((p) => p.pid)).toContain(daemon);
+    expect(processes.scan().map((p) => p.pid)).toEqual(expect.arrayContaining([leader.pid, daemon]));
+    await processes.killAll();
+    expect(isAlive(daemon)).toBe(false);
+    expect(isAlive(leader.pid!)).toBe(false);
+  });
+
+  it('keeps a daemon that dropped the token if a scan saw it while its parent lived (ancestry)', async () => {
+    const token = newStageToken();
+    const marker = `evoloop-sp-ancestry-${process.pid}-${Date.now()}`;
+    const leader = stage(`setsid sh -c 'sleep 0.3; (cd / && exec env -i sh -c "while :; do sleep 1; done" ${split(marker)}) & sleep 0.5; exit 0' </dev/null; sleep 60`, token);
+    const processes = new StageProcesses(token, leader.pid!);
+    for (let i = 0; i < 12; i++) {
+      processes.scan();
+      await sleep(100);
+    }
+    const [daemon] = processesWith(marker);
+    expect(tokenOf(daemon)).toBeUndefined();
+    expect(processes.scan().map((p) => p.pid)).toContain(daemon);
+    // Without the recorded ancestry, nothing ties it to the stage any more.
+    expect(new StageProcesses(token, leader.pid!).scan().map((p) => p.pid)).not.toContain(daemon);
+    await processes.killAll();
+    expect(isAlive(daemon)).toBe(false);
+  });
+});
