@@ -65,8 +65,8 @@ export function runEvolution(opts: RunOptions): RunHandle {
     // Each beat also stores the time run so far, so budget.time holds across kill -9.
     const heartbeat = setInterval(() => store.updateRun(run.id, { heartbeatAt: Date.now(), elapsedMs: evolution?.elapsedMs() ?? run.elapsedMs }), HEARTBEAT_MS);
     heartbeat.unref();
-    const sessionStart = Date.now();
     const backups = periodicBackups(store, (err) => opts.onEvent?.({ type: 'notice', message: `store backup failed: ${err.message}` }));
+    const sessionStart = Date.now();
     const stopPoll = setInterval(() => {
       if (!stopRequest && stopRequestedSince(store, run.id, sessionStart)) {
         emit({ type: 'notice', message: 'stop requested from the dashboard: finishing the candidates in flight' });
@@ -101,7 +101,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
         type: 'notice',
         message: started.sandbox.available
           ? describeSandboxView({ path: process.env.PATH, expose: config.sandbox_expose })
-          : `sandbox: none (${started.sandbox.reason ?? 'bubblewrap not found'}) — stages run unisolated; tampering with protected files is still detected. Install bubblewrap for isolation.`,
+          : `sandbox: none (${started.sandbox.reason ?? 'bubblewrap not found'}) — NOT contained: candidate code runs as you, so it can read your files (keys, holdout data, other processes' environments), write outside its worktree, use the network and leave changes behind; detected and never accepted: changes to protected files and to git's config and hooks (put back). Install bubblewrap (apt-get install bubblewrap), or set sandbox: required to refuse to run without it.`,
       });
       emit({ type: 'notice', message: await containmentNotice(started.sandbox.available) });
       emit({
