@@ -46,7 +46,7 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
   const rules = editRules(p);
   const envSecret = envSecrets([STARTUP_ENV, process.env], modelKeyNames(p.config));
   const frozen: PromptFile[] = [];
-  for (const file of shownFiles(files, p.config, rules, ctx.editableFiles)) {
+  for (const file of await shownFiles(files, p.config, rules, ctx.editableFiles, ctx.readFile)) {
     const content = await ctx.readFile(file);
     if (content === undefined || content.length > MAX_FROZEN_BYTES || content.includes('\0')) continue;
     frozen.push({ path: file, content: redact(content, envSecret) });
@@ -84,7 +84,7 @@ function editRules(p: ProblemInfo): EditRules {
 /** The lines of the holdout files, to redact from outputs; lines the prompt shows anyway are left alone. */
 async function holdoutLines(p: ProblemInfo, ctx: OperatorContext, files: string[], rules: EditRules, shown: PromptFile[]): Promise<Secret[]> {
   const contents: string[] = [];
-  for (const file of holdoutFiles(files, p.config, rules).keys()) {
+  for (const file of (await holdoutFiles(files, p.config, rules, ctx.readFile)).keys()) {
     const content = await ctx.readFile(file);
     if (content !== undefined && content.length <= MAX_HOLDOUT_BYTES && !content.includes('\0')) contents.push(content);
   }

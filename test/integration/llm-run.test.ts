@@ -112,7 +112,8 @@ describe('llm-diff runs against the loopback model server', () => {
   });
 
   it('shows lessons from earlier failures in the next prompt, and never holdout output', async () => {
-    const config = CIRCLE_CONFIG({ instructions: 'Pack the circles tightly; think about the rows.' });
+    // circles.mjs is protected: shown only because context.show lists it (score.mjs imports it, so it is not holdout data).
+    const config = CIRCLE_CONFIG({ instructions: 'Pack the circles tightly; think about the rows.', context: { show: ['verifier/circles.mjs'] } });
     (config.verifier as { stages: unknown[] }).stages.push({ name: 'secret', kind: 'holdout', run: 'node verifier/holdout.mjs', timeout: '30s' });
     const p = createProblem({
       from: EXAMPLE,
@@ -127,8 +128,9 @@ describe('llm-diff runs against the loopback model server', () => {
     expect(first).toContain('maximize sum_radii');
     expect(first).toContain('// EVOLVE-BLOCK-START');
     expect(first).toContain('Nothing tried yet in this run.');
-    expect(first).toMatch(/score: sum of radii 2\.\d+ \(known frontier/); // the verifier's feedback on the parent
-    expect(first).toContain('verifier/circles.mjs'); // frozen code, read-only
+    expect(first).toMatch(/^--- begin untrusted output of stage score, feedback .*\n\| sum of radii 2\.\d+ \(known frontier/m); // the verifier's feedback on the parent, fenced
+    expect(first).toContain('verifier/circles.mjs\n```'); // frozen code, read-only
+    expect(first).not.toContain('verifier/score.mjs\n```'); // protected and not listed: not shown
     expect(second).toMatch(/\(llm-diff\) lower the bottom row to y=0\.1 so its circles can grow → accepted \(better by 0\.\d+, score 2\.\d+\)/);
     expect(third).toMatch(/squeeze the second row down to 0\.27 → rejected: worse by 0\.\d+ \(score 2\.\d+\)/);
     expect(fourth).toMatch(/move the circles around → invalid: no SEARCH\/REPLACE blocks found/);
