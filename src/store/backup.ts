@@ -78,15 +78,7 @@ export async function takeBackup(store: Store, now = new Date()): Promise<Backup
   const tmp = path.join(dir, `.${path.basename(final)}.tmp-${process.pid}`);
   try {
     await store.db.backup(tmp);
-    const copy = new Database(tmp);
-    try {
-      copy.pragma('journal_mode = DELETE');
-      // The copy's writer sessions are not sessions of the restored file.
-      copy.exec('DELETE FROM store_sessions');
-    } finally {
-      copy.close();
-    }
-    const problems = verifyDatabase(tmp);
+    const problems = makeSelfContained(tmp);
     if (problems.length > 0) throw new Error(`the new backup of ${store.file} fails its check (${problems.join('; ')}); the older backups are kept`);
     renameSync(tmp, final);
   } finally {
@@ -95,6 +87,23 @@ export async function takeBackup(store: Store, now = new Date()): Promise<Backup
   }
   for (const old of listBackups(store.file).slice(BACKUPS_KEPT)) rmSync(old.file, { force: true });
   return { file: final, takenAt: now.getTime() };
+}
+
+/** Turns a fresh copy into one file (rollback journal) and checks it; returns its problems. */
+function makeSelfContained(copyFile: string): string[] {
+  try {
+    const copy = new Database(copyFile);
+    try {
+      copy.pragma('journal_mode = DELETE');
+      // The copy's writer sessions are not sessions of the restored file.
+      copy.exec('DELETE FROM store_sessions');
+    } finally {
+      copy.close();
+    }
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  return verifyDatabase(copyFile);
 }
 
 /**
@@ -129,14 +138,14 @@ export function periodicBackups(store: Store, onError: (err: Error) => void, eve
   };
 }
 
-/** "2025-06-01 14:03:07 (12 min ago)", in local time. */
+/** "2025-06-01 14:03:07, 12 min ago", in local time. */
 export function describeTime(ms: number, now = Date.now()): string {
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
   const at = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   const min = Math.round((now - ms) / 60_000);
   const ago = min < 1 ? 'less than a minute ago' : min < 120 ? `${min} min ago` : min < 48 * 60 ? `${Math.round(min / 60)} h ago` : `${Math.round(min / 1440)} days ago`;
-  return `${at} (${ago})`;
+  return `${at}, ${ago}`;
 }
 
 /** 20250601T140307123Z: sorts by time, safe in a file name. */
