@@ -21,8 +21,8 @@ protect: ["verifier/**"]
 verifier:
   # Stages run in order in the candidate's worktree; cheap ones first.
   #   kind: gate    must exit 0 (tests); a failure stops the cascade
-  #   kind: score   reports metrics: a JSON object in $EVOLOOP_METRICS, or the last
-  #                 JSON line of stdout, or METRIC name=value lines; optional "feedback"
+  #   kind: score   reports metrics: a JSON object in $EVOLOOP_METRICS, or a JSON line
+  #                 of stdout, or METRIC name=value lines; optional "feedback"
   #   kind: holdout runs only on new champions; never shown to the proposer
   stages:
     - name: score
@@ -38,6 +38,10 @@ verifier:
       # disk_mb: 1024    # what it may add to its worktree and scratch folder
       # tmp_mb: 512      # the sandbox's private /tmp, which is RAM
       # max_output_kb: 64  # stdout/stderr kept (head and tail)
+      # metrics: file    # where it reports: file ($EVOLOOP_METRICS only), json, lines. Default:
+      #                  # the file if written, else the report printed last. The same metric
+      #                  # reported twice with different values fails (ambiguous-metrics);
+      #                  # \`file\` keeps echoed program output from ever counting.
 
 objective:
   metric: score          # or expr: "throughput / latency"
@@ -63,6 +67,8 @@ accept:
   max_repeats: 10        # most repeats a challenger gets while the verdict is uncertain
 
 sandbox: auto            # bubblewrap when installed; required | auto | off
+# Stages see the system folders, the toolchains on PATH and their worktree, not your home.
+# sandbox_expose: [/opt/cuda, /home/me/.cache/models]   # more host paths, read-only
 
 # A language model (the key is read from the environment, never passed to the verifier):
 # model:
