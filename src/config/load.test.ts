@@ -114,6 +114,25 @@ describe('validateConfig', () => {
     expect(validateConfig({ ...minimal, verifier: { stages: [{ name: 's', kind: 'score', fn }] } }).verifier.stages[0].fn).toBe(fn);
   });
 
+  it('a stage picks its metrics channel (file, json, lines; auto by default); a function stage has none', () => {
+    const stage = minimal.verifier.stages[0];
+    expect(validateConfig(minimal).verifier.stages[0].metrics).toBeUndefined();
+    for (const metrics of ['file', 'json', 'lines', 'auto']) {
+      expect(validateConfig({ ...minimal, verifier: { stages: [{ ...stage, metrics }] } }).verifier.stages[0].metrics).toBe(metrics);
+    }
+    expect(errorOf({ ...minimal, verifier: { stages: [{ ...stage, metrics: 'stdout' }] } })).toMatch(/verifier\.stages\[0\]\.metrics: .*"file"/);
+    const fn = async () => ({ score: 1 });
+    expect(errorOf({ ...minimal, verifier: { stages: [{ name: 's', kind: 'score', fn, metrics: 'file' }] } })).toMatch(/metrics.*function stage returns its metrics/);
+  });
+
+  it('sandbox_expose takes absolute paths that exist, never / itself', () => {
+    expect(validateConfig(minimal).sandbox_expose).toEqual([]);
+    expect(validateConfig({ ...minimal, sandbox_expose: [tmp] }).sandbox_expose).toEqual([tmp]);
+    expect(errorOf({ ...minimal, sandbox_expose: ['opt/cuda'] })).toMatch(/sandbox_expose\[0\]: expected an absolute path/);
+    expect(errorOf({ ...minimal, sandbox_expose: [path.join(tmp, 'missing')] })).toMatch(/sandbox_expose\[0\]: no such file or folder/);
+    expect(errorOf({ ...minimal, sandbox_expose: ['/'] })).toMatch(/"\/" would show the whole host/);
+  });
+
   it('reports every problem at once', () => {
     const msg = errorOf({ ...minimal, budjet: {}, search: { parallel: 0 }, sandbox: 'maybe' });
     expect(msg.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(3);

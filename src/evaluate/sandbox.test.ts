@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runStage, type StageInvocation, type StageSpec } from './run-stage.js';
-import { SANDBOX_HOME, sandboxStatus } from './sandbox.js';
+import { describeSandboxView, SANDBOX_HOME, sandboxStatus, toolchainFolders } from './sandbox.js';
 import { FIXTURES, processesWithEnv, removeTempStageDirs, tempStageDirs } from '../../test/fixtures/verifiers/processes.js';
 
 let serial = 0;
@@ -85,6 +85,21 @@ describe('sandbox', () => {
     }
   });
 
+  it('shows sandbox_expose paths read-only, and nothing of the store inside them', async () => {
+    const shared = mkdtempSync('/var/tmp/evoloop-expose-');
+    writeFileSync(join(shared, 'model.bin'), 'weights\n');
+    mkdirSync(join(shared, '.evoloop'));
+    writeFileSync(join(shared, '.evoloop', 'store.db'), 'runs\n');
+    const s = setup(`cat ${shared}/model.bin; echo x > ${shared}/new || echo refused; ls -A ${shared}/.evoloop | wc -l`);
+    try {
+      const r = await runStage(s.spec, { ...s.inv, expose: [shared], hidden: [join(shared, '.evoloop')] });
+      expect(r.stdoutTail).toBe('weights\nrefused\n0\n');
+      expect(existsSync(join(shared, 'new'))).toBe(false);
+    } finally {
+      rmSync(shared, { recursive: true });
+    }
+  });
+
   it('drops every capability: even as root the stage cannot unmount the verifier or remount / writable', async () => {
     const s = setup(`umount verify.sh; echo tampered > verify.sh; mount -o remount,bind,rw /usr; touch /usr/evoloop-cap-$EVOLOOP_RUN; cat verify.sh`);
     writeFileSync(join(s.worktree, 'verify.sh'), 'candidate version\n');
@@ -120,7 +135,7 @@ describe('sandbox', () => {
     const s = setup(
       `d=$(dirname "$EVOLOOP_METRICS"); ls "$d" || echo unlisted; chmod 755 "$d" || echo chmod-refused; ` +
         `mv "$EVOLOOP_METRICS" "$d/other.json" || echo rename-refused; touch "$d/guess.json" || echo create-refused; ` +
-        `find / \\( -path /proc -o -path /sys \\) -prune -o -name '*.json' -writable -print 2>/dev/null | wc -l; echo '{"score": 3}' > "$EVOLOOP_METRICS"; echo "$EVOLOOP_METRICS"`,
+        `find / \\( -path /proc -o -path /sys -o -path /usr \\) -prune -o -name '*.json' -writable -print 2>/dev/null | wc -l; echo '{"score": 3}' > "$EVOLOOP_METRICS"; echo "$EVOLOOP_METRICS"`,
       {},
       { kind: 'score' },
     );
@@ -224,6 +239,39 @@ describe('sandbox', () => {
     const r = await runStage(s.spec, s.inv);
     expect(r.stdoutTail).toContain('{"allocatedMb":10}');
     expect(r.failure?.kind).toBe('memory-limit');
+  });
+});
+
+describe('toolchainFolders', () => {
+  const root = mkdtempSync('/var/tmp/evoloop-path-');
+  afterAll(() => rmSync(root, { recursive: true }));
+  const dir = (rel: string) => {
+    mkdirSync(join(root, rel), { recursive: true });
+    return join(root, rel);
+  };
+
+  it('shows the parent of a bin or shims entry, the entry itself otherwise, and skips system folders and relative entries', () => {
+    const path = [dir('pyenv/shims'), dir('cargo/bin'), dir('tools/node-20'), '/usr/local/bin', '/bin', '.', '', join(root, 'missing/bin')].join(':');
+    expect(toolchainFolders(path)).toEqual([join(root, 'pyenv'), join(root, 'cargo'), join(root, 'tools/node-20')]);
+  });
+
+  it('never shows a home folder, /, or a folder that holds the store or the worktree: only the entry then', () => {
+    const saved = process.env.HOME;
+    process.env.HOME = dir('home');
+    try {
+      const path = [dir('home/bin'), dir('repo/bin'), dir('repo/tools/shims')].join(':');
+      expect(toolchainFolders(path, [join(root, 'repo/.evoloop')])).toEqual([join(root, 'home/bin'), join(root, 'repo/bin'), join(root, 'repo/tools')]);
+      expect(toolchainFolders('/root/bin:/home/someone/bin')).toEqual([]); // not directories here, or the entry alone
+    } finally {
+      process.env.HOME = saved;
+    }
+  });
+
+  it('the run-start line names what is shown', () => {
+    const line = describeSandboxView({ path: `${dir('pyenv/shims')}:/usr/bin`, expose: ['/opt'] });
+    expect(line).toMatch(/^sandbox: bubblewrap — stages see their worktree \(writable\), \/usr .*\/etc .*read-only \(\/etc without its secrets\)/);
+    expect(line).toContain(`toolchains ${join(root, 'pyenv')} /opt read-only`);
+    expect(line).toMatch(/your home, the store and the rest of the host are hidden/);
   });
 });
 
