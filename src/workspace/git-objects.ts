@@ -8,7 +8,8 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { git } from './git.js';
 
-interface TreeEntry {
+/** An entry of the base tree: mode as git writes it (40000 tree, 100644, 100755, 120000 link, 160000 submodule). */
+export interface TreeEntry {
   mode: string;
   sha: string;
   /** Present for sub-trees: their entries (loaded from the base listing). */
@@ -40,6 +41,11 @@ export class ObjectWriter {
     return new ObjectWriter(commonDir, root, baseCommit);
   }
 
+  /** The base commit's whole tree, name → entry, as listed once at open. */
+  baseTree(): ReadonlyMap<string, TreeEntry> {
+    return this.baseRoot;
+  }
+
   /** Repo-relative paths of the base tree's files (not directories). */
   baseFiles(): string[] {
     const out: string[] = [];
@@ -53,11 +59,15 @@ export class ObjectWriter {
     return out;
   }
 
-  baseMode(repoPath: string): string | undefined {
+  baseEntry(repoPath: string): TreeEntry | undefined {
     let dir: Map<string, TreeEntry> | undefined = this.baseRoot;
     const parts = repoPath.split('/');
     for (const part of parts.slice(0, -1)) dir = dir?.get(part)?.children;
-    return dir?.get(parts[parts.length - 1])?.mode;
+    return dir?.get(parts[parts.length - 1]);
+  }
+
+  baseMode(repoPath: string): string | undefined {
+    return this.baseEntry(repoPath)?.mode;
   }
 
   /** The tree of the base with `files` (repo-relative path → content) replaced or added; null deletes a file. */
@@ -115,7 +125,7 @@ export class ObjectWriter {
 
   private writeObject(type: 'blob' | 'tree' | 'commit', body: Buffer): string {
     const header = Buffer.from(`${type} ${body.length}\0`);
-    const sha = createHash('sha1').update(header).update(body).digest('hex');
+    const sha = objectSha(header, body);
     const file = path.join(this.commonDir, 'objects', sha.slice(0, 2), sha.slice(2));
     if (!existsSync(file)) this.atomicWrite(file, deflateSync(Buffer.concat([header, body]), { level: 1 }));
     return sha;
@@ -130,3 +140,27 @@ export class ObjectWriter {
 }
 
 type Changes = Map<string, string | null | Changes>;
+
+const objectSha = (header: Buffer, body: Buffer) => createHash('sha1').update(header).update(body).digest('hex');
+
+/** The id git gives a file's content (so a file can be checked against the base without git). */
+export function blobSha(content: Buffer): string {
+  return objectSha(Buffer.from(`blob ${content.length}\0`), content);
+}
+
+/** Blobs by id, read with one `git cat-file --batch` (raw bytes: no filter or conversion runs). */
+export async function readBlobs(repoRoot: string, shas: Iterable<string>): Promise<Map<string, Buffer>> {
+  const wanted = [...new Set(shas)];
+  const out = new Map<string, Buffer>();
+  if (wanted.length === 0) return out;
+  const { stdout } = await git(repoRoot, ['cat-file', '--batch'], { input: wanted.map((s) => `${s}\n`).join(''), raw: true });
+  // Each object: "<sha> <type> <size>\n<content>\n".
+  for (let at = 0; at < stdout.length; ) {
+    const eol = stdout.indexOf(10, at);
+    const [sha, type, size] = stdout.subarray(at, eol).toString().split(' ');
+    if (type !== 'blob') throw new Error(`git cat-file: ${sha} is ${type ?? 'unreadable'}, not a blob of the base commit`);
+    out.set(sha, stdout.subarray(eol + 1, eol + 1 + Number(size)));
+    at = eol + 1 + Number(size) + 1;
+  }
+  return out;
+}

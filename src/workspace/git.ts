@@ -1,30 +1,55 @@
-// Running git. Only for the rare steps (discovering the repository, listing the base
-// tree, pooled worktree resets); hot-path object writes go through git-objects.ts.
+// Running git, always on the user's repository (pooled worktrees have no .git and git never
+// runs in them). Every call gets a scrubbed environment (no API keys, no GIT_DIR games from
+// the caller) and config that turns off every program git could run on its own: hooks,
+// fsmonitor, external diff and textconv, and (for status) the repository's filter drivers.
+// Hot-path object writes go through git-objects.ts instead.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 
-export interface GitResult {
-  stdout: string;
+export interface GitResult<T = string> {
+  stdout: T;
   stderr: string;
   code: number;
 }
 
-export function git(cwd: string, args: string[], opts: { input?: string; allowFail?: boolean; encoding?: 'utf8' } = {}): Promise<GitResult> {
+interface GitOptions {
+  input?: string;
+  allowFail?: boolean;
+  /** `-c name=value` pairs added to the defaults (e.g. filter drivers to neutralize). */
+  config?: string[];
+}
+
+/** What makes git run a program of the repository's choosing, switched off for every command. */
+const SAFE_CONFIG = ['core.hooksPath=/dev/null', 'core.fsmonitor=false'];
+/** Commands that can show diffs: never through diff.external or a textconv driver. */
+const DIFFING = new Set(['diff', 'show', 'log']);
+
+/** The only variables git gets: where programs and the user's own git config are, and a plain locale. */
+export function gitEnv(source: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = { LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_ATTR_NOSYSTEM: '1' };
+  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (source[name] !== undefined) env[name] = source[name]!;
+  return env;
+}
+
+export function git(cwd: string, args: string[], opts?: GitOptions): Promise<GitResult>;
+export function git(cwd: string, args: string[], opts: GitOptions & { raw: true }): Promise<GitResult<Buffer>>;
+export function git(cwd: string, args: string[], opts: GitOptions & { raw?: boolean } = {}): Promise<GitResult<string | Buffer>> {
+  if (/[\\/]\.evoloop[\\/]worktrees([\\/]|$)/.test(path.resolve(cwd))) {
+    return Promise.reject(new Error(`git must never run in a pooled worktree (${cwd}): they are plain folders that a candidate controls`));
+  }
+  const config = [...SAFE_CONFIG, ...(opts.config ?? [])].flatMap((c) => ['-c', c]);
+  const [command, ...rest] = args;
+  const full = ['--no-optional-locks', ...config, command, ...(DIFFING.has(command) ? ['--no-ext-diff', '--no-textconv'] : []), ...rest];
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      args,
-      { cwd, maxBuffer: 1 << 30, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        if (typeof code !== 'number') return reject(new Error(`git ${args[0]}: ${err!.message}. Fix: install git and put it on PATH.`));
-        if (code !== 0 && !opts.allowFail) {
-          return reject(new Error(`git ${args.join(' ')} failed (exit ${code}): ${stderr.trim()}`));
-        }
-        resolve({ stdout, stderr, code });
-      },
-    );
+    const child = execFile('git', full, { cwd, maxBuffer: 1 << 30, env: gitEnv(), encoding: opts.raw ? 'buffer' : 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      if (typeof code !== 'number') return reject(new Error(`git ${command}: ${err!.message}. Fix: install git and put it on PATH.`));
+      if (code !== 0 && !opts.allowFail) {
+        return reject(new Error(`git ${args.join(' ')} failed (exit ${code}): ${String(stderr).trim()}`));
+      }
+      resolve({ stdout, stderr: String(stderr), code });
+    });
     if (opts.input !== undefined) child.stdin!.end(opts.input);
   });
 }
@@ -55,9 +80,15 @@ export async function repoInfo(problemDir: string): Promise<RepoInfo> {
   return { root, commonDir: absCommon, prefix: prefix.replace(/\/$/, ''), head: head.stdout.trim() };
 }
 
-/** Paths (repo-relative) with uncommitted changes or untracked files under `prefix`. */
+/**
+ * Paths (repo-relative) with uncommitted changes or untracked files under `prefix`. Status
+ * would run a filter driver's clean command on files whose stat changed: every driver the
+ * config names is emptied for this call, so files are compared as stored.
+ */
 export async function changedPaths(root: string, prefix: string): Promise<string[]> {
-  const out = await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', prefix || '.']);
+  const out = await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=all', '--', prefix || '.'], {
+    config: await filterOff(root),
+  });
   const paths: string[] = [];
   const fields = out.stdout.split('\0');
   for (let i = 0; i < fields.length; i++) {
@@ -69,4 +100,11 @@ export async function changedPaths(root: string, prefix: string): Promise<string
     if (entry[0] === 'R' || entry[0] === 'C') i++;
   }
   return paths;
+}
+
+/** `-c` settings that empty every configured filter driver (an empty command runs nothing). */
+async function filterOff(root: string): Promise<string[]> {
+  const listed = await git(root, ['config', '-z', '--name-only', '--get-regexp', '^filter\\.'], { allowFail: true });
+  const drivers = new Set(listed.stdout.split('\0').filter(Boolean).map((key) => key.slice('filter.'.length, key.lastIndexOf('.'))));
+  return [...drivers].flatMap((d) => [`filter.${d}.clean=`, `filter.${d}.smudge=`, `filter.${d}.process=`, `filter.${d}.required=false`]);
 }

@@ -1,38 +1,62 @@
-// A stat fingerprint of a whole worktree, so a pooled worktree can be put back to the
-// base without running git when nothing but evoloop's own files changed in it.
-import { lstatSync, readdirSync } from 'node:fs';
+// A stat fingerprint of a whole worktree: what proves a pooled worktree still exactly the
+// tree evoloop left, without reading a file. Links are never followed.
+import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 
-/** Path (relative to the worktree) → "size:mtime:ctime:inode", or "dir". */
+/** Path (relative to the root, `/`-separated) → its stamp. */
 export type Snapshot = Map<string, string>;
 
-/** Beyond this many entries a walk costs more than git's index-based check: use git. */
-const MAX_ENTRIES = 20_000;
-
-export function stamp(file: string): string | undefined {
-  try {
-    const st = lstatSync(file, { bigint: true });
-    return st.isDirectory() ? 'dir' : `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
-  } catch {
-    return undefined;
-  }
+/**
+ * What changes whenever an entry could have: type and mode, and for non-folders size, mtime,
+ * ctime and inode (ctime cannot be set back by a process, so a rewrite always shows). A
+ * folder's own inode and mode count; its entries are stamped on their own.
+ */
+export function stampOf(st: BigIntStats): string {
+  return st.isDirectory() ? `d${st.mode.toString(8)}:${st.ino}` : `${st.mode.toString(8)}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
 }
 
-/** Every entry under root except git's own `.git` link; undefined when the tree is too large. */
-export function takeSnapshot(root: string): Snapshot | undefined {
+export const isFolderStamp = (s: string) => s.startsWith('d');
+
+export function stamp(file: string): string | undefined {
+  const st = lstatSync(file, { bigint: true, throwIfNoEntry: false });
+  return st && stampOf(st);
+}
+
+/** Every entry under root. Throws when a folder cannot be read. */
+export function takeSnapshot(root: string): Snapshot {
   const out: Snapshot = new Map();
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir)) {
+      const relPath = rel ? `${rel}/${name}` : name;
+      const abs = path.join(dir, name);
+      const st = lstatSync(abs, { bigint: true });
+      out.set(relPath, stampOf(st));
+      if (st.isDirectory()) walk(abs, relPath);
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+/** Whether the tree under root is entry for entry `snapshot`; stops at the first difference. */
+export function matchesSnapshot(root: string, snapshot: Snapshot): boolean {
+  let seen = 0;
   const walk = (dir: string, rel: string): boolean => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (rel === '' && entry.name === '.git') continue;
-      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-      const abs = path.join(dir, entry.name);
-      out.set(relPath, stamp(abs)!);
-      if (out.size > MAX_ENTRIES) return false;
-      if (entry.isDirectory() && !walk(abs, relPath)) return false;
+    for (const name of readdirSync(dir)) {
+      const relPath = rel ? `${rel}/${name}` : name;
+      const abs = path.join(dir, name);
+      const st = lstatSync(abs, { bigint: true });
+      if (snapshot.get(relPath) !== stampOf(st)) return false;
+      seen++;
+      if (st.isDirectory() && !walk(abs, relPath)) return false;
     }
     return true;
   };
-  return walk(root, '') ? out : undefined;
+  try {
+    return walk(root, '') && seen === snapshot.size;
+  } catch {
+    return false;
+  }
 }
 
 export function sameSnapshot(a: Snapshot, b: Snapshot): boolean {

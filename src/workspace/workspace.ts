@@ -1,13 +1,20 @@
 // The git side of a run: the base commit, a reusable pool of worktrees in which
 // candidates are materialized, and recording each candidate as a commit on its ref.
-// Paths given to and returned from this module are relative to the problem folder.
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+// A pooled worktree is a plain folder (no .git: git never runs in it) that evoloop
+// itself puts exactly at the base tree before every use, and writes into without ever
+// following a link. Paths given to and returned from this module are relative to the
+// problem folder unless they say otherwise.
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { FileSet } from '../core/types.js';
+import { checkoutExact, type ResetReport } from './base-checkout.js';
 import { changedPaths, git, repoInfo, type RepoInfo } from './git.js';
-import { ObjectWriter } from './git-objects.js';
-import { sameSnapshot, stamp, takeSnapshot, type Snapshot } from './snapshot.js';
+import { ObjectWriter, readBlobs } from './git-objects.js';
+import { isRealDir, makeDir, pathParts, readNoFollow, removeEmptyParents, removeTree, unlinkIfThere, writeNew } from './safe-write.js';
+import { isFolderStamp, matchesSnapshot, sameSnapshot, stamp, takeSnapshot, type Snapshot } from './snapshot.js';
+
+export type { ResetReport } from './base-checkout.js';
 
 export interface Worktree {
   /** Absolute path of the worktree's top level. */
@@ -17,18 +24,36 @@ export interface Worktree {
   index: number;
 }
 
-/** What the pool knows about a worktree's state, for the git-free reset. */
-interface PoolState {
-  /** The worktree as it was right after its last full reset (plus evoloop's own writes). */
-  snapshot?: Snapshot;
-  /** Problem-relative files materialize() wrote since then. */
-  written: Set<string>;
+/** What differs in a worktree from the base (worktree-relative paths, `/`-separated). */
+export interface WorktreeChanges {
+  /** Regular files added or whose content may have changed. */
+  files: string[];
+  /** Files and links of the base that are gone. */
+  deleted: string[];
+  /** Symlinks added or changed. */
+  links: string[];
+  /** Anything else added or changed: fifos, sockets, devices. */
+  special: string[];
 }
+
+/** What the pool knows about a worktree. */
+interface PoolState {
+  /** The worktree as it was when last exactly the base (plus evoloop's own writes since). */
+  pristine?: Snapshot;
+  /** Worktree-relative files materialize() wrote since then. */
+  written: Set<string>;
+  lastReset?: ResetReport;
+}
+
+/** The `.git` file above the pooled worktrees: a git command run inside one stops here, never reaching your checkout. */
+const BARRIER = 'gitdir: /evoloop-pooled-worktrees-are-not-git-repositories\n';
 
 export class Workspace {
   private readonly free: Worktree[] = [];
   private readonly waiters: ((wt: Worktree) => void)[] = [];
   private readonly baseCache = new Map<string, string | undefined>();
+  /** Base blobs of the files evoloop writes (editable ones), for the fast reset. */
+  private readonly blobCache = new Map<string, Buffer>();
   private readonly state = new Map<Worktree, PoolState>();
   private created = 0;
 
@@ -47,7 +72,6 @@ export class Workspace {
     const repo = await repoInfo(problemDir);
     const objects = await ObjectWriter.open(repo.root, repo.commonDir, opts.baseCommit);
     const poolDir = path.join(problemDir, '.evoloop', 'worktrees');
-    await git(repo.root, ['worktree', 'prune']);
     return new Workspace(repo, problemDir, opts.baseCommit, objects, poolDir, opts.poolSize);
   }
 
@@ -84,10 +108,11 @@ export class Workspace {
   }
 
   // ── the worktree pool ───────────────────────────────────────────────────────
-  /** Takes a worktree from the pool (creating one while under the pool size), clean at the base. */
+  /** Takes a worktree from the pool (creating one while under the pool size), exactly at the base. */
   async acquire(): Promise<Worktree> {
     const wt = this.free.pop() ?? (this.created < this.poolSize ? await this.create(this.created++) : await new Promise<Worktree>((r) => this.waiters.push(r)));
-    await this.reset(wt);
+    const state = this.state.get(wt)!;
+    state.lastReset = await this.reset(wt, state);
     return wt;
   }
 
@@ -99,79 +124,183 @@ export class Workspace {
 
   private async create(index: number): Promise<Worktree> {
     const root = path.join(this.poolDir, String(index));
-    const problemDir = path.join(root, this.repo.prefix);
-    if (!(await this.isOurWorktree(root))) {
-      // Missing, or left by another repository (a problem folder copied with its .evoloop/).
-      rmSync(root, { recursive: true, force: true });
-      await git(this.repo.root, ['worktree', 'prune']);
-      mkdirSync(this.poolDir, { recursive: true });
-      await git(this.repo.root, ['worktree', 'add', '--detach', '--force', root, this.baseCommit]);
+    mkdirSync(this.poolDir, { recursive: true });
+    const barrier = path.join(this.poolDir, '.git');
+    if (readIfFile(barrier) !== BARRIER) {
+      removeTree(barrier);
+      writeNew(this.poolDir, '.git', BARRIER);
     }
-    return { root, problemDir, index };
-  }
-
-  private async isOurWorktree(root: string): Promise<boolean> {
-    if (!existsSync(path.join(root, '.git'))) return false;
-    const r = await git(root, ['rev-parse', '--git-common-dir'], { allowFail: true });
-    if (r.code !== 0) return false;
-    const common = path.resolve(root, r.stdout.trim());
-    return realpathSync(common) === realpathSync(this.repo.commonDir);
+    const st = lstatSync(root, { throwIfNoEntry: false });
+    if (st && (!st.isDirectory() || lstatSync(path.join(root, '.git'), { throwIfNoEntry: false }))) {
+      // A git worktree of an older evoloop (its registration is pruned below), or not a folder at all.
+      removeTree(root);
+      await git(this.repo.root, ['worktree', 'prune']);
+    }
+    if (!isRealDir(root)) makeDir(root);
+    const wt = { root, problemDir: path.join(root, this.repo.prefix), index };
+    this.state.set(wt, { written: new Set() });
+    return wt;
   }
 
   /**
-   * Back to the base commit exactly. Fast path, no git: write evoloop's own files back
-   * from the base and check, by a stat walk, that nothing else changed. Otherwise git
-   * restores tracked files and removes untracked ones (ignored files stay, as caches).
+   * Back to the base exactly, and proven so by a fresh snapshot. Fast path: only evoloop's
+   * own files were written, so they are written back and a stat walk shows nothing else
+   * changed. Otherwise every entry is compared with the last proven snapshot (or, the first
+   * time in a process, hashed against the base): what the base lacks is removed, what
+   * differs is written again. A worktree that still cannot be proven exact is rebuilt.
    */
-  private async reset(wt: Worktree): Promise<void> {
-    const state = this.state.get(wt) ?? { written: new Set() };
-    this.state.set(wt, state);
-    if (state.snapshot && (await this.restoreWritten(wt, state))) {
-      const now = takeSnapshot(wt.root);
-      if (now && sameSnapshot(now, state.snapshot)) return;
-    }
-    await git(wt.root, ['reset', '--hard', '-q', this.baseCommit]);
-    await git(wt.root, ['clean', '-ffdq']);
-    state.snapshot = takeSnapshot(wt.root);
+  private async reset(wt: Worktree, state: PoolState): Promise<ResetReport> {
+    const fast = state.pristine !== undefined && (await this.restoreWritten(wt, state)) && matchesSnapshot(wt.root, state.pristine);
     state.written.clear();
+    if (fast) return { removed: [], restored: [] };
+    try {
+      if (!isRealDir(wt.root)) throw new Error('not a folder');
+      const { report, expected } = await checkoutExact(wt.root, this.objects.baseTree(), state.pristine, this.readBlobs);
+      if (!sameSnapshot(takeSnapshot(wt.root), expected)) throw new Error('changed while being reset');
+      state.pristine = expected;
+      return report;
+    } catch {
+      state.pristine = await this.rebuild(wt);
+      return { removed: [], restored: [], rebuilt: true };
+    }
   }
 
-  /** Puts the files materialize() wrote back to their base content; false if that is not possible. */
-  private async restoreWritten(wt: Worktree, state: PoolState): Promise<boolean> {
-    for (const p of state.written) {
-      const file = path.join(wt.problemDir, p);
-      const base = await this.readBase(p);
-      try {
-        if (base === undefined) {
-          rmSync(file, { force: true });
-          removeEmptyParents(path.dirname(file), wt.problemDir);
-        } else writeFileSync(file, base);
-      } catch {
-        return false;
-      }
-      const key = path.relative(wt.root, file).split(path.sep).join('/');
-      const now = stamp(file);
-      if (now === undefined) state.snapshot!.delete(key);
-      else state.snapshot!.set(key, now);
+  /** Removes a worktree whole and writes the base into it afresh. */
+  private async rebuild(wt: Worktree): Promise<Snapshot> {
+    const fail = (why: string) =>
+      new Error(`pooled worktree ${wt.root} could not be put back to the base: ${why}. Fix: stop whatever still writes there (a process left by a candidate?), delete the folder, and run again.`);
+    try {
+      removeTree(wt.root);
+      makeDir(wt.root);
+    } catch (err) {
+      throw fail((err as Error).message);
     }
-    state.written.clear();
+    const { expected } = await checkoutExact(wt.root, this.objects.baseTree(), undefined, this.readBlobs);
+    if (!sameSnapshot(takeSnapshot(wt.root), expected)) throw fail('it changed while being rebuilt');
+    return expected;
+  }
+
+  private readonly readBlobs = (shas: string[]) => readBlobs(this.repo.root, shas);
+
+  /** Puts the files materialize() wrote back to their base content (never through a link); false when only a full reset can. */
+  private async restoreWritten(wt: Worktree, state: PoolState): Promise<boolean> {
+    const entries = [...state.written].map((rel) => [rel, this.objects.baseEntry(rel)] as const);
+    const missing = entries.flatMap(([, e]) => (e && !this.blobCache.has(e.sha) ? [e.sha] : []));
+    for (const [sha, blob] of await this.readBlobs(missing)) this.blobCache.set(sha, blob);
+    const pristine = state.pristine!;
+    try {
+      for (const [rel, entry] of entries) {
+        const abs = path.join(wt.root, rel);
+        if (!entry) {
+          if (!this.realParents(wt.root, rel)) return false;
+          unlinkIfThere(abs); // a folder there throws: the full reset deals with it
+          removeEmptyParents(wt.root, rel, (dir) => pristine.has(dir));
+        } else if (entry.mode === '100644' || entry.mode === '100755') {
+          writeNew(wt.root, rel, this.blobCache.get(entry.sha)!, entry.mode === '100755');
+          pristine.set(rel, stamp(abs)!);
+        } else return false;
+      }
+    } catch {
+      return false;
+    }
     return true;
   }
 
-  /** Writes a candidate's files (its full change against the base) into a clean worktree. */
+  /** Whether every existing folder on the way to root/rel is a real folder (a missing one is fine: nothing to remove). */
+  private realParents(root: string, rel: string): boolean {
+    let dir = root;
+    for (const part of pathParts(rel).slice(0, -1)) {
+      dir = path.join(dir, part);
+      const st = lstatSync(dir, { throwIfNoEntry: false });
+      if (!st) return true;
+      if (!st.isDirectory()) return false;
+    }
+    return true;
+  }
+
+  /** What the reset at the last acquire() had to do: removed and restored entries, or a rebuild (for logs). */
+  lastReset(wt: Worktree): ResetReport | undefined {
+    return this.state.get(wt)?.lastReset;
+  }
+
+  /** Writes a candidate's files (its full change against the base) into a clean worktree, never through a link. */
   materialize(wt: Worktree, files: FileSet): void {
-    const written = this.state.get(wt)?.written;
+    const written = this.state.get(wt)!.written;
     for (const [p, content] of Object.entries(files)) {
-      const file = path.join(wt.problemDir, p);
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, content);
-      written?.add(p);
+      const rel = this.toRepoPath(p);
+      written.add(rel);
+      writeNew(wt.root, rel, content, this.objects.baseMode(rel) === '100755');
     }
   }
 
+  /** A problem file's content in a worktree; undefined when missing (a link is an error, never followed). */
   readWorktreeFile(wt: Worktree, p: string): string | undefined {
-    const file = path.join(wt.problemDir, p);
-    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    const file = path.join(wt.root, this.toRepoPath(p));
+    return lstatSync(file, { throwIfNoEntry: false }) ? readNoFollow(file).toString('utf8') : undefined;
+  }
+
+  /**
+   * What the last user of a worktree did to it that only tampering explains, for the engine
+   * to check after each stage: a `.git` where a git command in the worktree would look for
+   * one (pooled worktrees never have one, so it can only be meant to make git run code or
+   * reach your checkout), a file evoloop wrote replaced by a link or another kind of entry,
+   * the worktree's own folders replaced. Empty when there is nothing to say.
+   */
+  audit(wt: Worktree): string[] {
+    const out: string[] = [];
+    const shown = (rel: string) => path.posix.relative(this.repo.prefix, rel) || '.';
+    const chain = ['', ...(this.repo.prefix ? this.repo.prefix.split('/').map((_, i, a) => a.slice(0, i + 1).join('/')) : [])];
+    for (const dir of chain) {
+      if (!isRealDir(path.join(wt.root, dir))) {
+        out.push(`replaced the folder ${shown(dir)} of its worktree with something else`);
+        return out;
+      }
+      const dotGit = dir ? `${dir}/.git` : '.git';
+      const st = lstatSync(path.join(wt.root, dotGit), { throwIfNoEntry: false });
+      if (st) out.push(`created ${shown(dotGit)} (${kindOf(st, path.join(wt.root, dotGit))}) where evoloop keeps no git repository: only useful to make git run candidate code or reach your checkout`);
+    }
+    for (const rel of this.state.get(wt)?.written ?? []) {
+      const abs = path.join(wt.root, rel);
+      const st = lstatSync(abs, { throwIfNoEntry: false });
+      if (st && !st.isFile()) out.push(`replaced ${shown(rel)}, a file evoloop wrote, with ${kindOf(st, abs)}`);
+    }
+    return out;
+  }
+
+  /**
+   * What differs in a worktree from the base since acquire() (evoloop's own writes count
+   * as changes). Added entries that the repository's ignore rules cover (build output,
+   * caches) are left out, as git would leave them out.
+   */
+  async changes(wt: Worktree): Promise<WorktreeChanges> {
+    const pristine = this.state.get(wt)?.pristine;
+    if (!pristine) throw new Error('changes() needs a worktree taken with acquire()');
+    const now = takeSnapshot(wt.root);
+    const out: WorktreeChanges = { files: [], deleted: [], links: [], special: [] };
+    const added: string[] = [];
+    const changed: string[] = [];
+    for (const [rel, st] of now) {
+      const before = pristine.get(rel);
+      if (before === st) continue;
+      if (!isFolderStamp(st)) (before === undefined ? added : changed).push(rel);
+      else if (before !== undefined && !isFolderStamp(before)) out.deleted.push(rel); // a file replaced by a folder
+    }
+    for (const [rel, before] of pristine) if (!now.has(rel) && !isFolderStamp(before)) out.deleted.push(rel);
+    const ignored = await this.ignored(added);
+    for (const rel of [...changed, ...added.filter((p) => !ignored.has(p))]) {
+      const st = lstatSync(path.join(wt.root, rel));
+      (st.isFile() ? out.files : st.isSymbolicLink() ? out.links : out.special).push(rel);
+    }
+    for (const list of Object.values(out)) list.sort();
+    return out;
+  }
+
+  /** Which of these worktree-relative paths the repository's ignore rules cover (read from your checkout, run by git there). */
+  private async ignored(paths: string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const r = await git(this.repo.root, ['check-ignore', '--no-index', '-z', '--stdin'], { input: paths.join('\0') + '\0', allowFail: true });
+    if (r.code > 1) throw new Error(`git check-ignore failed (exit ${r.code}): ${r.stderr.trim()}`);
+    return new Set(r.stdout.split('\0').filter(Boolean));
   }
 
   // ── commits and refs ────────────────────────────────────────────────────────
@@ -243,10 +372,15 @@ export async function resolveBase(
   return { baseCommit: sha, repoRoot: repo.root, snapshot: dirty };
 }
 
-/** Removes folders left empty by deleting a file evoloop created, up to (not including) `stop`. */
-function removeEmptyParents(dir: string, stop: string): void {
-  while (dir.startsWith(stop + path.sep) && readdirSync(dir).length === 0) {
-    rmdirSync(dir);
-    dir = path.dirname(dir);
+function kindOf(st: ReturnType<typeof lstatSync> & object, abs: string): string {
+  if (st.isSymbolicLink()) return `a symlink to ${readlinkSync(abs)}`;
+  return st.isDirectory() ? 'a folder' : st.isFile() ? 'a file' : 'a special file';
+}
+
+function readIfFile(file: string): string | undefined {
+  try {
+    return readNoFollow(file).toString('utf8');
+  } catch {
+    return undefined;
   }
 }

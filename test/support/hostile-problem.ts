@@ -45,6 +45,8 @@ export interface HostileOptions {
    * the whole model path runs and every prompt it was sent can be inspected (`requests`).
    */
   via?: 'tune' | 'model';
+  /** via: 'model': the model's replies, one per proposal in order (the last repeats); default [MODE_ON_REPLY]. */
+  replies?: string[];
 }
 
 export interface HostileProblem {
@@ -141,7 +143,7 @@ export function createHostileProblem(opts: HostileOptions = {}): HostileProblem 
         const summary = await runEvolution({ problemDir: dir, maxCandidates, newRun: true, onEvent: (e) => events.push(e) }).done;
         return { summary, events, requests: [] };
       }
-      const server = await startFakeLlmServer({ steps: [{ reply: MODE_ON_REPLY }], whenExhausted: { reply: MODE_ON_REPLY } });
+      const server = await startFakeLlmServer({ steps: (opts.replies ?? [MODE_ON_REPLY]).map((reply) => ({ reply })), whenExhausted: 'repeat-last' });
       try {
         const summary = await runEvolution({
           problemDir: dir,

@@ -1,8 +1,9 @@
 // `agent`: an external coding-agent command edits the parent's files in a pooled worktree.
 // It gets the assembled prompt as a file ($EVOLOOP_PROMPT_FILE, or `{prompt}` in the
 // command), a scrubbed environment and a timeout that kills its whole process group. Its
-// change is read back from git (commits and working tree against the base, untracked files
-// included); the engine then applies the same protect/edit rules as to any proposal.
+// change is read back from the worktree against the pool's snapshot of the base (untracked
+// files included, ignored ones not); the engine then applies the same protect/edit rules as
+// to any proposal.
 import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
@@ -10,7 +11,7 @@ import type { FileSet } from '../../core/types.js';
 import { runProcessTree } from '../../evaluate/process-tree.js';
 import { stageEnv } from '../../evaluate/run-stage.js';
 import { renderPrompt } from '../../propose/prompt.js';
-import { git } from '../../workspace/git.js';
+import { readNoFollow } from '../../workspace/safe-write.js';
 import type { Workspace, Worktree } from '../../workspace/workspace.js';
 import { StopProposing, type Operator, type OperatorContext, type ProposalResult } from '../operator.js';
 import { gatherPromptInput, type ProblemInfo } from '../prompt-input.js';
@@ -76,20 +77,17 @@ export function agentOperator(deps: AgentDeps): Operator {
 }
 
 /**
- * The files whose content now differs from the parent's, relative to the problem folder.
- * Deletions, symlinks and files outside the problem folder are refused with a reason.
+ * The files whose content now differs from the parent's, relative to the problem folder,
+ * found without git: the worktree against the pool's snapshot of the base (the agent's
+ * commits count for nothing, only its files). Deletions, symlinks, other non-regular files
+ * and files outside the problem folder are refused with a reason.
  */
 async function changedFiles(workspace: Workspace, wt: Worktree, ctx: OperatorContext): Promise<{ changes: FileSet } | { error: string }> {
   const prefix = workspace.repo.prefix ? `${workspace.repo.prefix}/` : '';
-  const diff = await git(wt.root, ['diff', '--name-status', '-z', '--no-renames', workspace.baseCommit]);
-  const untracked = await git(wt.root, ['ls-files', '--others', '--exclude-standard', '-z']);
-  const touched = new Set<string>(Object.keys(ctx.parent.files).map((p) => prefix + p));
-  const fields = diff.stdout.split('\0').filter(Boolean);
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i].startsWith('D')) return { error: `the agent deleted ${fields[i + 1]}; deleting files is not supported, change their content instead` };
-    touched.add(fields[i + 1]);
-  }
-  for (const p of untracked.stdout.split('\0').filter(Boolean)) touched.add(p);
+  const shown = (repoPath: string) => (repoPath.startsWith(prefix) ? repoPath.slice(prefix.length) : repoPath);
+  const found = await workspace.changes(wt);
+  if (found.deleted.length > 0) return { error: `the agent deleted ${shown(found.deleted[0])}; deleting files is not supported, change their content instead` };
+  const touched = new Set<string>([...Object.keys(ctx.parent.files).map((p) => prefix + p), ...found.files, ...found.links, ...found.special]);
   const changes: FileSet = {};
   for (const repoPath of [...touched].sort()) {
     if (!repoPath.startsWith(prefix)) return { error: `the agent changed ${repoPath}, outside the problem folder; only files inside it may change` };
@@ -101,8 +99,8 @@ async function changedFiles(workspace: Workspace, wt: Worktree, ctx: OperatorCon
       continue;
     }
     if (stat.isSymbolicLink()) return { error: `the agent made ${rel} a symlink; only regular files may change (a link could lead out of the worktree)` };
-    if (!stat.isFile()) continue;
-    const content = await readFile(abs, 'utf8');
+    if (!stat.isFile()) return { error: `the agent made ${rel} a ${stat.isDirectory() ? 'folder' : 'special file'}; only regular files may change` };
+    const content = readNoFollow(abs).toString('utf8');
     if (content !== (await ctx.readFile(rel))) changes[rel] = content;
   }
   return { changes };
