@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { StageCgroup, cgroupSupport } from './cgroup.js';
-import { newStageToken, startTime } from './stage-token.js';
+import { newStageToken, stageScope, startTime } from './stage-token.js';
 import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 
 /** Runs a shell script inside the cgroup (joined before the script runs, as the stage launcher does). */
@@ -66,24 +66,25 @@ describe('StageCgroup', () => {
     for (const file of cgroup.procsFiles()) expect(existsSync(file)).toBe(false);
   });
 
-  it("sweeps the cgroups of an evoloop process that is gone, and leaves a live one's alone", async () => {
+  it("sweeps its problem's cgroups of an evoloop process that is gone, and leaves a live one's and another problem's alone", async () => {
+    const scope = stageScope(`/problem/${process.pid}/.evoloop`);
     const gone = spawn('/bin/true');
-    const gonePid = gone.pid!;
-    const goneStart = startTime(gonePid) ?? 1;
+    const goneStart = startTime(gone.pid!) ?? 1;
     await new Promise((r) => gone.on('exit', r));
-    const orphan = await create(undefined, `evoloop-${gonePid}-${goneStart}-0123456789abcdef`);
-    const live = await create();
+    const orphanName = `evoloop-${gone.pid}-${goneStart}-${scope}-0123456789ab`;
+    const orphan = await create(undefined, orphanName);
+    const otherProblems = await create(undefined, `evoloop-${gone.pid}-${goneStart}-${stageScope('/elsewhere/.evoloop')}-0123456789ab`);
+    const live = await create(undefined, newStageToken(scope));
+    const daemonIn = async (cgroup: StageCgroup) => Number((await runIn(cgroup, 'setsid sleep 60 </dev/null >/dev/null & echo $!')).stdout.trim());
     try {
-      const inOrphan = Number((await runIn(orphan, 'setsid sleep 60 </dev/null >/dev/null & echo $!')).stdout.trim());
-      const inLive = Number((await runIn(live, 'setsid sleep 60 </dev/null >/dev/null & echo $!')).stdout.trim());
-      const swept = await StageCgroup.sweepOrphans();
-      expect(swept).toContain(`evoloop-${gonePid}-${goneStart}-0123456789abcdef`);
+      const [inOrphan, inOther, inLive] = [await daemonIn(orphan), await daemonIn(otherProblems), await daemonIn(live)];
+      expect(await StageCgroup.sweepOrphans(scope)).toEqual([orphanName]);
       expect(isAlive(inOrphan)).toBe(false);
+      expect(isAlive(inOther)).toBe(true);
       expect(isAlive(inLive)).toBe(true);
       for (const file of orphan.procsFiles()) expect(existsSync(file)).toBe(false);
     } finally {
-      await live.remove();
-      await orphan.remove();
+      for (const cgroup of [live, otherProblems, orphan]) await cgroup.remove();
     }
   });
 });

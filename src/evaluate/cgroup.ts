@@ -36,6 +36,7 @@ interface Hierarchy {
 }
 
 const CONTROLLERS: Controller[] = ['memory', 'pids'];
+const UNRECLAIMABLE_LIMIT_SHARE = 0.95;
 
 let support: Promise<CgroupSupport> | undefined;
 
@@ -133,8 +134,11 @@ function joins(procs: string): Promise<boolean> {
 }
 
 export class StageCgroup {
-  /** One folder per controller (v1), or the same folder for both (v2). */
-  private constructor(private readonly dirs: Partial<Record<Controller, Folder>>) {}
+  private constructor(
+    /** One folder per controller (v1), or the same folder for both (v2). */
+    private readonly dirs: Partial<Record<Controller, Folder>>,
+    private readonly memoryBytes?: number,
+  ) {}
 
   /** A cgroup named `name` with the stage's limits, or undefined where none can be made. */
   static async create(name: string, limits: { memoryMb: number; maxProcs: number }): Promise<StageCgroup | undefined> {
@@ -142,11 +146,11 @@ export class StageCgroup {
     const dirs: Partial<Record<Controller, Folder>> = {};
     for (const c of CONTROLLERS) if (bases[c]) dirs[c] = { dir: join(bases[c]!.dir, name), version: bases[c]!.version };
     if (!dirs.pids && !dirs.memory) return undefined;
-    const cgroup = new StageCgroup(dirs);
+    const cgroup = new StageCgroup(dirs, limits.memoryMb * 1024 * 1024);
     const { pids, memory } = dirs;
     try {
       for (const dir of cgroup.folders()) await mkdir(dir);
-      const bytes = String(limits.memoryMb * 1024 * 1024);
+      const bytes = String(cgroup.memoryBytes);
       if (pids) await writeFile(join(pids.dir, 'pids.max'), String(limits.maxProcs));
       if (memory?.version === 2) {
         await writeFile(join(memory.dir, 'memory.max'), bytes);
@@ -173,15 +177,27 @@ export class StageCgroup {
     return this.folders().map((d) => join(d, 'cgroup.procs'));
   }
 
-  /** The limit the kernel enforced at least once: a refused fork, or an OOM kill. */
+  /**
+   * The limit that was hit: a refused fork, an OOM kill, or memory that cannot be reclaimed
+   * (anonymous and tmpfs pages: there is no swap to move them to) at 95% of the limit. Past
+   * that point the kernel only evicts the page cache over and over, and a stage thrashes for
+   * many seconds before the OOM killer comes.
+   */
   async hit(): Promise<'max_procs' | 'memory_mb' | undefined> {
     const { pids, memory } = this.dirs;
     if (pids && /^max\s+[1-9]/m.test(await readFile(join(pids.dir, 'pids.events'), 'utf8').catch(() => ''))) return 'max_procs';
-    if (memory) {
-      const events = await readFile(join(memory.dir, memory.version === 2 ? 'memory.events' : 'memory.oom_control'), 'utf8').catch(() => '');
-      if (/^oom_kill\s+[1-9]/m.test(events)) return 'memory_mb';
-    }
+    if (!memory) return undefined;
+    const events = await readFile(join(memory.dir, memory.version === 2 ? 'memory.events' : 'memory.oom_control'), 'utf8').catch(() => '');
+    if (/^oom_kill\s+[1-9]/m.test(events)) return 'memory_mb';
+    if (this.memoryBytes !== undefined && (await this.unreclaimableBytes(memory)) >= UNRECLAIMABLE_LIMIT_SHARE * this.memoryBytes) return 'memory_mb';
     return undefined;
+  }
+
+  private async unreclaimableBytes(memory: Folder): Promise<number> {
+    const stat = await readFile(join(memory.dir, 'memory.stat'), 'utf8').catch(() => '');
+    const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
+    // v1 lists this cgroup alone and, as total_*, with its sub-cgroups; v2 is hierarchical.
+    return memory.version === 2 ? value('anon') + value('shmem') : value('total_rss') + value('total_shmem') + value('total_swap');
   }
 
   /** SIGKILL every process inside, even ones that left the process group or made sub-cgroups. */
@@ -222,15 +238,15 @@ export class StageCgroup {
   }
 
   /**
-   * Kills and removes the stage cgroups an evoloop process that has exited left behind
-   * (killed with -9, its stages lived on). Returns the stage tokens swept.
+   * Kills and removes the stage cgroups of `scope` that an evoloop process that has exited
+   * left behind (killed with -9, its stages lived on). Returns the stage tokens swept.
    */
-  static async sweepOrphans(): Promise<string[]> {
+  static async sweepOrphans(scope: string): Promise<string[]> {
     const swept = new Set<string>();
     for (const h of hierarchies()) {
       const orphans = (await subfolders(h.mount, 8)).filter((d) => {
         const name = d.slice(d.lastIndexOf('/') + 1);
-        return isStageToken(name) && tokenOwnerGone(name);
+        return isStageToken(name, scope) && tokenOwnerGone(name);
       });
       for (const dir of orphans) {
         await new StageCgroup({ [h.controllers[0]]: { dir, version: h.version } }).remove();

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StageContainment, containmentNotice } from './containment.js';
 import { DEFAULT_LIMITS, type StageLimits } from './limits.js';
 import { runProcessTree } from './process-tree.js';
+import { stageScope } from './stage-token.js';
 import { isAlive, removeTempStageDirs, tempStageDirs } from '../../test/fixtures/verifiers/processes.js';
 import { processesWith } from '../../test/support/hostile-problem.js';
 
@@ -12,7 +13,7 @@ afterAll(removeTempStageDirs);
 /** Runs `script` as a stage would run it: launcher, token, watch, kill of everything at the end. */
 async function contained(script: string, opts: { limits?: Partial<StageLimits>; cgroup: boolean; timeoutMs?: number }) {
   const dirs = tempStageDirs();
-  const containment = await StageContainment.open({ limits: { ...DEFAULT_LIMITS, ...opts.limits }, diskDirs: [dirs.worktree], sandboxed: false, cgroup: opts.cgroup });
+  const containment = await StageContainment.open({ limits: { ...DEFAULT_LIMITS, ...opts.limits }, diskDirs: [dirs.worktree], sandboxed: false, scope: stageScope(''), cgroup: opts.cgroup });
   const started = Date.now();
   try {
     const tree = await runProcessTree([...containment.launcher(), '/bin/sh', '-c', script], {

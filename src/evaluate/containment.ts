@@ -17,6 +17,8 @@ export interface ContainmentOptions {
   /** Folders whose growth counts toward disk_mb: the worktree and the stage's scratch folder. */
   diskDirs: string[];
   sandboxed: boolean;
+  /** Whose stage this is: see stageScope (the next run of the same problem sweeps what a dead evoloop left). */
+  scope: string;
   /** false: no cgroup even where one could be made (to exercise the /proc fallback). */
   cgroup?: boolean;
 }
@@ -54,7 +56,7 @@ export class StageContainment {
   ) {}
 
   static async open(opts: ContainmentOptions): Promise<StageContainment> {
-    const token = newStageToken();
+    const token = newStageToken(opts.scope);
     const cgroup = opts.cgroup === false ? undefined : await StageCgroup.create(token, opts.limits);
     return new StageContainment(opts, token, cgroup, allocatedBytes(opts.diskDirs));
   }

@@ -156,6 +156,7 @@ export class Evaluator {
           expose: this.opts.config.sandbox_expose,
           readOnlyBinds: this.opts.guard.binds(wt.problemDir),
           hidden: [this.opts.stateDir],
+          stateDir: this.opts.stateDir,
           secrets: modelKeyNames(this.opts.config),
           signal: this.opts.signal,
         },

@@ -10,6 +10,7 @@ import { parseMetrics, type MetricsChannel } from './parse-metrics.js';
 import { StageContainment } from './containment.js';
 import { limitFailure, stageLimits, type LimitKey, type StageLimits } from './limits.js';
 import { runProcessTree, type TreeResult } from './process-tree.js';
+import { stageScope } from './stage-token.js';
 import { SANDBOX_HOME, sandboxArgv, type ReadOnlyBind, type SandboxMode } from './sandbox.js';
 
 export interface StageSpec {
@@ -51,6 +52,8 @@ export interface StageInvocation {
   readOnlyBinds?: ReadOnlyBind[];
   /** Folders hidden from a sandboxed stage (an empty tmpfs over them). */
   hidden?: string[];
+  /** The problem's state folder (.evoloop): the next run of the problem sweeps what this stage left if evoloop dies. */
+  stateDir?: string;
   /** More host paths a sandboxed stage sees read-only (the config's `sandbox_expose`). */
   expose?: string[];
   /** Aborting kills the stage's process group and rejects with the signal's reason. */
@@ -109,7 +112,7 @@ async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifac
     stdoutTail: tree?.stdout ?? '', stderrTail: tree?.stderr ?? '',
   });
 
-  const containment = await StageContainment.open({ limits, diskDirs: [inv.worktree, inv.scratchDir], sandboxed });
+  const containment = await StageContainment.open({ limits, diskDirs: [inv.worktree, inv.scratchDir], sandboxed, scope: stageScope(inv.stateDir ?? '') });
   let tree: TreeResult;
   let hit: LimitKey | undefined;
   try {

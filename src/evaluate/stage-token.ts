@@ -1,20 +1,29 @@
 // A stage's token names everything the stage leaves behind: its cgroup, and the
 // EVOLOOP_STAGE_TOKEN variable each of its processes inherits (through setsid and double
 // forks alike). It embeds the evoloop process that ran the stage — pid and start time, so a
-// reused pid is not taken for it — which lets the next run tell an orphan from a live stage.
-import { randomBytes } from 'node:crypto';
+// reused pid is not taken for it — which lets the next run tell an orphan from a live stage,
+// and its scope (a hash of the problem's state folder), so that a run sweeps the orphans of
+// its own problem and leaves other problems' to theirs.
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 export const STAGE_TOKEN_ENV = 'EVOLOOP_STAGE_TOKEN';
 
-const TOKEN = /^evoloop-(\d+)-(\d+)-[0-9a-f]{16}$/;
+const TOKEN = /^evoloop-(\d+)-(\d+)-([0-9a-f]{8})-[0-9a-f]{12}$/;
 
-export function newStageToken(): string {
-  return `evoloop-${process.pid}-${startTime(process.pid)}-${randomBytes(8).toString('hex')}`;
+/** The scope of the stages of a problem whose state folder is `stateDir` ('' for stages outside any problem). */
+export function stageScope(stateDir: string): string {
+  return createHash('sha256').update(stateDir && resolve(stateDir)).digest('hex').slice(0, 8);
 }
 
-export function isStageToken(name: string): boolean {
-  return TOKEN.test(name);
+export function newStageToken(scope = stageScope('')): string {
+  return `evoloop-${process.pid}-${startTime(process.pid)}-${scope}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Whether `name` is a stage token of `scope`. */
+export function isStageToken(name: string, scope: string): boolean {
+  return TOKEN.exec(name)?.[3] === scope;
 }
 
 /** Whether the evoloop process that made this token has exited (its pid is gone or now names another process). */

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STAGE_TOKEN_ENV, newStageToken, startTime } from './stage-token.js';
+import { STAGE_TOKEN_ENV, newStageToken, stageScope, startTime } from './stage-token.js';
 import { killStrayProcesses } from './strays.js';
 import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 
@@ -18,32 +18,32 @@ function daemon(opts: { token?: string; cwd?: string }): number {
   return child.pid!;
 }
 
-async function deadOwnerToken(): Promise<string> {
+async function deadOwnerToken(stateDir: string): Promise<string> {
   const gone = spawn('/bin/true');
   const start = startTime(gone.pid!) ?? 1;
   await new Promise((r) => gone.on('exit', r));
-  return `evoloop-${gone.pid}-${start}-fedcba9876543210`;
+  return `evoloop-${gone.pid}-${start}-${stageScope(stateDir)}-fedcba987654`;
 }
 
 describe('killStrayProcesses', () => {
-  it("kills processes of a gone evoloop's stages (by token, or by cwd in the state folder), and nothing else", async () => {
+  it("kills the processes a gone evoloop's stages of this problem left (by token, or by cwd in its state folder), and nothing else", async () => {
     const stateDir = join(root, '.evoloop');
     mkdirSync(join(stateDir, 'worktrees', '0'), { recursive: true });
-    const orphanToken = await deadOwnerToken();
+    const orphanToken = await deadOwnerToken(stateDir);
     const orphans = [daemon({ token: orphanToken }), daemon({ token: orphanToken })];
     const inPool = daemon({ cwd: join(stateDir, 'worktrees', '0') });
-    const live = daemon({ token: newStageToken() }); // a stage of this (live) process
+    const otherProblem = daemon({ token: await deadOwnerToken(join(root, 'other', '.evoloop')) }); // swept by its own problem's next run
+    const live = daemon({ token: newStageToken(stageScope(stateDir)) }); // a stage of this (live) process
     const bystander = daemon({});
     await new Promise((r) => setTimeout(r, 200));
     try {
-      // One stage by token, one process group by cwd (and any orphan another test left on this machine).
-      expect(await killStrayProcesses(stateDir)).toBeGreaterThanOrEqual(2);
+      expect(await killStrayProcesses(stateDir)).toBe(2); // one stage by token, one process group by cwd
       await new Promise((r) => setTimeout(r, 100));
       for (const pid of [...orphans, inPool]) expect(isAlive(pid), `stray ${pid}`).toBe(false);
-      expect(isAlive(live)).toBe(true);
-      expect(isAlive(bystander)).toBe(true);
+      for (const pid of [otherProblem, live, bystander]) expect(isAlive(pid), `not a stray of this problem: ${pid}`).toBe(true);
+      expect(await killStrayProcesses(stateDir)).toBe(0);
     } finally {
-      for (const pid of [live, bystander]) process.kill(pid, 'SIGKILL');
+      for (const pid of [otherProblem, live, bystander]) process.kill(pid, 'SIGKILL');
     }
   });
 });
