@@ -100,7 +100,7 @@ export function describeSandboxView(opts: { path?: string; expose?: string[]; hi
   );
 }
 
-export function bwrapArgs(layout: SandboxLayout): string[] {
+function bwrapArgs(layout: SandboxLayout): string[] {
   const view = hostView(layout);
   const args = [...ISOLATION];
   for (const s of view.system) args.push(...(s.symlink === undefined ? ['--ro-bind', s.path, s.path] : ['--symlink', s.symlink, s.path]));
