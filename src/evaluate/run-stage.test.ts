@@ -125,6 +125,11 @@ describe('metrics channels through a real process', () => {
     expect(auto.failure?.message).toMatch(/"score".*1000.*10.*metrics: file/);
   });
 
+  it('a gate whose reports disagree still passes: its metrics count for nothing', async () => {
+    const r = await run({ run: 'echo METRIC progress=1; echo METRIC progress=2', kind: 'gate', name: 'tests' });
+    expect(r).toMatchObject({ ok: true, metrics: {} });
+  });
+
   it('does not trust a metrics file written after the top process exited (a leftover process)', async () => {
     // The leftover leaves the process group (setsid) and keeps stdout open, so it outlives the exit.
     const r = await run({ run: `echo '{"score": 1}' > "$EVOLOOP_METRICS"; setsid sh -c 'sleep 0.3; echo "{\\"score\\": 1000}" > "$EVOLOOP_METRICS"' &` });

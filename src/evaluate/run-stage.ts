@@ -176,7 +176,9 @@ function classify(
     return { kind: 'signal', message: `${stage} ${how}, not by evoloop.${stderr}` };
   }
   if (tree.exitCode !== 0) return { kind: 'crash', message: `${stage} exited with code ${tree.exitCode}.${stderr}` };
-  if (parsed && 'error' in parsed) return { kind: parsed.error.kind, message: `${stage}: ${parsed.error.message}` };
+  // A gate's metrics count for nothing, so reports that disagree (progress lines, say) do not fail it.
+  const ignored = spec.kind === 'gate' && parsed && 'error' in parsed && parsed.error.kind === 'ambiguous-metrics';
+  if (parsed && 'error' in parsed && !ignored) return { kind: parsed.error.kind, message: `${stage}: ${parsed.error.message}` };
   if (spec.kind !== 'gate' && parsed && Object.keys(parsed.metrics).length === 0) {
     return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics${CHANNEL_HELP[spec.metrics ?? 'auto']}. (Values must be finite JSON numbers — "12" is a string; a very long last line may be cut by the output cap, so prefer $EVOLOOP_METRICS.)` };
   }
