@@ -35,10 +35,14 @@ export function listBackups(storeFile: string): Backup[] {
 
 /** Problems SQLite finds in an open database (integrity_check, foreign_key_check); empty when sound. */
 export function databaseProblems(db: Database.Database): string[] {
-  const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
-  if (integrity.length !== 1 || integrity[0] !== 'ok') return integrity.slice(0, 5);
-  const fk = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
-  return fk.slice(0, 5).map((r) => `${r.table} row ${r.rowid} refers to a missing ${r.parent} row`);
+  try {
+    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    if (integrity.length !== 1 || integrity[0] !== 'ok') return integrity.slice(0, 5);
+    const fk = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+    return fk.slice(0, 5).map((r) => `${r.table} row ${r.rowid} refers to a missing ${r.parent} row`);
+  } catch (err) {
+    return [(err as Error).message]; // damage bad enough that the check itself fails
+  }
 }
 
 /** databaseProblems of a file (a backup), opened read-only. */

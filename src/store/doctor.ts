@@ -71,7 +71,11 @@ async function checkStore(ctx: Ctx): Promise<{ check: Check; store?: Store }> {
       store.close();
       damage = corrupt(ctx.file, problems.join('; '));
     } catch (err) {
-      if (!(err instanceof StoreDamagedError)) return { check: problem('store', (err as Error).message, 'see above') };
+      if (!(err instanceof StoreDamagedError)) {
+        // Refusals that are not damage (a newer schema, an unreadable read-only WAL) carry their own fix.
+        const [detail, fix] = (err as Error).message.split(' Fix: ');
+        return { check: problem('store', detail, fix ?? 'see the message') };
+      }
       damage = err.damage;
     }
   }
@@ -185,14 +189,15 @@ async function checkRefs(ctx: Ctx, store: Store): Promise<Check> {
   );
 }
 
-/** The pool holds only folders 0..N-1; anything else is removed with the pool, which the next run recreates. */
+/** The pool holds only folders 0..N-1 (and its .git barrier); anything else is removed with the pool, which the next run recreates. */
 function checkPool(ctx: Ctx, store: Store | undefined): Check {
   const pool = path.join(ctx.dir, '.evoloop', 'worktrees');
   if (!existsSync(pool)) return ok('worktrees', 'no worktree pool (the next run creates one)');
   const entries = readdirSync(pool, { withFileTypes: true });
   const isSlot = (e: (typeof entries)[number]) => e.isDirectory() && /^(0|[1-9]\d*)$/.test(e.name);
   const slots = entries.filter(isSlot).map((e) => Number(e.name)).sort((a, b) => a - b);
-  const strays = entries.filter((e) => !isSlot(e)).map((e) => e.name);
+  // The pool's own .git file is a barrier that stops git from climbing out of a pooled folder.
+  const strays = entries.filter((e) => !isSlot(e) && !(e.name === '.git' && e.isFile())).map((e) => e.name);
   const gaps = slots.some((n, i) => n !== i);
   if (strays.length === 0 && !gaps) return ok('worktrees', `pool of ${slots.length} folder(s), numbered 0..${slots.length - 1}`);
   const what = [
