@@ -144,6 +144,7 @@ export const configSchema = z
       .strictObject({
         run: z.string().min(1),
         timeout: duration.prefault('15m'),
+        stall: duration.prefault('5m'),
         env: z.array(envName).default([]),
       })
       .optional(),

@@ -59,8 +59,7 @@ export class IntegrityGuard {
 
   /** Read-only binds of the base's protected trees (whole folders) and other protected files over a worktree's problem folder. */
   binds(problemDir: string): ReadOnlyBind[] {
-    const lone = this.paths.filter((p) => !this.inTree(p));
-    return [...this.trees, ...lone].map((p) => ({ source: path.join(this.copyDir, p), target: path.join(problemDir, p) }));
+    return protectedEntries(this.paths, this.trees).map((p) => ({ source: path.join(this.copyDir, p), target: path.join(problemDir, p) }));
   }
 
   /** What the protected entries look like now; pass it to `changed` after the stage. */
@@ -138,6 +137,11 @@ export function protectedTrees(protectedFiles: string[], allFiles: string[]): st
     if (top) trees.add(top);
   }
   return [...trees].sort();
+}
+
+/** What a sandbox binds read-only: each protected tree as a whole, and the protected files outside them. */
+export function protectedEntries(protectedFiles: string[], trees: string[]): string[] {
+  return [...trees, ...protectedFiles.filter((p) => !trees.some((t) => p.startsWith(`${t}/`)))];
 }
 
 /** 'a/b/c.txt' → ['a', 'a/b'] (outermost first). */

@@ -20,6 +20,8 @@ export interface TreeOptions {
   watch?: (leaderPid: number, stop: () => void) => () => void;
   /** Called synchronously when the leader exits, before anything left behind is killed. */
   onExit?: () => void;
+  /** Called at every chunk of output (the agent's stall watchdog). */
+  onOutput?: () => void;
 }
 
 export interface TreeResult {
@@ -86,6 +88,7 @@ export function runProcessTree(argv: string[], opts: TreeOptions): Promise<TreeR
     let total = 0;
     const onData = (out: CappedOutput) => (chunk: Buffer) => {
       out.push(chunk);
+      opts.onOutput?.();
       total += chunk.length;
       if (total > opts.killAfterOutputBytes) void killTree('output-limit');
     };

@@ -37,6 +37,8 @@ export interface SandboxLayout {
   expose?: string[];
   /** Size of the private /tmp, which lives in RAM (tmp_mb); unset: the kernel's default, half the RAM. */
   tmpMb?: number;
+  /** Keep the host's network (the agent operator calls its own model API); stages never get it. */
+  network?: boolean;
 }
 
 /** HOME inside the sandbox: a private folder in its private /tmp, not the user's. */
@@ -102,7 +104,7 @@ export function describeSandboxView(opts: { path?: string; expose?: string[]; hi
 
 function bwrapArgs(layout: SandboxLayout): string[] {
   const view = hostView(layout);
-  const args = [...ISOLATION];
+  const args = layout.network ? ISOLATION.filter((a) => a !== '--unshare-net') : [...ISOLATION];
   for (const s of view.system) args.push(...(s.symlink === undefined ? ['--ro-bind', s.path, s.path] : ['--symlink', s.symlink, s.path]));
   for (const dir of [...view.toolchains, ...view.exposed]) args.push('--ro-bind', dir, dir);
   // A file is masked by an unreadable device node, a folder by an empty read-only tmpfs.

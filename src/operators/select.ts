@@ -1,10 +1,13 @@
 // Which operators a run uses, and how often each is picked; which models they call.
 // planOperators is pure and runs before a run is created, so a config that asks for a
 // model or agent it does not have is refused (exit 2) with nothing changed.
+import path from 'node:path';
 import type { Config, ModelConfig } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { weightedChoice } from '../core/random.js';
+import { protectedEntries, protectedTrees } from '../evaluate/integrity.js';
 import { createModelClient, detectModelFromEnv, ModelError, parseModelFlag, priceFor, type BackoffOptions, type ModelSpec } from '../llm/index.js';
+import { protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { agentOperator } from './agent/agent.js';
@@ -146,7 +149,7 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     tune: () => tune,
     'llm-diff': () => llmDiff({ problem, gateway: gateway! }),
     'llm-rewrite': () => llmRewrite({ problem, gateway: gateway! }),
-    agent: () => agentOperator({ problem, workspace: deps.workspace, agent: config.agent!, env }),
+    agent: () => agentOperator({ problem, workspace: deps.workspace, agent: config.agent!, env, protectedPaths: () => protectedOf(config, deps) }),
   };
   const items = Object.entries(plan.weights)
     .filter(([, w]) => (w ?? 0) > 0)
@@ -157,4 +160,12 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     notice: plan.notice,
     pick: (random) => weightedChoice(items, random),
   };
+}
+
+/** The problem's protected trees and files (problem-relative), for the agent's read-only binds. */
+function protectedOf(config: Config, deps: OperatorDeps): string[] {
+  const rules = { edit: config.edit, protect: config.protect, alwaysProtected: deps.configFile ? [path.relative(deps.problemDir, deps.configFile)] : [] };
+  const files = deps.workspace.baseFiles();
+  const guarded = files.filter((f) => protectedBy(f, rules) !== undefined);
+  return protectedEntries(guarded, protectedTrees(guarded, files));
 }

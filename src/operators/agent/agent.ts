@@ -8,10 +8,15 @@ import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
 import type { FileSet } from '../../core/types.js';
+import { StageContainment } from '../../evaluate/containment.js';
+import { DEFAULT_LIMITS, stageLimits } from '../../evaluate/limits.js';
 import { runProcessTree } from '../../evaluate/process-tree.js';
 import { stageEnv } from '../../evaluate/run-stage.js';
+import { SANDBOX_HOME, sandboxArgv } from '../../evaluate/sandbox.js';
+import { stageScope } from '../../evaluate/stage-token.js';
 import { renderPrompt } from '../../propose/prompt.js';
 import { readNoFollow } from '../../workspace/safe-write.js';
+import { sameSnapshot, takeSnapshot } from '../../workspace/snapshot.js';
 import type { Workspace, Worktree } from '../../workspace/workspace.js';
 import { StopProposing, type Operator, type OperatorContext, type ProposalResult } from '../operator.js';
 import { gatherPromptInput, type ProblemInfo } from '../prompt-input.js';
@@ -22,6 +27,8 @@ export interface AgentDeps {
   problem: ProblemInfo;
   workspace: Workspace;
   agent: AgentConfig;
+  /** Protected files and folders of the problem (problem-relative): read-only for the agent. */
+  protectedPaths: () => string[];
   env?: NodeJS.ProcessEnv;
   promptTokens?: number;
 }
@@ -42,24 +49,18 @@ export function agentOperator(deps: AgentDeps): Operator {
       const wt = await deps.workspace.acquire();
       try {
         deps.workspace.materialize(wt, ctx.parent.files);
-        const r = await runProcessTree(['/bin/sh', '-c', deps.agent.run.replaceAll('{prompt}', shellQuote(promptFile))], {
-          cwd: wt.problemDir,
-          env: {
-            ...agentEnv(deps.agent.env, deps.env ?? process.env),
-            EVOLOOP_PROMPT_FILE: promptFile,
-            EVOLOOP_DESCRIPTION_FILE: descriptionFile,
-            EVOLOOP_RUN: deps.problem.runId,
-            EVOLOOP_PARENT: String(ctx.parent.id),
-          },
-          timeoutMs: deps.agent.timeout,
-          maxOutputBytes: OUTPUT_BYTES,
-          killAfterOutputBytes: 64 * 1024 * 1024,
-          signal: ctx.signal,
-        });
+        const r = await runAgent(deps, wt, ['/bin/sh', '-c', deps.agent.run.replaceAll('{prompt}', shellQuote(promptFile))], dir, {
+          EVOLOOP_PROMPT_FILE: promptFile,
+          EVOLOOP_DESCRIPTION_FILE: descriptionFile,
+          EVOLOOP_RUN: deps.problem.runId,
+          EVOLOOP_PARENT: String(ctx.parent.id),
+        }, ctx.signal);
         const fail = (error: string): ProposalResult => ({ operator: 'agent', error });
         if (r.killedFor === 'abort') throw new StopProposing('stopped while the agent was running', 'interrupted');
         if (r.spawnError) return fail(`the agent command could not start: ${r.spawnError.message}; check agent.run`);
         if (r.killedFor === 'timeout') return fail(`the agent did not finish within ${deps.agent.timeout / 1000}s and was killed with its process group`);
+        if (r.stalled) return fail(`the agent printed nothing and changed no file for ${deps.agent.stall / 1000}s (agent.stall) and was killed with its process group`);
+        if (r.limit) return fail(`the agent hit its ${r.limit} limit and was killed with its process group`);
         if (r.killedFor === 'output-limit') return fail('the agent printed more than 64 MB and was killed');
         if (r.exitCode !== 0) return fail(`the agent exited with ${r.exitCode ?? r.signal}: ${tail(r.stderr || r.stdout)}`);
         const read = await changedFiles(deps.workspace, wt, ctx);
@@ -74,6 +75,68 @@ export function agentOperator(deps: AgentDeps): Operator {
       }
     },
   };
+}
+
+/**
+ * Runs the agent in its worktree like a verifier stage — same sandbox (but with the network:
+ * it calls its own model), protected files read-only, the store hidden, the same limits and
+ * process sweep — plus a stall watchdog: no output and no file change for `agent.stall`
+ * kills it.
+ */
+async function runAgent(deps: AgentDeps, wt: Worktree, command: string[], scratch: string, extraEnv: Record<string, string>, signal: AbortSignal | undefined) {
+  const { config, problemDir } = deps.problem;
+  const stateDir = path.join(problemDir, '.evoloop');
+  const env: Record<string, string> = { ...agentEnv(deps.agent.env, deps.env ?? process.env), ...extraEnv };
+  const { argv, sandboxed } = await sandboxArgv(config.sandbox, command, {
+    worktree: wt.root,
+    cwd: wt.problemDir,
+    writable: [scratch],
+    // The worktree was just put at the base: its own protected entries are the base's.
+    readOnlyBinds: deps.protectedPaths().map((p) => ({ source: path.join(wt.problemDir, p), target: path.join(wt.problemDir, p) })),
+    hidden: [stateDir],
+    path: env.PATH,
+    expose: config.sandbox_expose,
+    tmpMb: DEFAULT_LIMITS.tmpMb,
+    network: true,
+  });
+  if (sandboxed) Object.assign(env, { TMPDIR: '/tmp', HOME: SANDBOX_HOME });
+  const limits = stageLimits({});
+  const containment = await StageContainment.open({ limits, diskDirs: [wt.root], sandboxed, scope: stageScope(stateDir) });
+  let lastActivity = Date.now();
+  let stalled = false;
+  let seen = takeSnapshot(wt.root);
+  try {
+    const r = await runProcessTree([...containment.launcher(), ...argv], {
+      cwd: wt.problemDir,
+      env: { ...env, ...containment.env },
+      timeoutMs: deps.agent.timeout,
+      maxOutputBytes: OUTPUT_BYTES,
+      killAfterOutputBytes: 64 * 1024 * 1024,
+      signal,
+      killStragglers: () => containment.killAll(),
+      onOutput: () => (lastActivity = Date.now()),
+      watch: (leader, stop) => {
+        const unwatch = containment.watch(leader, stop);
+        const timer = setInterval(() => {
+          const now = takeSnapshot(wt.root);
+          if (!sameSnapshot(now, seen)) lastActivity = Date.now();
+          seen = now;
+          if (Date.now() - lastActivity >= deps.agent.stall) {
+            stalled = true;
+            stop();
+          }
+        }, Math.min(5000, Math.max(50, deps.agent.stall / 4)));
+        return () => {
+          clearInterval(timer);
+          unwatch();
+        };
+      },
+    });
+    const limit = await containment.finish(r);
+    return { ...r, stalled: stalled && !limit, limit };
+  } finally {
+    await containment.close();
+  }
 }
 
 /**
