@@ -18,6 +18,13 @@ protect: ["verifier/**"]
 # Plain instructions for a language model (or an evoloop.md file beside this one).
 # instructions: Make it faster without changing its output.
 
+# Read-only files a prompt shows the model besides the editable ones. Default: every
+# non-editable text file that is not protected, hidden or holdout. With a list, exactly
+# the files its globs match; a protected file (the verifier) is shown only when listed.
+# Files a holdout stage uses are never shown: listing one is an error.
+# context:
+#   show: ["verifier/score.mjs"]
+
 verifier:
   # Stages run in order in the candidate's worktree; cheap ones first.
   #   kind: gate    must exit 0 (tests); a failure stops the cascade
@@ -76,6 +83,15 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 #   name: gpt-4.1-mini
 #   # base_url: http://127.0.0.1:11434/v1
 #   # api_key_env: OPENAI_API_KEY
+
+# Or an external coding agent, run in a worktree under the same sandbox as the stages (with
+# the network, for its own model API): its change is admitted by the same rules as a model's.
+# agent:
+#   run: my-agent --prompt {prompt}   # {prompt}: the prompt file (also $EVOLOOP_PROMPT_FILE)
+#   timeout: 15m
+#   stall: 5m            # killed after this long with no output and no file change
+#   env: [MY_AGENT_KEY]  # the only variables it gets besides PATH, HOME, LANG, TERM, TMPDIR
+# operators: {agent: 1}
 `;
 }
 
