@@ -3,13 +3,13 @@
 // Holdout files: what a holdout stage uses must stay unseen, or the holdout stops measuring
 // overfitting. evoloop cannot see which files a stage opens, so it follows names:
 //   - a stage uses the files its command names (`node verifier/holdout.mjs`), the files under
-//     a folder it names (`--data data/holdout/`), and the files those files name in turn
-//     (`import './circles.mjs'`, `open("verify/holdout.csv")`: any word or string that is the
-//     path of a file, from the problem folder or from the naming file's folder); a holdout
-//     command also uses the folder named like a file it names (`verify/holdout.py` →
-//     `verify/holdout/`);
-//   - holdout files are those used by a holdout stage and, when there is one, every protected
-//     file (its data, usually), minus those a gate or score stage uses: the search runs them anyway.
+//     a folder it names (`--data data/holdout/`), and the files those name in turn: any word
+//     or string outside a comment that is a file's path, from the problem folder or from the
+//     naming file's folder (`import './circles.mjs'`, `open("verify/test.csv")`; a module
+//     path `a.b` as `a/b.py`); a holdout command also uses the folder named like a file it
+//     names (`verify/holdout.py` → `verify/holdout/`);
+//   - holdout files are those a holdout stage uses and, when there is one, every protected
+//     file (its data, usually), minus those a gate or score stage uses: the search runs them.
 // Shown (context.show unset): the files that are not editable, not protected, not hidden
 // (a path segment starting with `.`), not the config or evoloop.md, not holdout. With
 // context.show: exactly the non-editable files its globs match, never a holdout file.
@@ -33,7 +33,7 @@ export async function holdoutFiles(files: readonly string[], config: ContextConf
   const holdout = config.verifier.stages.filter((s) => s.kind === 'holdout');
   if (holdout.length === 0) return out;
   // The program is never holdout, and never read for names: its content is the proposer's.
-  const pool = files.filter((f) => !isEditable(f, rules));
+  const pool = files.filter((f) => !isEditable(f, rules) && !neverShown(f, rules));
   const searchNamed = namedBy(pool, config.verifier.stages.filter((s) => s.kind !== 'holdout').map((s) => s.run ?? ''), false);
   for (const stage of holdout) {
     for (const f of namedBy(pool, [stage.run ?? ''], true)) {
@@ -108,7 +108,8 @@ async function closure(files: readonly string[], roots: Set<string>, exclude: Se
     const content = await read(file);
     if (content === undefined || content.length > MAX_SCANNED_BYTES || content.includes('\0')) continue;
     const dir = path.posix.dirname(file);
-    for (const named of [...pathWords(content, dir === '.' ? '' : dir), ...pathWords(content, '')]) {
+    const code = withoutComments(content);
+    for (const named of [...pathWords(code, dir === '.' ? '' : dir), ...pathWords(code, '')]) {
       for (const f of [named, `${named}.py`]) {
         if (known.has(f) && !used.has(f) && !exclude.has(f)) {
           used.add(f);
@@ -118,6 +119,11 @@ async function closure(files: readonly string[], roots: Set<string>, exclude: Se
     }
   }
   return used;
+}
+
+/** `/* … *\/` blocks and `//` or `#` comments (after a space or at a line start: not in `http://`) removed. */
+function withoutComments(code: string): string {
+  return code.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|\s)(?:\/\/|#).*$/gm, '$1');
 }
 
 /** The words of a command or file that are relative paths, from `dir`; a Python module path (`a.b`, `.b`) also as `a/b`. */

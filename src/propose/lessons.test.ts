@@ -16,4 +16,12 @@ describe('lessonLine', () => {
   it('clips long lines', () => {
     expect(lessonLine(c({ status: 'invalid', reason: 'x'.repeat(1000) }), null, 'maximize').length).toBe(240);
   });
+
+  it('redacts failure reasons (they quote the candidate\'s stderr) before the line is cut', () => {
+    const reason = `crash in stage score: score exited with code 1. Last lines of stderr:\nnoise\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\nconnecting with hunter2-horse-staple`;
+    const line = lessonLine(c({ status: 'failed', reason }), null, 'maximize', [{ value: 'hunter2-horse-staple', kind: "secret from evoloop's environment" }]);
+    expect(line).not.toMatch(/MIIEvQ|BEGIN PRIVATE|hunter2/);
+    const short = lessonLine(c({ status: 'failed', reason: 'crash: sk-ant-api03-AbCdEf0123456789xyz and hunter2-horse-staple' }), null, 'maximize', [{ value: 'hunter2-horse-staple', kind: 'env' }]);
+    expect(short).toBe('#9 (llm-diff) unroll the loop → failed: crash: [REDACTED: anthropic key] and [REDACTED: env]');
+  });
 });
