@@ -22,14 +22,25 @@ export function stamp(file: string): string | undefined {
   return st && stampOf(st);
 }
 
-/** Every entry under root. Throws when a folder cannot be read. */
+/** A folder that cannot be listed shows as `<its path>/` (root: `/`), so it never matches a readable tree. */
+const UNREADABLE = 'unreadable';
+
+/** Every entry under root, links not followed. */
 export function takeSnapshot(root: string): Snapshot {
   const out: Snapshot = new Map();
   const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir)) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      out.set(`${rel}/`, UNREADABLE);
+      return;
+    }
+    for (const name of names) {
       const relPath = rel ? `${rel}/${name}` : name;
       const abs = path.join(dir, name);
-      const st = lstatSync(abs, { bigint: true });
+      const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+      if (!st) continue; // gone meanwhile
       out.set(relPath, stampOf(st));
       if (st.isDirectory()) walk(abs, relPath);
     }
