@@ -20,6 +20,8 @@ export interface ResetReport {
 export type BlobReader = (shas: string[]) => Promise<Map<string, Buffer>>;
 
 const NO_ENTRIES: ReadonlyMap<string, TreeEntry> = new Map();
+/** Blobs are read and written in batches, so a large tree is never held in memory whole. */
+const BLOBS_PER_READ = 1000;
 /** Folders of the tree; a submodule is checked out as an empty folder. */
 const folderEntries = (e: TreeEntry) => (e.mode === '40000' || e.mode === '160000' ? (e.children ?? NO_ENTRIES) : undefined);
 
@@ -89,16 +91,21 @@ export async function checkoutExact(
   };
   folder('', tree);
 
-  const contents = await readBlobs(pending.map((p) => p.entry.sha));
-  for (const { rel, entry } of pending) {
+  for (let at = 0; at < pending.length; at += BLOBS_PER_READ) {
+    const batch = pending.slice(at, at + BLOBS_PER_READ);
+    const contents = await readBlobs(batch.map((p) => p.entry.sha));
+    for (const { rel, entry } of batch) write(rel, entry, contents.get(entry.sha)!);
+  }
+  return { report, expected };
+
+  function write(rel: string, entry: TreeEntry, content: Buffer) {
     const abs = path.join(root, rel);
-    const content = contents.get(entry.sha)!;
     if (entry.mode === '120000') {
       // An unproven link is kept when it still names the committed target.
       const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
       if (st?.isSymbolicLink() && readlinkSync(abs, { encoding: 'buffer' }).equals(content)) {
         expected.set(rel, stampOf(st));
-        continue;
+        return;
       }
       linkNew(root, rel, content);
     } else {
@@ -107,5 +114,4 @@ export async function checkoutExact(
     report.restored.push(rel);
     expected.set(rel, stamp(abs)!);
   }
-  return { report, expected };
 }
