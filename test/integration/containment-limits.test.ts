@@ -160,8 +160,8 @@ if (!fs.existsSync(${JSON.stringify(gate)})) {
 
       const r = await runCli(['run', p.dir, '--model', 'openai:scripted', '--base-url', server.openaiBaseUrl, '--max-candidates', '1'], p.dir);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/killed [1-9]\d* verifier process group\(s\) left running by an earlier evoloop process/);
       expect(processesWith(m)).toEqual([]);
+      expect(r.stdout).toMatch(/killed [1-9]\d* verifier process group\(s\) left running by an earlier evoloop process/);
       expect(p.candidate(2).status).not.toBe('pending');
     } finally {
       await server.close();
