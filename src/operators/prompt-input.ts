@@ -45,20 +45,21 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
   const files = p.baseFiles();
   const rules = editRules(p);
   const envSecret = envSecrets([STARTUP_ENV, process.env], modelKeyNames(p.config));
+  const holdout = await holdoutFiles(files, p.config, rules, ctx.readFile);
   const frozen: PromptFile[] = [];
-  for (const file of await shownFiles(files, p.config, rules, ctx.editableFiles, ctx.readFile)) {
+  for (const file of shownFiles(files, p.config, rules, ctx.editableFiles, holdout)) {
     const content = await ctx.readFile(file);
     if (content === undefined || content.length > MAX_FROZEN_BYTES || content.includes('\0')) continue;
     frozen.push({ path: file, content: redact(content, envSecret) });
   }
-  const secrets = [...envSecret, ...(await holdoutLines(p, ctx, files, rules, [...editable, ...frozen]))];
+  const secrets = [...envSecret, ...(await holdoutLines([...holdout.keys()], ctx, [...editable, ...frozen]))];
   const goal = p.config.objective.goal;
   const best = p.store
     .listCandidates(p.runId, { status: ['baseline', 'accepted'] })
     .filter((c) => c.score !== null)
     .sort((a, b) => (goal === 'maximize' ? b.score! - a.score! : a.score! - b.score!))
     .slice(0, 3)
-    .map((c) => ({ id: c.id, score: c.score!, description: c.operator === 'baseline' ? 'the base program' : c.description }));
+    .map((c) => ({ id: c.id, score: c.score!, description: c.operator === 'baseline' ? 'the base program' : redact(c.description, secrets) }));
   return {
     instructions: instructions(p),
     objective: { text: p.config.objective.metric ?? p.config.objective.expr ?? '', goal },
@@ -82,9 +83,9 @@ function editRules(p: ProblemInfo): EditRules {
 }
 
 /** The lines of the holdout files, to redact from outputs; lines the prompt shows anyway are left alone. */
-async function holdoutLines(p: ProblemInfo, ctx: OperatorContext, files: string[], rules: EditRules, shown: PromptFile[]): Promise<Secret[]> {
+async function holdoutLines(holdout: string[], ctx: OperatorContext, shown: PromptFile[]): Promise<Secret[]> {
   const contents: string[] = [];
-  for (const file of (await holdoutFiles(files, p.config, rules, ctx.readFile)).keys()) {
+  for (const file of holdout) {
     const content = await ctx.readFile(file);
     if (content !== undefined && content.length <= MAX_HOLDOUT_BYTES && !content.includes('\0')) contents.push(content);
   }

@@ -61,13 +61,14 @@ describe('holdoutFiles', () => {
 
 describe('shownFiles', () => {
   it('by default: no editable, protected, hidden, config or holdout file', async () => {
-    expect(await shownFiles(files, config([SCORE, HOLDOUT]), rules, ['program.mjs'], read)).toEqual(['lib/util.mjs', 'README.md']);
+    const c = config([SCORE, HOLDOUT]);
+    expect(shownFiles(files, c, rules, ['program.mjs'], await holdoutFiles(files, c, rules, read))).toEqual(['lib/util.mjs', 'README.md']);
   });
 
   it('with context.show: exactly what it lists, minus holdout files and the config', async () => {
     const c = config([SCORE, HOLDOUT], ['verifier/score.mjs', 'verifier/circles.mjs', 'evoloop.yaml', 'verifier/holdout-data.json', 'program.mjs']);
-    expect(await shownFiles(files, c, rules, ['program.mjs'], read)).toEqual(['verifier/score.mjs', 'verifier/circles.mjs']);
-    expect(await shownFiles(files, config([SCORE], []), rules, ['program.mjs'], read)).toEqual([]);
+    expect(shownFiles(files, c, rules, ['program.mjs'], await holdoutFiles(files, c, rules, read))).toEqual(['verifier/score.mjs', 'verifier/circles.mjs']);
+    expect(shownFiles(files, config([SCORE], []), rules, ['program.mjs'], new Map())).toEqual([]);
   });
 });
 

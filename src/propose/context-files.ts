@@ -52,9 +52,8 @@ export async function holdoutFiles(files: readonly string[], config: ContextConf
   return out;
 }
 
-/** The non-editable files a prompt may show (before the size and binary checks). */
-export async function shownFiles(files: readonly string[], config: ContextConfig, rules: EditRules, editable: readonly string[], read: ReadFile): Promise<string[]> {
-  const holdout = await holdoutFiles(files, config, rules, read);
+/** The non-editable files a prompt may show (before the size and binary checks), given the holdout files. */
+export function shownFiles(files: readonly string[], config: ContextConfig, rules: EditRules, editable: readonly string[], holdout: ReadonlyMap<string, string>): string[] {
   const hidden = (f: string) => editable.includes(f) || holdout.has(f) || neverShown(f, rules);
   const show = config.context.show;
   if (show) {

@@ -45,10 +45,11 @@ const withHoldout = (extra: Record<string, unknown> = {}): HostileOptions['confi
   ...extra,
 });
 const holdoutFiles = { 'verifier/holdout.mjs': HOLDOUT, 'verifier/holdout-data.json': HOLDOUT_DATA };
+const TOKEN = 'ghp_DeployToken0123456789abcdefABCDEF';
 
 describe('holdout data never reaches a prompt', () => {
   it('not as a frozen file: the default shows no protected file (verifier, holdout script, holdout data)', async () => {
-    const { p, prompts } = await runModel({ hostile: '', config: withHoldout(), files: holdoutFiles });
+    const { p, prompts } = await runModel({ hostile: '', config: withHoldout(), files: { ...holdoutFiles, 'notes/deploy.md': `Deploy with DEPLOY_TOKEN=${TOKEN}\n` } });
     expect(prompts).toHaveLength(2);
     expect(p.measurements(2).some((m) => m.kind === 'holdout' && m.ok)).toBe(true); // the holdout read its data
     for (const prompt of prompts) {
@@ -56,6 +57,8 @@ describe('holdout data never reaches a prompt', () => {
       expect(prompt).not.toContain('verifier/holdout');
       expect(prompt).not.toContain('verifier/score.mjs'); // protected, and not listed in context.show
       expect(prompt).toContain('const MODE ='); // the editable program is there
+      expect(prompt).toContain('notes/deploy.md\n```\nDeploy with DEPLOY_TOKEN=[REDACTED: github token]'); // a context file, redacted
+      expect(prompt).not.toContain(TOKEN);
     }
   });
 
