@@ -127,6 +127,7 @@ async function checkEditable(root: string, base: string, prefix: string, rules: 
 
 /** context.show may not name a holdout file, and each of its globs must name a committed file (context may change on resume, so checked then too). */
 async function checkContext(root: string, base: string, prefix: string, config: Config, rules: EditRules): Promise<void> {
+  if (!config.context.show) return;
   const listed = await git(root, ['ls-tree', '-r', '--name-only', '-z', base, '--', prefix || '.']);
   const files = listed.stdout.split('\0').filter(Boolean).map((f) => (prefix ? f.slice(prefix.length + 1) : f));
   const read = async (f: string) => {
