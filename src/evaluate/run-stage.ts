@@ -179,7 +179,7 @@ function classify(
   // A gate's metrics count for nothing, so reports that disagree (progress lines, say) do not fail it.
   const ignored = spec.kind === 'gate' && parsed && 'error' in parsed && parsed.error.kind === 'ambiguous-metrics';
   if (parsed && 'error' in parsed && !ignored) return { kind: parsed.error.kind, message: `${stage}: ${parsed.error.message}` };
-  if (spec.kind !== 'gate' && parsed && Object.keys(parsed.metrics).length === 0) {
+  if (spec.kind !== 'gate' && parsed && 'metrics' in parsed && Object.keys(parsed.metrics).length === 0) {
     return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics${CHANNEL_HELP[spec.metrics ?? 'auto']}. (Values must be finite JSON numbers — "12" is a string; a very long last line may be cut by the output cap, so prefer $EVOLOOP_METRICS.)` };
   }
   return undefined;
