@@ -83,6 +83,11 @@ describe('StageCgroup', () => {
       expect(isAlive(inOther)).toBe(true);
       expect(isAlive(inLive)).toBe(true);
       for (const file of orphan.procsFiles()) expect(existsSync(file)).toBe(false);
+      // Once empty, another problem's orphan goes too (nothing runs in it), without counting as swept.
+      process.kill(inOther, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await StageCgroup.sweepOrphans(scope)).toEqual([]);
+      for (const file of otherProblems.procsFiles()) expect(existsSync(file)).toBe(false);
     } finally {
       for (const cgroup of [live, otherProblems, orphan]) await cgroup.remove();
     }

@@ -120,7 +120,7 @@ async function usable(base: string, controller: Controller, version: 1 | 2): Pro
   } catch {
     return false;
   } finally {
-    await rmdir(dir).catch(() => undefined);
+    await removeFolder(dir);
   }
 }
 
@@ -240,17 +240,21 @@ export class StageCgroup {
   /**
    * Kills and removes the stage cgroups of `scope` that an evoloop process that has exited
    * left behind (killed with -9, its stages lived on). Returns the stage tokens swept.
+   * Empty ones of other scopes are removed too: nothing runs in them, so nothing is lost.
    */
   static async sweepOrphans(scope: string): Promise<string[]> {
     const swept = new Set<string>();
     for (const h of hierarchies()) {
-      const orphans = (await subfolders(h.mount, 8)).filter((d) => {
-        const name = d.slice(d.lastIndexOf('/') + 1);
-        return isStageToken(name, scope) && tokenOwnerGone(name);
-      });
-      for (const dir of orphans) {
-        await new StageCgroup({ [h.controllers[0]]: { dir, version: h.version } }).remove();
-        swept.add(dir.slice(dir.lastIndexOf('/') + 1));
+      for (const dir of await subfolders(h.mount, 8)) {
+        const name = dir.slice(dir.lastIndexOf('/') + 1);
+        if (!isStageToken(name) || !tokenOwnerGone(name)) continue;
+        if (isStageToken(name, scope)) {
+          const orphan = new StageCgroup({ [h.controllers[0]]: { dir, version: h.version } });
+          if ((await orphan.members()).length > 0) swept.add(name);
+          await orphan.remove();
+        } else {
+          await rmdir(dir).catch(() => undefined); // EBUSY while a process is inside: that one is not ours to end
+        }
       }
     }
     return [...swept];

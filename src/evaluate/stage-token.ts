@@ -21,9 +21,10 @@ export function newStageToken(scope = stageScope('')): string {
   return `evoloop-${process.pid}-${startTime(process.pid)}-${scope}-${randomBytes(6).toString('hex')}`;
 }
 
-/** Whether `name` is a stage token of `scope`. */
-export function isStageToken(name: string, scope: string): boolean {
-  return TOKEN.exec(name)?.[3] === scope;
+/** Whether `name` is a stage token (of `scope`, when given). */
+export function isStageToken(name: string, scope?: string): boolean {
+  const m = TOKEN.exec(name);
+  return m !== null && (scope === undefined || m[3] === scope);
 }
 
 /** Whether the evoloop process that made this token has exited (its pid is gone or now names another process). */

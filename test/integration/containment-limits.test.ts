@@ -46,6 +46,10 @@ function daemonsWith(m: string): number[] {
   });
 }
 
+function killAll(m: string): void {
+  for (const pid of processesWith(m)) process.kill(pid, 'SIGKILL');
+}
+
 const marker = (what: string) => `evoloop-limits-${what}-${process.pid}-${Date.now()}`;
 /** The marker as a shell word whose quoting keeps it out of the command lines of the daemon's parents. */
 const word = (m: string) => `${m.slice(0, 4)}""${m.slice(4)}`;
@@ -165,6 +169,7 @@ if (!fs.existsSync(${JSON.stringify(gate)})) {
       expect(p.candidate(2).status).not.toBe('pending');
     } finally {
       await server.close();
+      killAll(m); // a failed assertion must not leave the daemon behind
     }
   });
 
@@ -179,6 +184,7 @@ if (!fs.existsSync(${JSON.stringify(gate)})) {
       await waitFor(() => processesWith(m).length === 0, 5_000, 'the daemon to die with its sandbox');
     } finally {
       await server.close();
+      killAll(m);
     }
   });
 });
