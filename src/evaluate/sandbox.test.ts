@@ -90,10 +90,11 @@ describe('sandbox', () => {
     writeFileSync(join(shared, 'model.bin'), 'weights\n');
     mkdirSync(join(shared, '.evoloop'));
     writeFileSync(join(shared, '.evoloop', 'store.db'), 'runs\n');
-    const s = setup(`cat ${shared}/model.bin; echo x > ${shared}/new || echo refused; ls -A ${shared}/.evoloop | wc -l`);
+    // The hidden folder is an empty read-only tmpfs: nothing to read, and no RAM to fill there either.
+    const s = setup(`cat ${shared}/model.bin; echo x > ${shared}/new || echo refused; ls -A ${shared}/.evoloop | wc -l; echo x > ${shared}/.evoloop/planted || echo refused`);
     try {
       const r = await runStage(s.spec, { ...s.inv, expose: [shared], hidden: [join(shared, '.evoloop')] });
-      expect(r.stdoutTail).toBe('weights\nrefused\n0\n');
+      expect(r.stdoutTail).toBe('weights\nrefused\n0\nrefused\n');
       expect(existsSync(join(shared, 'new'))).toBe(false);
     } finally {
       rmSync(shared, { recursive: true });

@@ -118,7 +118,9 @@ function bwrapArgs(layout: SandboxLayout): string[] {
     const target = isAbsolute(b.target) ? b.target : resolve(layout.worktree, b.target);
     args.push('--ro-bind', b.source, target);
   }
-  // The root itself (a tmpfs holding the mount points) is read-only too: writes go to /tmp.
+  // Hidden folders and the root itself (tmpfs mounts holding mount points) are read-only too,
+  // so nothing can be stored in RAM there: writes go to the worktree or the capped /tmp.
+  for (const dir of layout.hidden ?? []) args.push('--remount-ro', dir);
   args.push('--remount-ro', '/', '--chdir', layout.cwd, '--');
   return args;
 }
