@@ -36,7 +36,7 @@ describe('a module planted in the verifier folder to shadow an import (Python js
       verifier: {
         stages: [
           { name: 'load', kind: 'gate', run: 'node -e "await import(\'./program.mjs\')"', timeout: '20s' },
-          { name: 'score', kind: 'score', run: '/usr/bin/python3 verifier/score.py', timeout: '20s' },
+          { name: 'score', kind: 'score', run: 'python3 verifier/score.py', timeout: '20s' },
         ],
       },
     },
