@@ -91,6 +91,7 @@ export class Evolution {
       signal: this.abandon.signal,
       guard: IntegrityGuard.create(protectedBase, workspace.baseFiles(), path.join(stateDir, 'protected', run.id)),
       hostGuard: HostGuard.create(workspace.repo.commonDir),
+      worktreeAudit: (wt) => workspace.audit(wt),
     });
   }
 

@@ -11,6 +11,7 @@ import { compileObjective } from '../core/fitness.js';
 import type { FileSet } from '../core/types.js';
 import { decide, type AcceptConfig } from '../evaluate/acceptance.js';
 import { Evaluator } from '../evaluate/evaluator.js';
+import { HostGuard } from '../evaluate/host-guard.js';
 import { IntegrityGuard } from '../evaluate/integrity.js';
 import { protectedBy } from '../propose/edit-rules.js';
 import type { CandidateRecord, Store } from '../store/store.js';
@@ -70,6 +71,8 @@ export async function reverify(opts: {
     artifactsDir: path.join(stateDir, 'artifacts', `${run.id}-reverify-${epoch}`),
     signal: new AbortController().signal,
     guard: IntegrityGuard.create(current, workspace.baseFiles(), path.join(stateDir, 'protected', `${run.id}-reverify-${epoch}`)),
+    hostGuard: HostGuard.create(workspace.repo.commonDir),
+    worktreeAudit: (wt) => workspace.audit(wt),
   });
   const repeats = Math.max(config.accept.baseline_repeats, ...config.verifier.stages.filter((s) => s.kind === 'score').map((s) => s.repeat));
   const measure = async (c: CandidateRecord) => {

@@ -39,6 +39,8 @@ export interface EvaluatorOptions {
   guard: IntegrityGuard;
   /** Git's configuration outside the worktree; checked (and put back) after every stage. */
   hostGuard?: HostGuard;
+  /** What a stage did to its worktree that evoloop must not trust (a planted .git, a link in place of a file it wrote). */
+  worktreeAudit?: (wt: Worktree) => string[];
 }
 
 /** Seeds of the run's schedule; reverification epochs get fresh ones. */
@@ -77,9 +79,11 @@ export class Evaluator {
           if (this.opts.signal.aborted || !result) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
           const touched = this.opts.guard.changed(wt.problemDir, before);
           const host = this.opts.hostGuard?.restore() ?? [];
-          if (touched.length > 0 || host.length > 0) {
+          const audit = this.opts.worktreeAudit?.(wt) ?? [];
+          if (touched.length > 0 || host.length > 0 || audit.length > 0) {
             const parts = [
               ...(touched.length ? [`changed protected file(s) while stage ${stage.name} ran: ${touched.join(', ')}`] : []),
+              ...(audit.length ? [`tampered with its worktree while stage ${stage.name} ran: ${audit.join('; ')}`] : []),
               ...(host.length ? [`changed git's configuration outside the worktree while stage ${stage.name} ran (it could make git run a program as you): ${host.join(', ')}`] : []),
             ];
             const message = `${parts.join('; ')}. The candidate is never accepted. (If your verifier itself writes there, have it write to $EVOLOOP_ARTIFACTS or outside the protected paths.)`;

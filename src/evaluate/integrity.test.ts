@@ -87,6 +87,6 @@ describe('IntegrityGuard', () => {
     writeFileSync(file('results.txt'), 'fine');
     expect(guard.changed(problem, before)).toEqual([]);
     writeFileSync(file('helper.py'), 'def ok(): return True');
-    expect(guard.changed(problem, before)).toEqual(['helper.py (added)']);
+    expect(guard.changed(problem, before)).toEqual(['helper.py (code beside a protected file, added while the stage ran)']);
   });
 });

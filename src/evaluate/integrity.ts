@@ -84,7 +84,7 @@ export class IntegrityGuard {
     const now = this.listing(problemDir);
     const out = new Set<string>();
     if (before) {
-      for (const [p, s] of now) if (before.get(p) !== s) out.add(describe(p, before.get(p), s));
+      for (const [p, s] of now) if (before.get(p) !== s) out.add(this.describe(p, before.get(p), s));
       for (const p of before.keys()) if (!now.has(p)) out.add(`${p} (deleted)`);
     }
     for (const [p, s] of now) {
@@ -102,6 +102,13 @@ export class IntegrityGuard {
     // A folder whose entries changed is named through them, not as "rewritten" itself.
     const named = [...out].map((e) => e.replace(/ \(.*\)$/, ''));
     return [...out].filter((e) => !(e.endsWith(' (replaced or rewritten)') && named.some((n) => n.startsWith(`${e.replace(/ \(.*\)$/, '')}/`)))).sort();
+  }
+
+  private describe(p: string, before: string | undefined, now: string): string {
+    const what = before === undefined || before === 'missing' ? 'added' : now === 'missing' ? 'deleted' : 'replaced or rewritten';
+    // Code beside a lone protected file is not protected itself, but is checked for the verifier's sake.
+    const beside = !this.hashes.has(p) && !this.baseDirs.has(p) && !this.inTree(p);
+    return beside ? `${p} (code beside a protected file, ${what} while the stage ran)` : `${p} (${what})`;
   }
 
   private matchesBase(problemDir: string, p: string, s: string): boolean {
@@ -187,11 +194,6 @@ function stamp(abs: string): string {
   }
 }
 
-function describe(p: string, before: string | undefined, now: string): string {
-  if (before === undefined || before === 'missing') return `${p} (added)`;
-  if (now === 'missing') return `${p} (deleted)`;
-  return `${p} (replaced or rewritten)`;
-}
 
 function sha(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');
