@@ -25,7 +25,9 @@ export function openSession(db: Database.Database): string {
   const id = randomBytes(8).toString('hex');
   db.prepare('INSERT INTO store_sessions(id, pid, opened_at) VALUES (?, ?, ?)').run(id, process.pid, Date.now());
   // FULL waits (busy_timeout) for readers of older snapshots, so the row really reaches evoloop.db.
-  db.pragma('wal_checkpoint(FULL)');
+  // Inside a caller's transaction a checkpoint is impossible (SQLITE_LOCKED): the row then
+  // reaches the file at SQLite's next automatic checkpoint instead.
+  if (!db.inTransaction) db.pragma('wal_checkpoint(FULL)');
   return id;
 }
 
