@@ -38,7 +38,7 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
         done++;
         if (e.status === 'accepted') accepted++;
         if (!opts.tty || e.status === 'accepted') {
-          line(`#${e.candidateId} ${e.status}${e.score !== undefined ? ` ${fmtScore(e.score)}` : ''} (${e.operator})${e.reason && e.status !== 'accepted' ? `: ${e.reason.split('\n')[0].slice(0, 160)}` : ''}`);
+          line(`#${e.candidateId} ${e.status} (${e.operator})${e.reason && e.status !== 'accepted' ? `: ${e.reason.split('\n')[0].slice(0, 160)}` : ''}`);
         } else {
           out.write(`\r\x1b[2K${status()}`);
           statusShown = true;

@@ -6,8 +6,7 @@ export type EvolutionEvent =
   | { type: 'run-start'; runId: string; resumed: boolean; baseCommit: string; operators: string[]; notice?: string; budget: { candidates?: number; timeMs?: number; usd?: number; target?: number; patience?: number } }
   | { type: 'baseline'; candidateId: number; score: number; samples: number[]; noise: { median: number; mad: number; cv: number } }
   | { type: 'proposed'; candidateId: number; operator: string; description: string }
-  | { type: 'measured'; candidateId: number; stage: string; repeat: number; ok: boolean }
-  | { type: 'decided'; candidateId: number; status: CandidateStatus; reason?: string; score?: number; operator: string }
+  | { type: 'decided'; candidateId: number; status: CandidateStatus; reason?: string; operator: string }
   | { type: 'champion'; candidateId: number; score: number; previous: number; gain: number }
   | { type: 'notice'; message: string }
   | { type: 'run-stop'; runId: string; status: 'finished' | 'interrupted' | 'failed'; reason: string };

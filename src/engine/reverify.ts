@@ -7,16 +7,13 @@ import path from 'node:path';
 import { median } from 'simple-statistics';
 import { findConfigFile, loadConfigFile } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
-import { compileObjective } from '../core/fitness.js';
 import type { FileSet } from '../core/types.js';
 import { decide, type AcceptConfig } from '../evaluate/acceptance.js';
-import { Evaluator } from '../evaluate/evaluator.js';
-import { HostGuard } from '../evaluate/host-guard.js';
-import { IntegrityGuard } from '../evaluate/integrity.js';
+import { describeFailure } from '../evaluate/backend.js';
+import { LocalBackend } from '../evaluate/backends/local.js';
 import { protectedBy } from '../propose/edit-rules.js';
 import type { CandidateRecord, Store } from '../store/store.js';
 import { Workspace } from '../workspace/workspace.js';
-import { describeFailure } from './evolution.js';
 
 export interface ReverifyRow {
   id: number;
@@ -60,30 +57,19 @@ export async function reverify(opts: {
     const file = path.join(problemDir, p);
     if (existsSync(file)) current[p] = readFileSync(file, 'utf8');
   }
-  const stateDir = path.join(problemDir, '.evoloop');
-  const evaluator = new Evaluator({
+  const backend = new LocalBackend({
     config,
     runId: run.id,
     store,
-    objective: compileObjective(config.objective),
-    stateDir,
-    scratchDir: path.join(stateDir, 'scratch', `${run.id}-reverify`),
-    artifactsDir: path.join(stateDir, 'artifacts', `${run.id}-reverify-${epoch}`),
+    workspace,
     signal: new AbortController().signal,
-    guard: IntegrityGuard.create(current, workspace.baseFiles(), path.join(stateDir, 'protected', `${run.id}-reverify-${epoch}`)),
-    hostGuard: HostGuard.create(workspace.repo.commonDir),
-    worktreeAudit: (wt) => workspace.audit(wt),
+    protectedFiles: current,
+    overlay: current,
+    dirs: { scratch: `${run.id}-reverify`, artifacts: `${run.id}-reverify-${epoch}`, protected: `${run.id}-reverify-${epoch}` },
   });
   const repeats = Math.max(config.accept.baseline_repeats, ...config.verifier.stages.filter((s) => s.kind === 'score').map((s) => s.repeat));
-  const measure = async (c: CandidateRecord) => {
-    const wt = await workspace.acquire();
-    try {
-      workspace.materialize(wt, { ...store.candidateFiles(c), ...current });
-      return await evaluator.measure(c.id, wt, repeats, 'search', epoch);
-    } finally {
-      workspace.release(wt);
-    }
-  };
+  const measure = (c: CandidateRecord) =>
+    backend.measure({ runId: run.id, candidateId: c.id, baseCommit: run.baseCommit, commitSha: c.commitSha ?? run.baseCommit, files: store.candidateFiles(c) }, { kinds: 'search', repeats, epoch });
 
   opts.onProgress?.(`re-measuring the baseline (${repeats} repeats, fresh seeds, current verifier)`);
   const base = await measure(baseline);

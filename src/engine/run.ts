@@ -8,6 +8,9 @@ import { describeSandboxView } from '../evaluate/sandbox.js';
 import { killStrayProcesses } from '../evaluate/strays.js';
 import { selectOperators, type ModelOptions } from '../operators/select.js';
 import { Workspace } from '../workspace/workspace.js';
+import { baseProtectedFiles, LocalBackend } from '../evaluate/backends/local.js';
+import { strategies } from '../population/registry.js';
+import { admission } from '../propose/admission.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
 import { scrubSecretsFromEnvironment } from './scrub-environment.js';
@@ -59,7 +62,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
     const { store, run, config } = started;
     const emit = (e: EvolutionEvent) => {
       const candidateId = 'candidateId' in e ? e.candidateId : null;
-      if (e.type !== 'measured') store.addEvent(run.id, e.type, candidateId, e as unknown as Record<string, unknown>);
+      store.addEvent(run.id, e.type, candidateId, e as unknown as Record<string, unknown>);
       opts.onEvent?.(e);
     };
     // Each beat also stores the time run so far, so budget.time holds across kill -9.
@@ -94,7 +97,11 @@ export function runEvolution(opts: RunOptions): RunHandle {
         const keys = modelKeyNames(config);
         scrubSecretsFromEnvironment((name) => isSecretName(name) || keys.includes(name));
       }
-      evolution = new Evolution({ ...started, workspace, operators, emit, maxCandidates: opts.maxCandidates });
+      const abandon = new AbortController();
+      const backend = new LocalBackend({ config, runId: run.id, store, workspace, signal: abandon.signal, protectedFiles: await baseProtectedFiles(workspace, started.rules) });
+      const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
+      const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths });
+      evolution = new Evolution({ config, rules: started.rules, store, run, workspace, operators, population, admit, emit, abandon, maxCandidates: opts.maxCandidates });
       if (stopRequest) evolution.stop(stopRequest);
       const b = config.budget;
       emit({

@@ -36,7 +36,7 @@ async function setup(steps: FakeStep[], spec: Partial<ModelSpec> = {}, budgetUsd
 
 function ctx(): OperatorContext {
   const never = new AbortController().signal;
-  return { runId: 'r1', parent: { id: 1, score: 1, metrics: { y: 1 }, files: {} }, readFile: async (p) => (p === 'f.js' ? PROGRAM : undefined), editableFiles: ['f.js'], history: [], random: () => 0.5, signal: never, stopping: never };
+  return { runId: 'r1', parents: [{ id: 1, score: 1, metrics: { y: 1 }, files: {} }], readFile: async (p) => (p === 'f.js' ? PROGRAM : undefined), editableFiles: ['f.js'], history: [], random: () => 0.5, signal: never, stopping: never };
 }
 
 const calls = (store: Store) => store.db.prepare('SELECT candidate_id, error, usd FROM llm_calls ORDER BY id').all() as { candidate_id: number | null; error: string | null; usd: number }[];

@@ -20,11 +20,11 @@ export interface OperatorOutcome {
 
 export interface OperatorContext {
   runId: string;
-  candidateId?: number;
-  parent: ParentView;
-  /** The parent's content of a file (its change, else the base), undefined if absent. */
+  /** The strategy's parents, primary first: one for greedy, two for a crossover strategy. */
+  parents: ParentView[];
+  /** The primary parent's content of a file (its change, else the base), undefined if absent. */
   readFile(path: string): Promise<string | undefined>;
-  /** Files the proposer may change (problem-relative), as the parent has them. */
+  /** Files the proposer may change (problem-relative), as the primary parent has them. */
   editableFiles: string[];
   /** This operator's earlier outcomes in this run. */
   history: OperatorOutcome[];

@@ -37,6 +37,7 @@ const MAX_HOLDOUT_BYTES = 512_000;
 const STARTUP_ENV: NodeJS.ProcessEnv = { ...process.env };
 
 export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): Promise<PromptInput> {
+  const parent = ctx.parents[0];
   const editable: PromptFile[] = [];
   for (const file of ctx.editableFiles) {
     const content = await ctx.readFile(file);
@@ -65,7 +66,7 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
     objective: { text: p.config.objective.metric ?? p.config.objective.expr ?? '', goal },
     editable,
     frozen,
-    parent: { id: ctx.parent.id, score: ctx.parent.score, metrics: metricsShown(ctx.parent.metrics, secrets), output: parentOutput(p.store, ctx.parent.id, secrets) },
+    parent: { id: parent.id, score: parent.score, metrics: metricsShown(parent.metrics, secrets), output: parentOutput(p.store, parent.id, secrets) },
     best,
     lessons: readLessons(p.store, p.runId, goal, { secrets }),
   };

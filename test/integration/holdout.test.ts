@@ -104,7 +104,7 @@ describe('holdout', () => {
         { store, runId: run.id, config, problemDir: gamed.dir, configFile: path.join(gamed.dir, 'evoloop.yaml'), baseFiles },
         {
           runId: run.id,
-          parent: { id: parent.id, score: parent.score, metrics: parent.metrics, files },
+          parents: [{ id: parent.id, score: parent.score, metrics: parent.metrics, files }],
           readFile,
           editableFiles: ['program.mjs'],
           history: [],

@@ -48,12 +48,12 @@ export function agentOperator(deps: AgentDeps): Operator {
       await writeFile(promptFile, `${rendered.system}\n\n${rendered.prompt}\n`);
       const wt = await deps.workspace.acquire();
       try {
-        deps.workspace.materialize(wt, ctx.parent.files);
+        deps.workspace.materialize(wt, ctx.parents[0].files);
         const r = await runAgent(deps, wt, ['/bin/sh', '-c', deps.agent.run.replaceAll('{prompt}', shellQuote(promptFile))], dir, {
           EVOLOOP_PROMPT_FILE: promptFile,
           EVOLOOP_DESCRIPTION_FILE: descriptionFile,
           EVOLOOP_RUN: deps.problem.runId,
-          EVOLOOP_PARENT: String(ctx.parent.id),
+          EVOLOOP_PARENT: String(ctx.parents[0].id),
         }, ctx.signal);
         const fail = (error: string): ProposalResult => ({ operator: 'agent', error });
         if (r.killedFor === 'abort') throw new StopProposing('stopped while the agent was running', 'interrupted');
@@ -150,7 +150,7 @@ async function changedFiles(workspace: Workspace, wt: Worktree, ctx: OperatorCon
   const shown = (repoPath: string) => (repoPath.startsWith(prefix) ? repoPath.slice(prefix.length) : repoPath);
   const found = await workspace.changes(wt);
   if (found.deleted.length > 0) return { error: `the agent deleted ${shown(found.deleted[0])}; deleting files is not supported, change their content instead` };
-  const touched = new Set<string>([...Object.keys(ctx.parent.files).map((p) => prefix + p), ...found.files, ...found.links, ...found.special]);
+  const touched = new Set<string>([...Object.keys(ctx.parents[0].files).map((p) => prefix + p), ...found.files, ...found.links, ...found.special]);
   const changes: FileSet = {};
   for (const repoPath of [...touched].sort()) {
     if (!repoPath.startsWith(prefix)) return { error: `the agent changed ${repoPath}, outside the problem folder; only files inside it may change` };

@@ -19,7 +19,7 @@ function ctx(random: () => number, history: OperatorOutcome[] = [], files: Recor
   const never = new AbortController().signal;
   return {
     runId: 'r',
-    parent: { id: 1, score: 0, metrics: null, files: {} },
+    parents: [{ id: 1, score: 0, metrics: null, files: {} }],
     readFile: async (p) => files[p],
     editableFiles: Object.keys(files),
     history,

@@ -1,0 +1,76 @@
+// The local backend: a pooled worktree per measurement, filled with the candidate's files,
+// and the Evaluator with its containment (protected-file integrity, git's host config, the
+// worktree audit). The only place that construction exists; the run and reverify share it.
+import path from 'node:path';
+import type { Config } from '../../config/schema.js';
+import { compileObjective } from '../../core/fitness.js';
+import type { FileSet } from '../../core/types.js';
+import { protectedBy, type EditRules } from '../../propose/edit-rules.js';
+import type { Store } from '../../store/store.js';
+import type { Workspace } from '../../workspace/workspace.js';
+import type { CandidateSpec, EvaluationBackend, MeasurePlan } from '../backend.js';
+import { Evaluator, type Measured } from '../evaluator.js';
+import { HostGuard } from '../host-guard.js';
+import { IntegrityGuard } from '../integrity.js';
+
+export interface LocalBackendOptions {
+  config: Config;
+  runId: string;
+  store: Store;
+  workspace: Workspace;
+  /** Aborts in-flight stages (kill); their candidates stay pending for resume. */
+  signal: AbortSignal;
+  /** The protected files every stage is checked against: the base's for a run, the current verifier's for reverify. */
+  protectedFiles: FileSet;
+  /** Written over every candidate's files (reverify puts the current verifier in place). */
+  overlay?: FileSet;
+  /** Folder names under .evoloop/: scratch/, artifacts/ and protected/ (the run id unless reverifying). */
+  dirs?: { scratch: string; artifacts: string; protected: string };
+}
+
+export class LocalBackend implements EvaluationBackend {
+  private readonly evaluator: Evaluator;
+
+  constructor(private readonly opts: LocalBackendOptions) {
+    const { workspace, runId } = opts;
+    const stateDir = path.join(workspace.problemDir, '.evoloop');
+    const dirs = opts.dirs ?? { scratch: runId, artifacts: runId, protected: runId };
+    this.evaluator = new Evaluator({
+      config: opts.config,
+      runId,
+      store: opts.store,
+      objective: compileObjective(opts.config.objective),
+      stateDir,
+      scratchDir: path.join(stateDir, 'scratch', dirs.scratch),
+      artifactsDir: path.join(stateDir, 'artifacts', dirs.artifacts),
+      signal: opts.signal,
+      guard: IntegrityGuard.create(opts.protectedFiles, workspace.baseFiles(), path.join(stateDir, 'protected', dirs.protected)),
+      hostGuard: HostGuard.create(workspace.repo.commonDir),
+      worktreeAudit: (wt) => workspace.audit(wt),
+    });
+  }
+
+  get protectedPaths(): string[] {
+    return this.evaluator.protectedPaths;
+  }
+
+  async measure(candidate: CandidateSpec, plan: MeasurePlan): Promise<Measured> {
+    const { workspace } = this.opts;
+    const wt = await workspace.acquire();
+    try {
+      workspace.materialize(wt, { ...candidate.files, ...this.opts.overlay });
+      return await this.evaluator.measure(candidate.candidateId, wt, plan.repeats, plan.kinds, plan.epoch);
+    } finally {
+      workspace.release(wt);
+    }
+  }
+}
+
+/** The protected files as the base commit has them. */
+export async function baseProtectedFiles(workspace: Workspace, rules: EditRules): Promise<FileSet> {
+  const files: FileSet = {};
+  for (const p of workspace.baseFiles().filter((f) => protectedBy(f, rules) !== undefined)) {
+    files[p] = (await workspace.readBase(p)) ?? '';
+  }
+  return files;
+}

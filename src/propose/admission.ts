@@ -1,0 +1,106 @@
+// Admission: turns an operator's proposal into a candidate row. Checks the change (no
+// path through a symlink, the edit rules), lays it over the parent's files, computes its
+// diff and hash, flags what looks like gaming, drops duplicates, and commits what may be
+// evaluated. Every proposal gets exactly one row, whatever becomes of it.
+import { createTwoFilesPatch } from 'diff';
+import type { FileSet } from '../core/types.js';
+import { suspiciousFlags } from '../evaluate/suspicious.js';
+import type { ProposalResult } from '../operators/operator.js';
+import type { CandidateRecord, NewCandidate, RunRecord, Store } from '../store/store.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { checkChanges, type EditRules } from './edit-rules.js';
+import { changeHash } from './patch-hash.js';
+
+export interface AdmissionDeps {
+  store: Store;
+  run: RunRecord;
+  workspace: Pick<Workspace, 'readBase' | 'symlinkOnPath' | 'commit'>;
+  rules: EditRules;
+  /** Paths a patch is suspicious for mentioning (the verifier's). */
+  protectedPaths: string[];
+}
+
+/** The parent a child is built on: its id, commit and full change against the base. */
+export interface AdmissionParent {
+  id: number;
+  commitSha: string;
+  files: FileSet;
+}
+
+export type Admit = (parent: AdmissionParent, operator: string, proposal: ProposalResult) => Promise<CandidateRecord>;
+
+/** A pending row comes back committed (commitSha and ref set); any other status is final. */
+export function admission(d: AdmissionDeps): Admit {
+  const readFile = async (parent: AdmissionParent, p: string) => parent.files[p] ?? (await d.workspace.readBase(p));
+  return async (parent, operator, proposal) => {
+    const { store, run, workspace } = d;
+    const { cost } = proposal;
+    const base = { runId: run.id, parentId: parent.id, operator, model: proposal.model, tokensIn: cost?.tokensIn, tokensOut: cost?.tokensOut, usd: cost?.usd };
+    // Every candidate row of a proposal gets its model calls linked, whatever its status.
+    const insert = (row: NewCandidate) => {
+      const c = store.insertCandidate(row);
+      cost?.link(c.id);
+      return c;
+    };
+    if ('error' in proposal) {
+      return insert({ ...base, status: 'invalid', reason: proposal.error, description: proposal.description ?? '', files: parent.files, changeHash: '', patch: '' });
+    }
+    const originals: FileSet = {};
+    for (const p of Object.keys(proposal.changes)) {
+      const content = await readFile(parent, p);
+      if (content !== undefined) originals[p] = content;
+    }
+    const viaSymlink = Object.keys(proposal.changes)
+      .map((p) => [p, workspace.symlinkOnPath(p)] as const)
+      .find(([, link]) => link !== undefined);
+    const check: ReturnType<typeof checkChanges> = viaSymlink
+      ? { ok: false, reason: `${viaSymlink[0]} goes through the symlink ${viaSymlink[1]}, which could lead out of the worktree; edit the file it points to instead` }
+      : checkChanges(proposal.changes, (p) => originals[p], d.rules);
+    const files = await overlay(workspace, parent.files, proposal.changes);
+    const patch = unifiedDiff(originals, proposal.changes);
+    const hash = changeHash(files);
+    const flags = suspiciousFlags({ patch, feedback: feedbackOf(store, parent.id), protectedPaths: d.protectedPaths });
+    const row = { ...base, description: proposal.description, files, changeHash: hash, patch, flags };
+    if (!check.ok) return insert({ ...row, status: 'invalid', reason: check.reason });
+    if (patch === '') return insert({ ...row, status: 'duplicate', reason: 'no change: the proposal equals its parent' });
+    const same = store.findByChangeHash(run.id, hash);
+    if (same !== undefined) return insert({ ...row, status: 'duplicate', reason: `same change as candidate ${same}` });
+    const candidate = insert({ ...row, status: 'pending' });
+    const ref = `refs/evoloop/${run.id}/candidates/${candidate.id}`;
+    const commitSha = workspace.commit(files, parent.commitSha, `${proposal.description}\n\nEvoloop-Run: ${run.id}\nEvoloop-Candidate: ${candidate.id}`, ref);
+    store.updateCandidate(candidate.id, { commitSha, ref });
+    return { ...candidate, commitSha, ref };
+  };
+}
+
+/** The child's full change against the base: the parent's, with the proposal on top, minus files back at base. */
+async function overlay(workspace: Pick<Workspace, 'readBase'>, parentFiles: FileSet, changes: FileSet): Promise<FileSet> {
+  const files: FileSet = { ...parentFiles };
+  for (const [p, content] of Object.entries(changes)) {
+    if ((await workspace.readBase(p)) === content) delete files[p];
+    else files[p] = content;
+  }
+  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** What the verifier told the proposer about a candidate (never holdout output). */
+function feedbackOf(store: Store, candidateId: number): string[] {
+  return store
+    .measurements(candidateId)
+    .filter((m) => m.kind !== 'holdout')
+    .flatMap((m) => [m.feedback ?? '', m.stdoutTail, m.stderrTail])
+    .filter(Boolean);
+}
+
+function unifiedDiff(before: FileSet, after: FileSet): string {
+  return Object.keys(after)
+    .sort()
+    .filter((p) => before[p] !== after[p])
+    .map((p) =>
+      createTwoFilesPatch(before[p] === undefined ? '/dev/null' : `a/${p}`, `b/${p}`, before[p] ?? '', after[p], undefined, undefined, { context: 3 })
+        .split('\n')
+        .slice(1)
+        .join('\n'),
+    )
+    .join('');
+}
