@@ -1,8 +1,9 @@
-// A synthetic run written straight into a store (one transaction, raw SQL), for the
+// A synthetic run written into a store (one transaction, through the store's methods), for the
 // dashboard benchmark and tests: a baseline, then `n` candidates with a realistic mix of
 // statuses, operators, models, scores, model calls and a few measurements.
 import { Store, storePath } from '../../src/store/store.js';
 import { seededRandom } from '../../src/core/random.js';
+import type { CandidateStatus } from '../../src/core/types.js';
 
 export interface SeedOptions {
   n: number;
@@ -34,18 +35,19 @@ export function seedStore(problemDir: string, opts: SeedOptions): Seeded {
     model: { provider: 'openai', name: 'gpt-x', api_key_env: opts.apiKeyEnv ?? 'OPENAI_API_KEY' },
   };
   store.createRun({ id: runId, problemDir, repoRoot: problemDir, baseCommit: '0'.repeat(40), configJson: JSON.stringify(config), configHash: 'seed', status: 'running', ownerPid: null });
-  const db = store.db;
-  const insert = db.prepare(`INSERT INTO candidates(run_id, parent_id, status, reason, operator, model, description, files_json, patch, change_hash,
-      score, verdict_json, flags_json, tokens_in, tokens_out, usd, created_at, finished_at, eval_ms)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const call = db.prepare(`INSERT INTO llm_calls(run_id, candidate_id, provider, model, operator, prompt, response, input_tokens, output_tokens, usd, latency_ms, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const acceptedIds: number[] = [];
   const every = opts.acceptEvery ?? 50;
-  db.transaction(() => {
+  // A champion's samples, as the score stage's measurements (repeat by repeat).
+  const measured = (id: number, samples: number[]) =>
+    samples.forEach((score, repeat) =>
+      store.addMeasurement(id, 0, { stage: 'score', kind: 'score', repeat, seed: repeat + 1, ok: true, metrics: { score }, exitCode: 0, signal: null, durationMs: 300, stdoutTail: '', stderrTail: '' }),
+    );
+  store.transaction(() => {
     const samples = [100, 101, 99, 100.5, 99.5];
-    insert.run(runId, null, 'baseline', null, 'baseline', null, 'the base commit, unchanged', '{}', '', 'h0', 100, JSON.stringify({ samples, noise: { n: 5, median: 100, mad: 0.5, cv: 0.007 } }), '[]', 0, 0, 0, start, start + 1000, 900);
-    let champion = 1;
+    const baseline = store.insertCandidate({ runId, parentId: null, status: 'baseline', operator: 'baseline', description: 'the base commit, unchanged', files: {}, changeHash: 'h0', patch: '' });
+    store.updateCandidate(baseline.id, { score: 100, verdict: { samples, noise: { n: 5, median: 100, mad: 0.5, cv: 0.007 } }, finishedAt: start + 1000, evalMs: 900 });
+    measured(baseline.id, samples);
+    let champion = baseline.id;
     let best = 100;
     const operators = ['llm-diff', 'llm-rewrite', 'tune'];
     for (let i = 1; i <= opts.n; i++) {
@@ -54,22 +56,28 @@ export function seedStore(problemDir: string, opts: SeedOptions): Seeded {
       const operator = operators[i % 3];
       const model = operator === 'tune' ? null : i % 2 ? 'openai:gpt-x' : 'anthropic:claude-y';
       const roll = random();
-      let status = roll < 0.7 ? 'rejected' : roll < 0.85 ? 'failed' : roll < 0.93 ? 'invalid' : 'duplicate';
+      let status: CandidateStatus = roll < 0.7 ? 'rejected' : roll < 0.85 ? 'failed' : roll < 0.93 ? 'invalid' : 'duplicate';
       if (i % every === 0) status = 'accepted';
       const score = status === 'accepted' ? best + 1 + random() : status === 'rejected' ? best - random() * 5 : null;
       const reason = status === 'failed' ? `timeout in stage score: killed after 30s (candidate ${id})` : status === 'invalid' ? 'edit did not apply: SEARCH block not found' : status === 'duplicate' ? `same change as candidate ${id - 1}` : status === 'accepted' ? 'significant gain' : 'not significant';
-      const verdict = score === null ? null : JSON.stringify({ decision: status === 'accepted' ? 'accept' : 'reject', gain: score - best, pValue: status === 'accepted' ? 0.01 : 0.4, ci: [score - best - 1, score - best + 1], samples: [score - 0.5, score, score + 0.5], against: champion });
-      const [tin, tout, usd] = model ? [1500, 300, 0.002] : [0, 0, 0];
-      insert.run(runId, champion, status, reason, operator, model, `${operator}: change ${i} to program.mjs`, '{}', `--- a/program.mjs\n+++ b/program.mjs\n@@ -1 +1 @@\n-const k = ${i - 1};\n+const k = ${i};\n`, `h${i}`, score, verdict, '[]', tin, tout, usd, t - 500, t, 400 + Math.round(random() * 200));
-      if (model) call.run(runId, id, model.split(':')[0], model.split(':')[1], operator, `improve program.mjs (candidate ${id})`, `<<<<<<< SEARCH\nconst k = ${i - 1};\n=======\nconst k = ${i};\n>>>>>>> REPLACE`, tin, tout, usd, 1200, t - 600);
+      const verdict = score === null ? null : { decision: status === 'accepted' ? 'accept' : 'reject', gain: score - best, pValue: status === 'accepted' ? 0.01 : 0.4, ci: [score - best - 1, score - best + 1], samples: [score - 0.5, score, score + 0.5], against: champion };
+      const [tokensIn, tokensOut, usd] = model ? [1500, 300, 0.002] : [0, 0, 0];
+      const patch = `--- a/program.mjs\n+++ b/program.mjs\n@@ -1 +1 @@\n-const k = ${i - 1};\n+const k = ${i};\n`;
+      const c = store.insertCandidate({ runId, parentId: champion, status, reason, operator, model, description: `${operator}: change ${i} to program.mjs`, files: {}, changeHash: `h${i}`, patch, tokensIn, tokensOut, usd });
+      store.updateCandidate(c.id, { score, verdict, finishedAt: t, evalMs: 400 + Math.round(random() * 200) });
+      if (model) {
+        const [provider, name] = model.split(':');
+        store.addLlmCall({ runId, candidateId: c.id, provider, model: name, operator, prompt: `improve program.mjs (candidate ${id})`, response: `<<<<<<< SEARCH\nconst k = ${i - 1};\n=======\nconst k = ${i};\n>>>>>>> REPLACE`, inputTokens: tokensIn, outputTokens: tokensOut, cachedTokens: 0, usd, latencyMs: 1200, attempts: 1, error: null });
+      }
       if (status === 'accepted') {
+        measured(c.id, verdict!.samples);
         champion = id;
         best = score!;
         acceptedIds.push(id);
       }
     }
-    db.prepare('UPDATE runs SET baseline_id = 1, champion_id = ? WHERE id = ?').run(champion, runId);
-  })();
+    store.updateRun(runId, { baselineId: baseline.id, championId: champion });
+  });
   store.addEvent(runId, 'run-start', null, { type: 'run-start', runId });
   store.close();
   return { runId, file: storePath(problemDir), acceptedIds };

@@ -97,7 +97,8 @@ async function seed(dir: string, count: number): Promise<void> {
   const run = store.latestRun()!;
   const ws = await Workspace.open({ problemDir: dir, baseCommit: run.baseCommit, poolSize: 0 });
   const parent = run.baselineId!;
-  const insert = store.db.transaction((i: number) => {
+  // One transaction per candidate, as the engine writes them.
+  const insert = (i: number) => store.transaction(() => {
     const files = { 'params.sh': PARAMS.replace('A=1.5', `A=${(i / count) * 10}`).replace('N=3', `N=${i % 21}`) };
     const c = store.insertCandidate({ runId: run.id, parentId: parent, status: 'pending', operator: 'tune', description: `seed ${i}`, files, changeHash: changeHash(files), patch: `-A=1.5\n+A=${i}\n` });
     const ref = `refs/evoloop/${run.id}/candidates/${c.id}`;

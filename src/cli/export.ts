@@ -3,9 +3,8 @@ import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { EXPORT_TABLES as TABLES } from '../store/queries.js';
 import { openRun } from './context.js';
-
-const TABLES = ['candidates', 'measurements', 'events', 'llm_calls'] as const;
 
 export function registerExport(program: Command): void {
   program
@@ -23,11 +22,7 @@ export function registerExport(program: Command): void {
       const ctx = openRun(problem, opts.run);
       const out = opts.out ? createWriteStream(opts.out) : process.stdout;
       try {
-        const sql =
-          opts.table === 'measurements'
-            ? 'SELECT m.* FROM measurements m JOIN candidates c ON c.id = m.candidate_id WHERE c.run_id = ? ORDER BY m.id'
-            : `SELECT * FROM ${opts.table} WHERE run_id = ? ORDER BY id`;
-        const rows = ctx.store.db.prepare(sql).iterate(ctx.run.id) as Iterable<Record<string, unknown>>;
+        const rows = ctx.store.queries.exportRows(ctx.run.id, opts.table);
         let header: string[] | undefined;
         for (const row of rows) {
           if (opts.format === 'jsonl') {

@@ -1,6 +1,6 @@
 // `evoloop show <id|best>` and `evoloop diff <id|best>`: one candidate in full.
 import type { Command } from 'commander';
-import { git } from '../workspace/git.js';
+import { gitDiffAgainstBase } from '../workspace/diff.js';
 import { fmtScore, openRun, printJson, resolveCandidate } from './context.js';
 
 export function registerShow(program: Command): void {
@@ -73,7 +73,7 @@ export function registerShow(program: Command): void {
       const ctx = openRun(problem, opts.run);
       try {
         const c = resolveCandidate(ctx, ref);
-        const diff = opts.parent ? c.patch : c.commitSha ? (await git(ctx.problemDir, ['diff', ctx.run.baseCommit, c.commitSha])).stdout : '';
+        const diff = opts.parent ? c.patch : c.commitSha ? await gitDiffAgainstBase(ctx.problemDir, ctx.run.baseCommit, c.commitSha) : '';
         if (opts.json) return printJson({ id: c.id, against: opts.parent ? { parent: c.parentId } : { base: ctx.run.baseCommit }, commit: c.commitSha, diff });
         if (!diff) process.stderr.write(`candidate ${c.id} makes no change ${opts.parent ? 'to its parent' : 'to the base'}.\n`);
         process.stdout.write(diff);

@@ -47,10 +47,7 @@ export function registerStatus(program: Command): void {
           const per = usdPerAccepted === null ? 'no accepted improvement yet' : `$${usdPerAccepted.toFixed(4)} per accepted improvement`;
           lines.push(`model calls ${s.spend.calls}: ${s.spend.inputTokens} in / ${s.spend.outputTokens} out tokens, $${s.spend.usd.toFixed(4)} (${per})`);
           // A call that used tokens but cost nothing was made with a model that has no price.
-          const unpriced = ctx.store.db
-            .prepare('SELECT DISTINCT model FROM llm_calls WHERE run_id = ? AND usd = 0 AND input_tokens + output_tokens > 0')
-            .pluck()
-            .all(ctx.run.id) as string[];
+          const unpriced = ctx.store.queries.unpricedModels(ctx.run.id);
           if (unpriced.length > 0) lines.push(`  cost unknown for ${unpriced.join(', ')}: no price known; set model.price (input_per_mtok, output_per_mtok) to count it`);
         }
         lines.push('operators (proposals / valid / accepted / mean gain / cost):');

@@ -47,7 +47,7 @@ export async function reverify(opts: {
   const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
   if (!baseline || baseline.status !== 'baseline') throw new UsageError(`run ${run.id} has no measured baseline; nothing to compare against.`);
   const candidates = pick(store, run.id, config.objective.goal, opts.select);
-  const epoch = (store.db.prepare('SELECT COALESCE(MAX(m.epoch), 0) FROM measurements m JOIN candidates c ON c.id = m.candidate_id WHERE c.run_id = ?').pluck().get(run.id) as number) + 1;
+  const epoch = store.queries.lastEpoch(run.id) + 1;
 
   const workspace = await Workspace.open({ problemDir, baseCommit: run.baseCommit, poolSize: 1 });
   // The current protected files (the fixed verifier) replace the base's in every worktree.
@@ -94,12 +94,7 @@ export async function reverify(opts: {
 
 function pick(store: Store, runId: string, goal: 'maximize' | 'minimize', select: { top?: number; accepted?: boolean }): CandidateRecord[] {
   if (select.top !== undefined) {
-    const order = goal === 'maximize' ? 'DESC' : 'ASC';
-    const ids = store.db
-      .prepare(`SELECT id FROM candidates WHERE run_id = ? AND status IN ('accepted', 'rejected') AND score IS NOT NULL ORDER BY score ${order} LIMIT ?`)
-      .pluck()
-      .all(runId, select.top) as number[];
-    return ids.map((id) => store.getCandidate(id)!);
+    return store.queries.topScored(runId, goal, select.top).map((id) => store.getCandidate(id)!);
   }
   return store.listCandidates(runId, { status: ['accepted'] });
 }

@@ -9,7 +9,7 @@ import { createModelClient, type ModelSpec } from '../llm/index.js';
 import { Store } from '../store/store.js';
 import { llmDiff } from './llm-diff/llm-diff.js';
 import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
-import { CallLog, ModelGateway } from './model-calls.js';
+import { CallLog, ModelGateway } from '../llm/gateway.js';
 import { StopProposing, type OperatorContext } from './operator.js';
 
 const PROGRAM = 'const N = 3;\n// EVOLVE-BLOCK-START\nfunction f(x) {\n  return x * N;\n}\n// EVOLVE-BLOCK-END\nexport { f };\n';
@@ -39,7 +39,7 @@ function ctx(): OperatorContext {
   return { runId: 'r1', parents: [{ id: 1, score: 1, metrics: { y: 1 }, files: {} }], readFile: async (p) => (p === 'f.js' ? PROGRAM : undefined), editableFiles: ['f.js'], history: [], random: () => 0.5, signal: never, stopping: never };
 }
 
-const calls = (store: Store) => store.db.prepare('SELECT candidate_id, error, usd FROM llm_calls ORDER BY id').all() as { candidate_id: number | null; error: string | null; usd: number }[];
+const calls = (store: Store) => [...store.queries.exportRows('r1', 'llm_calls')].map(({ candidate_id, error, usd }) => ({ candidate_id, error, usd })) as { candidate_id: number | null; error: string | null; usd: number }[];
 
 describe('llm-rewrite and llm-diff', () => {
   it('llm-rewrite splices a block-only reply between the markers; the call is linked on demand', async () => {

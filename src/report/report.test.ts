@@ -37,16 +37,13 @@ describe('report', () => {
     const { runId, acceptedIds } = seedStore(dir, { n: 60, acceptEvery: 10 });
     const store = new Store(storePath(dir));
     // A tampered candidate, to be called out in the integrity notes.
-    store.db.prepare("UPDATE candidates SET status = 'tampered', reason = 'tampered in stage score: verifier/score.mjs changed', score = NULL WHERE id = 5").run();
+    store.updateCandidate(5, { status: 'tampered', reason: 'tampered in stage score: verifier/score.mjs changed', score: null });
     // Model-written text with markup must not become live HTML in the Markdown either.
-    store.db.prepare("UPDATE candidates SET description = ? WHERE id = ?").run('<img src=x onerror=alert(1)> | pipes', acceptedIds[0]);
+    store.updateCandidate(acceptedIds[0], { description: '<img src=x onerror=alert(1)> | pipes' });
     const out = path.join(dir, 'out');
     const written = await writeReport(store, runId, out);
-    const evaluated = store.db
-      .prepare("SELECT id FROM candidates WHERE status IN ('baseline','accepted','rejected','failed','tampered')")
-      .pluck()
-      .all() as number[];
-    const failedCount = store.db.prepare("SELECT COUNT(*) FROM candidates WHERE status = 'failed'").pluck().get() as number;
+    const evaluated = store.listCandidates(runId, { status: ['baseline', 'accepted', 'rejected', 'failed', 'tampered'] }).map((c) => c.id);
+    const failedCount = store.countByStatus(runId).failed ?? 0;
     store.close();
 
     const svg = readFileSync(written.svg, 'utf8');

@@ -4,9 +4,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hodgesLehmann } from '../evaluate/statistics.js';
-import { diffAgainstBase, progress, runView } from '../dashboard/queries.js';
+import { progress, runView } from '../dashboard/queries.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { summarize, type RunSummary } from '../store/summary.js';
+import { diffAgainstBase } from '../workspace/diff.js';
 import { escapeXml, scoreChartSvg } from './svg-chart.js';
 
 export interface ReportData {
@@ -43,7 +44,7 @@ export async function reportData(store: Store, runId: string): Promise<ReportDat
     gain = { estimate, ci, relative: baseline.score !== 0 ? estimate / Math.abs(baseline.score) : null };
   }
   const evaluated = ['accepted', 'rejected', 'failed', 'tampered'].reduce((s, k) => s + (summary.byStatus[k] ?? 0), 0);
-  const diff = champion && champion.id !== baseline?.id ? await diffAgainstBase(store, run, champion.files) : null;
+  const diff = champion && champion.id !== baseline?.id ? await diffAgainstBase(run, store.candidateFiles(champion)) : null;
   const accepted = store.listCandidates(runId, { status: ['accepted'] }).map((c) => ({
     id: c.id,
     score: c.score,
@@ -53,11 +54,7 @@ export async function reportData(store: Store, runId: string): Promise<ReportDat
     description: c.description.split('\n')[0],
   }));
   const failures = new Map<string, { count: number; example: number }>();
-  const failedRows = store.db
-    .prepare("SELECT id, status, reason FROM candidates WHERE run_id = ? AND status IN ('failed', 'invalid', 'tampered', 'duplicate', 'abandoned') ORDER BY id")
-    .raw()
-    .all(runId) as [number, string, string | null][];
-  for (const [id, status, reason] of failedRows) {
+  for (const [id, status, reason] of store.queries.unscored(runId)) {
     const key = `${status}: ${reasonClass(reason)}`;
     const entry = failures.get(key) ?? { count: 0, example: id };
     entry.count++;

@@ -39,7 +39,7 @@ describe('takeBackup', () => {
     for (let i = 0; i < BACKUPS_KEPT + 2; i++) await takeBackup(store, new Date(Date.UTC(2025, 0, 1, 0, 0, i)));
     expect(listBackups(store.file).map((b) => new Date(b.takenAt).getUTCSeconds())).toEqual([4, 3, 2]);
     // A copy that fails its check replaces nothing.
-    const spy = vi.spyOn(store.db, 'backup').mockImplementation(async (dest: string) => {
+    const spy = vi.spyOn(store['db'], 'backup').mockImplementation(async (dest: string) => {
       writeFileSync(dest, 'not a database');
       return { totalPages: 1, remainingPages: 0 };
     });

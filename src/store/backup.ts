@@ -81,7 +81,7 @@ export async function takeBackup(store: Store, now = new Date()): Promise<Backup
   const final = path.join(dir, `evoloop-${stamp(now)}.db`);
   const tmp = path.join(dir, `.${path.basename(final)}.tmp-${process.pid}`);
   try {
-    await store.db.backup(tmp);
+    await store.backupTo(tmp);
     const problems = makeSelfContained(tmp);
     if (problems.length > 0) throw new Error(`the new backup of ${store.file} fails its check (${problems.join('; ')}); the older backups are kept`);
     renameSync(tmp, final);

@@ -153,7 +153,7 @@ setInterval(() => {}, 1000);
     const file = filledStore();
     const reader = new Store(file);
     reader.listRuns();
-    expect(reader.db.prepare('SELECT COUNT(*) FROM store_sessions').pluck().get()).toBe(0);
+    expect(reader['db'].prepare('SELECT COUNT(*) FROM store_sessions').pluck().get()).toBe(0);
     reader.close();
   });
 });

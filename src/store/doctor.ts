@@ -62,10 +62,10 @@ async function checkStore(ctx: Ctx): Promise<{ check: Check; store?: Store }> {
   if (!damage) {
     try {
       const store = new Store(ctx.file, { readonly: ctx.denied !== undefined });
-      const problems = databaseProblems(store.db);
+      const problems = store.problems();
       if (problems.length === 0) {
-        const runs = store.db.prepare('SELECT COUNT(*) FROM runs').pluck().get() as number;
-        const candidates = store.db.prepare('SELECT COUNT(*) FROM candidates').pluck().get() as number;
+        const runs = store.count('runs');
+        const candidates = store.count('candidates');
         return { store, check: ok('store', `${rel(ctx, ctx.file)} passes integrity_check and foreign_key_check (${runs} run(s), ${candidates} candidates)`) };
       }
       store.close();
@@ -125,7 +125,7 @@ async function checkBackups(ctx: Ctx, store: Store | undefined): Promise<Check> 
   const all = listBackups(ctx.file);
   const { good, bad } = newestGoodBackup(ctx.file);
   if (good && bad.length === 0) return ok('backups', `the newest backup, ${describeBackup(ctx, good)}, passes integrity_check (${all.length} kept)`);
-  const nothingYet = store !== undefined && (store.db.prepare('SELECT COUNT(*) FROM runs').pluck().get() as number) === 0;
+  const nothingYet = store !== undefined && store.count('runs') === 0;
   if (all.length === 0 && nothingYet) return ok('backups', 'none yet, and nothing recorded to back up');
   const what =
     bad.length > 0
@@ -165,10 +165,7 @@ async function checkRefs(ctx: Ctx, store: Store): Promise<Check> {
   }
   const runs = store.listRuns().filter((r) => r.repoRoot === root);
   const expected = new Map(runs.map((r) => [`refs/evoloop/${r.id}/base`, r.baseCommit]));
-  const rows = store.db
-    .prepare(`SELECT ref, commit_sha AS sha FROM candidates WHERE ref IS NOT NULL AND commit_sha IS NOT NULL AND run_id IN (SELECT value FROM json_each(?))`)
-    .all(JSON.stringify(runs.map((r) => r.id))) as { ref: string; sha: string }[];
-  for (const r of rows) expected.set(r.ref, r.sha);
+  for (const r of store.candidateRefs(runs.map((r) => r.id))) expected.set(r.ref, r.sha);
   if (expected.size === 0) return ok('refs', 'no run of this repository to check');
   const listed = await git(root, ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/evoloop/']);
   const actual = new Map(listed.stdout.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));

@@ -46,14 +46,14 @@ const result = (over: Partial<StageResult> = {}): StageResult => ({
 describe('migrations', () => {
   it('a new store is at the latest schema, in WAL mode', () => {
     const store = new Store(freshFile());
-    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    expect(store['db'].pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(store['db'].pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = store['db'].prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['runs', 'candidates', 'measurements', 'events', 'blobs', 'llm_calls']));
     store.close();
     // Opening again runs nothing twice.
     const again = new Store(store.file);
-    expect(again.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(again['db'].pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     again.close();
   });
 
@@ -67,7 +67,7 @@ describe('migrations', () => {
     old.prepare("INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status) VALUES ('old', 1, 1, '/p', '/p', 'c', '{}', 'h', 'finished')").run();
     old.close();
     const store = new Store(file);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(store['db'].pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(store.getRun('old')).toMatchObject({ id: 'old', status: 'finished', baseCommit: 'c' });
     store.close();
   });
@@ -115,14 +115,14 @@ describe('Store', () => {
     const b = store.insertCandidate(candidate({ parentId: a.id, files: { 'a.py': 'x = 1\n' } }));
     expect(store.candidateFiles(a)).toEqual({ 'a.py': 'x = 1\n', 'b.py': 'y = 2\n' });
     expect(store.candidateFiles(b)).toEqual({ 'a.py': 'x = 1\n' });
-    expect(store.db.prepare('SELECT COUNT(*) FROM blobs').pluck().get()).toBe(2);
+    expect(store['db'].prepare('SELECT COUNT(*) FROM blobs').pluck().get()).toBe(2);
     expect(() => store.getBlob('0'.repeat(64))).toThrow(/missing blob/);
   });
 
   it('inserting a candidate is one transaction: a failed insert leaves no blobs behind', () => {
     expect(() => store.insertCandidate(candidate({ runId: 'no-such-run', files: { 'z.py': 'orphan\n' } }))).toThrow(/FOREIGN KEY/);
-    expect(store.db.prepare('SELECT COUNT(*) FROM blobs').pluck().get()).toBe(0);
-    expect(store.db.prepare('SELECT COUNT(*) FROM candidates').pluck().get()).toBe(0);
+    expect(store['db'].prepare('SELECT COUNT(*) FROM blobs').pluck().get()).toBe(0);
+    expect(store['db'].prepare('SELECT COUNT(*) FROM candidates').pluck().get()).toBe(0);
   });
 
   it('updates candidates, encoding metrics, verdicts and flags as JSON', () => {

@@ -12,8 +12,10 @@ import type { CandidateStatus, FileSet, LlmCallRecord, Metrics, StageResult } fr
 
 export type { LlmCallRecord } from '../core/types.js';
 import { notWritable, StoreNotWritableError } from './access.js';
+import { databaseProblems } from './backup.js';
 import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.js';
 import { MIGRATIONS } from './migrations.js';
+import { RunQueries } from './queries.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
 
 export type RunStatus = 'running' | 'interrupted' | 'finished' | 'failed';
@@ -75,8 +77,13 @@ export interface MeasurementRecord extends StageResult {
 
 type Row = Record<string, unknown>;
 
-const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/([a-z])(\d)/g, '$1_$2');
+// Column names are a small fixed set, so each conversion is computed once (rows are read by the 100,000).
+const memo = (f: (s: string) => string) => {
+  const seen = new Map<string, string>();
+  return (s: string) => seen.get(s) ?? (seen.set(s, f(s)), seen.get(s)!);
+};
+const camel = memo((s) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+const snake = memo((s) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/([a-z])(\d)/g, '$1_$2'));
 
 function toRun(row: Row): RunRecord {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as unknown as RunRecord;
@@ -129,7 +136,7 @@ export type NewCandidate = Pick<CandidateRecord, 'runId' | 'parentId' | 'status'
 export type CandidateUpdate = Partial<
   Pick<
     CandidateRecord,
-    'status' | 'reason' | 'commitSha' | 'ref' | 'score' | 'metrics' | 'verdict' | 'flags' | 'startedAt' | 'finishedAt' | 'evalMs' | 'tokensIn' | 'tokensOut' | 'usd' | 'model'
+    'status' | 'reason' | 'description' | 'commitSha' | 'ref' | 'score' | 'metrics' | 'verdict' | 'flags' | 'startedAt' | 'finishedAt' | 'evalMs' | 'tokensIn' | 'tokensOut' | 'usd' | 'model'
   >
 >;
 
@@ -139,9 +146,13 @@ export interface StoreOptions {
 }
 
 export class Store {
-  readonly db: Database.Database;
+  /** The connection; only the store speaks SQL (its read side is `queries`). */
+  private readonly db: Database.Database;
   readonly readonly: boolean;
+  readonly queries: RunQueries;
   private readonly stmts;
+  /** Prepared statements by their text: the store's SQL is a small fixed set, so each is prepared once. */
+  private readonly prepared = new Map<string, Database.Statement>();
   /** This connection's writer session (sessions.ts), from its first write to close(). */
   private session: string | undefined;
 
@@ -170,6 +181,7 @@ export class Store {
       throw err;
     }
     const db = this.db;
+    this.queries = new RunQueries(db);
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
       getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),
@@ -186,6 +198,12 @@ export class Store {
          @exitCode, @signal, @durationMs, @stdoutTail, @stderrTail, @createdAt)`),
       insertEvent: db.prepare('INSERT INTO events(run_id, ts, type, candidate_id, data_json) VALUES (?, ?, ?, ?, ?)'),
     };
+  }
+
+  private sql(text: string): Database.Statement {
+    let stmt = this.prepared.get(text);
+    if (!stmt) this.prepared.set(text, (stmt = this.db.prepare(text)));
+    return stmt;
   }
 
   private prepareConnection(walBefore: boolean): void {
@@ -226,11 +244,31 @@ export class Store {
   }
 
   /**
-   * Call before writing through `db` directly (the methods here call it themselves): the
-   * first write records this connection as a writer, so losing the WAL afterwards is noticed.
+   * Every write method calls this first: the first write records this connection as a
+   * writer, so losing the WAL afterwards is noticed.
    */
-  willWrite(): void {
+  private willWrite(): void {
     if (this.session === undefined && !this.readonly) this.session = openSession(this.db);
+  }
+
+  /** Runs `fn` (calls of this store's methods) as one transaction: all of it is written, or none. */
+  transaction<T>(fn: () => T): T {
+    this.willWrite(); // before the transaction: it checkpoints
+    return this.db.transaction(fn)();
+  }
+
+  /** SQLite's integrity_check and foreign_key_check findings; empty when the file is sound. */
+  problems(): string[] {
+    return databaseProblems(this.db);
+  }
+
+  /** A consistent copy of the whole database, taken while others may write. */
+  async backupTo(file: string): Promise<void> {
+    await this.db.backup(file);
+  }
+
+  count(table: 'runs' | 'candidates'): number {
+    return this.sql(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
   }
 
   close(): void {
@@ -261,8 +299,8 @@ export class Store {
   createRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'elapsedMs' | 'stopReason' | 'baselineId' | 'championId' | 'heartbeatAt'>): RunRecord {
     this.willWrite();
     const now = Date.now();
-    this.db
-      .prepare(
+    this
+      .sql(
         `INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status, owner_pid, heartbeat_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -276,28 +314,33 @@ export class Store {
   }
 
   latestRun(): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as Row | undefined;
+    const row = this.sql('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as Row | undefined;
     return row && toRun(row);
   }
 
   listRuns(): RunRecord[] {
-    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at').all() as Row[]).map(toRun);
+    return (this.sql('SELECT * FROM runs ORDER BY created_at').all() as Row[]).map(toRun);
+  }
+
+  /** The dashboard's stop button: a request the running engine's heartbeat polls (stopRequestedSince). */
+  requestStop(runId: string, at = Date.now()): void {
+    this.willWrite();
+    this.sql('UPDATE runs SET stop_requested_at = ? WHERE id = ?').run(at, runId);
   }
 
   updateRun(id: string, fields: Partial<Omit<RunRecord, 'id' | 'createdAt'>>): void {
     this.willWrite();
     const entries = Object.entries({ ...fields, updatedAt: Date.now() });
     const sets = entries.map(([k]) => `${snake(k)} = ?`).join(', ');
-    this.db.prepare(`UPDATE runs SET ${sets} WHERE id = ?`).run(...entries.map(([, v]) => v as never), id);
+    this.sql(`UPDATE runs SET ${sets} WHERE id = ?`).run(...entries.map(([, v]) => v as never), id);
   }
 
   // ── candidates ─────────────────────────────────────────────────────────────
   insertCandidate(c: NewCandidate): CandidateRecord {
-    this.willWrite(); // before the transaction: it checkpoints
-    const insert = this.db.transaction(() => {
+    const insert = () => this.transaction(() => {
       const files = Object.fromEntries(Object.entries(c.files).map(([p, content]) => [p, this.putBlob(content)]));
-      const info = this.db
-        .prepare(
+      const info = this
+        .sql(
           `INSERT INTO candidates(run_id, parent_id, parent2_id, status, reason, operator, model, description, files_json, patch,
              change_hash, flags_json, island, tokens_in, tokens_out, usd, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -342,7 +385,14 @@ export class Store {
     this.willWrite();
     const sets = entries.map(([k]) => `${snake(k)}${k in encode ? '_json' : ''} = ?`).join(', ');
     const values = entries.map(([k, v]) => (k in encode ? encode[k](v) : v));
-    this.db.prepare(`UPDATE candidates SET ${sets} WHERE id = ?`).run(...(values as never[]), id);
+    this.sql(`UPDATE candidates SET ${sets} WHERE id = ?`).run(...(values as never[]), id);
+  }
+
+  /** Git refs the store records for these runs' candidates, with their commits. */
+  candidateRefs(runIds: string[]): { ref: string; sha: string }[] {
+    return this
+      .sql(`SELECT ref, commit_sha AS sha FROM candidates WHERE ref IS NOT NULL AND commit_sha IS NOT NULL AND run_id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(runIds)) as { ref: string; sha: string }[];
   }
 
   /** The first evaluated candidate of this run with the same change, if any. */
@@ -363,11 +413,11 @@ export class Store {
     const sql = `SELECT * FROM candidates WHERE ${where.join(' AND ')} ORDER BY id ${opts.order === 'desc' ? 'DESC' : 'ASC'}
       LIMIT ? OFFSET ?`;
     args.push(opts.limit ?? -1, opts.offset ?? 0);
-    return (this.db.prepare(sql).all(...(args as never[])) as Row[]).map(toCandidate);
+    return (this.sql(sql).all(...(args as never[])) as Row[]).map(toCandidate);
   }
 
   countByStatus(runId: string): Record<string, number> {
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM candidates WHERE run_id = ? GROUP BY status').all(runId) as {
+    const rows = this.sql('SELECT status, COUNT(*) AS n FROM candidates WHERE run_id = ? GROUP BY status').all(runId) as {
       status: string;
       n: number;
     }[];
@@ -414,8 +464,8 @@ export class Store {
   }
 
   events(runId: string, afterId = 0, limit = 1000): { id: number; ts: number; type: string; candidateId: number | null; data: Record<string, unknown> }[] {
-    const rows = this.db
-      .prepare('SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?')
+    const rows = this
+      .sql('SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?')
       .all(runId, afterId, limit) as Row[];
     return rows.map((r) => ({
       id: r.id as number,
@@ -428,8 +478,8 @@ export class Store {
 
   addLlmCall(call: LlmCallRecord): number {
     this.willWrite();
-    const info = this.db
-      .prepare(
+    const info = this
+      .sql(
         `INSERT INTO llm_calls(run_id, candidate_id, provider, model, operator, prompt, response, input_tokens, output_tokens,
            cached_tokens, usd, latency_ms, attempts, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -453,9 +503,17 @@ export class Store {
     return Number(info.lastInsertRowid);
   }
 
+  /** Links a candidate's model calls, made before it had an id, to it. */
+  linkLlmCalls(candidateId: number, callIds: number[]): void {
+    this.transaction(() => {
+      const link = this.sql('UPDATE llm_calls SET candidate_id = ? WHERE id = ?');
+      for (const id of callIds) link.run(candidateId, id);
+    });
+  }
+
   spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {
-    return this.db
-      .prepare(
+    return this
+      .sql(
         `SELECT COUNT(*) AS calls, COALESCE(SUM(input_tokens),0) AS inputTokens, COALESCE(SUM(output_tokens),0) AS outputTokens,
            COALESCE(SUM(cached_tokens),0) AS cachedTokens, COALESCE(SUM(usd),0) AS usd FROM llm_calls WHERE run_id = ?`,
       )

@@ -2,20 +2,8 @@
 import { processAlive } from './sessions.js';
 import type { RunRecord, Store } from './store.js';
 
-export interface RunSummary {
-  run: string;
-  status: RunRecord['status'];
-  stopReason: string | null;
-  baseCommit: string;
+export interface RunSummary extends RunHeadline {
   goal: 'maximize' | 'minimize';
-  /** Every candidate except the baseline. */
-  candidates: number;
-  accepted: number;
-  byStatus: Record<string, number>;
-  baseline: number | null;
-  best: number | null;
-  bestCandidate: number | null;
-  elapsedMs: number;
   /** The acceptance rule, and whether it is the naive one. */
   accept: { rule: string; naive: boolean };
   /** The baseline's noise floor (spread of its repeated measurements). */
@@ -24,7 +12,6 @@ export interface RunSummary {
   champions: ChampionLine[];
   /** Candidates that changed protected files, and champions that raised the holdout alarm. */
   integrity: { tampered: number[]; holdoutAlarms: number[]; suspicious: number[] };
-  spend: { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number };
 }
 
 export interface ChampionLine {
@@ -37,26 +24,52 @@ export interface ChampionLine {
   flags: string[];
 }
 
-export function summarize(store: Store, runId: string): RunSummary {
-  const run = store.getRun(runId);
-  if (!run) throw new Error(`no run ${runId} in ${store.file}`);
-  const byStatus = store.countByStatus(runId);
+/** The figures every view of a run leads with: `status`, the report, the library and the dashboard's header. */
+export interface RunHeadline {
+  run: string;
+  status: RunRecord['status'];
+  stopReason: string | null;
+  baseCommit: string;
+  /** Every candidate except the baseline. */
+  candidates: number;
+  accepted: number;
+  byStatus: Record<string, number>;
+  baseline: number | null;
+  best: number | null;
+  bestCandidate: number | null;
+  elapsedMs: number;
+  spend: { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number };
+}
+
+/** The headline alone: a few indexed reads, cheap enough for the dashboard's every poll at 100,000 candidates. */
+export function headline(store: Store, run: RunRecord): RunHeadline {
+  const byStatus = store.countByStatus(run.id);
   const total = Object.values(byStatus).reduce((s, n) => s + n, 0);
-  const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
-  const best = run.championId !== null ? store.getCandidate(run.championId) : undefined;
   return {
     run: run.id,
     ...liveStatus(run),
     baseCommit: run.baseCommit,
-    goal: JSON.parse(run.configJson).objective?.goal ?? 'maximize',
-    candidates: Math.max(0, total - (baseline ? 1 : 0)),
+    candidates: Math.max(0, total - (run.baselineId !== null ? 1 : 0)),
     accepted: byStatus.accepted ?? 0,
     byStatus,
-    baseline: baseline?.score ?? null,
-    best: best?.score ?? null,
-    bestCandidate: best?.id ?? null,
+    baseline: run.baselineId !== null ? store.queries.score(run.baselineId) : null,
+    best: run.championId !== null ? store.queries.score(run.championId) : null,
+    bestCandidate: run.championId,
     elapsedMs: liveElapsedMs(run),
-    accept: { rule: JSON.parse(run.configJson).accept?.rule ?? 'significant', naive: JSON.parse(run.configJson).accept?.rule === 'better' },
+    spend: store.spend(run.id),
+  };
+}
+
+export function summarize(store: Store, runId: string): RunSummary {
+  const run = store.getRun(runId);
+  if (!run) throw new Error(`no run ${runId} in ${store.file}`);
+  const config = JSON.parse(run.configJson);
+  const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
+  const { spend, ...head } = headline(store, run);
+  return {
+    ...head,
+    goal: config.objective?.goal ?? 'maximize',
+    accept: { rule: config.accept?.rule ?? 'significant', naive: config.accept?.rule === 'better' },
     noise: (baseline?.verdict?.noise as RunSummary['noise']) ?? null,
     champions: store.listCandidates(runId, { status: ['baseline', 'accepted'] }).map((c) => ({
       id: c.id,
@@ -69,18 +82,11 @@ export function summarize(store: Store, runId: string): RunSummary {
     })),
     integrity: {
       tampered: store.listCandidates(runId, { status: ['tampered'] }).map((c) => c.id),
-      holdoutAlarms: idsWithFlag(store, runId, 'holdout-alarm'),
-      suspicious: idsWithFlag(store, runId, 'suspicious:'),
+      holdoutAlarms: store.queries.idsWithFlag(runId, 'holdout-alarm'),
+      suspicious: store.queries.idsWithFlag(runId, 'suspicious:'),
     },
-    spend: store.spend(runId),
+    spend,
   };
-}
-
-function idsWithFlag(store: Store, runId: string, flag: string): number[] {
-  return store.db
-    .prepare("SELECT id FROM candidates WHERE run_id = ? AND flags_json LIKE ? ORDER BY id")
-    .pluck()
-    .all(runId, `%${flag}%`) as number[];
 }
 
 /** A run's status as a user should read it: a 'running' run whose process is gone was killed (kill -9, power loss). */

@@ -47,7 +47,7 @@ function records(p: Problem): { candidates: CandidateRecord[]; calls: (LlmCallRe
   try {
     const runId = store.latestRun()!.id;
     const candidates = store.listCandidates(runId).filter((c) => c.operator !== 'baseline');
-    const calls = (store.db.prepare('SELECT * FROM llm_calls WHERE run_id = ? ORDER BY id').all(runId) as Record<string, unknown>[]).map((r) => ({
+    const calls = [...store.queries.exportRows(runId, 'llm_calls')].map((r) => ({
       id: r.id as number,
       runId: r.run_id as string,
       candidateId: r.candidate_id as number | null,

@@ -65,9 +65,13 @@ function snapshot(problem: Problem) {
   const store = openStore(problem.dir);
   try {
     const runs = store.listRuns();
-    const rows = store.db
-      .prepare('SELECT id, candidate_id, stage, repeat, created_at FROM measurements ORDER BY id')
-      .all() as { id: number; candidate_id: number; stage: string; repeat: number; created_at: number }[];
+    const rows = runs.flatMap((r) => [...store.queries.exportRows(r.id, 'measurements')]).map(({ id, candidate_id, stage, repeat, created_at }) => ({ id, candidate_id, stage, repeat, created_at })) as {
+      id: number;
+      candidate_id: number;
+      stage: string;
+      repeat: number;
+      created_at: number;
+    }[];
     const candidates = store.listCandidates(runs[0].id);
     return { runs, rows, candidates };
   } finally {

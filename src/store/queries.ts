@@ -1,0 +1,238 @@
+// Read models: the questions the dashboard, the report, `status`, `export` and `reverify`
+// ask of a run, each answered by one query (paged, filtered and sorted in SQL, or read as
+// compact rows from a covering index) so a run of 100,000 candidates answers in milliseconds.
+// Only the store speaks SQL; this is its read side, reached as `store.queries`.
+import type Database from 'better-sqlite3';
+import type { CandidateStatus } from '../core/types.js';
+
+type Row = Record<string, unknown>;
+
+export const SORT_COLUMNS = { id: 'id', score: 'score', status: 'status', operator: 'operator', model: 'model', finished: 'finished_at', usd: 'usd', eval: 'eval_ms' } as const;
+export type SortKey = keyof typeof SORT_COLUMNS;
+
+export interface CandidateFilter {
+  status?: string[];
+  operator?: string;
+  model?: string;
+  island?: number;
+  /** Substring of the description or reason. */
+  q?: string;
+  sort?: SortKey;
+  dir?: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+/** One row of the candidate table: the columns a list shows, text cut to 240 characters. */
+export interface CandidateSummaryRow {
+  id: number;
+  parentId: number | null;
+  status: string;
+  operator: string;
+  model: string | null;
+  island: number | null;
+  score: number | null;
+  description: string;
+  reason: string | null;
+  flags: string[];
+  tokens: number;
+  usd: number;
+  finishedAt: number | null;
+  evalMs: number | null;
+}
+
+export interface CallGroup {
+  key: string;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  usd: number;
+}
+
+export const EXPORT_TABLES = ['candidates', 'measurements', 'events', 'llm_calls'] as const;
+export type ExportTable = (typeof EXPORT_TABLES)[number];
+
+export class RunQueries {
+  constructor(private readonly db: Database.Database) {}
+
+  score(candidateId: number): number | null {
+    return (this.db.prepare('SELECT score FROM candidates WHERE id = ?').pluck().get(candidateId) as number | null | undefined) ?? null;
+  }
+
+  stopRequestedAt(runId: string): number | null {
+    return (this.db.prepare('SELECT stop_requested_at FROM runs WHERE id = ?').pluck().get(runId) as number | null | undefined) ?? null;
+  }
+
+  lastEventId(runId: string): number {
+    return this.db.prepare('SELECT COALESCE(MAX(id), 0) FROM events WHERE run_id = ?').pluck().get(runId) as number;
+  }
+
+  /** When the newest event of this type was recorded, if any. */
+  lastEventAt(runId: string, type: string): number | undefined {
+    return this.db.prepare('SELECT ts FROM events WHERE run_id = ? AND type = ? ORDER BY id DESC LIMIT 1').pluck().get(runId, type) as number | undefined;
+  }
+
+  /** One page of the candidate table. Empty values (a failed candidate's score) sort last either way. */
+  candidatePage(runId: string, f: CandidateFilter): { total: number; rows: CandidateSummaryRow[] } {
+    const where = ['run_id = ?'];
+    const args: unknown[] = [runId];
+    if (f.status?.length) {
+      where.push(`status IN (${f.status.map(() => '?').join(', ')})`);
+      args.push(...f.status);
+    }
+    if (f.operator) where.push('operator = ?'), args.push(f.operator);
+    if (f.model) where.push('model = ?'), args.push(f.model);
+    if (f.island !== undefined) where.push('island = ?'), args.push(f.island);
+    if (f.q) where.push("(description LIKE ? ESCAPE '\\' OR reason LIKE ? ESCAPE '\\')"), args.push(...Array(2).fill(`%${f.q.replace(/[\\%_]/g, '\\$&')}%`));
+    const col = SORT_COLUMNS[f.sort ?? 'id'] ?? 'id';
+    const dir = f.dir === 'asc' ? 'ASC' : 'DESC';
+    // id alone walks the index.
+    const order = col === 'id' ? `id ${dir}` : `${col} IS NULL, ${col} ${dir}, id ${dir}`;
+    const sqlWhere = where.join(' AND ');
+    const total = this.db.prepare(`SELECT COUNT(*) FROM candidates WHERE ${sqlWhere}`).pluck().get(...(args as never[])) as number;
+    const rows = this.db
+      .prepare(
+        `SELECT id, parent_id, status, operator, model, island, score, substr(description, 1, 240) AS description, substr(reason, 1, 240) AS reason,
+           flags_json, tokens_in + tokens_out AS tokens, usd, finished_at, eval_ms
+         FROM candidates WHERE ${sqlWhere} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      )
+      .all(...(args as never[]), f.limit, f.offset) as Row[];
+    return {
+      total,
+      rows: rows.map((r) => ({
+        id: r.id as number,
+        parentId: r.parent_id as number | null,
+        status: r.status as string,
+        operator: r.operator as string,
+        model: r.model as string | null,
+        island: r.island as number | null,
+        score: r.score as number | null,
+        description: r.description as string,
+        reason: r.reason as string | null,
+        flags: JSON.parse(r.flags_json as string),
+        tokens: r.tokens as number,
+        usd: r.usd as number,
+        finishedAt: r.finished_at as number | null,
+        evalMs: r.eval_ms as number | null,
+      })),
+    };
+  }
+
+  /** Every distinct (operator, model, island) of a run: one pass over the covering index candidates_run_facets. */
+  facetCombos(runId: string): [string, string | null, number | null][] {
+    return this.db.prepare('SELECT DISTINCT operator, model, island FROM candidates WHERE run_id = ?').raw().all(runId) as [string, string | null, number | null][];
+  }
+
+  /** Evaluated candidates in the order they finished, as [id, finishedAt, score, status]; reads only candidates_run_progress. */
+  finishedCandidates(runId: string): [number, number, number | null, string][] {
+    return this.db
+      .prepare(
+        `SELECT id, finished_at, score, status FROM candidates
+         WHERE run_id = ? AND finished_at IS NOT NULL AND status IN ('baseline', 'accepted', 'rejected', 'failed', 'tampered') ORDER BY finished_at, id`,
+      )
+      .raw()
+      .all(runId) as [number, number, number | null, string][];
+  }
+
+  /** The baseline and every accepted champion with a score, in the order they finished. */
+  champions(runId: string): { id: number; finishedAt: number; score: number }[] {
+    return this.db
+      .prepare(
+        `SELECT id, finished_at AS finishedAt, score FROM candidates
+         WHERE run_id = ? AND status IN ('baseline', 'accepted') AND score IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at, id`,
+      )
+      .all(runId) as { id: number; finishedAt: number; score: number }[];
+  }
+
+  /** Every model call of a run as [createdAt, tokens, usd], in order. */
+  callSeries(runId: string): [number, number, number][] {
+    return this.db.prepare('SELECT created_at, input_tokens + output_tokens, usd FROM llm_calls WHERE run_id = ? ORDER BY id').raw().all(runId) as [number, number, number][];
+  }
+
+  /** Model calls of a run summed per model or per operator, costliest first. */
+  callsBy(runId: string, by: 'model' | 'operator'): CallGroup[] {
+    return this.db
+      .prepare(
+        `SELECT COALESCE(${by}, '—') AS key, COUNT(*) AS calls, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens, SUM(usd) AS usd
+         FROM llm_calls WHERE run_id = ? GROUP BY ${by} ORDER BY usd DESC`,
+      )
+      .all(runId) as CallGroup[];
+  }
+
+  /** Per operator (the baseline left out): candidates proposed and accepted. */
+  operatorOutcomes(runId: string): { operator: string; candidates: number; accepted: number }[] {
+    return this.db
+      .prepare(
+        `SELECT operator, COUNT(*) AS candidates, SUM(status = 'accepted') AS accepted FROM candidates
+         WHERE run_id = ? AND operator != 'baseline' GROUP BY operator`,
+      )
+      .all(runId) as { operator: string; candidates: number; accepted: number }[];
+  }
+
+  /** Every candidate of a run as [id, parentId, status, score, operator], by id. */
+  tree(runId: string): [number, number | null, string, number | null, string][] {
+    return this.db.prepare('SELECT id, parent_id, status, score, operator FROM candidates WHERE run_id = ? ORDER BY id').raw().all(runId) as [number, number | null, string, number | null, string][];
+  }
+
+  /** The model calls made for one candidate, in order. */
+  callsOf(candidateId: number): Row[] {
+    return this.db
+      .prepare(
+        `SELECT provider, model, operator, prompt, response, input_tokens AS inputTokens, output_tokens AS outputTokens, cached_tokens AS cachedTokens,
+           usd, latency_ms AS latencyMs, attempts, error, created_at AS createdAt FROM llm_calls WHERE candidate_id = ? ORDER BY id`,
+      )
+      .all(candidateId) as Row[];
+  }
+
+  /** Per island: candidates, accepted and the best evaluated score. Empty when the run does not use islands. */
+  islands(runId: string, goal: 'maximize' | 'minimize'): { island: number; candidates: number; accepted: number; best: number | null }[] {
+    const best = goal === 'maximize' ? 'MAX' : 'MIN';
+    return this.db
+      .prepare(
+        `SELECT island, COUNT(*) AS candidates, SUM(status = 'accepted') AS accepted, ${best}(CASE WHEN status IN ('accepted', 'rejected', 'baseline') THEN score END) AS best
+         FROM candidates WHERE run_id = ? AND island IS NOT NULL GROUP BY island ORDER BY island`,
+      )
+      .all(runId) as { island: number; candidates: number; accepted: number; best: number | null }[];
+  }
+
+  /** Ids of a run's candidates with a flag containing `flag` (e.g. 'holdout-alarm', 'suspicious:'). */
+  idsWithFlag(runId: string, flag: string): number[] {
+    return this.db.prepare('SELECT id FROM candidates WHERE run_id = ? AND flags_json LIKE ? ORDER BY id').pluck().all(runId, `%${flag}%`) as number[];
+  }
+
+  /** Candidates that ended without a score (failed, invalid, tampered, duplicate), as [id, status, reason]. */
+  unscored(runId: string): [number, CandidateStatus, string | null][] {
+    return this.db
+      .prepare("SELECT id, status, reason FROM candidates WHERE run_id = ? AND status IN ('failed', 'invalid', 'tampered', 'duplicate', 'abandoned') ORDER BY id")
+      .raw()
+      .all(runId) as [number, CandidateStatus, string | null][];
+  }
+
+  /** Models that used tokens but cost nothing: ones without a known price. */
+  unpricedModels(runId: string): string[] {
+    return this.db.prepare('SELECT DISTINCT model FROM llm_calls WHERE run_id = ? AND usd = 0 AND input_tokens + output_tokens > 0').pluck().all(runId) as string[];
+  }
+
+  /** The highest-scoring evaluated candidates (accepted or rejected), best first. */
+  topScored(runId: string, goal: 'maximize' | 'minimize', limit: number): number[] {
+    const order = goal === 'maximize' ? 'DESC' : 'ASC';
+    return this.db
+      .prepare(`SELECT id FROM candidates WHERE run_id = ? AND status IN ('accepted', 'rejected') AND score IS NOT NULL ORDER BY score ${order} LIMIT ?`)
+      .pluck()
+      .all(runId, limit) as number[];
+  }
+
+  /** The newest measurement epoch of a run (0: only the run's own). */
+  lastEpoch(runId: string): number {
+    return this.db.prepare('SELECT COALESCE(MAX(m.epoch), 0) FROM measurements m JOIN candidates c ON c.id = m.candidate_id WHERE c.run_id = ?').pluck().get(runId) as number;
+  }
+
+  /** A run's rows of one table as stored (column names as in the schema), streamed in id order. */
+  exportRows(runId: string, table: ExportTable): IterableIterator<Row> {
+    const sql =
+      table === 'measurements'
+        ? 'SELECT m.* FROM measurements m JOIN candidates c ON c.id = m.candidate_id WHERE c.run_id = ? ORDER BY m.id'
+        : `SELECT * FROM ${table} WHERE run_id = ? ORDER BY id`;
+    return this.db.prepare(sql).iterate(runId) as IterableIterator<Row>;
+  }
+}
