@@ -34,13 +34,14 @@ verifier:
   stages:
     - name: score
       kind: score
-      run: node verifier/score.mjs
+      run: node verifier/score.mjs   # (in the library, fn: an async function instead)
       timeout: 60s       # the whole process group is killed at the timeout
       repeat: 1          # minimum samples; noisy verifiers get more (see accept)
       # env: [MY_VAR]    # variables passed through (API keys never are)
       # Limits (the defaults shown; a stage that hits one fails with memory-limit,
       # process-limit or disk-limit, naming the key to raise):
-      # memory_mb: 4096  # memory of all its processes together (and of each one)
+      # memory_mb: 4096  # all its processes together (a cgroup, where the machine allows)
+      #                  # and each one's allocations (RLIMIT_DATA)
       # max_procs: 1024  # processes and threads
       # disk_mb: 1024    # what it may add to its worktree and scratch folder
       # tmp_mb: 512      # the sandbox's private /tmp, which is RAM
@@ -77,12 +78,23 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # Stages see the system folders, the toolchains on PATH and their worktree, not your home.
 # sandbox_expose: [/opt/cuda, /home/me/.cache/models]   # more host paths, read-only
 
-# A language model (the key is read from the environment, never passed to the verifier):
+# A language model (the key is read from the environment, never passed to the verifier).
+# With none, evoloop proposes offline (tune) unless OPENAI_API_KEY / ANTHROPIC_API_KEY is set.
 # model:
 #   provider: openai     # or anthropic; any OpenAI-compatible endpoint via base_url
 #   name: gpt-4.1-mini
 #   # base_url: http://127.0.0.1:11434/v1
 #   # api_key_env: OPENAI_API_KEY
+#   # temperature: 0.7   # default: the provider's
+#   # max_tokens: 16384  # longest reply (the default); budget.usd assumes this much output per call
+#   # timeout: 300s      # each attempt, streaming included (the default)
+#   # max_retries: 4     # retries after a rate limit, 5xx, timeout or dropped connection (the default)
+#   # price: {input_per_mtok: 0.4, output_per_mtok: 1.6, cached_input_per_mtok: 0.1}  # $ per million
+#   #                    # tokens; overrides the built-in table (needed for budget.usd on unknown models)
+# Or several instead of model:, each call picking one with probability proportional to weight:
+# models:
+#   - {provider: openai, name: gpt-5-mini, weight: 3}
+#   - {provider: anthropic, name: claude-sonnet-4-5, weight: 1}
 
 # Or an external coding agent, run in a worktree under the same sandbox as the stages (with
 # the network, for its own model API): its change is admitted by the same rules as a model's.
@@ -91,7 +103,10 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 #   timeout: 15m
 #   stall: 5m            # killed after this long with no output and no file change
 #   env: [MY_AGENT_KEY]  # the only variables it gets besides PATH, HOME, LANG, TERM, TMPDIR
-# operators: {agent: 1}
+
+# How proposals are made, by relative weight (0 turns one off). Default: llm-diff 0.7 and
+# llm-rewrite 0.3 with a model; else agent with agent:; else tune (numeric literals, offline).
+# operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0}
 `;
 }
 

@@ -1,6 +1,6 @@
 // `evoloop reverify`: re-measure recorded improvements with the current verifier and fresh seeds.
 import { scrubSecretsFromEnvironment } from '../engine/scrub-environment.js';
-import { isSecretName } from '../evaluate/run-stage.js';
+import { isSecretName } from '../core/secret-names.js';
 import type { Command } from 'commander';
 import { reverify } from '../engine/reverify.js';
 import { fmtScore, openRun, parsePositiveInt, printJson } from './context.js';

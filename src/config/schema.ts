@@ -1,12 +1,12 @@
 // The evoloop.yaml schema. Every key here does something, is documented in
-// `evoloop init`'s template, and unknown keys are an error (strict objects).
+// `evoloop init`'s template (src/cli/init.test.ts checks), and unknown keys are an error (strict objects).
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { Metrics } from '../core/types.js';
 import { METRICS_CHANNELS } from '../evaluate/parse-metrics.js';
 import { DEFAULT_LIMITS } from '../evaluate/limits.js';
-import { checkEnvAllowList } from '../evaluate/run-stage.js';
+import { checkEnvAllowList } from '../core/secret-names.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const DURATION_HELP = 'expected a duration such as 30s, 5m or 2h (a bare number means seconds)';
@@ -80,8 +80,9 @@ export const modelSchema = z.strictObject({
   api_key_env: envName.optional(),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.int().min(1).optional(),
-  timeout: duration.prefault('120s'),
-  max_retries: z.int().min(0).max(20).default(4),
+  // No defaults here: llm/choose-model.ts has them, the same for `--model` and the environment.
+  timeout: duration.optional(),
+  max_retries: z.int().min(0).max(20).optional(),
   price: priceSchema.optional(),
   weight: z.number().positive().default(1),
 });
@@ -132,7 +133,8 @@ export const configSchema = z
         alpha: z.number().gt(0).lt(0.5).default(0.05),
         min_delta: z.number().min(0).default(0),
         baseline_repeats: z.int().min(1).max(100).default(5),
-        max_repeats: z.int().min(1).max(200).default(10),
+        // A verdict compares at least two samples of the challenger (evaluate/acceptance.ts).
+        max_repeats: z.int().min(2, { error: 'must be at least 2: a significance test needs two samples of a challenger. Fix: set accept.max_repeats to 2 or more (default 10)' }).max(200).default(10),
       })
       .default({ rule: 'significant', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10 }),
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),

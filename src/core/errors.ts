@@ -17,3 +17,18 @@ export class RunError extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * Thrown by an operator when no proposal should be made at all — not a bad proposal but a
+ * reason to stop the run: the usd budget would be passed, the model refuses the API key, or
+ * the run was stopped while waiting for a model that is down. No candidate is recorded.
+ */
+export class StopProposing extends Error {
+  constructor(
+    readonly reason: string,
+    readonly status: 'finished' | 'interrupted' = 'finished',
+  ) {
+    super(reason);
+    this.name = 'StopProposing';
+  }
+}

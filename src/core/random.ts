@@ -18,13 +18,16 @@ export function seedFrom(...parts: (string | number)[]): number {
   return createHash('sha256').update(parts.join('\0')).digest().readUInt32LE(0);
 }
 
-/** Picks a key with probability proportional to its weight. */
+/** Picks an item with probability proportional to its weight; a weight of 0 is never picked. */
 export function weightedChoice<T>(items: readonly { item: T; weight: number }[], random: () => number): T {
-  const total = items.reduce((s, i) => s + i.weight, 0);
+  const weights = items.map((i) => i.weight);
+  if (weights.some((w) => !(w >= 0) || !Number.isFinite(w))) throw new Error(`weights must be finite numbers >= 0; got ${weights.join(', ')}`);
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total <= 0) throw new Error('nothing to choose from: every weight is 0');
   let r = random() * total;
   for (const i of items) {
     r -= i.weight;
-    if (r < 0) return i.item;
+    if (r < 0 && i.weight > 0) return i.item;
   }
-  return items[items.length - 1].item;
+  return items[weights.findLastIndex((w) => w > 0)].item; // random() ≈ 1 with rounding
 }

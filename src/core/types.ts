@@ -78,6 +78,15 @@ export interface Proposal {
   model?: string;
 }
 
+/** Model spend behind a proposal, and how to link its recorded model calls to the candidate row. */
+export interface ProposalCost {
+  tokensIn: number;
+  tokensOut: number;
+  usd: number;
+  /** Called once the candidate row exists (whatever its status). */
+  link(candidateId: number): void;
+}
+
 /** Per-call accounting of a model call, as the store keeps it. */
 export interface Usage {
   inputTokens: number;

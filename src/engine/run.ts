@@ -2,7 +2,7 @@
 // The CLI's `run` command is a thin layer over this.
 import path from 'node:path';
 import { modelKeyNames, type ConfigInput } from '../config/schema.js';
-import { isSecretName } from '../evaluate/run-stage.js';
+import { isSecretName } from '../core/secret-names.js';
 import { containmentNotice } from '../evaluate/containment.js';
 import { describeSandboxView } from '../evaluate/sandbox.js';
 import { killStrayProcesses } from '../evaluate/strays.js';

@@ -1,8 +1,16 @@
-// Which model to call: from the --model flag, from the environment, or by weight among several.
+// Which model to call: from the --model flag, from the environment, or by weight among
+// several; and the defaults of a model's settings, whichever way it was configured.
+import { weightedChoice } from '../core/random.js';
 import type { ModelSpec, Provider } from './types.js';
 
 /** Long enough for a whole-file rewrite; short enough that a dead call cannot wedge a run. */
 export const DEFAULT_TIMEOUT_MS = 300_000;
+
+/** Retries after the first attempt of a call. */
+export const DEFAULT_MAX_RETRIES = 4;
+
+/** max_tokens when none is configured (room for a whole rewritten file): sent to Anthropic, which requires one, and assumed by the usd budget's estimate. */
+export const DEFAULT_MAX_TOKENS = 16_384;
 
 export const DEFAULT_MODELS: Record<Provider, string> = { openai: 'gpt-5-mini', anthropic: 'claude-sonnet-4-5' };
 
@@ -31,16 +39,7 @@ export function detectModelFromEnv(env: NodeJS.ProcessEnv = process.env): ModelS
 
 /** Weighted random choice (weight defaults to 1; 0 disables a model). */
 export function chooseModel(specs: readonly ModelSpec[], rng: () => number = Math.random): ModelSpec {
-  const weights = specs.map((s) => s.weight ?? 1);
-  if (weights.some((w) => !(w >= 0) || !Number.isFinite(w))) {
-    throw new Error(`model weights must be finite numbers >= 0; got ${weights.join(', ')}`);
-  }
-  const total = weights.reduce((a, b) => a + b, 0);
-  if (total <= 0) throw new Error('no model to choose from: configure at least one model with a weight above 0');
-  let r = rng() * total;
-  for (let i = 0; i < specs.length; i++) {
-    r -= weights[i];
-    if (r < 0 && weights[i] > 0) return specs[i];
-  }
-  return specs[weights.findLastIndex((w) => w > 0)]; // rng() ≈ 1 with rounding
+  const items = specs.map((s) => ({ item: s, weight: s.weight ?? 1 }));
+  if (items.every((i) => i.weight === 0)) throw new Error('no model to choose from: configure at least one model with a weight above 0');
+  return weightedChoice(items, rng);
 }

@@ -1,18 +1,16 @@
 // One entry point for calling a model: retries, timeouts, token accounting and cost, whatever the provider.
 import { countTokens } from 'gpt-tokenizer';
 import { anthropicAttempt } from './anthropic/client.js';
-import { DEFAULT_KEY_ENV } from './choose-model.js';
+import { DEFAULT_KEY_ENV, DEFAULT_MAX_RETRIES } from './choose-model.js';
 import { openAiAttempt } from './openai/client.js';
 import { costUsd, priceFor } from './pricing.js';
 import { withRetries, type BackoffOptions } from './retry.js';
 import { ModelError, type ChatRequest, type ModelClient, type ModelSpec, type Reply } from './types.js';
 
 export * from './types.js';
-export { chooseModel, detectModelFromEnv, parseModelFlag, DEFAULT_KEY_ENV, DEFAULT_MODELS, DEFAULT_TIMEOUT_MS } from './choose-model.js';
+export { chooseModel, detectModelFromEnv, parseModelFlag, DEFAULT_KEY_ENV, DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, DEFAULT_MODELS, DEFAULT_TIMEOUT_MS } from './choose-model.js';
 export { costUsd, priceFor } from './pricing.js';
 export type { BackoffOptions } from './retry.js';
-
-const DEFAULT_MAX_RETRIES = 4;
 
 /** Throws ModelError('auth') when the key is missing and the server is not on this machine. */
 export function createModelClient(spec: ModelSpec, env: NodeJS.ProcessEnv = process.env, backoff: BackoffOptions = {}): ModelClient {

@@ -5,7 +5,7 @@ import { checkInsideWorktree } from '../propose/edit-rules.js';
 import { ideaOf } from '../propose/idea.js';
 import { renderPrompt, type ReplyFormat } from '../propose/prompt.js';
 import type { FileSet } from '../core/types.js';
-import { CallLog, type ModelGateway } from './model-calls.js';
+import { CallLog, type ModelGateway } from '../llm/gateway.js';
 import type { OperatorContext, ProposalResult } from './operator.js';
 import { gatherPromptInput, type ProblemInfo } from './prompt-input.js';
 

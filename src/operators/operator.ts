@@ -1,6 +1,9 @@
 // The one interface every way of proposing a child implements (tune, llm-diff,
 // llm-rewrite, agent). Operators propose; they never run the verifier.
-import type { FileSet, Metrics, Proposal } from '../core/types.js';
+import type { FileSet, Metrics, Proposal, ProposalCost } from '../core/types.js';
+
+// Part of the operator contract; defined in core/ so that llm/ (the model gateway) can throw it too.
+export { StopProposing } from '../core/errors.js';
 
 export interface ParentView {
   id: number;
@@ -36,32 +39,8 @@ export interface OperatorContext {
   stopping: AbortSignal;
 }
 
-/** Model spend behind a proposal, and how to link its recorded model calls to the candidate row. */
-export interface ProposalCost {
-  tokensIn: number;
-  tokensOut: number;
-  usd: number;
-  /** Called once the candidate row exists (whatever its status). */
-  link(candidateId: number): void;
-}
-
 /** An error result may still say what was attempted (`description`), for the lessons. */
 export type ProposalResult = (Proposal | { error: string; operator: string; model?: string; description?: string }) & { cost?: ProposalCost };
-
-/**
- * Thrown by an operator when no proposal should be made at all — not a bad proposal but a
- * reason to stop the run: the usd budget would be passed, the model refuses the API key, or
- * the run was stopped while waiting for a model that is down. No candidate is recorded.
- */
-export class StopProposing extends Error {
-  constructor(
-    readonly reason: string,
-    readonly status: 'finished' | 'interrupted' = 'finished',
-  ) {
-    super(reason);
-    this.name = 'StopProposing';
-  }
-}
 
 export interface Operator {
   readonly name: string;

@@ -6,14 +6,14 @@ import type { Config, ModelConfig } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { weightedChoice } from '../core/random.js';
 import { protectedEntries, protectedTrees } from '../evaluate/integrity.js';
-import { createModelClient, detectModelFromEnv, ModelError, parseModelFlag, priceFor, type BackoffOptions, type ModelSpec } from '../llm/index.js';
+import { ModelGateway, type PauseOptions } from '../llm/gateway.js';
+import { createModelClient, DEFAULT_TIMEOUT_MS, detectModelFromEnv, ModelError, parseModelFlag, priceFor, type BackoffOptions, type ModelSpec } from '../llm/index.js';
 import { protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { agentOperator } from './agent/agent.js';
 import { llmDiff } from './llm-diff/llm-diff.js';
 import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
-import { ModelGateway, type PauseOptions } from './model-calls.js';
 import type { Operator } from './operator.js';
 import { tune } from './tune/tune.js';
 
@@ -112,7 +112,7 @@ function toSpec(m: ModelConfig, baseUrl?: string): ModelSpec {
     apiKeyEnv: m.api_key_env,
     temperature: m.temperature,
     maxTokens: m.max_tokens,
-    timeoutMs: m.timeout,
+    timeoutMs: m.timeout ?? DEFAULT_TIMEOUT_MS,
     maxRetries: m.max_retries,
     price: m.price && { inputPerMtok: m.price.input_per_mtok, outputPerMtok: m.price.output_per_mtok, cachedInputPerMtok: m.price.cached_input_per_mtok },
     weight: m.weight,

@@ -20,7 +20,7 @@
 // that reads a secret on purpose and encodes it (reversed, base64, split): keeping secrets out
 // of the stage's reach (scrubbed environment, the sandbox) is what prevents that.
 import { createHash } from 'node:crypto';
-import { isSecretName } from '../evaluate/run-stage.js';
+import { isSecretName } from '../core/secret-names.js';
 
 /** A literal string never to show, and what to call it in the marker. */
 export interface Secret {

@@ -31,6 +31,7 @@ const BROKEN: [string, string, RegExp[]][] = [
   ['a prefix that passes secrets', yaml(stageWith({ env: ['*'] })), [/verifier\.stages\[0\]\.env/]],
   ['no score stage', yaml({ verifier: { stages: [{ name: 'tests', kind: 'gate', run: 'true' }] } }), [/verifier\.stages: .*kind: score/]],
   ['an empty edit list', yaml({ edit: [] }), [/edit: list at least one glob/]],
+  ['max_repeats below 2', yaml({ accept: { max_repeats: 1 } }), [/accept\.max_repeats: must be at least 2/, /Fix: set accept\.max_repeats to 2 or more/]],
 ];
 
 /** The run wrote nothing: no store, no refs, no worktrees, checkout as it was. */

@@ -1,11 +1,10 @@
 // Anthropic's Messages API, streamed.
 import Anthropic, { APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import { DEFAULT_MAX_TOKENS } from '../choose-model.js';
 import { fromSdkError } from '../retry.js';
 import { ModelError, type Attempt, type ModelSpec } from '../types.js';
 
 const SDK = { APIError, APIConnectionTimeoutError };
-/** The Messages API requires max_tokens; this leaves room for a whole rewritten file. */
-const DEFAULT_MAX_TOKENS = 16_384;
 
 export function anthropicAttempt(spec: ModelSpec, apiKey: string, keyEnv: string): Attempt {
   const client = new Anthropic({ apiKey, baseURL: spec.baseUrl, maxRetries: 0, timeout: spec.timeoutMs, logLevel: 'off' });

@@ -9,13 +9,15 @@
 // so the candidates budget is not spent on it; evaluations already in flight go on.
 // A refused API key or an unknown model (HTTP 401/403/404) stops the run (resumable once
 // fixed); any other bad reply makes this one proposal invalid with the reason.
+// It lives in llm/ so that any user of a model (operators, a judge stage) goes through it.
 import { countTokens } from 'gpt-tokenizer';
-import { chooseModel, costUsd, ModelError, priceFor, type ChatResult, type ModelClient } from '../llm/index.js';
+import { StopProposing } from '../core/errors.js';
+import type { ProposalCost } from '../core/types.js';
 import type { Store } from '../store/store.js';
-import { StopProposing, type ProposalCost } from './operator.js';
+import { chooseModel, DEFAULT_MAX_TOKENS } from './choose-model.js';
+import { costUsd, priceFor } from './pricing.js';
+import { ModelError, type ChatResult, type ModelClient } from './types.js';
 
-/** Output tokens assumed for a call whose max_tokens is not configured (for the budget estimate). */
-const ASSUMED_MAX_OUTPUT = 16_384;
 const OUTAGE: ReadonlySet<string> = new Set(['rate-limit', 'server', 'timeout', 'connection']);
 
 export interface PauseOptions {
@@ -50,10 +52,7 @@ export class CallLog {
       tokensIn: this.tokensIn,
       tokensOut: this.tokensOut,
       usd: this.usd,
-      link: (candidateId) => {
-        const link = this.store.db.prepare('UPDATE llm_calls SET candidate_id = ? WHERE id = ?');
-        this.store.db.transaction(() => this.ids.forEach((id) => link.run(candidateId, id)))();
-      },
+      link: (candidateId) => this.store.linkLlmCalls(candidateId, this.ids),
     };
   }
 }
@@ -75,7 +74,7 @@ export class ModelGateway {
   /** The most a call with this prompt can cost: full input plus max_tokens of output. */
   maxCostUsd(client: ModelClient, system: string, prompt: string): number {
     const input = countTokens(`${system}\n${prompt}`);
-    return costUsd({ inputTokens: input, outputTokens: client.spec.maxTokens ?? ASSUMED_MAX_OUTPUT, cachedTokens: 0 }, priceFor(client.spec));
+    return costUsd({ inputTokens: input, outputTokens: client.spec.maxTokens ?? DEFAULT_MAX_TOKENS, cachedTokens: 0 }, priceFor(client.spec));
   }
 
   /**
