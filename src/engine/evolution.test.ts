@@ -171,6 +171,16 @@ describe('Evolution', () => {
     store.close();
   });
 
+  it('a strategy that selects two parents reaches the operator and the record with no engine change', async () => {
+    const operator = counter();
+    const pair = (p: Population): Population => ({ start: () => p.start(), best: () => p.best(), consider: (c) => p.consider(c), select: (r) => [...p.select(r), { ...p.select(r)[0], id: 1 }] });
+    const { evolution, candidates, store } = setup({ budget: { candidates: 1 } }, { operator, population: pair });
+    await evolution.run();
+    expect(operator.seen[0].parents.map((p) => p.id)).toEqual([1, 1]);
+    expect(candidates().map((c) => [c.parentId, c.parent2Id])).toEqual([[1, 1]]);
+    store.close();
+  });
+
   it('a failing backend fails the candidate, not the run; a failing baseline fails the run', async () => {
     const failing = setup({ budget: { candidates: 2 } }, { backend: new NumberBackend({ fail: (c) => c.files['f.js'] !== undefined }), operator: counter((_ctx, n) => String(10 + n)) });
     expect(await failing.evolution.run()).toEqual({ status: 'finished', reason: 'budget: candidates' });

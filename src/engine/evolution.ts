@@ -156,7 +156,7 @@ export class Evolution {
       }
       proposal = { operator: operator.name, error: `operator ${operator.name} failed: ${(err as Error).message}` };
     }
-    const child = await this.d.admit(parent, operator.name, proposal);
+    const child = await this.d.admit(parents, operator.name, proposal);
     if (child.status !== 'pending') return this.decided(child);
     this.d.emit({ type: 'proposed', candidateId: child.id, operator: operator.name, description: child.description });
     await this.consider(child);

@@ -20,22 +20,24 @@ export interface AdmissionDeps {
   protectedPaths: string[];
 }
 
-/** The parent a child is built on: its id, commit and full change against the base. */
+/** A parent of the child: its id, commit and full change against the base. */
 export interface AdmissionParent {
   id: number;
   commitSha: string;
   files: FileSet;
 }
 
-export type Admit = (parent: AdmissionParent, operator: string, proposal: ProposalResult) => Promise<CandidateRecord>;
+/** `parents` primary first: the change is laid over the primary's files and committed on its commit; a second one is recorded as parent2. */
+export type Admit = (parents: AdmissionParent[], operator: string, proposal: ProposalResult) => Promise<CandidateRecord>;
 
 /** A pending row comes back committed (commitSha and ref set); any other status is final. */
 export function admission(d: AdmissionDeps): Admit {
   const readFile = async (parent: AdmissionParent, p: string) => parent.files[p] ?? (await d.workspace.readBase(p));
-  return async (parent, operator, proposal) => {
+  return async (parents, operator, proposal) => {
     const { store, run, workspace } = d;
     const { cost } = proposal;
-    const base = { runId: run.id, parentId: parent.id, operator, model: proposal.model, tokensIn: cost?.tokensIn, tokensOut: cost?.tokensOut, usd: cost?.usd };
+    const parent = parents[0];
+    const base = { runId: run.id, parentId: parent.id, parent2Id: parents[1]?.id, operator, model: proposal.model, tokensIn: cost?.tokensIn, tokensOut: cost?.tokensOut, usd: cost?.usd };
     // Every candidate row of a proposal gets its model calls linked, whatever its status.
     const insert = (row: NewCandidate) => {
       const c = store.insertCandidate(row);
