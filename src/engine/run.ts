@@ -97,12 +97,6 @@ export function runEvolution(opts: RunOptions): RunHandle {
         const keys = modelKeyNames(config);
         scrubSecretsFromEnvironment((name) => isSecretName(name) || keys.includes(name));
       }
-      const abandon = new AbortController();
-      const backend = new LocalBackend({ config, runId: run.id, store, workspace, signal: abandon.signal, protectedFiles: await baseProtectedFiles(workspace, started.rules) });
-      const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
-      const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths });
-      evolution = new Evolution({ config, rules: started.rules, store, run, workspace, operators, population, admit, emit, abandon, maxCandidates: opts.maxCandidates });
-      if (stopRequest) evolution.stop(stopRequest);
       const b = config.budget;
       emit({
         type: 'notice',
@@ -122,9 +116,15 @@ export function runEvolution(opts: RunOptions): RunHandle {
       });
       let outcome;
       try {
+        const abandon = new AbortController();
+        const backend = new LocalBackend({ config, runId: run.id, store, workspace, signal: abandon.signal, protectedFiles: await baseProtectedFiles(workspace, started.rules) });
+        const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
+        const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths });
+        evolution = new Evolution({ config, rules: started.rules, store, run, workspace, operators, population, admit, emit, abandon, maxCandidates: opts.maxCandidates });
+        if (stopRequest) evolution.stop(stopRequest);
         outcome = await evolution.run();
       } catch (err) {
-        store.updateRun(run.id, { status: 'failed', stopReason: (err as Error).message, elapsedMs: evolution.elapsedMs(), ownerPid: null });
+        store.updateRun(run.id, { status: 'failed', stopReason: (err as Error).message, elapsedMs: evolution?.elapsedMs() ?? run.elapsedMs, ownerPid: null });
         emit({ type: 'run-stop', runId: run.id, status: 'failed', reason: (err as Error).message });
         throw err;
       }
