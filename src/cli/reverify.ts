@@ -12,9 +12,8 @@ export function registerReverify(program: Command): void {
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
     .option('--top <n>', 'the N best-scoring candidates instead of the accepted ones', parsePositiveInt)
-    .option('--accepted', 'every accepted candidate (the default)')
     .option('--json', 'print JSON')
-    .action(async (problem: string, opts: { run?: string; top?: number; accepted?: boolean; json?: boolean }) => {
+    .action(async (problem: string, opts: { run?: string; top?: number; json?: boolean }) => {
       // Re-measuring runs candidate code and needs no model: no secret stays in this process's environment.
       scrubSecretsFromEnvironment(isSecretName);
       const ctx = openRun(problem, opts.run);
@@ -23,7 +22,7 @@ export function registerReverify(program: Command): void {
           problemDir: ctx.problemDir,
           store: ctx.store,
           runId: ctx.run.id,
-          select: { top: opts.top, accepted: opts.accepted },
+          select: { top: opts.top },
           onProgress: opts.json ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
         if (opts.json) return printJson(report);

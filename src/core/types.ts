@@ -15,7 +15,6 @@ export type Goal = 'maximize' | 'minimize';
  * - invalid: the proposal could not become a candidate (bad edit, protected path, parse error)
  * - duplicate: same change as one already evaluated in this run
  * - tampered: the candidate changed a protected file while it ran
- * - abandoned: in flight when the run stopped and not resumed
  */
 export type CandidateStatus =
   | 'pending'
@@ -25,8 +24,7 @@ export type CandidateStatus =
   | 'failed'
   | 'invalid'
   | 'duplicate'
-  | 'tampered'
-  | 'abandoned';
+  | 'tampered';
 
 /** Why a stage, and so a candidate, failed. Recorded verbatim in the store. */
 export type FailureKind =

@@ -11,6 +11,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { UsageError } from '../core/errors.js';
+import { isLoopback } from '../core/loopback.js';
 import { Store, storePath, type RunRecord } from '../store/store.js';
 import { requestStop } from '../store/stop-request.js';
 import { candidateDetail, facets, headline, islands, lineage, progress, queryCandidates, spend, SORT_KEYS, type SortKey } from './queries.js';
@@ -37,10 +38,6 @@ export interface DashboardServer {
   port: number;
   token: string | null;
   close(): Promise<void>;
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export async function startDashboard(opts: DashboardOptions): Promise<DashboardServer> {

@@ -36,7 +36,8 @@ export async function reverify(opts: {
   problemDir: string;
   store: Store;
   runId: string;
-  select: { top?: number; accepted?: boolean };
+  /** The N best-scoring candidates; by default every accepted one. */
+  select: { top?: number };
   onProgress?: (line: string) => void;
 }): Promise<ReverifyReport> {
   const { store } = opts;
@@ -92,7 +93,7 @@ export async function reverify(opts: {
   return { run: run.id, epoch, baseline: { recordedScore: baseline.score, newScore: median(base.samples), samples: base.samples }, rows };
 }
 
-function pick(store: Store, runId: string, goal: 'maximize' | 'minimize', select: { top?: number; accepted?: boolean }): CandidateRecord[] {
+function pick(store: Store, runId: string, goal: 'maximize' | 'minimize', select: { top?: number }): CandidateRecord[] {
   if (select.top !== undefined) {
     return store.queries.topScored(runId, goal, select.top).map((id) => store.getCandidate(id)!);
   }

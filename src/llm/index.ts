@@ -1,5 +1,6 @@
 // One entry point for calling a model: retries, timeouts, token accounting and cost, whatever the provider.
 import { countTokens } from 'gpt-tokenizer';
+import { isLoopback } from '../core/loopback.js';
 import { anthropicAttempt } from './anthropic/client.js';
 import { DEFAULT_KEY_ENV, DEFAULT_MAX_RETRIES } from './choose-model.js';
 import { openAiAttempt } from './openai/client.js';
@@ -44,12 +45,10 @@ export function createModelClient(spec: ModelSpec, env: NodeJS.ProcessEnv = proc
           cause: e,
         });
       }
-      const { tokens, estimated } = countUsage(req, result.value);
+      const tokens = countUsage(req, result.value);
       return {
         text: result.value.text,
         usage: { ...tokens, usd: costUsd(tokens, price) },
-        usageEstimated: estimated,
-        costKnown: price !== undefined,
         latencyMs: performance.now() - started,
         model: label,
         attempts: result.attempts,
@@ -65,18 +64,17 @@ function nonEmpty(reply: Reply): Reply {
 
 /** Counts the server did not report are estimated with gpt-tokenizer (close enough for budgets). */
 function countUsage(req: ChatRequest, reply: Reply) {
-  const tokens = {
+  return {
     inputTokens: reply.inputTokens ?? countTokens(`${req.system}\n${req.prompt}`),
     outputTokens: reply.outputTokens ?? countTokens(reply.text),
     cachedTokens: reply.cachedTokens ?? 0,
   };
-  return { tokens, estimated: reply.inputTokens === undefined || reply.outputTokens === undefined };
 }
 
 function resolveApiKey(label: string, keyEnv: string, baseUrl: string | undefined, env: NodeJS.ProcessEnv): string {
   const key = env[keyEnv];
   if (key) return key;
-  if (baseUrl && isLoopback(baseUrl)) return 'no-key-needed-for-local-server'; // Ollama, llama.cpp, vLLM need none
+  if (baseUrl && isLoopbackUrl(baseUrl)) return 'no-key-needed-for-local-server'; // Ollama, llama.cpp, vLLM need none
   throw new ModelError(
     'auth',
     `${label} needs an API key: set the environment variable ${keyEnv}` +
@@ -84,10 +82,9 @@ function resolveApiKey(label: string, keyEnv: string, baseUrl: string | undefine
   );
 }
 
-function isLoopback(url: string): boolean {
+function isLoopbackUrl(url: string): boolean {
   try {
-    const host = new URL(url).hostname;
-    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+    return isLoopback(new URL(url).hostname);
   } catch {
     return false;
   }

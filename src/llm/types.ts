@@ -37,11 +37,8 @@ export interface ChatRequest {
 
 export interface ChatResult {
   text: string;
+  /** Token counts the server did not report are estimated with gpt-tokenizer; usd is 0 for a model with no known price. */
   usage: Usage;
-  /** True when the server reported no token counts and they were estimated with gpt-tokenizer. */
-  usageEstimated: boolean;
-  /** False when the model has no known price: usage.usd is then 0 and status should say "cost unknown". */
-  costKnown: boolean;
   latencyMs: number;
   model: string;
   attempts: number;

@@ -12,8 +12,6 @@ import { gatherPromptInput, type ProblemInfo } from './prompt-input.js';
 export interface ModelOperatorDeps {
   problem: ProblemInfo;
   gateway: ModelGateway;
-  /** Token budget of one prompt. */
-  promptTokens?: number;
 }
 
 export type ReplyParser = (reply: string, ctx: OperatorContext) => Promise<{ changes: FileSet } | { error: string }>;
@@ -25,7 +23,7 @@ export async function proposeWithModel(
   format: ReplyFormat,
   parse: ReplyParser,
 ): Promise<ProposalResult> {
-  const rendered = renderPrompt(await gatherPromptInput(deps.problem, ctx), format, deps.promptTokens);
+  const rendered = renderPrompt(await gatherPromptInput(deps.problem, ctx), format);
   const client = deps.gateway.pick(ctx.random);
   const log = new CallLog(deps.problem.store);
   const model = client.label;

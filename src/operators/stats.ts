@@ -7,7 +7,7 @@ import type { Store } from '../store/store.js';
 export interface OperatorStats {
   operator: string;
   proposals: number;
-  /** Evaluated by the verifier (not invalid, duplicate or abandoned). */
+  /** Evaluated by the verifier (not invalid, duplicate or pending). */
   valid: number;
   accepted: number;
   /** Mean improvement over the parent of the accepted ones (null when none). */
@@ -17,7 +17,7 @@ export interface OperatorStats {
   usd: number;
 }
 
-const NOT_EVALUATED = new Set(['invalid', 'duplicate', 'abandoned', 'pending']);
+const NOT_EVALUATED = new Set(['invalid', 'duplicate', 'pending']);
 
 export function operatorStats(store: Store, runId: string, goal: Goal): OperatorStats[] {
   const candidates = store.listCandidates(runId);

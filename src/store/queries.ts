@@ -203,7 +203,7 @@ export class RunQueries {
   /** Candidates that ended without a score (failed, invalid, tampered, duplicate), as [id, status, reason]. */
   unscored(runId: string): [number, CandidateStatus, string | null][] {
     return this.db
-      .prepare("SELECT id, status, reason FROM candidates WHERE run_id = ? AND status IN ('failed', 'invalid', 'tampered', 'duplicate', 'abandoned') ORDER BY id")
+      .prepare("SELECT id, status, reason FROM candidates WHERE run_id = ? AND status IN ('failed', 'invalid', 'tampered', 'duplicate') ORDER BY id")
       .raw()
       .all(runId) as [number, CandidateStatus, string | null][];
   }

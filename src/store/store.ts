@@ -188,7 +188,7 @@ export class Store {
       getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
       getCandidate: db.prepare('SELECT * FROM candidates WHERE id = ?'),
       byHash: db.prepare(
-        "SELECT id FROM candidates WHERE run_id = ? AND change_hash = ? AND status NOT IN ('invalid', 'duplicate', 'abandoned') ORDER BY id LIMIT 1",
+        "SELECT id FROM candidates WHERE run_id = ? AND change_hash = ? AND status NOT IN ('invalid', 'duplicate') ORDER BY id LIMIT 1",
       ).pluck(),
       measurements: db.prepare('SELECT * FROM measurements WHERE candidate_id = ? AND epoch = ? ORDER BY id'),
       insertMeasurement: db.prepare(`INSERT INTO measurements

@@ -131,9 +131,9 @@ describe('Workspace', () => {
     const ws = await open(1);
     const wt = await ws.acquire();
     ws.materialize(wt, { 'program.py': 'x = 99\n', 'new/dir/extra.py': 'y = 1\n' });
-    expect(ws.readWorktreeFile(wt, 'program.py')).toBe('x = 99\n');
-    expect(ws.readWorktreeFile(wt, 'new/dir/extra.py')).toBe('y = 1\n');
     const p = (rel: string) => path.join(wt.problemDir, rel);
+    expect(readFileSync(p('program.py'), 'utf8')).toBe('x = 99\n');
+    expect(readFileSync(p('new/dir/extra.py'), 'utf8')).toBe('y = 1\n');
     writeFileSync(p('lib/util.py'), 'tampered\n'); // a verifier scribbling
     writeFileSync(p('stray.log'), 'log\n');
     mkdirSync(p('cache'));

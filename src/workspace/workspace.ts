@@ -233,12 +233,6 @@ export class Workspace {
     }
   }
 
-  /** A problem file's content in a worktree; undefined when missing (a link is an error, never followed). */
-  readWorktreeFile(wt: Worktree, p: string): string | undefined {
-    const file = path.join(wt.root, this.toRepoPath(p));
-    return lstatSync(file, { throwIfNoEntry: false }) ? readNoFollow(file).toString('utf8') : undefined;
-  }
-
   /**
    * What the last user of a worktree did to it that only tampering explains, for the engine
    * to check after each stage: a `.git` where a git command in the worktree would look for

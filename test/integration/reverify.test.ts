@@ -57,7 +57,7 @@ describe('reverify after fixing a gameable verifier', () => {
     expect(report.rows).toEqual([
       { id: 2, status: 'accepted', recordedScore: 20, newScore: 20, survives: true, reason: 'deterministic verifier: gain 10 > min_delta 0' },
     ]);
-    const text = await honest.cli('reverify', '--accepted');
+    const text = await honest.cli('reverify'); // every accepted candidate (the default)
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/reverification 2: baseline recorded 10, now 10/);
     expect(text.stdout).toMatch(/^ +2 +20 +20 +SURVIVES: /m);

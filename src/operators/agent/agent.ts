@@ -30,7 +30,6 @@ export interface AgentDeps {
   /** Protected files and folders of the problem (problem-relative): read-only for the agent. */
   protectedPaths: () => string[];
   env?: NodeJS.ProcessEnv;
-  promptTokens?: number;
 }
 
 const OUTPUT_BYTES = 64 * 1024;
@@ -39,7 +38,7 @@ export function agentOperator(deps: AgentDeps): Operator {
   return {
     name: 'agent',
     async propose(ctx): Promise<ProposalResult> {
-      const rendered = renderPrompt(await gatherPromptInput(deps.problem, ctx), { kind: 'agent' }, deps.promptTokens);
+      const rendered = renderPrompt(await gatherPromptInput(deps.problem, ctx), { kind: 'agent' });
       const scratch = path.join(deps.problem.problemDir, '.evoloop', 'agent', deps.problem.runId);
       await mkdir(scratch, { recursive: true });
       const dir = await mkdtemp(path.join(scratch, 'p-'));
