@@ -22,7 +22,6 @@ import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { tune } from '../../src/operators/tune/tune.js';
 import { changeHash } from '../../src/propose/patch-hash.js';
 import { openStore, Store } from '../../src/store/store.js';
-import { git as runGit } from '../../src/workspace/git.js';
 import { Workspace } from '../../src/workspace/workspace.js';
 
 const { values: args } = parseArgs({ options: { candidates: { type: 'string', default: '100' }, 'seed-size': { type: 'string', default: '5000' } } });
@@ -64,7 +63,7 @@ function wrap<T extends object>(target: T, name: keyof T & string, label: string
   };
 }
 wrap(tune, 'propose', 'propose (tune)');
-wrap(Workspace.prototype, 'acquire', 'acquire worktree (git reset --hard + git clean)');
+wrap(Workspace.prototype, 'acquire', 'acquire worktree (put exactly at the base)');
 wrap(Workspace.prototype, 'materialize', 'materialize files');
 wrap(Workspace.prototype, 'commit', 'commit (loose objects + ref)');
 wrap(Workspace.prototype, 'readBase', 'read base file');
@@ -167,25 +166,6 @@ function profile(count: number): string {
     .join('\n');
 }
 
-/** What the pooled-worktree reset costs, step by step, against rewriting only the changed file. */
-async function resetCost(dir: string): Promise<string> {
-  const wt = path.join(dir, '.evoloop', 'bench-wt');
-  await runGit(dir, ['worktree', 'add', '--detach', '-q', wt, 'HEAD']);
-  const time = async (fn: () => Promise<unknown> | void) => {
-    const t0 = performance.now();
-    for (let i = 0; i < 20; i++) await fn();
-    return ((performance.now() - t0) / 20).toFixed(2);
-  };
-  const out = [
-    `git rev-parse HEAD ${await time(() => runGit(wt, ['rev-parse', 'HEAD']))} ms`,
-    `git reset --hard ${await time(() => runGit(wt, ['reset', '--hard', '-q', 'HEAD']))} ms`,
-    `git clean -ffdq ${await time(() => runGit(wt, ['clean', '-ffdq']))} ms`,
-    `rewrite the changed file from the base ${await time(() => writeFileSync(path.join(wt, 'params.sh'), PARAMS))} ms`,
-  ];
-  await runGit(dir, ['worktree', 'remove', '--force', wt]);
-  return out.join(' · ');
-}
-
 const rows: string[] = [];
 for (const parallel of [1, 4]) {
   for (const size of [0, SEED]) {
@@ -205,7 +185,6 @@ for (const parallel of [1, 4]) {
         `${label.padEnd(36)} ${f.perSecond.toFixed(1).padStart(6)} cand/s   overhead ${f.medianMs.toFixed(1).padStart(6)} ms/candidate${parallel === 1 ? ` (median; p90 ${f.p90Ms.toFixed(1)})` : ' (slot time outside the verifier)'}   verifier ${f.verifierMs.toFixed(1)} ms`,
       );
       process.stdout.write(`${rows.at(-1)}\n  profile (wall time per step; steps overlap at parallel > 1):\n${profile(N)}\n`);
-      if (parallel === 1 && size === 0) process.stdout.write(`  per call, in a worktree of this repository: ${await resetCost(dir)}\n`);
     } finally {
       cleanup();
     }
