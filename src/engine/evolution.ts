@@ -7,11 +7,11 @@ import type { Config } from '../config/schema.js';
 import { improvement } from '../core/fitness.js';
 import { seededRandom, seedFrom } from '../core/random.js';
 import type { CandidateStatus } from '../core/types.js';
-import { StopProposing, type OperatorOutcome, type ProposalResult } from '../operators/operator.js';
+import { NothingNew, StopProposing, type OperatorOutcome, type ProposalResult } from '../operators/operator.js';
 import type { OperatorSet } from '../operators/select.js';
 import type { Population } from '../population/population.js';
 import { isEditable, type EditRules } from '../propose/edit-rules.js';
-import type { Admit } from '../propose/admission.js';
+import { changeTaken, type Admit } from '../propose/admission.js';
 import type { CandidateRecord, RunRecord, Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { EvolutionEvent } from './events.js';
@@ -36,6 +36,8 @@ export type StopReason = { status: 'finished' | 'interrupted'; reason: string };
 
 /** Identical invalid proposals in a row after which the run stops as stuck. */
 const INVALID_STREAK_LIMIT = 10;
+/** Proposals in a row with nothing new (every draw already tried) after which the run stops as stuck. */
+const NOTHING_NEW_LIMIT = 10;
 
 export class Evolution {
   private readonly graceful = new AbortController();
@@ -47,6 +49,8 @@ export class Evolution {
   private operatorStop?: StopReason;
   private invalidStreak = 0;
   private invalidReason: string | null = null;
+  /** Proposals in a row that found nothing new; it also varies the next one's seed. */
+  private nothingNewStreak = 0;
 
   constructor(private readonly d: EvolutionDeps) {}
 
@@ -131,7 +135,8 @@ export class Evolution {
   private async proposeAndConsider(): Promise<void> {
     this.proposed++;
     const { config, workspace, rules } = this.d;
-    const random = seededRandom(seedFrom(this.d.run.id, this.proposed, config.search.seed ?? 0));
+    const seed = [this.d.run.id, this.proposed, config.search.seed ?? 0, ...(this.nothingNewStreak > 0 ? [`retry ${this.nothingNewStreak}`] : [])];
+    const random = seededRandom(seedFrom(...seed));
     const parents = this.d.population.select(random);
     const parent = parents[0];
     const operator = this.d.operators.pick(random);
@@ -141,6 +146,8 @@ export class Evolution {
         runId: this.d.run.id,
         parents,
         readFile: async (p) => parent.files[p] ?? (await workspace.readBase(p)),
+        readBase: (p) => workspace.readBase(p),
+        taken: (changes) => changeTaken(this.d, parent, changes),
         editableFiles: [...new Set([...workspace.baseFiles(), ...Object.keys(parent.files)])].filter((p) => isEditable(p, rules)).sort(),
         history: this.history.get(operator.name) ?? [],
         random,
@@ -154,12 +161,25 @@ export class Evolution {
         this.operatorStop ??= { status: err.status, reason: err.reason };
         return;
       }
+      if (err instanceof NothingNew) return this.nothingNew(operator.name, err.message);
       proposal = { operator: operator.name, error: `operator ${operator.name} failed: ${(err as Error).message}` };
     }
+    this.nothingNewStreak = 0;
     const child = await this.d.admit(parents, operator.name, proposal);
     if (child.status !== 'pending') return this.decided(child);
     this.d.emit({ type: 'proposed', candidateId: child.id, operator: operator.name, description: child.description });
     await this.consider(child);
+  }
+
+  /** Nothing new to try: no candidate and no budget spent, but patience is; the reason is in the run's events. */
+  private nothingNew(operator: string, reason: string): void {
+    this.proposed--;
+    this.sinceImprovement++;
+    this.nothingNewStreak++;
+    this.d.emit({ type: 'notice', message: `${operator}: ${reason} (no candidate recorded; counts against patience, not the candidate budget)` });
+    if (this.nothingNewStreak >= NOTHING_NEW_LIMIT) {
+      this.operatorStop ??= { status: 'finished', reason: `stuck: ${operator} found nothing new ${NOTHING_NEW_LIMIT} times in a row: ${reason}` };
+    }
   }
 
   private async consider(child: CandidateRecord): Promise<void> {

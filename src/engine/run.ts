@@ -11,6 +11,7 @@ import { Workspace } from '../workspace/workspace.js';
 import { baseProtectedFiles, LocalBackend } from '../evaluate/backends/local.js';
 import { strategies } from '../population/registry.js';
 import { admission } from '../propose/admission.js';
+import { isEditable } from '../propose/edit-rules.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
 import { scrubSecretsFromEnvironment } from './scrub-environment.js';
@@ -105,13 +106,15 @@ export function runEvolution(opts: RunOptions): RunHandle {
           : `sandbox: none (${started.sandbox.reason ?? 'bubblewrap not found'}) — NOT contained: candidate code runs as you, so it can read your files (keys, holdout data, other processes' environments), write outside its worktree, use the network and leave changes behind; detected and never accepted: changes to protected files and to git's config and hooks (put back). Install bubblewrap (apt-get install bubblewrap), or set sandbox: required to refuse to run without it.`,
       });
       emit({ type: 'notice', message: await containmentNotice(started.sandbox.available) });
+      // What the operators will do here (tune: the literals it moves, with their ranges), told once.
+      const described = await operators.describe({ editableFiles: workspace.baseFiles().filter((p) => isEditable(p, started.rules)), readBase: (p) => workspace.readBase(p) });
       emit({
         type: 'run-start',
         runId: run.id,
         resumed: started.resumed,
         baseCommit: run.baseCommit,
         operators: operators.names,
-        notice: operators.notice,
+        notice: [operators.notice, described].filter(Boolean).join('\n') || undefined,
         budget: { candidates: opts.maxCandidates ?? b.candidates, timeMs: b.time, usd: b.usd, target: b.target, patience: b.patience },
       });
       let outcome;

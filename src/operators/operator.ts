@@ -27,6 +27,10 @@ export interface OperatorContext {
   parents: ParentView[];
   /** The primary parent's content of a file (its change, else the base), undefined if absent. */
   readFile(path: string): Promise<string | undefined>;
+  /** A file as the base commit has it, undefined if absent. */
+  readBase(path: string): Promise<string | undefined>;
+  /** Whether these changes (path → new content) over the primary parent repeat a change already in the run, the parent's own included. */
+  taken(changes: FileSet): Promise<boolean>;
   /** Files the proposer may change (problem-relative), as the primary parent has them. */
   editableFiles: string[];
   /** This operator's earlier outcomes in this run. */
@@ -42,7 +46,26 @@ export interface OperatorContext {
 /** An error result may still say what was attempted (`description`), for the lessons. */
 export type ProposalResult = (Proposal | { error: string; operator: string; model?: string; description?: string }) & { cost?: ProposalCost };
 
+/** The problem as the base commit has it, for an operator to say what it will do. */
+export interface ProblemView {
+  editableFiles: string[];
+  readBase(path: string): Promise<string | undefined>;
+}
+
+/**
+ * Thrown by an operator whose every draw repeated a change already in the run: no candidate
+ * is recorded and the candidate budget is not spent; it counts against patience.
+ */
+export class NothingNew extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'NothingNew';
+  }
+}
+
 export interface Operator {
   readonly name: string;
   propose(ctx: OperatorContext): Promise<ProposalResult>;
+  /** What it will do in this problem, told once when a run starts (tune: the literals it moves and their ranges). */
+  describe?(problem: ProblemView): Promise<string | undefined>;
 }

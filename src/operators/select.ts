@@ -14,7 +14,7 @@ import type { Workspace } from '../workspace/workspace.js';
 import { agentOperator } from './agent/agent.js';
 import { llmDiff } from './llm-diff/llm-diff.js';
 import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
-import type { Operator } from './operator.js';
+import type { Operator, ProblemView } from './operator.js';
 import { tune } from './tune/tune.js';
 
 export interface OperatorSet {
@@ -22,6 +22,8 @@ export interface OperatorSet {
   /** One line for the user about how proposals are made (e.g. no model configured). */
   notice?: string;
   pick(random: () => number): Operator;
+  /** What the operators will do in this problem (tune: the literals it moves), for the run-start line. */
+  describe(problem: ProblemView): Promise<string | undefined>;
 }
 
 /** Model settings from outside the config: CLI flags, the environment, test knobs. */
@@ -159,6 +161,7 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     names,
     notice: plan.notice,
     pick: (random) => weightedChoice(items, random),
+    describe: async (problem) => (await Promise.all(items.map((i) => i.item.describe?.(problem)))).filter(Boolean).join('\n') || undefined,
   };
 }
 

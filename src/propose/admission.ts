@@ -75,6 +75,11 @@ export function admission(d: AdmissionDeps): Admit {
   };
 }
 
+/** Whether `changes` laid over the parent repeat a change already in the run (the parent's own included): an operator asks before proposing. */
+export async function changeTaken(d: Pick<AdmissionDeps, 'store' | 'run'> & { workspace: Pick<Workspace, 'readBase'> }, parent: Pick<AdmissionParent, 'files'>, changes: FileSet): Promise<boolean> {
+  return d.store.findByChangeHash(d.run.id, changeHash(await overlay(d.workspace, parent.files, changes))) !== undefined;
+}
+
 /** The child's full change against the base: the parent's, with the proposal on top, minus files back at base. */
 async function overlay(workspace: Pick<Workspace, 'readBase'>, parentFiles: FileSet, changes: FileSet): Promise<FileSet> {
   const files: FileSet = { ...parentFiles };

@@ -1,90 +1,183 @@
 import { describe, expect, it } from 'vitest';
-import { findLiterals, formatLiteral, type Literal } from './literals.js';
+import { findLiterals, formatLiteral } from './literals.js';
+import { ParseError } from './site.js';
 
-const values = (src: string) => findLiterals(src).map((l) => l.value);
+/** What moves, as `name = text` (or the text alone), in file order. */
+async function moved(path: string, src: string): Promise<string[]> {
+  const found = await findLiterals(path, src);
+  return found.movable.map((l) => (l.name ? `${l.name} = ${l.text}` : l.text));
+}
 
-describe('findLiterals', () => {
-  it('finds integers, decimals, exponents and hex, and says which are integers', () => {
-    const lits = findLiterals('a = 3; b = 0.25; c = 1e-3; d = .5; e = 0xff; f = 2.;');
-    expect(lits.map((l) => [l.value, l.integer])).toEqual([
-      [3, true],
-      [0.25, false],
-      [0.001, false],
-      [0.5, false],
-      [255, true],
-      [2, false],
+describe('which literals move: exactly the constants, per language', () => {
+  it('Python', async () => {
+    const src = `import re
+from math import log2
+
+PATTERN = re.compile(r"v(\\d+)\\.(\\d{2})")  # 3 in a comment
+VERSION = "2.1.0"
+LEARNING_RATE = 0.05
+MAX_ITERS = 1000
+COOLING = 0.995
+PORT = 8080
+
+def search(xs, restarts=4, bounds=(-5.0, 5.0)):
+    """Runs 10 passes."""
+    best = xs[0]
+    count = 0
+    for i in range(1, len(xs) - 1):
+        if xs[i - 1] < xs[i + 1]:
+            count += 1
+    tail = xs[2:]
+    step = (bounds[1] - bounds[0]) * 0.1
+    score = sum(x ** 2 for x in xs) / 2.5
+    print(f"{best:.3f} after {count + 7} steps", 12)
+    if count % 2 == 0 and score > 1e-6:
+        return best
+    return min(xs, key=abs) * 1
+`;
+    expect(await moved('search.py', src)).toEqual(['LEARNING_RATE = 0.05', 'MAX_ITERS = 1000', 'COOLING = 0.995', 'restarts = 4', 'bounds = -5.0', 'bounds = 5.0', '0.1', '2.5', '1e-6']);
+  });
+
+  it('JavaScript and TypeScript', async () => {
+    const src = `import { readFileSync } from 'node:fs';
+const PATTERN = /v(\\d+)\\.(\\d{2})/g; // 3 in a comment
+const label = \`run \${count + 2} of 9\`;
+const version = "1.2.3";
+export const RATE = 0.25;
+type Pair = [1, 2];
+enum Mode { Fast = 4 }
+export function work(items: number[], limit = 100, port = 3000): number {
+  let total = 0;
+  for (let i = 0; i < items.length - 1; i += 2) total += items[i + 1] * 1.5;
+  const mid = (items.length - 1) >>> 1;
+  switch (mid) { case 7: break; }
+  console.log(total.toFixed(3), 42);
+  const opts = { width: 12, retries: 3 };
+  return Math.pow(total, 2) * limit + items.slice(2).length + opts.width / 0.5;
+}
+`;
+    expect(await moved('work.ts', src)).toEqual(['RATE = 0.25', 'limit = 100', '1.5', 'width = 12', 'retries = 3', '0.5']);
+  });
+
+  it('shell', async () => {
+    const src = `#!/bin/sh
+# 5 in a comment
+THREADS=4
+VERSION="2.1"
+sleep 0.5
+./solver --iters 200 --lr=0.01 --port 8080 data_3.txt > out.log 2>&1
+echo "done in 3 s" 10
+for i in $(seq 1 3); do x=\${arr[2]}; done
+if [ "$n" -gt 7 ]; then exit 2; fi
+case "$x" in 4) ;; esac
+grep -E '^v[0-9]{2}$' f
+chmod 755 run.sh
+`;
+    expect(await moved('run.sh', src)).toEqual(['THREADS = 4', '0.5', 'iters = 200', 'lr = 0.01', '3', '7']);
+  });
+
+  it('C', async () => {
+    const src = `#include <stdio.h>
+#define N 100
+#define MASK 0xff
+static const char *VERSION = "v2.1";
+static const double RATE = 0.25;
+int buf[64];
+enum { A = 3 };
+int main(void) {
+  double eps = 1e-3;
+  float gain = 2.5f;
+  for (int i = 0; i < N - 1; i += 2) buf[i + 1] = i * 3 + (i & 7);
+  switch (buf[0]) { case 4: break; }
+  printf("%5.2f %d\\n", eps, 12);
+  return 0;
+}
+`;
+    expect(await moved('main.c', src)).toEqual(['N = 100', 'RATE = 0.25', 'eps = 1e-3', 'gain = 2.5f', '3']);
+  });
+
+  it('says why each literal stays', async () => {
+    const found = await findLiterals('a.py', 'x = a[0] + 1\ny = 0\nport = 8080\nz = b ** 2\n');
+    expect(found.skipped.map((s) => [s.line, s.text, s.reason])).toEqual([
+      [1, '0', 'an index, slice bound or loop stride'],
+      [1, '1', '±1: an offset, identity or flag'],
+      [2, '0', 'zero: no scale to infer a range from (give it a hint)'],
+      [3, '8080', 'named "port": a port, not a tuning'],
+      [4, '2', 'an integer power (x ** 2)'],
+    ]);
+    expect(found).toMatchObject({ language: 'Python', parser: 'tree-sitter' });
+  });
+
+  it('scans files in other languages as text, moving every number as before, and says so', async () => {
+    const found = await findLiterals('solver.rb', 'x = a[0] + 1 # 2\ns = "3"\n');
+    expect(found.language).toBeUndefined();
+    expect(found.parser).toBe('text scan');
+    expect(found.movable.map((l) => [l.text, l.domain.kind])).toEqual([
+      ['0', 'relative'],
+      ['1', 'relative'],
     ]);
   });
 
-  it('gives offsets that cover the literal text exactly', () => {
-    const src = 'rate = 0.125; n = 40';
-    for (const l of findLiterals(src)) expect(Number(src.slice(l.start, l.end))).toBe(l.value);
+  it('reads the language from a #! line when the file has no extension', async () => {
+    expect((await findLiterals('run', '#!/usr/bin/env python3\nrate = 0.3\nx = a[1]\n')).movable.map((l) => l.text)).toEqual(['0.3']);
   });
 
-  it('ignores numbers in comments of every common syntax', () => {
-    const src = [
-      'x = 1 // 2 in a line comment',
-      '/* 3 in a block',
-      '   comment 4 */ y = 5',
-      'z = 6 # 7 in a shell or Python comment',
-    ].join('\n');
-    expect(values(src)).toEqual([1, 5, 6]);
-  });
-
-  it('ignores numbers in strings, escaped quotes and template literals included', () => {
-    const src = `a = "v2.0"; b = 'it\\'s 3'; c = \`line 4
-still 5\`; d = 6`;
-    expect(values(src)).toEqual([6]);
-  });
-
-  it('ignores numbers in Python triple-quoted strings spanning lines', () => {
-    const src = 'def f():\n    """Runs 3 passes.\n\n    Returns 4 values.\n    """\n    passes = 7\n    s = \'\'\'x\n9\n\'\'\'\n';
-    expect(values(src)).toEqual([7]);
-  });
-
-  it('does not take digits of identifiers for literals', () => {
-    expect(values('x1 = var2 + log10(a3) * 5; float32 = 1')).toEqual([5, 1]);
-  });
-
-  it('treats a minus as a sign only where a value starts', () => {
-    const src = 'a = -3; b = x - 4; c = f(-2.5, 1); d = [-1]; return -7';
-    const lits = findLiterals(src);
-    expect(lits.map((l) => [l.value, l.signed])).toEqual([
-      [-3, true],
-      [4, false],
-      [-2.5, true],
-      [1, false],
-      [-1, true],
-      [-7, true],
-    ]);
-    expect(src.slice(lits[0].start, lits[0].end)).toBe('-3');
-  });
-
-  it('only looks inside EVOLVE-BLOCK regions when the file has them', () => {
+  it('only looks inside EVOLVE-BLOCK regions when the file has them', async () => {
     const src = 'const fixed = 100;\n// EVOLVE-BLOCK-START\nconst tuned = 0.5;\n// EVOLVE-BLOCK-END\nconst also = 200;\n';
-    expect(values(src)).toEqual([0.5]);
+    expect(await moved('k.js', src)).toEqual(['tuned = 0.5']);
   });
 
-  it('reads `evoloop: min..max` hints on the literal line, in either order', () => {
-    const src = 'a = 0.3 // evoloop: 0..1\nb = 5 # evoloop: 10..-10\nc = 2 // evoloop: 3..3\nd = 4';
-    const lits = findLiterals(src);
-    expect(lits.map((l) => l.range)).toEqual([[0, 1], [-10, 10], undefined, undefined]);
-    expect(lits.map((l) => l.line)).toEqual([1, 2, 3, 4]);
+  it('gives offsets that cover the literal text exactly, sign included', async () => {
+    const src = 'rate = -0.125\nn = 40\n';
+    const found = await findLiterals('k.py', src);
+    expect(found.movable.map((l) => src.slice(l.start, l.end))).toEqual(['-0.125', '40']);
+    expect(found.movable.map((l) => l.value)).toEqual([-0.125, 40]);
+  });
+
+  it('takes decisions and inferred ranges from the base, so they never drift with moved values', async () => {
+    const base = 'rate = 0.4\nn = 2\n';
+    const parent = 'rate = 0.7\nn = 1\n';
+    const found = await findLiterals('k.py', parent, base);
+    expect(found.movable.map((l) => [l.value, l.domain])).toEqual([
+      [0.7, { kind: 'range', source: 'inferred', min: 0.2, max: 0.8, log: false, integer: false }],
+      [1, { kind: 'range', source: 'inferred', min: 1, max: 4, log: false, integer: true }],
+    ]);
+    // A parent whose structure differs is read on its own.
+    expect((await findLiterals('k.py', 'rate = 0.7\n', base)).movable.map((l) => l.value)).toEqual([0.7]);
+  });
+
+  it('hints win over inferred ranges and over the unhinted rules, never over structure', async () => {
+    const src = 'a = 0  # evoloop: 0..10 int\nb = 0.3  # evoloop: 1e-3..1 log\nc = x[2]  # evoloop: 0..5\nd = 0.5  # evoloop: 1..1\n';
+    const found = await findLiterals('h.py', src);
+    expect(found.movable.map((l) => [l.text, l.domain])).toEqual([
+      ['0', { kind: 'range', source: 'hint', min: 0, max: 10, log: false, integer: true }],
+      ['0.3', { kind: 'range', source: 'hint', min: 0.001, max: 1, log: true, integer: false }],
+    ]);
+    expect(found.skipped.map((s) => s.reason)).toEqual(['an index, slice bound or loop stride', 'hint not used: the range 1..1 is a single value; nothing to tune']);
+  });
+
+  it('takes a hint only from a comment, never from a string on the line', async () => {
+    const found = await findLiterals('h.py', 'a = 0.3; s = "evoloop: 0..100"\n');
+    expect(found.movable[0].domain).toMatchObject({ source: 'inferred' });
+  });
+
+  it('refuses a file that does not parse, naming the file, the line and the fix', async () => {
+    const attempt = findLiterals('broken.py', 'rate = 0.3\ndef f(:\n    return 1\n');
+    await expect(attempt).rejects.toBeInstanceOf(ParseError);
+    await expect(attempt).rejects.toThrow(/^broken\.py:2 does not parse as Python .*Fix: make the file valid Python/);
+    await expect(findLiterals('bad.ts', 'const x = ;\n')).rejects.toThrow(/^bad\.ts:1 does not parse as TypeScript/);
+    await expect(findLiterals('bad.c', 'int main( { return 0; }\n')).rejects.toThrow(/^bad\.c:1 does not parse as C/);
   });
 });
 
 describe('formatLiteral', () => {
-  const lit = (over: Partial<Literal>): Literal => ({ start: 0, end: 1, value: 1, integer: false, signed: false, line: 1, ...over });
-
-  it('keeps integers integral', () => {
-    expect(formatLiteral(lit({ integer: true }), 7.6)).toBe('8');
-    expect(formatLiteral(lit({ integer: true, signed: true }), -2.2)).toBe('-2');
+  it('keeps integers integral, floats recognisably floats, and type suffixes', () => {
+    expect(formatLiteral({ integer: true, suffix: '' }, 7.6)).toBe('8');
+    expect(formatLiteral({ integer: true, suffix: '' }, -2.2)).toBe('-2');
+    expect(formatLiteral({ integer: false, suffix: '' }, 2)).toBe('2.0');
+    expect(formatLiteral({ integer: false, suffix: '' }, 0.123456789)).toBe('0.123457');
+    expect(formatLiteral({ integer: false, suffix: '' }, 1e-9)).toBe('1e-9');
+    expect(formatLiteral({ integer: false, suffix: 'f' }, 1)).toBe('1.0f');
+    expect(formatLiteral({ integer: true, suffix: 'UL' }, 12)).toBe('12UL');
   });
-
-  it('keeps floats recognisably floats, at 6 significant digits', () => {
-    expect(formatLiteral(lit({}), 2)).toBe('2.0');
-    expect(formatLiteral(lit({}), 0.123456789)).toBe('0.123457');
-    expect(formatLiteral(lit({}), 1e-9)).toBe('1e-9');
-  });
-
 });

@@ -1,123 +1,105 @@
-// Finding the numeric literals tune may change: inside EVOLVE-BLOCK regions when a file
-// has them (else the whole file), never inside comments or strings, with an optional
-// `evoloop: min..max` hint on the literal's line that bounds it.
+// The numeric literals the offline operators may change, and where each may go: inside
+// EVOLVE-BLOCK regions when a file has them (else the whole file), read with a real
+// parser for the file's language, decided by classify.ts. The decisions and inferred
+// ranges come from the base's file when the parent's has the same literals in the same
+// places, so a range never drifts with the values a run has already moved.
 import { evolveRegions } from '../../propose/edit-rules.js';
+import { classify } from './classify.js';
+import type { Domain } from './domain.js';
+import { parseHint } from './hints.js';
+import { readerFor } from './languages.js';
+import { readNumber, writeNumber } from './number-text.js';
+import type { ParsedFile, Site } from './site.js';
 
 export interface Literal {
   /** Offset of the first character (the sign, when the literal carries one). */
   start: number;
   end: number;
+  text: string;
   value: number;
+  /** Written as an integer; a new value is written as one too. */
   integer: boolean;
-  /** Whether a leading '-' belongs to the literal (unary minus in a value position). */
+  /** A type suffix kept on the new text (C's `f`). */
+  suffix: string;
+  /** Whether a '-' may be written here; where not, a new value stays non-negative. */
   signed: boolean;
-  range?: [number, number];
   line: number;
+  domain: Domain;
+  /** The setting it is the value of, when the parser says (`rate` in `rate = 0.3`). */
+  name?: string;
 }
 
-const NUMBER = /^(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
-const HINT = /evoloop:\s*(-?[\d.]+(?:e[+-]?\d+)?)\s*\.\.\s*(-?[\d.]+(?:e[+-]?\d+)?)/i;
-/** Characters after which a '-' is a sign rather than subtraction. */
-const SIGN_CONTEXT = '=([{,:;?!&|<>*/%+-';
+export interface Skipped {
+  line: number;
+  text: string;
+  reason: string;
+}
 
-export function findLiterals(content: string): Literal[] {
-  const regions = evolveRegions(content);
-  const spans = regions.length > 0 ? regions : [{ start: 0, end: content.length }];
-  const out: Literal[] = [];
-  for (const span of spans) scan(content, span.start, span.end, out);
+export interface FileLiterals {
+  path: string;
+  /** Undefined when the file's language has no parser and it was scanned as text. */
+  language?: string;
+  parser: string;
+  movable: Literal[];
+  skipped: Skipped[];
+}
+
+const CACHE_SIZE = 64;
+const parsed = new Map<string, Promise<ParsedFile>>();
+
+/** Parses once per (file, content): tune reads the same base file for every proposal. */
+function parse(path: string, content: string): Promise<ParsedFile> {
+  const key = `${path}\0${content}`;
+  let p = parsed.get(key);
+  if (!p) {
+    p = Promise.resolve().then(() => readerFor(path, content).parse(path, content));
+    if (parsed.size >= CACHE_SIZE) parsed.delete(parsed.keys().next().value!);
+    parsed.set(key, p);
+  }
+  return p;
+}
+
+/** The file's literals: what moves (with its domain) and what does not (with why). Throws ParseError on a file that does not parse. */
+export async function findLiterals(path: string, content: string, base?: string): Promise<FileLiterals> {
+  const syntax = readerFor(path, content).syntax;
+  const here = await parse(path, content);
+  const sites = inRegions(here.sites, content);
+  let decideFrom = { file: here, sites, content };
+  if (base !== undefined && base !== content) {
+    const fromBase = await parse(path, base).catch(() => undefined);
+    const baseSites = fromBase && inRegions(fromBase.sites, base);
+    if (fromBase && baseSites && aligned(baseSites, sites)) decideFrom = { file: fromBase, sites: baseSites, content: base };
+  }
+  const hints = new Map<number, string>();
+  for (const c of decideFrom.file.comments) if (c.text.includes('evoloop:') && !hints.has(c.line)) hints.set(c.line, c.text);
+  const out: FileLiterals = { path, language: here.language, parser: here.parser, movable: [], skipped: [] };
+  sites.forEach((site, k) => {
+    const origin = decideFrom.sites[k];
+    const hintText = hints.get(origin.line);
+    const decision = classify(origin, readNumber(origin.text, syntax), hintText === undefined ? undefined : parseHint(hintText), here.language !== undefined);
+    const num = readNumber(site.text, syntax);
+    if (!decision.move || !num) {
+      out.skipped.push({ line: site.line, text: site.text, reason: decision.move ? 'not a plain number' : decision.reason });
+      return;
+    }
+    out.movable.push({ start: site.start, end: site.end, text: site.text, value: num.value, integer: num.integer, suffix: num.suffix, signed: site.signable, line: site.line, domain: decision.domain, name: site.setting?.name });
+  });
   return out;
 }
 
-function scan(src: string, from: number, to: number, out: Literal[]): void {
-  let i = from;
-  while (i < to) {
-    const c = src[i];
-    const next = src[i + 1];
-    // Line comments (//, #) and block comments are skipped.
-    if ((c === '/' && next === '/') || c === '#') {
-      const nl = src.indexOf('\n', i);
-      i = nl === -1 ? to : nl;
-      continue;
-    }
-    if (c === '/' && next === '*') {
-      const close = src.indexOf('*/', i + 2);
-      i = close === -1 ? to : close + 2;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') {
-      i = skipString(src, i, to);
-      continue;
-    }
-    if (/[A-Za-z_$]/.test(c)) {
-      // Identifiers (x1, var2) are not literals: skip the whole word.
-      while (i < to && /[\w$]/.test(src[i])) i++;
-      continue;
-    }
-    const m = /[\d.]/.test(c) ? NUMBER.exec(src.slice(i, Math.min(to, i + 64))) : null;
-    if (m && m[0] !== '.') {
-      out.push(literalAt(src, i, m[0]));
-      i += m[0].length;
-      continue;
-    }
-    i++;
-  }
+function inRegions(sites: Site[], content: string): Site[] {
+  const regions = evolveRegions(content);
+  if (regions.length === 0) return sites;
+  return sites.filter((s) => regions.some((r) => r.start <= s.start && s.end <= r.end));
 }
 
-function skipString(src: string, i: number, to: number): number {
-  const quote = src[i];
-  // Python's triple-quoted strings ('''…''' and """…""") span lines.
-  if (quote !== '`' && src[i + 1] === quote && src[i + 2] === quote) {
-    const close = src.indexOf(quote.repeat(3), i + 3);
-    return close === -1 || close + 3 > to ? to : close + 3;
-  }
-  for (let j = i + 1; j < to; j++) {
-    if (src[j] === '\\') j++;
-    else if (src[j] === quote) return j + 1;
-    else if (src[j] === '\n' && quote !== '`') return j;
-  }
-  return to;
+/** Same literals in the same places: only values differ (what tune's own changes do). */
+function aligned(a: Site[], b: Site[]): boolean {
+  return a.length === b.length && a.every((s, k) => s.line === b[k].line && s.role === b[k].role && s.setting?.name === b[k].setting?.name);
 }
 
-function literalAt(src: string, i: number, text: string): Literal {
-  let start = i;
-  let signed = false;
-  let j = i - 1;
-  while (j >= 0 && (src[j] === ' ' || src[j] === '\t')) j--;
-  if (src[j] === '-') {
-    let k = j - 1;
-    while (k >= 0 && (src[k] === ' ' || src[k] === '\t')) k--;
-    if (k < 0 || SIGN_CONTEXT.includes(src[k]) || src.slice(Math.max(0, k - 5), k + 1).endsWith('return')) {
-      start = j;
-      signed = true;
-    }
-  }
-  const lineStart = src.lastIndexOf('\n', i - 1) + 1;
-  const lineEnd = src.indexOf('\n', i);
-  const lineText = src.slice(lineStart, lineEnd === -1 ? src.length : lineEnd);
-  const hint = HINT.exec(lineText);
-  const magnitude = text.startsWith('0x') || text.startsWith('0X') ? parseInt(text, 16) : Number(text);
-  return {
-    start,
-    end: i + text.length,
-    value: signed ? -magnitude : magnitude,
-    integer: !/[.eE]/.test(text) || /^0[xX]/.test(text),
-    signed,
-    range: hint ? orderedRange(Number(hint[1]), Number(hint[2])) : undefined,
-    line: src.slice(0, i).split('\n').length,
-  };
+/** The text to put in place of a literal, keeping integers integral and suffixes. */
+export function formatLiteral(lit: Pick<Literal, 'integer' | 'suffix'>, value: number): string {
+  return writeNumber(value, lit.integer, lit.suffix);
 }
 
-function orderedRange(a: number, b: number): [number, number] | undefined {
-  if (!Number.isFinite(a) || !Number.isFinite(b) || a === b) return undefined;
-  return a < b ? [a, b] : [b, a];
-}
-
-/** The text to put in place of a literal, keeping integers integral. */
-export function formatLiteral(lit: Literal, value: number): string {
-  return lit.integer ? String(Math.round(value)) : trimFloat(value);
-}
-
-function trimFloat(v: number): string {
-  const s = String(Number(v.toPrecision(6)));
-  return /[.e]/.test(s) ? s : `${s}.0`;
-}
