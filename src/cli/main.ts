@@ -5,6 +5,7 @@ import { registerDashboard } from './dashboard.js';
 import { registerDoctor } from './doctor.js';
 import { registerExport } from './export.js';
 import { registerInit } from './init.js';
+import { registerLiterals } from './literals.js';
 import { registerReport } from './report.js';
 import { registerReverify } from './reverify.js';
 import { registerRun } from './run.js';
@@ -18,7 +19,7 @@ const program = new Command('evoloop')
   .version('0.1.0')
   .exitOverride()
   .showSuggestionAfterError();
-for (const register of [registerInit, registerRun, registerStatus, registerShow, registerApply, registerExport, registerSchema, registerReverify, registerDashboard, registerReport, registerDoctor]) register(program);
+for (const register of [registerInit, registerRun, registerStatus, registerShow, registerApply, registerExport, registerSchema, registerReverify, registerDashboard, registerReport, registerDoctor, registerLiterals]) register(program);
 
 // `evoloop export | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

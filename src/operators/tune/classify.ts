@@ -54,6 +54,7 @@ export function classify(site: Site, num: NumberText | undefined, hint: Hint | u
 function unhintedReason(site: Site, num: NumberText): string | undefined {
   if (site.role === 'exponent' && num.integer) return 'an integer power (x ** 2)';
   if (site.role === 'date') return 'part of a date';
+  if (site.role === 'seed') return 'a random seed (moving it fishes for luck)';
   if (num.radix !== 10) return 'written in hex, octal or binary: a bit pattern or a code';
   if (num.value === 0) return 'zero: no scale to infer a range from (give it a hint)';
   if (Math.abs(num.value) >= SENTINEL) return 'a sentinel or limit (1e9 or more)';

@@ -1,11 +1,8 @@
 // Which parser reads a file: by extension, else by its #! line. A file in any other
-// language is scanned as text, as tune always did, and the user is told so.
+// language is scanned as text, as tune always did, and the user is told so. Parsers load
+// on first use: the TypeScript compiler alone would slow every evoloop command's start.
 import path from 'node:path';
-import { parseBash } from './lang/bash.js';
-import { parseC } from './lang/c.js';
-import { parsePython } from './lang/python.js';
 import { scanText } from './lang/text-scan.js';
-import { parseTypeScript } from './lang/typescript.js';
 import type { Syntax } from './number-text.js';
 import type { ParsedFile } from './site.js';
 
@@ -14,10 +11,10 @@ interface Reader {
   parse(file: string, content: string): ParsedFile | Promise<ParsedFile>;
 }
 
-const JS: Reader = { syntax: 'js', parse: parseTypeScript };
-const PYTHON: Reader = { syntax: 'python', parse: parsePython };
-const BASH: Reader = { syntax: 'bash', parse: parseBash };
-const C: Reader = { syntax: 'c', parse: parseC };
+const JS: Reader = { syntax: 'js', parse: async (f, c) => (await import('./lang/typescript.js')).parseTypeScript(f, c) };
+const PYTHON: Reader = { syntax: 'python', parse: async (f, c) => (await import('./lang/python.js')).parsePython(f, c) };
+const BASH: Reader = { syntax: 'bash', parse: async (f, c) => (await import('./lang/bash.js')).parseBash(f, c) };
+const C: Reader = { syntax: 'c', parse: async (f, c) => (await import('./lang/c.js')).parseC(f, c) };
 const TEXT: Reader = { syntax: 'plain', parse: (_file, content) => scanText(content) };
 
 const BY_EXTENSION: Record<string, Reader> = {

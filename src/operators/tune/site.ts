@@ -18,7 +18,8 @@ export type Role =
   | 'bitwise' // & | ^ << >> % and their compound forms: masks, shifts, parity
   | 'mode' // chmod 755, umask 022
   | 'exponent' // x ** 2, pow(x, 3): a power written as an integer
-  | 'date'; // datetime(2024, 1, 1), new Date(...)
+  | 'date' // datetime(2024, 1, 1), new Date(...)
+  | 'seed'; // random.Random(7), np.random.seed(0), srand(42)
 
 export interface Site {
   /** Offsets of the literal's text, including a leading '-' that belongs to it. */

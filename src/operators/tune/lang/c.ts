@@ -88,6 +88,7 @@ function roleOf(lit: Node): Role | undefined {
         if (EXIT.has(callee)) return 'exit';
         if (OUTPUT.has(callee)) return 'output';
         if (POWER.has(callee) && at === 1) return 'exponent';
+        if (callee === 'srand' || callee === 'srandom' || callee === 'srand48') return 'seed';
         break;
       }
       case 'binary_expression':
@@ -97,7 +98,7 @@ function roleOf(lit: Node): Role | undefined {
         if (BITWISE.has(op)) return 'bitwise';
         const left = p.childForFieldName('left');
         const other = within(lit, left) ? p.childForFieldName('right') : left;
-        if (['+', '-'].includes(op) && child === lit && other && /\b(sizeof|strlen|len|length|size|count)\b/.test(other.text)) return 'length';
+        if (['+', '-', '<', '<=', '>', '>=', '==', '!='].includes(op) && child === lit && other && /\b(sizeof|strlen|len|length|size|count)\b/.test(other.text)) return 'length';
         break;
       }
     }

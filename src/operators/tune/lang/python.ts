@@ -7,6 +7,7 @@ const EXIT = new Set(['exit', 'quit', 'sys.exit', 'os._exit']);
 const OUTPUT = new Set(['print', 'pprint', 'write', 'format', 'debug', 'info', 'warning', 'error', 'critical', 'exception', 'ljust', 'rjust', 'center', 'zfill', 'set_printoptions']);
 const POWER = new Set(['pow', 'power', 'float_power']);
 const DATE = new Set(['datetime', 'date']);
+const SEED = new Set(['seed', 'Random', 'default_rng', 'RandomState', 'manual_seed', 'PRNGKey', 'set_seed']);
 const BITWISE = new Set(['&', '|', '^', '<<', '>>', '%', '&=', '|=', '^=', '<<=', '>>=', '%=']);
 const WRAPPERS = new Set(['parenthesized_expression', 'list', 'tuple', 'expression_list', 'unary_operator']);
 
@@ -72,6 +73,10 @@ function roleOf(lit: Node): Role | undefined {
         if (role) return role;
         break;
       }
+      case 'comparison_operator':
+        // len(xs) < 3: a size check, not a tuning.
+        if (direct && p.namedChildren.some((c) => c && !within(lit, c) && mentionsLength(c))) return 'length';
+        break;
       case 'binary_operator':
       case 'augmented_assignment': {
         const op = operatorOf(p) ?? '';
@@ -99,11 +104,12 @@ function callRole(call: Node, lit: Node): Role | undefined {
   if (EXIT.has(callee)) return 'exit';
   if (OUTPUT.has(last) || (last === 'round' && at === 1) || (callee === 'int' && at === 1)) return 'output';
   if (DATE.has(last)) return 'date';
+  if (SEED.has(last)) return 'seed';
   if (POWER.has(last) && at === 1) return 'exponent';
   // range(start, stop, step): the start and the stride index; the stop is a count.
   if (callee === 'range' && !keyword && positional >= 2 && (at === 0 || at === 2)) return 'index';
   if ((callee === 'enumerate' || last === 'islice') && at >= 1) return 'index';
-  if (['pop', 'insert'].includes(last) && at === 0) return 'index';
+  if (['pop', 'insert', 'group', 'span'].includes(last) && at === 0) return 'index';
   if (['split', 'rsplit', 'replace'].includes(last) && at === args.length - 1 && at >= 1) return 'index';
   return undefined;
 }

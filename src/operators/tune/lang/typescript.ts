@@ -31,6 +31,18 @@ const BITWISE = new Set([
   ts.SyntaxKind.PercentEqualsToken,
 ]);
 const ADDITIVE = new Set([ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken]);
+/** `xs.length < 3` is a size check, as `xs.length - 1` is an index: neither is a tuning. */
+const LENGTH_OPERATORS = new Set([
+  ...ADDITIVE,
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+]);
 const UPDATES = new Set([
   ts.SyntaxKind.PlusEqualsToken,
   ts.SyntaxKind.MinusEqualsToken,
@@ -50,15 +62,20 @@ export function parseTypeScript(file: string, content: string): ParsedFile {
   const literals: ts.NumericLiteral[] = [];
   const comments = new Map<number, CommentLine>();
   const visit = (node: ts.Node) => {
-    for (const r of [...(ts.getLeadingCommentRanges(content, node.pos) ?? []), ...(ts.getTrailingCommentRanges(content, node.end) ?? [])]) {
-      comments.set(r.pos, { line: lineOf(r.pos), text: content.slice(r.pos, r.end) });
-    }
     if (ts.isNumericLiteral(node)) literals.push(node);
     const updated = updatedName(node);
     if (updated) accumulators.add(updated);
     ts.forEachChild(node, visit);
   };
   visit(source);
+  // Comments are trivia around tokens (`0.5, // evoloop: 0..1` trails the comma), so walk the tokens too.
+  const tokens = (node: ts.Node) => {
+    for (const r of [...(ts.getLeadingCommentRanges(content, node.pos) ?? []), ...(ts.getTrailingCommentRanges(content, node.end) ?? [])]) {
+      comments.set(r.pos, { line: lineOf(r.pos), text: content.slice(r.pos, r.end) });
+    }
+    for (const child of node.getChildren(source)) tokens(child);
+  };
+  tokens(source);
   const sites = literals.map((lit) => siteOf(lit, content, lineOf, accumulators));
   return { language, parser: 'TypeScript compiler', sites, comments: [...comments.values()] };
 }
@@ -113,7 +130,7 @@ function roleOf(lit: ts.Node): Role | undefined {
       const op = p.operatorToken.kind;
       if (BITWISE.has(op)) return 'bitwise';
       if (op === ts.SyntaxKind.AsteriskAsteriskToken && p.right === child) return 'exponent';
-      if (ADDITIVE.has(op) && child === lit && mentionsLength(p.left === child ? p.right : p.left)) return 'length';
+      if (LENGTH_OPERATORS.has(op) && child === lit && mentionsLength(p.left === child ? p.right : p.left)) return 'length';
     }
   }
   return undefined;
@@ -129,7 +146,9 @@ function callRole(call: ts.CallExpression, arg: number): Role | undefined {
   // fill(value, start, end) and splice(start, count, ...items) also take values.
   const position = method === 'fill' ? arg > 0 : method === 'splice' ? arg < 2 : true;
   if (INDEX_METHODS.has(method) && ts.isPropertyAccessExpression(call.expression) && position) return 'index';
-  if ((callee === 'Math.pow' && arg === 1) || callee === 'Date.UTC') return callee === 'Date.UTC' ? 'date' : 'exponent';
+  if (callee === 'Math.pow' && arg === 1) return 'exponent';
+  if (callee === 'Date.UTC') return 'date';
+  if (/(^|\.)(seed|seedrandom|setSeed)$/i.test(callee)) return 'seed';
   return undefined;
 }
 
