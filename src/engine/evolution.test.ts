@@ -10,6 +10,7 @@ import type { ConfigInput } from '../config/schema.js';
 import type { FileSet } from '../core/types.js';
 import type { CandidateSpec, EvaluationBackend, MeasurePlan } from '../evaluate/backend.js';
 import type { Measured } from '../evaluate/evaluator.js';
+import { storeRecorder } from '../evaluate/recorder.js';
 import { StopProposing, type Operator, type OperatorContext } from '../operators/operator.js';
 import { GreedyPopulation } from '../population/greedy/greedy.js';
 import type { Population } from '../population/population.js';
@@ -25,6 +26,7 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 /** f.js holds one number; the objective (maximize y) is that number. Records each repeat, as a backend must. */
 class NumberBackend implements EvaluationBackend {
   readonly protectedPaths = ['verify.sh'];
+  readonly verifierDigest = 'fake-verifier';
   store!: Store;
   inFlight = 0;
   maxInFlight = 0;
@@ -36,11 +38,12 @@ class NumberBackend implements EvaluationBackend {
     this.inFlight--;
     if (this.opts.fail?.(candidate)) return { ok: false, failure: { kind: 'crash', stage: 's', message: 'exit 1' } };
     const y = Number(candidate.files['f.js'] ?? '1');
-    const done = new Set(this.store.measurements(candidate.candidateId, plan.epoch).map((m) => m.repeat));
+    const recorder = storeRecorder(this.store);
+    const done = new Set(recorder.recorded(candidate.candidateId, plan.epoch ?? 0).map((m) => m.repeat));
     for (let repeat = 0; repeat < plan.repeats; repeat++) {
       if (done.has(repeat)) continue;
       const result = { stage: 's', kind: 'score' as const, repeat, seed: repeat + 1, ok: true, metrics: { y }, exitCode: 0, signal: null, durationMs: 1, stdoutTail: '', stderrTail: '' };
-      this.store.addMeasurement(candidate.candidateId, plan.epoch ?? 0, result);
+      recorder.record(candidate.candidateId, plan.epoch ?? 0, result);
     }
     return { ok: true, samples: Array.from({ length: plan.repeats }, () => y), metrics: { y } };
   }

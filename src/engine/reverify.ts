@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.js';
 import type { FileSet } from '../core/types.js';
 import { decide, type AcceptConfig } from '../evaluate/acceptance.js';
 import { describeFailure } from '../evaluate/backend.js';
-import { LocalBackend } from '../evaluate/backends/local.js';
+import { backends } from '../evaluate/backends/registry.js';
 import { protectedBy } from '../propose/edit-rules.js';
 import type { CandidateRecord, Store } from '../store/store.js';
 import { Workspace } from '../workspace/workspace.js';
@@ -58,7 +58,7 @@ export async function reverify(opts: {
     const file = path.join(problemDir, p);
     if (existsSync(file)) current[p] = readFileSync(file, 'utf8');
   }
-  const backend = new LocalBackend({
+  const backend = backends.local({
     config,
     runId: run.id,
     store,
@@ -70,7 +70,7 @@ export async function reverify(opts: {
   });
   const repeats = Math.max(config.accept.baseline_repeats, ...config.verifier.stages.filter((s) => s.kind === 'score').map((s) => s.repeat));
   const measure = (c: CandidateRecord) =>
-    backend.measure({ runId: run.id, candidateId: c.id, baseCommit: run.baseCommit, commitSha: c.commitSha ?? run.baseCommit, files: store.candidateFiles(c) }, { kinds: 'search', repeats, epoch });
+    backend.measure({ runId: run.id, candidateId: c.id, baseCommit: run.baseCommit, commitSha: c.commitSha ?? run.baseCommit, files: store.candidateFiles(c), verifierDigest: backend.verifierDigest }, { kinds: 'search', repeats, epoch });
 
   opts.onProgress?.(`re-measuring the baseline (${repeats} repeats, fresh seeds, current verifier)`);
   const base = await measure(baseline);

@@ -8,7 +8,8 @@ import { describeSandboxView } from '../evaluate/sandbox.js';
 import { killStrayProcesses } from '../evaluate/strays.js';
 import { selectOperators, type ModelOptions } from '../operators/select.js';
 import { Workspace } from '../workspace/workspace.js';
-import { baseProtectedFiles, LocalBackend } from '../evaluate/backends/local.js';
+import { baseProtectedFiles } from '../evaluate/backends/local.js';
+import { backends } from '../evaluate/backends/registry.js';
 import { strategies } from '../population/registry.js';
 import { admission } from '../propose/admission.js';
 import { isEditable } from '../propose/edit-rules.js';
@@ -120,7 +121,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
       let outcome;
       try {
         const abandon = new AbortController();
-        const backend = new LocalBackend({ config, runId: run.id, store, workspace, signal: abandon.signal, protectedFiles: await baseProtectedFiles(workspace, started.rules) });
+        const backend = backends.local({ config, runId: run.id, store, workspace, signal: abandon.signal, protectedFiles: await baseProtectedFiles(workspace, started.rules) });
         const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
         const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths });
         evolution = new Evolution({ config, rules: started.rules, store, run, workspace, operators, population, admit, emit, abandon, maxCandidates: opts.maxCandidates });

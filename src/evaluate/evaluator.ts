@@ -1,18 +1,18 @@
 // The verifier cascade for one candidate: stages in the configured order, cheap gates
 // first; repeat i runs with seed i so every candidate is measured on the same schedule.
-// Each finished stage run is recorded before the next starts, and a measurement already
-// in the store (from before a crash) is reused instead of run again.
+// Each finished stage run is recorded (through the recorder it is handed) before the next
+// starts, and a result already recorded (from before a crash) is reused instead of run again.
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { median } from 'simple-statistics';
 import { modelKeyNames, type Config, type StageConfig } from '../config/schema.js';
 import type { compileObjective } from '../core/fitness.js';
 import type { FailureKind, Metrics, StageResult } from '../core/types.js';
-import type { Store } from '../store/store.js';
 import type { Worktree } from '../workspace/workspace.js';
 import { runFunctionStage } from './function-stage.js';
 import type { HostGuard } from './host-guard.js';
 import type { IntegrityGuard } from './integrity.js';
+import type { MeasurementRecorder } from './recorder.js';
 import { runStage } from './run-stage.js';
 
 export interface Failure {
@@ -26,7 +26,8 @@ export type Measured = { ok: true; samples: number[]; metrics: Metrics } | { ok:
 export interface EvaluatorOptions {
   config: Config;
   runId: string;
-  store: Store;
+  /** Where each finished stage result goes, and where earlier ones are found on resume. */
+  recorder: MeasurementRecorder;
   objective: ReturnType<typeof compileObjective>;
   /** Where metrics files and artifacts go (outside every worktree). */
   scratchDir: string;
@@ -59,8 +60,8 @@ export class Evaluator {
    * search) or holdout (champions only).
    */
   async measure(candidateId: number, wt: Worktree, repeats: number, kinds: 'search' | 'holdout', epoch = 0): Promise<Measured> {
-    const { store, objective } = this.opts;
-    const recorded = new Map(store.measurements(candidateId, epoch).map((m) => [`${m.stage}#${m.repeat}`, m as StageResult]));
+    const { recorder, objective } = this.opts;
+    const recorded = new Map(recorder.recorded(candidateId, epoch).map((m) => [`${m.stage}#${m.repeat}`, m]));
     const samples: number[] = [];
     const perRepeat: Metrics[] = [];
     for (let repeat = 0; repeat < repeats; repeat++) {
@@ -89,7 +90,7 @@ export class Evaluator {
             const message = `${parts.join('; ')}. The candidate is never accepted. (If your verifier itself writes there, have it write to $EVOLOOP_ARTIFACTS or outside the protected paths.)`;
             result = { ...result, ok: false, failure: { kind: 'tampered', message } };
           }
-          store.addMeasurement(candidateId, epoch, result);
+          recorder.record(candidateId, epoch, result);
         }
         if (!result.ok) {
           const failure = result.failure ?? { kind: 'crash' as const, message: 'stage failed' };

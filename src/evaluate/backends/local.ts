@@ -2,43 +2,28 @@
 // and the Evaluator with its containment (protected-file integrity, git's host config, the
 // worktree audit). The only place that construction exists; the run and reverify share it.
 import path from 'node:path';
-import type { Config } from '../../config/schema.js';
 import { compileObjective } from '../../core/fitness.js';
 import type { FileSet } from '../../core/types.js';
 import { protectedBy, type EditRules } from '../../propose/edit-rules.js';
-import type { Store } from '../../store/store.js';
 import type { Workspace } from '../../workspace/workspace.js';
-import type { CandidateSpec, EvaluationBackend, MeasurePlan } from '../backend.js';
+import { checkVerifier, verifierDigest, type BackendDeps, type CandidateSpec, type EvaluationBackend, type MeasurePlan } from '../backend.js';
 import { Evaluator, type Measured } from '../evaluator.js';
 import { HostGuard } from '../host-guard.js';
 import { IntegrityGuard } from '../integrity.js';
-
-export interface LocalBackendOptions {
-  config: Config;
-  runId: string;
-  store: Store;
-  workspace: Workspace;
-  /** Aborts in-flight stages (kill); their candidates stay pending for resume. */
-  signal: AbortSignal;
-  /** The protected files every stage is checked against: the base's for a run, the current verifier's for reverify. */
-  protectedFiles: FileSet;
-  /** Written over every candidate's files (reverify puts the current verifier in place). */
-  overlay?: FileSet;
-  /** Folder names under .evoloop/: scratch/, artifacts/ and protected/ (the run id unless reverifying). */
-  dirs?: { scratch: string; artifacts: string; protected: string };
-}
+import { storeRecorder } from '../recorder.js';
 
 export class LocalBackend implements EvaluationBackend {
   private readonly evaluator: Evaluator;
+  readonly verifierDigest: string;
 
-  constructor(private readonly opts: LocalBackendOptions) {
+  constructor(private readonly opts: BackendDeps) {
     const { workspace, runId } = opts;
     const stateDir = path.join(workspace.problemDir, '.evoloop');
     const dirs = opts.dirs ?? { scratch: runId, artifacts: runId, protected: runId };
     this.evaluator = new Evaluator({
       config: opts.config,
       runId,
-      store: opts.store,
+      recorder: storeRecorder(opts.store),
       objective: compileObjective(opts.config.objective),
       stateDir,
       scratchDir: path.join(stateDir, 'scratch', dirs.scratch),
@@ -48,6 +33,7 @@ export class LocalBackend implements EvaluationBackend {
       hostGuard: HostGuard.create(workspace.repo.commonDir),
       worktreeAudit: (wt) => workspace.audit(wt),
     });
+    this.verifierDigest = verifierDigest(opts.protectedFiles, opts.config.verifier);
   }
 
   get protectedPaths(): string[] {
@@ -55,6 +41,7 @@ export class LocalBackend implements EvaluationBackend {
   }
 
   async measure(candidate: CandidateSpec, plan: MeasurePlan): Promise<Measured> {
+    checkVerifier(candidate, this.verifierDigest);
     const { workspace } = this.opts;
     const wt = await workspace.acquire();
     try {

@@ -145,7 +145,7 @@ export class GreedyPopulation implements Population {
   }
 
   private spec(candidateId: number, files: FileSet, commitSha: string): CandidateSpec {
-    return { runId: this.d.run.id, candidateId, baseCommit: this.d.workspace.baseCommit, commitSha, files };
+    return { runId: this.d.run.id, candidateId, baseCommit: this.d.workspace.baseCommit, commitSha, files, verifierDigest: this.d.backend.verifierDigest };
   }
 
   private scoreRepeats(): number[] {

@@ -1,0 +1,19 @@
+// Where stage results go: the one implementation every backend records through, so a
+// result is written in one place whichever backend ran it. The store's unique key
+// (candidate, epoch, stage, repeat) makes a retried duplicate a no-op: the first result stays.
+import type { StageResult } from '../core/types.js';
+import type { Store } from '../store/store.js';
+
+export interface MeasurementRecorder {
+  /** The stage results already recorded for a candidate in an epoch (reused instead of run again). */
+  recorded(candidateId: number, epoch: number): StageResult[];
+  /** Records one finished stage run, durable when this returns; the same slot again is a no-op. */
+  record(candidateId: number, epoch: number, result: StageResult): void;
+}
+
+export function storeRecorder(store: Pick<Store, 'measurements' | 'addMeasurement'>): MeasurementRecorder {
+  return {
+    recorded: (candidateId, epoch) => store.measurements(candidateId, epoch),
+    record: (candidateId, epoch, result) => store.addMeasurement(candidateId, epoch, result),
+  };
+}
