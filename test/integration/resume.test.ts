@@ -131,7 +131,8 @@ describe('resume', () => {
   });
 
   it('after kill -9 of evoloop alone, the resumed run kills the verifier it left running before reusing its worktree', async () => {
-    p = createProblem({ sleep: 3, config: { budget: { candidates: 2 } } });
+    // The orphan must still be sleeping when the resumed run starts: leave a loaded machine room for that start.
+    p = createProblem({ sleep: 6, config: { budget: { candidates: 2 } } });
     const child = p.spawnCli('run', '{dir}');
     await midStage(p, child, 1);
     const inFlight = slots(p);
