@@ -2,6 +2,7 @@
 // dashboard benchmark and tests: a baseline, then `n` candidates with a realistic mix of
 // statuses, operators, models, scores, model calls and a few measurements.
 import { Store, storePath } from '../../src/store/store.js';
+import type { Verdict } from '../../src/store/verdict.js';
 import { seededRandom } from '../../src/core/random.js';
 import type { CandidateStatus } from '../../src/core/types.js';
 
@@ -45,7 +46,7 @@ export function seedStore(problemDir: string, opts: SeedOptions): Seeded {
   store.transaction(() => {
     const samples = [100, 101, 99, 100.5, 99.5];
     const baseline = store.insertCandidate({ runId, parentId: null, status: 'baseline', operator: 'baseline', description: 'the base commit, unchanged', files: {}, changeHash: 'h0', patch: '' });
-    store.updateCandidate(baseline.id, { score: 100, verdict: { samples, noise: { n: 5, median: 100, mad: 0.5, cv: 0.007 } }, finishedAt: start + 1000, evalMs: 900 });
+    store.updateCandidate(baseline.id, { score: 100, verdict: { kind: 'baseline', noise: { n: 5, median: 100, mad: 0.5, cv: 0.007 } }, finishedAt: start + 1000, evalMs: 900 });
     measured(baseline.id, samples);
     let champion = baseline.id;
     let best = 100;
@@ -60,7 +61,10 @@ export function seedStore(problemDir: string, opts: SeedOptions): Seeded {
       if (i % every === 0) status = 'accepted';
       const score = status === 'accepted' ? best + 1 + random() : status === 'rejected' ? best - random() * 5 : null;
       const reason = status === 'failed' ? `timeout in stage score: killed after 30s (candidate ${id})` : status === 'invalid' ? 'edit did not apply: SEARCH block not found' : status === 'duplicate' ? `same change as candidate ${id - 1}` : status === 'accepted' ? 'significant gain' : 'not significant';
-      const verdict = score === null ? null : { decision: status === 'accepted' ? 'accept' : 'reject', gain: score - best, pValue: status === 'accepted' ? 0.01 : 0.4, ci: [score - best - 1, score - best + 1], samples: [score - 0.5, score, score + 0.5], against: champion };
+      const verdict: Verdict | null =
+        score === null
+          ? null
+          : { kind: 'decided', decision: status === 'accepted' ? 'accept' : 'reject', reason, gain: score - best, pValue: status === 'accepted' ? 0.01 : 0.4, ci: [score - best - 1, score - best + 1], naive: false, against: champion, championSamples: 3 };
       const [tokensIn, tokensOut, usd] = model ? [1500, 300, 0.002] : [0, 0, 0];
       const patch = `--- a/program.mjs\n+++ b/program.mjs\n@@ -1 +1 @@\n-const k = ${i - 1};\n+const k = ${i};\n`;
       const c = store.insertCandidate({ runId, parentId: champion, status, reason, operator, model, description: `${operator}: change ${i} to program.mjs`, files: {}, changeHash: `h${i}`, patch, tokensIn, tokensOut, usd });
@@ -70,7 +74,7 @@ export function seedStore(problemDir: string, opts: SeedOptions): Seeded {
         store.addLlmCall({ runId, candidateId: c.id, provider, model: name, operator, prompt: `improve program.mjs (candidate ${id})`, response: `<<<<<<< SEARCH\nconst k = ${i - 1};\n=======\nconst k = ${i};\n>>>>>>> REPLACE`, inputTokens: tokensIn, outputTokens: tokensOut, cachedTokens: 0, usd, latencyMs: 1200, attempts: 1, error: null });
       }
       if (status === 'accepted') {
-        measured(c.id, verdict!.samples);
+        measured(c.id, [score! - 0.5, score!, score! + 0.5]);
         champion = id;
         best = score!;
         acceptedIds.push(id);

@@ -1,5 +1,6 @@
 // `evoloop show <id|best>` and `evoloop diff <id|best>`: one candidate in full.
 import type { Command } from 'commander';
+import { sampleScoring } from '../store/samples.js';
 import { gitDiffAgainstBase } from '../workspace/diff.js';
 import { fmtScore, openRun, printJson, resolveCandidate } from './context.js';
 
@@ -27,6 +28,7 @@ export function registerShow(program: Command): void {
             score: c.score,
             metrics: c.metrics,
             verdict: c.verdict,
+            samples: ctx.store.objectiveSamples(c.id, sampleScoring(JSON.parse(ctx.run.configJson))),
             operator: c.operator,
             model: c.model,
             description: c.description,

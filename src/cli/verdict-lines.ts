@@ -9,7 +9,7 @@ export function verdictLines(s: RunSummary): string[] {
       ? 'acceptance: better — NAIVE (any better median is kept; lucky noise is accepted too)'
       : 'acceptance: significant (one-sided Mann–Whitney, racing on uncertain verdicts)',
   ];
-  if (s.noise) lines.push(`noise floor (baseline, n=${s.noise.n}): median ${fmtScore(s.noise.median)}, MAD ${fmtScore(s.noise.mad)}, CV ${(100 * s.noise.cv).toFixed(2)}%`);
+  if (s.noise) lines.push(`noise floor (baseline, n=${s.noise.n}): median ${fmtScore(s.noise.median)}, MAD ${fmtScore(s.noise.mad)}, CV ${s.noise.cv === null ? '∞ (median 0)' : `${(100 * s.noise.cv).toFixed(2)}%`}`);
   const hasHoldout = s.champions.some((c) => c.holdout !== null);
   if (s.champions.length > 1) {
     lines.push('champions:');

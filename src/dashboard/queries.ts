@@ -2,6 +2,7 @@
 // (store/queries.ts: paged, filtered and sorted in SQL, or compact columns), so a run with
 // 100,000 candidates answers in milliseconds.
 import { SORT_COLUMNS, type CallGroup, type SortKey } from '../store/queries.js';
+import { sampleScoring } from '../store/samples.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { headline as runHeadline } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
@@ -100,9 +101,10 @@ export function progress(store: Store, run: RunRecord): Progress {
     points.score[i] = score;
     points.kind[i] = KIND_OF[status];
   });
+  const scoring = sampleScoring(JSON.parse(run.configJson));
   const champions = store.queries.champions(run.id).map((c) => {
-    const verdict = store.getCandidate(c.id)?.verdict;
-    const samples = (Array.isArray(verdict?.samples) ? (verdict.samples as number[]) : null) ?? [c.score];
+    const measured = store.objectiveSamples(c.id, scoring);
+    const samples = measured.length > 0 ? measured : [c.score];
     return { id: c.id, t: c.finishedAt - run.createdAt, score: c.score, lo: Math.min(...samples), hi: Math.max(...samples) };
   });
   const baseline = run.baselineId !== null ? store.queries.score(run.baselineId) : null;

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hodgesLehmann } from '../evaluate/statistics.js';
 import { progress, runView } from '../dashboard/queries.js';
+import { sampleScoring } from '../store/samples.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { summarize, type RunSummary } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
@@ -33,10 +34,10 @@ export async function reportData(store: Store, runId: string): Promise<ReportDat
   const view = runView(run);
   const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
   const champion = run.championId !== null ? store.getCandidate(run.championId) : undefined;
-  const samplesOf = (v: Record<string, unknown> | null | undefined) => (Array.isArray(v?.samples) ? (v.samples as number[]) : []);
+  const scoring = sampleScoring(JSON.parse(run.configJson));
   let gain: ReportData['gain'] = null;
   if (baseline?.score != null && champion?.score != null && champion.id !== baseline.id) {
-    const [b, c] = [samplesOf(baseline.verdict), samplesOf(champion.verdict)];
+    const [b, c] = [store.objectiveSamples(baseline.id, scoring), store.objectiveSamples(champion.id, scoring)];
     const better = (x: number[], y: number[]) => (view.goal === 'maximize' ? hodgesLehmann(x, y, 0.025) : hodgesLehmann(y, x, 0.025));
     const hl = b.length && c.length ? better(c, b) : null;
     const estimate = hl?.estimate ?? (view.goal === 'maximize' ? champion.score - baseline.score : baseline.score - champion.score);
@@ -48,8 +49,8 @@ export async function reportData(store: Store, runId: string): Promise<ReportDat
   const accepted = store.listCandidates(runId, { status: ['accepted'] }).map((c) => ({
     id: c.id,
     score: c.score,
-    gain: (c.verdict?.gain as number | undefined) ?? null,
-    pValue: (c.verdict?.pValue as number | undefined) ?? null,
+    gain: c.verdict?.kind === 'decided' ? c.verdict.gain : null,
+    pValue: (c.verdict?.kind === 'decided' ? c.verdict.pValue : undefined) ?? null,
     operator: c.operator,
     description: c.description.split('\n')[0],
   }));

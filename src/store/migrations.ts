@@ -136,4 +136,12 @@ export const MIGRATIONS: string[] = [
     opened_at INTEGER NOT NULL
   );
   `,
+  // 5: verdicts become a tagged union (store/verdict.ts) and lose their samples, which the
+  // measurements table holds (the holdout block keeps its own, the record of its alarm).
+  `
+  UPDATE candidates SET verdict_json = json_remove(
+    json_set(verdict_json, '$.kind', CASE WHEN json_extract(verdict_json, '$.decision') IS NULL THEN 'baseline' ELSE 'decided' END),
+    '$.samples')
+  WHERE verdict_json IS NOT NULL;
+  `,
 ];

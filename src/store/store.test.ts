@@ -127,8 +127,9 @@ describe('Store', () => {
 
   it('updates candidates, encoding metrics, verdicts and flags as JSON', () => {
     const c = store.insertCandidate(candidate());
-    store.updateCandidate(c.id, { status: 'accepted', score: 2.5, metrics: { score: 2.5, ms: 3 }, verdict: { p: 0.01 }, flags: ['big-jump'], reason: undefined });
-    expect(store.getCandidate(c.id)).toMatchObject({ status: 'accepted', score: 2.5, metrics: { score: 2.5, ms: 3 }, verdict: { p: 0.01 }, flags: ['big-jump'], reason: null });
+    const verdict = { kind: 'decided', decision: 'accept', reason: 'significant', gain: 1, pValue: 0.01, naive: false, against: 1, championSamples: 4 } as const;
+    store.updateCandidate(c.id, { status: 'accepted', score: 2.5, metrics: { score: 2.5, ms: 3 }, verdict, flags: ['big-jump'], reason: undefined });
+    expect(store.getCandidate(c.id)).toMatchObject({ status: 'accepted', score: 2.5, metrics: { score: 2.5, ms: 3 }, verdict: { pValue: 0.01 }, flags: ['big-jump'], reason: null });
     store.updateCandidate(c.id, {}); // nothing to do is fine
   });
 

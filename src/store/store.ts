@@ -16,7 +16,9 @@ import { databaseProblems } from './backup.js';
 import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
+import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
+import { parseVerdict, type Verdict } from './verdict.js';
 
 export type RunStatus = 'running' | 'interrupted' | 'finished' | 'failed';
 
@@ -56,7 +58,7 @@ export interface CandidateRecord {
   ref: string | null;
   score: number | null;
   metrics: Metrics | null;
-  verdict: Record<string, unknown> | null;
+  verdict: Verdict | null;
   flags: string[];
   island: number | null;
   tokensIn: number;
@@ -93,7 +95,7 @@ function toCandidate(row: Row): CandidateRecord {
   const c = Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as Row;
   c.files = JSON.parse(c.filesJson as string);
   c.metrics = c.metricsJson ? JSON.parse(c.metricsJson as string) : null;
-  c.verdict = c.verdictJson ? JSON.parse(c.verdictJson as string) : null;
+  c.verdict = c.verdictJson ? parseVerdict(c.verdictJson as string, c.id as number) : null;
   c.flags = JSON.parse(c.flagsJson as string);
   delete c.filesJson;
   delete c.metricsJson;
@@ -455,6 +457,11 @@ export class Store {
 
   measurements(candidateId: number, epoch = 0): MeasurementRecord[] {
     return (this.stmts.measurements.all(candidateId, epoch) as Row[]).map(toMeasurement);
+  }
+
+  /** A candidate's objective samples in one epoch, one per complete repeat in order: the one source of samples. */
+  objectiveSamples(candidateId: number, scoring: SampleScoring, epoch = 0): number[] {
+    return objectiveSamples(this.measurements(candidateId, epoch), scoring);
   }
 
   // ── events and model calls ────────────────────────────────────────────────

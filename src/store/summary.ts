@@ -1,13 +1,14 @@
 // The headline of a run, as `status`, the library and the report show it.
 import { processAlive } from './sessions.js';
 import type { RunRecord, Store } from './store.js';
+import type { StoredNoise } from './verdict.js';
 
 export interface RunSummary extends RunHeadline {
   goal: 'maximize' | 'minimize';
   /** The acceptance rule, and whether it is the naive one. */
   accept: { rule: string; naive: boolean };
   /** The baseline's noise floor (spread of its repeated measurements). */
-  noise: { n: number; median: number; mad: number; cv: number } | null;
+  noise: StoredNoise | null;
   /** Every champion in order: estimated gain over the champion it replaced, with its interval, and holdout. */
   champions: ChampionLine[];
   /** Candidates that changed protected files, and champions that raised the holdout alarm. */
@@ -18,7 +19,8 @@ export interface ChampionLine {
   id: number;
   score: number | null;
   gain: number | null;
-  ci: [number, number] | null;
+  /** null ends: unbounded (too few samples for that coverage). */
+  ci: [number | null, number | null] | null;
   pValue: number | null;
   holdout: number | null;
   flags: string[];
@@ -70,16 +72,20 @@ export function summarize(store: Store, runId: string): RunSummary {
     ...head,
     goal: config.objective?.goal ?? 'maximize',
     accept: { rule: config.accept?.rule ?? 'significant', naive: config.accept?.rule === 'better' },
-    noise: (baseline?.verdict?.noise as RunSummary['noise']) ?? null,
-    champions: store.listCandidates(runId, { status: ['baseline', 'accepted'] }).map((c) => ({
-      id: c.id,
-      score: c.score,
-      gain: (c.verdict?.gain as number | undefined) ?? null,
-      ci: (c.verdict?.ci as [number, number] | undefined) ?? null,
-      pValue: (c.verdict?.pValue as number | undefined) ?? null,
-      holdout: ((c.verdict?.holdout as { score?: number } | undefined)?.score as number | undefined) ?? null,
-      flags: c.flags,
-    })),
+    noise: baseline?.verdict?.kind === 'baseline' ? baseline.verdict.noise : null,
+    champions: store.listCandidates(runId, { status: ['baseline', 'accepted'] }).map((c) => {
+      const decided = c.verdict?.kind === 'decided' ? c.verdict : undefined;
+      const holdout = c.verdict?.holdout;
+      return {
+        id: c.id,
+        score: c.score,
+        gain: decided?.gain ?? null,
+        ci: decided?.ci ?? null,
+        pValue: decided?.pValue ?? null,
+        holdout: holdout && 'score' in holdout ? holdout.score : null,
+        flags: c.flags,
+      };
+    }),
     integrity: {
       tampered: store.listCandidates(runId, { status: ['tampered'] }).map((c) => c.id),
       holdoutAlarms: store.queries.idsWithFlag(runId, 'holdout-alarm'),

@@ -3,6 +3,7 @@
 // said, and the model call that produced it with its tokens and cost.
 import { useState } from 'preact/hooks';
 import type { LlmCallRecord, StageResult } from '../../core/types.js';
+import type { Verdict } from '../../store/verdict.js';
 import { DiffView } from './diff-view.js';
 import { fmtDuration, fmtInt, fmtScore, fmtTime, fmtUsd } from './format.js';
 import { html, useLive } from './live.js';
@@ -27,7 +28,7 @@ interface Detail {
   ref: string | null;
   score: number | null;
   metrics: Record<string, number> | null;
-  verdict: Record<string, any> | null;
+  verdict: Verdict | null;
   flags: string[];
   island: number | null;
   tokensIn: number;
@@ -70,26 +71,27 @@ export function CandidatePage({ id, tick, goal }: { id: number; tick: number; go
         ? html`<div class="error">${c.baseDiff.error}</div>`
         : html`<${DiffView} patch=${c.baseDiff.patch} testid="diff" />`}
 
-    <${Verdict} v=${c.verdict} metrics=${c.metrics} />
+    <${VerdictTable} v=${c.verdict} metrics=${c.metrics} />
     <${Measurements} rows=${c.measurements} />
     <${ModelCalls} calls=${c.llmCalls} operator=${c.operator} />
   </section>`;
 }
 
-function Verdict({ v, metrics }: { v: Record<string, any> | null; metrics: Record<string, number> | null }) {
+function VerdictTable({ v, metrics }: { v: Verdict | null; metrics: Record<string, number> | null }) {
   if (!v && !metrics) return null;
+  const d = v?.kind === 'decided' ? v : undefined;
+  const noise = v?.kind === 'baseline' ? v.noise : undefined;
   const stat = (label: string, value: unknown) => (value === undefined || value === null ? null : html`<tr><th>${label}</th><td>${value}</td></tr>`);
   return html`<h3>Verdict</h3>
     <table class="kv" data-testid="verdict">
-      ${stat('decision', v?.decision)}
-      ${stat('reason', v?.reason)}
-      ${stat('gain', v?.gain !== undefined ? fmtScore(v.gain) : undefined)}
-      ${stat('p-value', v?.pValue !== undefined ? fmtScore(v.pValue) : undefined)}
-      ${stat('confidence interval', v?.ci ? `[${fmtScore(v.ci[0])}, ${fmtScore(v.ci[1])}]${v.ciLevel ? ` (${(v.ciLevel * 100).toFixed(1)}%)` : ''}` : undefined)}
-      ${stat('rule', v?.naive ? 'naive (better median, no test)' : v?.decision ? 'significant' : undefined)}
-      ${stat('compared against', v?.against !== undefined ? html`<a href=${`#/candidate/${v.against}`}>#${v.against}</a> (${v.championSamples} samples)` : undefined)}
-      ${stat('samples', v?.samples ? v.samples.map((x: number) => fmtScore(x)).join(', ') : undefined)}
-      ${stat('noise floor', v?.noise ? `median ${fmtScore(v.noise.median)}, MAD ${fmtScore(v.noise.mad)}, CV ${(v.noise.cv * 100).toFixed(1)}%` : undefined)}
+      ${stat('decision', d?.decision)}
+      ${stat('reason', d?.reason)}
+      ${stat('gain', d ? fmtScore(d.gain) : undefined)}
+      ${stat('p-value', d?.pValue !== undefined ? fmtScore(d.pValue) : undefined)}
+      ${stat('confidence interval', d?.ci ? `[${fmtScore(d.ci[0])}, ${fmtScore(d.ci[1])}]${d.ciLevel ? ` (${(d.ciLevel * 100).toFixed(1)}%)` : ''}` : undefined)}
+      ${stat('rule', d ? (d.naive ? 'naive (better median, no test)' : 'significant') : undefined)}
+      ${stat('compared against', d ? html`<a href=${`#/candidate/${d.against}`}>#${d.against}</a> (${d.championSamples} samples)` : undefined)}
+      ${stat('noise floor', noise ? `median ${fmtScore(noise.median)}, MAD ${fmtScore(noise.mad)}, CV ${noise.cv === null ? '∞' : `${(noise.cv * 100).toFixed(1)}%`}` : undefined)}
       ${stat('holdout', v?.holdout ? ('failure' in v.holdout ? `failed: ${v.holdout.failure}` : `${fmtScore(v.holdout.score)} (${v.holdout.samples.map((x: number) => fmtScore(x)).join(', ')})`) : undefined)}
       ${stat('metrics (median)', metrics ? Object.entries(metrics).map(([k, x]) => `${k}=${fmtScore(x)}`).join('  ') : undefined)}
     </table>`;

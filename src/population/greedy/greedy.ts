@@ -4,14 +4,18 @@
 // champion improves the objective but gets worse on holdout.
 import { median } from 'simple-statistics';
 import { RunError } from '../../core/errors.js';
-import { compileObjective, improvement } from '../../core/fitness.js';
+import { improvement } from '../../core/fitness.js';
 import type { CandidateStatus, FileSet } from '../../core/types.js';
 import { decide, initialRepeats, noiseFloor, type AcceptConfig, type Verdict } from '../../evaluate/acceptance.js';
 import { describeFailure, type CandidateSpec } from '../../evaluate/backend.js';
 import type { Failure } from '../../evaluate/evaluator.js';
 import { changeHash } from '../../propose/patch-hash.js';
+import { sampleScoring, type SampleScoring } from '../../store/samples.js';
 import type { CandidateRecord } from '../../store/store.js';
+import type { HoldoutResult } from '../../store/verdict.js';
 import type { Parent, Population, PopulationDeps } from '../population.js';
+
+type Decided = Exclude<Verdict, { decision: 'more' }>;
 
 interface Champion {
   id: number;
@@ -23,7 +27,7 @@ interface Champion {
 
 export class GreedyPopulation implements Population {
   private readonly accept: AcceptConfig;
-  private readonly objective;
+  private readonly scoring: SampleScoring;
   private champion?: Champion;
   private baselineSamples: number[] = [];
   private championLock: Promise<unknown> = Promise.resolve();
@@ -31,7 +35,7 @@ export class GreedyPopulation implements Population {
   constructor(private readonly d: PopulationDeps) {
     const a = d.config.accept;
     this.accept = { rule: a.rule, alpha: a.alpha, minDelta: a.min_delta, baselineRepeats: a.baseline_repeats, maxRepeats: a.max_repeats };
-    this.objective = compileObjective(d.config.objective);
+    this.scoring = sampleScoring(d.config);
   }
 
   best(): number | undefined {
@@ -47,9 +51,9 @@ export class GreedyPopulation implements Population {
     const { store, run } = this.d;
     const done = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
     if (done && done.status === 'baseline') {
-      this.baselineSamples = this.recordedSamples(done.id);
+      this.baselineSamples = store.objectiveSamples(done.id, this.scoring);
       const row = store.getCandidate(run.championId ?? done.id)!;
-      const samples = this.recordedSamples(row.id);
+      const samples = store.objectiveSamples(row.id, this.scoring);
       this.champion = { id: row.id, files: store.candidateFiles(row), commitSha: row.commitSha ?? this.d.workspace.baseCommit, samples, score: row.score ?? median(samples) };
       return true;
     }
@@ -69,7 +73,7 @@ export class GreedyPopulation implements Population {
     }
     const score = median(measured.samples);
     const noise = noiseFloor(measured.samples);
-    store.updateCandidate(baseline.id, { status: 'baseline', score, metrics: measured.metrics, finishedAt: Date.now(), verdict: { samples: measured.samples, noise } });
+    store.updateCandidate(baseline.id, { status: 'baseline', score, metrics: measured.metrics, finishedAt: Date.now(), verdict: { kind: 'baseline', noise } });
     store.updateRun(run.id, { championId: baseline.id });
     this.baselineSamples = measured.samples;
     this.champion = { id: baseline.id, files: {}, commitSha: this.d.workspace.baseCommit, samples: measured.samples, score };
@@ -84,7 +88,7 @@ export class GreedyPopulation implements Population {
     const started = Date.now();
     store.updateCandidate(c.id, { startedAt: started });
     const spec = this.spec(c.id, files, c.commitSha!);
-    type Outcome = { failure: Failure } | { measured: { samples: number[]; metrics: Record<string, number> }; verdict: Verdict; against: Champion };
+    type Outcome = { failure: Failure } | { measured: { samples: number[]; metrics: Record<string, number> }; verdict: Decided; against: Champion };
     const outcome = await (async (): Promise<Outcome> => {
       let n = Math.max(initialRepeats(this.baselineSamples, this.accept), ...this.scoreRepeats());
       for (;;) {
@@ -129,7 +133,7 @@ export class GreedyPopulation implements Population {
       reason,
       score,
       metrics: measured.metrics,
-      verdict: { ...verdict, against: against.id, samples: measured.samples, championSamples: against.samples.length },
+      verdict: { kind: 'decided', ...verdict, against: against.id, championSamples: against.samples.length },
       finishedAt: Date.now(),
       evalMs: Date.now() - started,
     });
@@ -150,25 +154,6 @@ export class GreedyPopulation implements Population {
 
   private scoreRepeats(): number[] {
     return this.d.config.verifier.stages.filter((s) => s.kind === 'score').map((s) => s.repeat);
-  }
-
-  /** Objective samples already in the store for complete repeats (no process runs). */
-  private recordedSamples(candidateId: number): number[] {
-    const byRepeat = new Map<number, Record<string, number>>();
-    const stages = this.d.config.verifier.stages.filter((s) => s.kind === 'score').map((s) => s.name);
-    const seen = new Map<number, Set<string>>();
-    for (const m of this.d.store.measurements(candidateId)) {
-      if (!m.ok || m.kind !== 'score') continue;
-      byRepeat.set(m.repeat, { ...byRepeat.get(m.repeat), ...m.metrics });
-      seen.set(m.repeat, (seen.get(m.repeat) ?? new Set()).add(m.stage));
-    }
-    const samples: number[] = [];
-    for (let r = 0; byRepeat.has(r) && stages.every((s) => seen.get(r)!.has(s)); r++) {
-      const scored = this.objective.score(byRepeat.get(r)!);
-      if (!('score' in scored)) break;
-      samples.push(scored.score);
-    }
-    return samples;
   }
 
   /** Adds repeats to the champion's samples; one champion measurement at a time. */
@@ -195,10 +180,11 @@ export class GreedyPopulation implements Population {
     const repeats = Math.max(...holdout.map((s) => s.repeat));
     const measured = await this.d.backend.measure(this.spec(candidateId, files, commitSha), { kinds: 'holdout', repeats });
     const row = this.d.store.getCandidate(candidateId)!;
-    const result: { score: number; samples: number[] } | { failure: string } = measured.ok
+    const result: HoldoutResult = measured.ok
       ? { score: median(measured.samples), samples: measured.samples }
       : { failure: describeFailure(measured.failure) };
-    const before = previousId === undefined ? undefined : (this.d.store.getCandidate(previousId)?.verdict?.holdout as { score?: number } | undefined)?.score;
+    const previous = previousId === undefined ? undefined : this.d.store.getCandidate(previousId)?.verdict?.holdout;
+    const before = previous && 'score' in previous ? previous.score : undefined;
     const worse = 'score' in result && before !== undefined && improvement(result.score, before, this.d.config.objective.goal) < 0;
     const failed = 'failure' in result;
     if (worse || failed) {
@@ -206,7 +192,7 @@ export class GreedyPopulation implements Population {
       this.d.emit({ type: 'notice', message: `!! HOLDOUT ALARM: champion ${candidateId} improved the objective but ${what}. Possible overfitting or gaming of the verifier: review it (evoloop show ${candidateId}).` });
     }
     this.d.store.updateCandidate(candidateId, {
-      verdict: { ...row.verdict, holdout: result },
+      verdict: { ...row.verdict!, holdout: result },
       flags: worse || failed ? [...row.flags, 'holdout-alarm'] : undefined,
     });
   }
