@@ -1,7 +1,7 @@
 // What the dashboard shows of a run, shaped for its JSON API from the store's read models
 // (store/queries.ts: paged, filtered and sorted in SQL, or compact columns), so a run with
 // 100,000 candidates answers in milliseconds.
-import { SORT_COLUMNS, type CallGroup, type SortKey } from '../store/queries.js';
+import { SORT_COLUMNS, type CallGroup, type CandidateFilter } from '../store/queries.js';
 import { sampleScoring } from '../store/samples.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { headline as runHeadline } from '../store/summary.js';
@@ -53,19 +53,8 @@ export function headline(store: Store, run: RunRecord) {
 // ── candidate table ──────────────────────────────────────────────────────────
 export const SORT_KEYS = SORT_COLUMNS;
 
-export interface CandidateQuery {
-  status?: string[];
-  operator?: string;
-  model?: string;
-  island?: number;
-  /** Substring of the description or reason. */
-  q?: string;
-  sort?: SortKey;
-  dir?: 'asc' | 'desc';
-  offset?: number;
-  limit?: number;
-}
-
+/** A table request as the API takes it: the store's filter, paging optional. */
+export type CandidateQuery = Partial<CandidateFilter>;
 
 export const MAX_PAGE = 500;
 

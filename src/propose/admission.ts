@@ -2,7 +2,7 @@
 // path through a symlink, the edit rules), lays it over the parent's files, computes its
 // diff and hash, flags what looks like gaming, drops duplicates, and commits what may be
 // evaluated. Every proposal gets exactly one row, whatever becomes of it.
-import { createTwoFilesPatch } from 'diff';
+import { unifiedDiff } from '../workspace/diff.js';
 import type { FileSet } from '../core/types.js';
 import { suspiciousFlags } from '../evaluate/suspicious.js';
 import type { ProposalResult } from '../operators/operator.js';
@@ -97,17 +97,4 @@ function feedbackOf(store: Store, candidateId: number): string[] {
     .filter((m) => m.kind !== 'holdout')
     .flatMap((m) => [m.feedback ?? '', m.stdoutTail, m.stderrTail])
     .filter(Boolean);
-}
-
-function unifiedDiff(before: FileSet, after: FileSet): string {
-  return Object.keys(after)
-    .sort()
-    .filter((p) => before[p] !== after[p])
-    .map((p) =>
-      createTwoFilesPatch(before[p] === undefined ? '/dev/null' : `a/${p}`, `b/${p}`, before[p] ?? '', after[p], undefined, undefined, { context: 3 })
-        .split('\n')
-        .slice(1)
-        .join('\n'),
-    )
-    .join('');
 }
