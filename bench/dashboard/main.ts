@@ -51,7 +51,15 @@ try {
   const executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
   const browser = await chromium.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
   });
   const progress: number[] = [];
   const table: number[] = [];
@@ -68,7 +76,9 @@ try {
   }
   await browser.close();
   console.log(`\nChromium, navigation to first render (fresh context each), median of ${RUNS}:`);
-  console.log(`  progress chart drawn (${N.toLocaleString('en-US')} points)      ${ms(median(progress)).padStart(8)}   runs: ${progress.map((x) => x.toFixed(0)).join(', ')}`);
+  console.log(
+    `  progress chart drawn (${N.toLocaleString('en-US')} points)      ${ms(median(progress)).padStart(8)}   runs: ${progress.map((x) => x.toFixed(0)).join(', ')}`,
+  );
   console.log(`  candidate table rows shown                 ${ms(median(table)).padStart(8)}   runs: ${table.map((x) => x.toFixed(0)).join(', ')}`);
   const worst = Math.max(median(progress), median(table));
   console.log(`\ntarget < 1500 ms: ${worst < 1500 ? 'met' : 'MISSED'} (${ms(worst)})`);

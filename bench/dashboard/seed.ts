@@ -35,18 +35,53 @@ export function seedStore(problemDir: string, opts: SeedOptions): Seeded {
     accept: { rule: 'significant', alpha: 0.05, min_delta: 0 },
     model: { provider: 'openai', name: 'gpt-x', api_key_env: opts.apiKeyEnv ?? 'OPENAI_API_KEY' },
   };
-  store.createRun({ id: runId, problemDir, repoRoot: problemDir, baseCommit: '0'.repeat(40), configJson: JSON.stringify(config), configHash: 'seed', status: 'running', ownerPid: null });
+  store.createRun({
+    id: runId,
+    problemDir,
+    repoRoot: problemDir,
+    baseCommit: '0'.repeat(40),
+    configJson: JSON.stringify(config),
+    configHash: 'seed',
+    status: 'running',
+    ownerPid: null,
+  });
   const acceptedIds: number[] = [];
   const every = opts.acceptEvery ?? 50;
   // A champion's samples, as the score stage's measurements (repeat by repeat).
   const measured = (id: number, samples: number[]) =>
     samples.forEach((score, repeat) =>
-      store.addMeasurement(id, 0, { stage: 'score', kind: 'score', repeat, seed: repeat + 1, ok: true, metrics: { score }, exitCode: 0, signal: null, durationMs: 300, stdoutTail: '', stderrTail: '' }),
+      store.addMeasurement(id, 0, {
+        stage: 'score',
+        kind: 'score',
+        repeat,
+        seed: repeat + 1,
+        ok: true,
+        metrics: { score },
+        exitCode: 0,
+        signal: null,
+        durationMs: 300,
+        stdoutTail: '',
+        stderrTail: '',
+      }),
     );
   store.transaction(() => {
     const samples = [100, 101, 99, 100.5, 99.5];
-    const baseline = store.insertCandidate({ runId, parentId: null, status: 'baseline', operator: 'baseline', description: 'the base commit, unchanged', files: {}, changeHash: 'h0', patch: '' });
-    store.updateCandidate(baseline.id, { score: 100, verdict: { kind: 'baseline', noise: { n: 5, median: 100, mad: 0.5, cv: 0.007 } }, finishedAt: start + 1000, evalMs: 900 });
+    const baseline = store.insertCandidate({
+      runId,
+      parentId: null,
+      status: 'baseline',
+      operator: 'baseline',
+      description: 'the base commit, unchanged',
+      files: {},
+      changeHash: 'h0',
+      patch: '',
+    });
+    store.updateCandidate(baseline.id, {
+      score: 100,
+      verdict: { kind: 'baseline', noise: { n: 5, median: 100, mad: 0.5, cv: 0.007 } },
+      finishedAt: start + 1000,
+      evalMs: 900,
+    });
     measured(baseline.id, samples);
     let champion = baseline.id;
     let best = 100;
@@ -60,18 +95,66 @@ export function seedStore(problemDir: string, opts: SeedOptions): Seeded {
       let status: CandidateStatus = roll < 0.7 ? 'rejected' : roll < 0.85 ? 'failed' : roll < 0.93 ? 'invalid' : 'duplicate';
       if (i % every === 0) status = 'accepted';
       const score = status === 'accepted' ? best + 1 + random() : status === 'rejected' ? best - random() * 5 : null;
-      const reason = status === 'failed' ? `timeout in stage score: killed after 30s (candidate ${id})` : status === 'invalid' ? 'edit did not apply: SEARCH block not found' : status === 'duplicate' ? `same change as candidate ${id - 1}` : status === 'accepted' ? 'significant gain' : 'not significant';
+      const reason =
+        status === 'failed'
+          ? `timeout in stage score: killed after 30s (candidate ${id})`
+          : status === 'invalid'
+            ? 'edit did not apply: SEARCH block not found'
+            : status === 'duplicate'
+              ? `same change as candidate ${id - 1}`
+              : status === 'accepted'
+                ? 'significant gain'
+                : 'not significant';
       const verdict: Verdict | null =
         score === null
           ? null
-          : { kind: 'decided', decision: status === 'accepted' ? 'accept' : 'reject', reason, gain: score - best, pValue: status === 'accepted' ? 0.01 : 0.4, ci: [score - best - 1, score - best + 1], naive: false, against: champion, championSamples: 3 };
+          : {
+              kind: 'decided',
+              decision: status === 'accepted' ? 'accept' : 'reject',
+              reason,
+              gain: score - best,
+              pValue: status === 'accepted' ? 0.01 : 0.4,
+              ci: [score - best - 1, score - best + 1],
+              naive: false,
+              against: champion,
+              championSamples: 3,
+            };
       const [tokensIn, tokensOut, usd] = model ? [1500, 300, 0.002] : [0, 0, 0];
       const patch = `--- a/program.mjs\n+++ b/program.mjs\n@@ -1 +1 @@\n-const k = ${i - 1};\n+const k = ${i};\n`;
-      const c = store.insertCandidate({ runId, parentId: champion, status, reason, operator, model, description: `${operator}: change ${i} to program.mjs`, files: {}, changeHash: `h${i}`, patch, tokensIn, tokensOut, usd });
+      const c = store.insertCandidate({
+        runId,
+        parentId: champion,
+        status,
+        reason,
+        operator,
+        model,
+        description: `${operator}: change ${i} to program.mjs`,
+        files: {},
+        changeHash: `h${i}`,
+        patch,
+        tokensIn,
+        tokensOut,
+        usd,
+      });
       store.updateCandidate(c.id, { score, verdict, finishedAt: t, evalMs: 400 + Math.round(random() * 200) });
       if (model) {
         const [provider, name] = model.split(':');
-        store.addLlmCall({ runId, candidateId: c.id, provider, model: name, operator, prompt: `improve program.mjs (candidate ${id})`, response: `<<<<<<< SEARCH\nconst k = ${i - 1};\n=======\nconst k = ${i};\n>>>>>>> REPLACE`, inputTokens: tokensIn, outputTokens: tokensOut, cachedTokens: 0, usd, latencyMs: 1200, attempts: 1, error: null });
+        store.addLlmCall({
+          runId,
+          candidateId: c.id,
+          provider,
+          model: name,
+          operator,
+          prompt: `improve program.mjs (candidate ${id})`,
+          response: `<<<<<<< SEARCH\nconst k = ${i - 1};\n=======\nconst k = ${i};\n>>>>>>> REPLACE`,
+          inputTokens: tokensIn,
+          outputTokens: tokensOut,
+          cachedTokens: 0,
+          usd,
+          latencyMs: 1200,
+          attempts: 1,
+          error: null,
+        });
       }
       if (status === 'accepted') {
         measured(c.id, [score! - 0.5, score!, score! + 0.5]);

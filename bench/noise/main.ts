@@ -14,9 +14,28 @@ const EFFECTS = [-2, -1, 0, 0.5, 1, 2, 4]; // true effect of a challenger, in no
 // Hill-climb candidate streams, as [true effect in noise SDs, probability].
 type Stream = Array<[effect: number, weight: number]>;
 // A mature program: improvements are rare, most edits are neutral or slightly worse.
-const SPARSE: Stream = [[4, 0.0125], [2, 0.0125], [1, 0.0125], [0.5, 0.0125], [0, 0.35], [-0.5, 0.3], [-1, 0.2], [-2, 0.1]];
+const SPARSE: Stream = [
+  [4, 0.0125],
+  [2, 0.0125],
+  [1, 0.0125],
+  [0.5, 0.0125],
+  [0, 0.35],
+  [-0.5, 0.3],
+  [-1, 0.2],
+  [-2, 0.1],
+];
 // Early days: 20% of edits improve, the worse ones are spread out.
-const RICH: Stream = [[4, 0.05], [2, 0.05], [1, 0.05], [0.5, 0.05], [0, 0.3], [-0.5, 0.125], [-1, 0.125], [-2, 0.125], [-4, 0.125]];
+const RICH: Stream = [
+  [4, 0.05],
+  [2, 0.05],
+  [1, 0.05],
+  [0.5, 0.05],
+  [0, 0.3],
+  [-0.5, 0.125],
+  [-1, 0.125],
+  [-2, 0.125],
+  [-4, 0.125],
+];
 
 // ── seeded randomness ────────────────────────────────────────────────────────
 type Rng = () => number;
@@ -28,7 +47,10 @@ function gauss(rng: Rng): number {
 // ── noise models: a measurement of a program whose true value is v ───────────
 // Noise SD is cv·START throughout, so effects in "noise SDs" mean the same all along a climb.
 type Noise = 'gaussian' | 'student-t(3)' | 'lognormal';
-interface Scenario { noise: Noise; cv: number }
+interface Scenario {
+  noise: Noise;
+  cv: number;
+}
 const sd = (s: Scenario) => s.cv * START;
 function measure(s: Scenario, v: number, rng: Rng): number {
   return v + sd(s) * deviate(s, rng);
@@ -46,8 +68,14 @@ function deviate(s: Scenario, rng: Rng): number {
 }
 
 // ── rules under test ─────────────────────────────────────────────────────────
-interface Arm { value: number; samples: number[] }
-interface Rule { name: string; compare(champ: Arm, chal: Arm, fill: (arm: Arm, n: number) => void): boolean }
+interface Arm {
+  value: number;
+  samples: number[];
+}
+interface Rule {
+  name: string;
+  compare(champ: Arm, chal: Arm, fill: (arm: Arm, n: number) => void): boolean;
+}
 
 function significant(name: string, cfg: AcceptConfig): Rule {
   return {
@@ -142,8 +170,12 @@ const scenarios: Scenario[] = [];
 for (const noise of ['gaussian', 'student-t(3)', 'lognormal'] as Noise[]) for (const cv of [0.01, 0.05, 0.1]) scenarios.push({ noise, cv });
 const describe = (st: Stream) => st.map(([e, w]) => `${e}:${+(w * 100).toFixed(2)}%`).join(' ');
 
-console.log(`bench/noise — seed ${SEED}; ${RATE_TRIALS} comparisons per rule and effect; ${CLIMB_RUNS} hill-climbs of ${CLIMB_BUDGET} evaluations per rule and stream.`);
-console.log(`significant defaults: alpha ${DEFAULT_ACCEPT.alpha}, baseline_repeats ${BASELINE_REPEATS}, max_repeats ${DEFAULT_ACCEPT.maxRepeats}, min_delta 0.`);
+console.log(
+  `bench/noise — seed ${SEED}; ${RATE_TRIALS} comparisons per rule and effect; ${CLIMB_RUNS} hill-climbs of ${CLIMB_BUDGET} evaluations per rule and stream.`,
+);
+console.log(
+  `significant defaults: alpha ${DEFAULT_ACCEPT.alpha}, baseline_repeats ${BASELINE_REPEATS}, max_repeats ${DEFAULT_ACCEPT.maxRepeats}, min_delta 0.`,
+);
 console.log('FA d = false-accept rate of challengers whose true effect is d noise SDs (0 = neutral, <0 = worse);');
 console.log('TA d = true-accept rate of challengers better by d SDs; evals = measurements per decision, averaged over');
 console.log('the seven effects (challenger + champion top-ups; baseline not counted).');
@@ -151,8 +183,24 @@ console.log(`climb = greedy hill-climb, champion replaced on accept and topped u
 console.log(`value reached (start ${START}, +cv per SD gained), bad = neutral/worse candidates accepted per climb.`);
 console.log(`  sparse stream (effect SD:share): ${describe(SPARSE)}`);
 console.log(`  rich stream:                     ${describe(RICH)}\n`);
-console.log(['scenario'.padEnd(19), 'rule'.padEnd(26), '  FA 0', ' FA -1', ' FA -2', 'TA 0.5', '  TA 1', '  TA 2', '  TA 4', ' evals',
-  'sparse final', 'bad', ' rich final', 'bad'].join(' '));
+console.log(
+  [
+    'scenario'.padEnd(19),
+    'rule'.padEnd(26),
+    '  FA 0',
+    ' FA -1',
+    ' FA -2',
+    'TA 0.5',
+    '  TA 1',
+    '  TA 2',
+    '  TA 4',
+    ' evals',
+    'sparse final',
+    'bad',
+    ' rich final',
+    'bad',
+  ].join(' '),
+);
 const verdicts: string[] = [];
 for (const s of scenarios) {
   const label = `${s.noise} cv ${Math.round(s.cv * 100)}%`.padEnd(19);
@@ -166,9 +214,20 @@ for (const s of scenarios) {
       return { value: avg(runs.map((c) => c.value)), bad: avg(runs.map((c) => c.worseKept)) };
     });
     finals.push([climbs[0].value, climbs[1].value]);
-    console.log([label, rule.name.padEnd(26), ...[0, -1, -2, 0.5, 1, 2, 4].map((e) => pct(r(e))), num(evals, 1),
-      num(climbs[0].value, 2).padStart(12), num(climbs[0].bad, 1), num(climbs[1].value, 2).padStart(11), num(climbs[1].bad, 1)].join(' '));
-    if (rule === RULES[0]) verdicts.push(`${label} FA 0 ${pct(r(0))} ${r(0) <= 0.05 ? '≤ 5% ok ' : '> 5% NO '}  TA 2 ${pct(r(2))} ${r(2) >= 0.8 ? '≥ 80% ok ' : '< 80% NO '}`);
+    console.log(
+      [
+        label,
+        rule.name.padEnd(26),
+        ...[0, -1, -2, 0.5, 1, 2, 4].map((e) => pct(r(e))),
+        num(evals, 1),
+        num(climbs[0].value, 2).padStart(12),
+        num(climbs[0].bad, 1),
+        num(climbs[1].value, 2).padStart(11),
+        num(climbs[1].bad, 1),
+      ].join(' '),
+    );
+    if (rule === RULES[0])
+      verdicts.push(`${label} FA 0 ${pct(r(0))} ${r(0) <= 0.05 ? '≤ 5% ok ' : '> 5% NO '}  TA 2 ${pct(r(2))} ${r(2) >= 0.8 ? '≥ 80% ok ' : '< 80% NO '}`);
   }
   const [sig, , one, three] = finals;
   const beats = (k: 0 | 1) => (sig[k] > one[k] && sig[k] > three[k] ? 'beats naive' : 'NOT above naive');

@@ -68,7 +68,16 @@ wrap(Workspace.prototype, 'materialize', 'materialize files');
 wrap(Workspace.prototype, 'commit', 'commit (loose objects + ref)');
 wrap(Workspace.prototype, 'readBase', 'read base file');
 wrap(Evaluator.prototype, 'measure', 'evaluate (includes the verifier run)');
-for (const m of ['insertCandidate', 'updateCandidate', 'addMeasurement', 'measurements', 'addEvent', 'getCandidate', 'findByChangeHash', 'updateRun'] as const) {
+for (const m of [
+  'insertCandidate',
+  'updateCandidate',
+  'addMeasurement',
+  'measurements',
+  'addEvent',
+  'getCandidate',
+  'findByChangeHash',
+  'updateRun',
+] as const) {
   wrap(Store.prototype, m, `store.${m}`);
 }
 
@@ -86,7 +95,12 @@ function makeProblem(): { dir: string; cleanup: () => void } {
     writeFileSync(path.join(dir, 'src', `m${i % 20}`, `f${i}.js`), `export const v${i} = ${i};\n`.repeat(50));
   }
   const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@l', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@l' };
-  for (const a of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'base']]) execFileSync('git', a, { cwd: dir, env });
+  for (const a of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'base'],
+  ])
+    execFileSync('git', a, { cwd: dir, env });
   return { dir, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
@@ -97,16 +111,38 @@ async function seed(dir: string, count: number): Promise<void> {
   const ws = await Workspace.open({ problemDir: dir, baseCommit: run.baseCommit, poolSize: 0 });
   const parent = run.baselineId!;
   // One transaction per candidate, as the engine writes them.
-  const insert = (i: number) => store.transaction(() => {
-    const files = { 'params.sh': PARAMS.replace('A=1.5', `A=${(i / count) * 10}`).replace('N=3', `N=${i % 21}`) };
-    const c = store.insertCandidate({ runId: run.id, parentId: parent, status: 'pending', operator: 'tune', description: `seed ${i}`, files, changeHash: changeHash(files), patch: `-A=1.5\n+A=${i}\n` });
-    const ref = `refs/evoloop/${run.id}/candidates/${c.id}`;
-    const commitSha = ws.commit(files, run.baseCommit, `seed ${i}`, ref);
-    store.addMeasurement(c.id, 0, { stage: 'score', kind: 'score', repeat: 0, seed: 1, ok: true, metrics: { score: -i }, exitCode: 0, signal: null, durationMs: 3, stdoutTail: '', stderrTail: '' });
-    store.updateCandidate(c.id, { status: 'rejected', commitSha, ref, score: -i, metrics: { score: -i }, finishedAt: Date.now(), evalMs: 3 });
-    store.addEvent(run.id, 'proposed', c.id, { operator: 'tune' });
-    store.addEvent(run.id, 'decided', c.id, { status: 'rejected' });
-  });
+  const insert = (i: number) =>
+    store.transaction(() => {
+      const files = { 'params.sh': PARAMS.replace('A=1.5', `A=${(i / count) * 10}`).replace('N=3', `N=${i % 21}`) };
+      const c = store.insertCandidate({
+        runId: run.id,
+        parentId: parent,
+        status: 'pending',
+        operator: 'tune',
+        description: `seed ${i}`,
+        files,
+        changeHash: changeHash(files),
+        patch: `-A=1.5\n+A=${i}\n`,
+      });
+      const ref = `refs/evoloop/${run.id}/candidates/${c.id}`;
+      const commitSha = ws.commit(files, run.baseCommit, `seed ${i}`, ref);
+      store.addMeasurement(c.id, 0, {
+        stage: 'score',
+        kind: 'score',
+        repeat: 0,
+        seed: 1,
+        ok: true,
+        metrics: { score: -i },
+        exitCode: 0,
+        signal: null,
+        durationMs: 3,
+        stdoutTail: '',
+        stderrTail: '',
+      });
+      store.updateCandidate(c.id, { status: 'rejected', commitSha, ref, score: -i, metrics: { score: -i }, finishedAt: Date.now(), evalMs: 3 });
+      store.addEvent(run.id, 'proposed', c.id, { operator: 'tune' });
+      store.addEvent(run.id, 'decided', c.id, { status: 'rejected' });
+    });
   for (let i = 0; i < count; i++) insert(i);
   store.close();
 }
@@ -138,7 +174,11 @@ async function measure(dir: string, parallel: number, count: number, alreadyInRu
   const wall = performance.now() - started;
   const store = openStore(dir);
   const verifier = new Map<number, number>();
-  for (const id of decidedAt.keys()) verifier.set(id, store.measurements(id).reduce((s, m) => s + m.durationMs, 0));
+  for (const id of decidedAt.keys())
+    verifier.set(
+      id,
+      store.measurements(id).reduce((s, m) => s + m.durationMs, 0),
+    );
   store.close();
   if (summary.candidates !== alreadyInRun + count) throw new Error(`expected ${alreadyInRun + count} candidates, got ${summary.candidates}`);
 
@@ -162,7 +202,10 @@ function profile(count: number): string {
   return [...phases.entries()]
     .map(([label, times]) => ({ label, calls: times.length, total: times.reduce((s, t) => s + t, 0) }))
     .sort((a, b) => b.total - a.total)
-    .map((p) => `    ${p.label.padEnd(50)} ${String(p.calls).padStart(5)} calls  ${(p.total / p.calls).toFixed(3).padStart(8)} ms/call  ${(p.total / count).toFixed(3).padStart(8)} ms/candidate`)
+    .map(
+      (p) =>
+        `    ${p.label.padEnd(50)} ${String(p.calls).padStart(5)} calls  ${(p.total / p.calls).toFixed(3).padStart(8)} ms/call  ${(p.total / count).toFixed(3).padStart(8)} ms/candidate`,
+    )
     .join('\n');
 }
 
@@ -173,7 +216,13 @@ for (const parallel of [1, 4]) {
     try {
       if (size > 0) {
         // A run with its baseline, stopped at once, then filled with `size` candidates.
-        const h = runEvolution({ problemDir: dir, config: config(parallel), maxCandidates: 1, llm: { env: {} }, onEvent: (e) => e.type === 'baseline' && h.stop() });
+        const h = runEvolution({
+          problemDir: dir,
+          config: config(parallel),
+          maxCandidates: 1,
+          llm: { env: {} },
+          onEvent: (e) => e.type === 'baseline' && h.stop(),
+        });
         await h.done;
         const t0 = performance.now();
         await seed(dir, size - 1);

@@ -25,7 +25,9 @@ export function registerApply(program: Command): void {
         const message = `evoloop: candidate ${c.id} of run ${ctx.run.id} (score ${fmtScore(c.score)})\n\n${c.description}\n\nEvoloop-Run: ${ctx.run.id}\nEvoloop-Candidate: ${c.id}`;
         const sha = await ws.createBranch(branch, ctx.store.candidateFiles(c), message, !!opts.force);
         if (opts.json) return printJson({ branch, commit: sha, candidate: c.id, base: ctx.run.baseCommit });
-        process.stdout.write(`branch ${branch} → ${sha.slice(0, 12)}: candidate ${c.id} (score ${fmtScore(c.score)}) on top of ${ctx.run.baseCommit.slice(0, 12)}\nYour checkout is unchanged. Next: git switch ${branch}  or  git merge ${branch}\n`);
+        process.stdout.write(
+          `branch ${branch} → ${sha.slice(0, 12)}: candidate ${c.id} (score ${fmtScore(c.score)}) on top of ${ctx.run.baseCommit.slice(0, 12)}\nYour checkout is unchanged. Next: git switch ${branch}  or  git merge ${branch}\n`,
+        );
       } finally {
         ctx.store.close();
       }

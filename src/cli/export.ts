@@ -17,7 +17,9 @@ export function registerExport(program: Command): void {
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (problem: string, opts: { run?: string; format: 'jsonl' | 'csv'; table: (typeof TABLES)[number]; out?: string }) => {
       if (opts.out && !existsSync(path.dirname(path.resolve(opts.out)))) {
-        throw new UsageError(`cannot write ${opts.out}: the folder ${path.dirname(path.resolve(opts.out))} does not exist. Fix: create it, or choose another --out.`);
+        throw new UsageError(
+          `cannot write ${opts.out}: the folder ${path.dirname(path.resolve(opts.out))} does not exist. Fix: create it, or choose another --out.`,
+        );
       }
       const ctx = openRun(problem, opts.run);
       const out = opts.out ? createWriteStream(opts.out) : process.stdout;

@@ -48,10 +48,14 @@ async function editableFiles(problemDir: string): Promise<string[]> {
   const all =
     listed && listed.code === 0
       ? listed.stdout.split('\0').filter(Boolean)
-      : (readdirSync(problemDir, { recursive: true, encoding: 'utf8' }) as string[]).filter((p) => !/(^|[\\/])(\.git|\.evoloop|node_modules)([\\/]|$)/.test(p) && statSync(path.join(problemDir, p)).isFile());
+      : (readdirSync(problemDir, { recursive: true, encoding: 'utf8' }) as string[]).filter(
+          (p) => !/(^|[\\/])(\.git|\.evoloop|node_modules)([\\/]|$)/.test(p) && statSync(path.join(problemDir, p)).isFile(),
+        );
   const editable = [...new Set(all)].filter((p) => isEditable(p, rules)).sort();
   if (editable.length === 0) {
-    throw new UsageError(`no file in ${problemDir} matches edit: ${JSON.stringify(config.edit)}. Fix: list the files to tune under \`edit\` in ${configFile}, or pass one file: \`evoloop literals path/to/file.py\`.`);
+    throw new UsageError(
+      `no file in ${problemDir} matches edit: ${JSON.stringify(config.edit)}. Fix: list the files to tune under \`edit\` in ${configFile}, or pass one file: \`evoloop literals path/to/file.py\`.`,
+    );
   }
   return editable;
 }
@@ -67,7 +71,11 @@ function toJson(f: FileLiterals) {
       name: l.name ?? null,
       value: l.value,
       ...(l.domain.kind === 'range'
-        ? { source: l.domain.source, hint: describeRange(l.domain), range: { min: l.domain.min, max: l.domain.max, log: l.domain.log, integer: l.domain.integer, step: l.domain.step ?? null } }
+        ? {
+            source: l.domain.source,
+            hint: describeRange(l.domain),
+            range: { min: l.domain.min, max: l.domain.max, log: l.domain.log, integer: l.domain.integer, step: l.domain.step ?? null },
+          }
         : { source: 'relative', hint: null, range: null }),
     })),
     skipped: f.skipped,

@@ -19,7 +19,21 @@ const program = new Command('evoloop')
   .version('0.1.0')
   .exitOverride()
   .showSuggestionAfterError();
-for (const register of [registerInit, registerRun, registerStatus, registerShow, registerApply, registerExport, registerSchema, registerReverify, registerDashboard, registerReport, registerDoctor, registerLiterals]) register(program);
+for (const register of [
+  registerInit,
+  registerRun,
+  registerStatus,
+  registerShow,
+  registerApply,
+  registerExport,
+  registerSchema,
+  registerReverify,
+  registerDashboard,
+  registerReport,
+  registerDoctor,
+  registerLiterals,
+])
+  register(program);
 
 // `evoloop export | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

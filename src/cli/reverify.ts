@@ -30,7 +30,8 @@ export function registerReverify(program: Command): void {
           `run ${report.run}, reverification ${report.epoch}: baseline recorded ${fmtScore(report.baseline.recordedScore)}, now ${fmtScore(report.baseline.newScore)}`,
           `${'id'.padStart(6)}  ${'recorded'.padStart(10)}  ${'now'.padStart(10)}  verdict`,
           ...report.rows.map(
-            (r) => `${String(r.id).padStart(6)}  ${fmtScore(r.recordedScore).padStart(10)}  ${fmtScore(r.newScore).padStart(10)}  ${r.survives ? 'SURVIVES' : 'does not survive'}: ${r.reason}`,
+            (r) =>
+              `${String(r.id).padStart(6)}  ${fmtScore(r.recordedScore).padStart(10)}  ${fmtScore(r.newScore).padStart(10)}  ${r.survives ? 'SURVIVES' : 'does not survive'}: ${r.reason}`,
           ),
           `${report.rows.filter((r) => r.survives).length} of ${report.rows.length} survive.`,
         ];

@@ -19,42 +19,57 @@ export function registerRun(program: Command): void {
     .option('--ui', 'also serve the live dashboard while the run goes (as `evoloop dashboard`; stays open after the run until Ctrl-C)')
     .option('--port <port>', 'dashboard port with --ui (0 = any free port)', parsePort, 4177)
     .option('--host <host>', 'dashboard address with --ui; anything but loopback requires the printed token', '127.0.0.1')
-    .action(async (problem: string, opts: { maxCandidates?: number; allowDirty?: boolean; new?: boolean; json?: boolean; model?: string; baseUrl?: string; ui?: boolean; port: number; host: string }) => {
-      const ui = opts.ui ? liveDashboard(problem, { port: opts.port, host: opts.host }) : undefined;
-      const printer = progressPrinter({ json: !!opts.json, tty: !!process.stdout.isTTY && !opts.json });
-      const handle = runEvolution({
-        problemDir: problem,
-        model: opts.model,
-        baseUrl: opts.baseUrl,
-        maxCandidates: opts.maxCandidates,
-        allowDirty: opts.allowDirty,
-        newRun: opts.new,
-        scrubEnvironment: true,
-        onEvent: ui ? (e) => (printer(e), ui.onEvent(e)) : printer,
-      });
-      let interrupts = 0;
-      const onSignal = (sig: string) => {
-        interrupts++;
-        if (interrupts === 1) {
-          process.stderr.write(`\n${sig}: finishing the candidates in flight, then stopping (again to abandon them; they resume next run)\n`);
-          handle.stop();
-        } else {
-          process.stderr.write(`\n${sig}: abandoning the candidates in flight\n`);
-          handle.stop({ abandon: true });
+    .action(
+      async (
+        problem: string,
+        opts: {
+          maxCandidates?: number;
+          allowDirty?: boolean;
+          new?: boolean;
+          json?: boolean;
+          model?: string;
+          baseUrl?: string;
+          ui?: boolean;
+          port: number;
+          host: string;
+        },
+      ) => {
+        const ui = opts.ui ? liveDashboard(problem, { port: opts.port, host: opts.host }) : undefined;
+        const printer = progressPrinter({ json: !!opts.json, tty: !!process.stdout.isTTY && !opts.json });
+        const handle = runEvolution({
+          problemDir: problem,
+          model: opts.model,
+          baseUrl: opts.baseUrl,
+          maxCandidates: opts.maxCandidates,
+          allowDirty: opts.allowDirty,
+          newRun: opts.new,
+          scrubEnvironment: true,
+          onEvent: ui ? (e) => (printer(e), ui.onEvent(e)) : printer,
+        });
+        let interrupts = 0;
+        const onSignal = (sig: string) => {
+          interrupts++;
+          if (interrupts === 1) {
+            process.stderr.write(`\n${sig}: finishing the candidates in flight, then stopping (again to abandon them; they resume next run)\n`);
+            handle.stop();
+          } else {
+            process.stderr.write(`\n${sig}: abandoning the candidates in flight\n`);
+            handle.stop({ abandon: true });
+          }
+        };
+        process.on('SIGINT', () => onSignal('SIGINT'));
+        process.on('SIGTERM', () => onSignal('SIGTERM'));
+        const summary = await handle.done.catch(async (err) => {
+          await ui?.close();
+          throw err;
+        });
+        if (!opts.json) {
+          process.stdout.write(
+            `best ${fmtScore(summary.best)} (candidate ${summary.bestCandidate}) from baseline ${fmtScore(summary.baseline)}; ${summary.candidates} candidates, ${summary.accepted} accepted.\n` +
+              `Next: evoloop show best ${problem} · evoloop diff best ${problem} · evoloop apply best ${problem} --branch <name>\n`,
+          );
         }
-      };
-      process.on('SIGINT', () => onSignal('SIGINT'));
-      process.on('SIGTERM', () => onSignal('SIGTERM'));
-      const summary = await handle.done.catch(async (err) => {
-        await ui?.close();
-        throw err;
-      });
-      if (!opts.json) {
-        process.stdout.write(
-          `best ${fmtScore(summary.best)} (candidate ${summary.bestCandidate}) from baseline ${fmtScore(summary.baseline)}; ${summary.candidates} candidates, ${summary.accepted} accepted.\n` +
-            `Next: evoloop show best ${problem} · evoloop diff best ${problem} · evoloop apply best ${problem} --branch <name>\n`,
-        );
-      }
-      await ui?.keepOpen();
-    });
+        await ui?.keepOpen();
+      },
+    );
 }

@@ -48,12 +48,19 @@ export function registerShow(program: Command): void {
           `parent ${c.parentId ?? '—'} · operator ${c.operator}${c.model ? ` (${c.model})` : ''} · score ${fmtScore(c.score)}`,
           c.description && `change: ${c.description}`,
           c.commitSha && `commit ${c.commitSha}${c.ref ? ` (${c.ref})` : ''}`,
-          c.metrics && `metrics (median): ${Object.entries(c.metrics).map(([k, v]) => `${k}=${fmtScore(v)}`).join(' ')}`,
+          c.metrics &&
+            `metrics (median): ${Object.entries(c.metrics)
+              .map(([k, v]) => `${k}=${fmtScore(v)}`)
+              .join(' ')}`,
           c.flags.length > 0 && `flags: ${c.flags.join(', ')}`,
           measurements.length > 0 && 'measurements:',
           ...measurements.map(
             (m) =>
-              `  ${m.stage}#${m.repeat} seed ${m.seed}: ${m.ok ? 'ok' : `FAILED (${m.failure?.kind})`} ${Math.round(m.durationMs)}ms ${Object.entries(m.metrics).map(([k, v]) => `${k}=${fmtScore(v)}`).join(' ')}${m.feedback ? `\n    feedback: ${m.feedback}` : ''}${!m.ok && m.stderrTail ? `\n    stderr: ${m.stderrTail.trim().split('\n').slice(-5).join('\n            ')}` : ''}`,
+              `  ${m.stage}#${m.repeat} seed ${m.seed}: ${m.ok ? 'ok' : `FAILED (${m.failure?.kind})`} ${Math.round(m.durationMs)}ms ${Object.entries(m.metrics)
+                .map(([k, v]) => `${k}=${fmtScore(v)}`)
+                .join(
+                  ' ',
+                )}${m.feedback ? `\n    feedback: ${m.feedback}` : ''}${!m.ok && m.stderrTail ? `\n    stderr: ${m.stderrTail.trim().split('\n').slice(-5).join('\n            ')}` : ''}`,
           ),
           c.patch && `\n${c.patch}`,
         ];

@@ -9,7 +9,10 @@ import { verdictLines } from './verdict-lines.js';
 const STATUSES: CandidateStatus[] = ['baseline', 'pending', 'accepted', 'rejected', 'failed', 'invalid', 'duplicate', 'tampered'];
 
 function statusList(v: string): CandidateStatus[] {
-  const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const bad = list.find((x) => !STATUSES.includes(x as CandidateStatus));
   if (bad !== undefined) throw new InvalidArgumentError(`"${bad}" is not a status; use ${STATUSES.join(', ')}`);
   return list as CandidateStatus[];
@@ -48,11 +51,14 @@ export function registerStatus(program: Command): void {
           lines.push(`model calls ${s.spend.calls}: ${s.spend.inputTokens} in / ${s.spend.outputTokens} out tokens, $${s.spend.usd.toFixed(4)} (${per})`);
           // A call that used tokens but cost nothing was made with a model that has no price.
           const unpriced = ctx.store.queries.unpricedModels(ctx.run.id);
-          if (unpriced.length > 0) lines.push(`  cost unknown for ${unpriced.join(', ')}: no price known; set model.price (input_per_mtok, output_per_mtok) to count it`);
+          if (unpriced.length > 0)
+            lines.push(`  cost unknown for ${unpriced.join(', ')}: no price known; set model.price (input_per_mtok, output_per_mtok) to count it`);
         }
         lines.push('operators (proposals / valid / accepted / mean gain / cost):');
         for (const o of operators) {
-          lines.push(`  ${o.operator.padEnd(12)} ${o.proposals} / ${o.valid} / ${o.accepted} / ${o.meanGain === null ? '—' : fmtScore(o.meanGain)} / $${o.usd.toFixed(4)}`);
+          lines.push(
+            `  ${o.operator.padEnd(12)} ${o.proposals} / ${o.valid} / ${o.accepted} / ${o.meanGain === null ? '—' : fmtScore(o.meanGain)} / $${o.usd.toFixed(4)}`,
+          );
         }
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {
@@ -74,11 +80,23 @@ export function registerStatus(program: Command): void {
         const status = opts.status;
         const rows = ctx.store.listCandidates(ctx.run.id, { status, limit: opts.limit, order: 'desc' });
         if (opts.json) {
-          return printJson(rows.map((c) => ({ id: c.id, parent: c.parentId, status: c.status, score: c.score, operator: c.operator, description: c.description, reason: c.reason })));
+          return printJson(
+            rows.map((c) => ({
+              id: c.id,
+              parent: c.parentId,
+              status: c.status,
+              score: c.score,
+              operator: c.operator,
+              description: c.description,
+              reason: c.reason,
+            })),
+          );
         }
         for (const c of rows) {
           const what = c.status === 'accepted' || c.status === 'rejected' || c.status === 'baseline' ? c.description : (c.reason ?? c.description);
-          process.stdout.write(`${String(c.id).padStart(5)}  ${c.status.padEnd(9)} ${fmtScore(c.score).padStart(10)}  ${c.operator.padEnd(10)} ${what.split('\n')[0].slice(0, 110)}\n`);
+          process.stdout.write(
+            `${String(c.id).padStart(5)}  ${c.status.padEnd(9)} ${fmtScore(c.score).padStart(10)}  ${c.operator.padEnd(10)} ${what.split('\n')[0].slice(0, 110)}\n`,
+          );
         }
       } finally {
         ctx.store.close();

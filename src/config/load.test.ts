@@ -122,7 +122,9 @@ describe('validateConfig', () => {
     }
     expect(errorOf({ ...minimal, verifier: { stages: [{ ...stage, metrics: 'stdout' }] } })).toMatch(/verifier\.stages\[0\]\.metrics: .*"file"/);
     const fn = async () => ({ score: 1 });
-    expect(errorOf({ ...minimal, verifier: { stages: [{ name: 's', kind: 'score', fn, metrics: 'file' }] } })).toMatch(/metrics.*function stage returns its metrics/);
+    expect(errorOf({ ...minimal, verifier: { stages: [{ name: 's', kind: 'score', fn, metrics: 'file' }] } })).toMatch(
+      /metrics.*function stage returns its metrics/,
+    );
   });
 
   it('sandbox_expose takes absolute paths that exist, never / itself', () => {

@@ -13,14 +13,13 @@ export class ConfigError extends UsageError {}
 
 /** Finds the config file in a problem folder. */
 export function findConfigFile(problemDir: string): string {
-  if (!existsSync(problemDir)) throw new ConfigError(`${problemDir} does not exist. Fix: pass the folder that holds evoloop.yaml (or create it with \`evoloop init ${problemDir}\`).`);
+  if (!existsSync(problemDir))
+    throw new ConfigError(`${problemDir} does not exist. Fix: pass the folder that holds evoloop.yaml (or create it with \`evoloop init ${problemDir}\`).`);
   for (const name of CONFIG_FILES) {
     const file = path.join(problemDir, name);
     if (existsSync(file)) return file;
   }
-  throw new ConfigError(
-    `no evoloop.yaml in ${problemDir}. Fix: run \`evoloop init ${problemDir}\` to scaffold one, or pass the folder that holds it.`,
-  );
+  throw new ConfigError(`no evoloop.yaml in ${problemDir}. Fix: run \`evoloop init ${problemDir}\` to scaffold one, or pass the folder that holds it.`);
 }
 
 export function loadConfigFile(file: string): Config {

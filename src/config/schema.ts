@@ -58,7 +58,10 @@ export const stageSchema = z
   .refine((s) => (s.run === undefined) !== (s.fn === undefined), {
     error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',
   })
-  .refine((s) => !(s.fn && s.metrics), { error: '`metrics` picks how a command stage reports; a function stage returns its metrics, so remove it', path: ['metrics'] });
+  .refine((s) => !(s.fn && s.metrics), {
+    error: '`metrics` picks how a command stage reports; a function stage returns its metrics, so remove it',
+    path: ['metrics'],
+  });
 
 /** A host folder or file shown read-only to sandboxed stages. */
 const exposedPath = z
@@ -134,7 +137,11 @@ export const configSchema = z
         min_delta: z.number().min(0).default(0),
         baseline_repeats: z.int().min(1).max(100).default(5),
         // A verdict compares at least two samples of the challenger (evaluate/acceptance.ts).
-        max_repeats: z.int().min(2, { error: 'must be at least 2: a significance test needs two samples of a challenger. Fix: set accept.max_repeats to 2 or more (default 10)' }).max(200).default(10),
+        max_repeats: z
+          .int()
+          .min(2, { error: 'must be at least 2: a significance test needs two samples of a challenger. Fix: set accept.max_repeats to 2 or more (default 10)' })
+          .max(200)
+          .default(10),
       })
       .default({ rule: 'significant', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10 }),
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
@@ -157,7 +164,11 @@ export const configSchema = z
     const seen = new Set<string>();
     c.verifier.stages.forEach((stage, i) => {
       if (seen.has(stage.name)) {
-        ctx.addIssue({ code: 'custom', path: ['verifier', 'stages', i, 'name'], message: `"${stage.name}" is the name of an earlier stage; measurements are recorded by stage name. Give each stage its own name.` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['verifier', 'stages', i, 'name'],
+          message: `"${stage.name}" is the name of an earlier stage; measurements are recorded by stage name. Give each stage its own name.`,
+        });
       }
       seen.add(stage.name);
     });

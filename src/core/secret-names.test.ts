@@ -12,7 +12,8 @@ describe('secret names', () => {
   });
 
   it('tells secrets from look-alikes', () => {
-    for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_APIKEY', 'OPENROUTER_KEY', 'GH_TOKEN', 'DB_PASSWORD', 'CLIENT_SECRET']) expect(isSecretName(name), name).toBe(true);
+    for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_APIKEY', 'OPENROUTER_KEY', 'GH_TOKEN', 'DB_PASSWORD', 'CLIENT_SECRET'])
+      expect(isSecretName(name), name).toBe(true);
     for (const name of ['TOKENIZERS_PARALLELISM', 'PATH', 'KEYBOARD', 'SECRETARY_NAME']) expect(isSecretName(name), name).toBe(false);
   });
 });

@@ -16,15 +16,7 @@ export type Goal = 'maximize' | 'minimize';
  * - duplicate: same change as one already evaluated in this run
  * - tampered: the candidate changed a protected file while it ran
  */
-export type CandidateStatus =
-  | 'pending'
-  | 'baseline'
-  | 'accepted'
-  | 'rejected'
-  | 'failed'
-  | 'invalid'
-  | 'duplicate'
-  | 'tampered';
+export type CandidateStatus = 'pending' | 'baseline' | 'accepted' | 'rejected' | 'failed' | 'invalid' | 'duplicate' | 'tampered';
 
 /** Why a stage, and so a candidate, failed. Recorded verbatim in the store. */
 export type FailureKind =

@@ -79,11 +79,15 @@ export function facets(store: Store, runId: string): { statuses: Record<string, 
 /** Mark classes on the progress chart. */
 const KIND_OF: Record<string, number> = { baseline: 0, accepted: 1, rejected: 2, failed: 3, tampered: 3 };
 
-
 export function progress(store: Store, run: RunRecord): Progress {
   const view = runView(run);
   const rows = store.queries.finishedCandidates(run.id);
-  const points = { id: new Array<number>(rows.length), t: new Array<number>(rows.length), score: new Array<number | null>(rows.length), kind: new Array<number>(rows.length) };
+  const points = {
+    id: new Array<number>(rows.length),
+    t: new Array<number>(rows.length),
+    score: new Array<number | null>(rows.length),
+    kind: new Array<number>(rows.length),
+  };
   rows.forEach(([id, t, score, status], i) => {
     points.id[i] = id;
     points.t[i] = t - run.createdAt;
@@ -124,7 +128,7 @@ export function spend(store: Store, runId: string): Spend {
   calls.forEach(([t, tok, u], i) => {
     tokens += tok;
     usd += u;
-    if (i % stride === 0 || i === calls.length - 1) series.t.push(t), series.tokens.push(tokens), series.usd.push(usd);
+    if (i % stride === 0 || i === calls.length - 1) (series.t.push(t), series.tokens.push(tokens), series.usd.push(usd));
   });
   const outcomes = new Map(store.queries.operatorOutcomes(runId).map((r) => [r.operator, r]));
   const byOp = new Map(store.queries.callsBy(runId, 'operator').map((g) => [g.key, g]));

@@ -76,7 +76,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
 function defaultWebDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   // dist/dashboard/server.js → dist/web; src/dashboard/server.ts (tsx, tests) → dist/web too.
-  return [path.resolve(here, '../web'), path.resolve(here, '../../dist/web')].find((d) => existsSync(path.join(d, 'index.html'))) ?? path.resolve(here, '../web');
+  return (
+    [path.resolve(here, '../web'), path.resolve(here, '../../dist/web')].find((d) => existsSync(path.join(d, 'index.html'))) ?? path.resolve(here, '../web')
+  );
 }
 
 interface AppContext {
@@ -100,7 +102,8 @@ export function createDashboardApp(ctx: AppContext): Hono {
     const hostname = (c.req.header('host') ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     if (isLoopback(ctx.host) && !isLoopback(hostname) && hostname !== ctx.host) return c.text(`host ${hostname} not allowed`, 403);
     if (ctx.token) {
-      const given = c.req.query('token') ?? c.req.header('x-evoloop-token') ?? c.req.header('authorization')?.replace(/^Bearer /, '') ?? getCookie(c, TOKEN_COOKIE);
+      const given =
+        c.req.query('token') ?? c.req.header('x-evoloop-token') ?? c.req.header('authorization')?.replace(/^Bearer /, '') ?? getCookie(c, TOKEN_COOKIE);
       if (!given || !sameSecret(given, ctx.token)) {
         return c.text('this dashboard needs its access token: open the URL that `evoloop dashboard` printed (it ends in ?token=…).', 401);
       }
@@ -123,12 +126,30 @@ export function createDashboardApp(ctx: AppContext): Hono {
 
   app.get('/api/runs', (c) => c.json(store.listRuns().map((r) => ({ id: r.id, status: r.status, createdAt: r.createdAt }))));
 
-  app.get('/api/summary', withRun((c, run) => c.json(headline(store, run))));
-  app.get('/api/progress', withRun((c, run) => c.json(progress(store, run))));
-  app.get('/api/facets', withRun((c, run) => c.json(facets(store, run.id))));
-  app.get('/api/spend', withRun((c, run) => c.json(spend(store, run.id))));
-  app.get('/api/lineage', withRun((c, run) => c.json(lineage(store, run))));
-  app.get('/api/islands', withRun((c, run) => c.json(islands(store, run))));
+  app.get(
+    '/api/summary',
+    withRun((c, run) => c.json(headline(store, run))),
+  );
+  app.get(
+    '/api/progress',
+    withRun((c, run) => c.json(progress(store, run))),
+  );
+  app.get(
+    '/api/facets',
+    withRun((c, run) => c.json(facets(store, run.id))),
+  );
+  app.get(
+    '/api/spend',
+    withRun((c, run) => c.json(spend(store, run.id))),
+  );
+  app.get(
+    '/api/lineage',
+    withRun((c, run) => c.json(lineage(store, run))),
+  );
+  app.get(
+    '/api/islands',
+    withRun((c, run) => c.json(islands(store, run))),
+  );
 
   app.get(
     '/api/candidates',
@@ -190,7 +211,7 @@ export function createDashboardApp(ctx: AppContext): Hono {
             }
             // A comment now and then keeps proxies and the browser from timing the stream out.
             quiet = events.length ? 0 : quiet + ctx.pollMs;
-            if (quiet >= 15_000) await stream.write(': ping\n\n'), (quiet = 0);
+            if (quiet >= 15_000) (await stream.write(': ping\n\n'), (quiet = 0));
             if (events.length < 500) await stream.sleep(ctx.pollMs);
           }
         } finally {
@@ -215,13 +236,14 @@ export function createDashboardApp(ctx: AppContext): Hono {
     if (!files.has(full)) files.set(full, existsSync(full) ? readFileSync(full) : null);
     const body = files.get(full);
     if (!body) {
-      return rel === 'index.html'
-        ? c.text(`the dashboard page is not built (no ${full}). Fix: npm run build.`, 500)
-        : c.text('not found', 404);
+      return rel === 'index.html' ? c.text(`the dashboard page is not built (no ${full}). Fix: npm run build.`, 500) : c.text('not found', 404);
     }
     c.header('Content-Type', MIME[path.extname(full)] ?? 'application/octet-stream');
     c.header('Cache-Control', rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-    c.header('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'");
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+    );
     return c.body(new Uint8Array(body));
   });
 

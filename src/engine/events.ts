@@ -3,7 +3,15 @@
 import type { CandidateStatus } from '../core/types.js';
 
 export type EvolutionEvent =
-  | { type: 'run-start'; runId: string; resumed: boolean; baseCommit: string; operators: string[]; notice?: string; budget: { candidates?: number; timeMs?: number; usd?: number; target?: number; patience?: number } }
+  | {
+      type: 'run-start';
+      runId: string;
+      resumed: boolean;
+      baseCommit: string;
+      operators: string[];
+      notice?: string;
+      budget: { candidates?: number; timeMs?: number; usd?: number; target?: number; patience?: number };
+    }
   | { type: 'baseline'; candidateId: number; score: number; samples: number[]; noise: { median: number; mad: number; cv: number } }
   | { type: 'proposed'; candidateId: number; operator: string; description: string }
   | { type: 'decided'; candidateId: number; status: CandidateStatus; reason?: string; operator: string }

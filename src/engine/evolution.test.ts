@@ -42,7 +42,19 @@ class NumberBackend implements EvaluationBackend {
     const done = new Set(recorder.recorded(candidate.candidateId, plan.epoch ?? 0).map((m) => m.repeat));
     for (let repeat = 0; repeat < plan.repeats; repeat++) {
       if (done.has(repeat)) continue;
-      const result = { stage: 's', kind: 'score' as const, repeat, seed: repeat + 1, ok: true, metrics: { y }, exitCode: 0, signal: null, durationMs: 1, stdoutTail: '', stderrTail: '' };
+      const result = {
+        stage: 's',
+        kind: 'score' as const,
+        repeat,
+        seed: repeat + 1,
+        ok: true,
+        metrics: { y },
+        exitCode: 0,
+        signal: null,
+        durationMs: 1,
+        stdoutTail: '',
+        stderrTail: '',
+      };
       recorder.record(candidate.candidateId, plan.epoch ?? 0, result);
     }
     return { ok: true, samples: Array.from({ length: plan.repeats }, () => y), metrics: { y } };
@@ -50,7 +62,9 @@ class NumberBackend implements EvaluationBackend {
 }
 
 /** Proposes f.js = the parent's number + step (or whatever `next` says). */
-function counter(next: (ctx: OperatorContext, n: number) => string | Error = (ctx) => String(Number(ctx.parents[0].files['f.js'] ?? '1') + 1)): Operator & { seen: OperatorContext[] } {
+function counter(
+  next: (ctx: OperatorContext, n: number) => string | Error = (ctx) => String(Number(ctx.parents[0].files['f.js'] ?? '1') + 1),
+): Operator & { seen: OperatorContext[] } {
   const seen: OperatorContext[] = [];
   return {
     name: 'counter',
@@ -64,13 +78,20 @@ function counter(next: (ctx: OperatorContext, n: number) => string | Error = (ct
   };
 }
 
-function setup(input: Partial<ConfigInput>, opts: { operator?: Operator; backend?: NumberBackend; population?: (p: Population) => Population; store?: Store; maxCandidates?: number } = {}) {
+function setup(
+  input: Partial<ConfigInput>,
+  opts: { operator?: Operator; backend?: NumberBackend; population?: (p: Population) => Population; store?: Store; maxCandidates?: number } = {},
+) {
   const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-engine-'));
   dirs.push(dir);
   return build(dir, input, opts);
 }
 
-function build(dir: string, input: Partial<ConfigInput>, opts: { operator?: Operator; backend?: NumberBackend; population?: (p: Population) => Population; store?: Store; maxCandidates?: number } = {}) {
+function build(
+  dir: string,
+  input: Partial<ConfigInput>,
+  opts: { operator?: Operator; backend?: NumberBackend; population?: (p: Population) => Population; store?: Store; maxCandidates?: number } = {},
+) {
   const config = validateConfig({
     edit: ['f.js'],
     protect: ['verify.sh'],
@@ -80,7 +101,9 @@ function build(dir: string, input: Partial<ConfigInput>, opts: { operator?: Oper
     ...input,
   });
   const store = opts.store ?? openStore(dir);
-  const run = store.getRun('r1') ?? store.createRun({ id: 'r1', problemDir: dir, repoRoot: dir, baseCommit: BASE, configJson: '{}', configHash: 'h', status: 'running', ownerPid: null });
+  const run =
+    store.getRun('r1') ??
+    store.createRun({ id: 'r1', problemDir: dir, repoRoot: dir, baseCommit: BASE, configJson: '{}', configHash: 'h', status: 'running', ownerPid: null });
   const base: FileSet = { 'f.js': '1', 'verify.sh': 'exit 0' };
   let commits = 0;
   const workspace = {
@@ -108,7 +131,13 @@ function build(dir: string, input: Partial<ConfigInput>, opts: { operator?: Oper
     workspace,
     operators: { pick: () => operator },
     population,
-    admit: admission({ store, run, workspace, rules: { edit: config.edit, protect: config.protect, alwaysProtected: [] }, protectedPaths: backend.protectedPaths }),
+    admit: admission({
+      store,
+      run,
+      workspace,
+      rules: { edit: config.edit, protect: config.protect, alwaysProtected: [] },
+      protectedPaths: backend.protectedPaths,
+    }),
     emit,
     abandon,
     maxCandidates: opts.maxCandidates,
@@ -167,7 +196,10 @@ describe('Evolution', () => {
 
   it('keeps `parallel` children in flight, never more', async () => {
     const backend = new NumberBackend({ delayMs: 20 });
-    const { evolution, candidates, store } = setup({ budget: { candidates: 8 }, search: { parallel: 3 } }, { backend, operator: counter((_ctx, n) => String(100 + n)) });
+    const { evolution, candidates, store } = setup(
+      { budget: { candidates: 8 }, search: { parallel: 3 } },
+      { backend, operator: counter((_ctx, n) => String(100 + n)) },
+    );
     await evolution.run();
     expect(candidates()).toHaveLength(8);
     expect(backend.maxInFlight).toBe(3);
@@ -176,7 +208,12 @@ describe('Evolution', () => {
 
   it('a strategy that selects two parents reaches the operator and the record with no engine change', async () => {
     const operator = counter();
-    const pair = (p: Population): Population => ({ start: () => p.start(), best: () => p.best(), consider: (c) => p.consider(c), select: (r) => [...p.select(r), { ...p.select(r)[0], id: 1 }] });
+    const pair = (p: Population): Population => ({
+      start: () => p.start(),
+      best: () => p.best(),
+      consider: (c) => p.consider(c),
+      select: (r) => [...p.select(r), { ...p.select(r)[0], id: 1 }],
+    });
     const { evolution, candidates, store } = setup({ budget: { candidates: 1 } }, { operator, population: pair });
     await evolution.run();
     expect(operator.seen[0].parents.map((p) => p.id)).toEqual([1, 1]);
@@ -185,7 +222,10 @@ describe('Evolution', () => {
   });
 
   it('a failing backend fails the candidate, not the run; a failing baseline fails the run', async () => {
-    const failing = setup({ budget: { candidates: 2 } }, { backend: new NumberBackend({ fail: (c) => c.files['f.js'] !== undefined }), operator: counter((_ctx, n) => String(10 + n)) });
+    const failing = setup(
+      { budget: { candidates: 2 } },
+      { backend: new NumberBackend({ fail: (c) => c.files['f.js'] !== undefined }), operator: counter((_ctx, n) => String(10 + n)) },
+    );
     expect(await failing.evolution.run()).toEqual({ status: 'finished', reason: 'budget: candidates' });
     expect(failing.candidates().map((c) => [c.status, c.reason])).toEqual([
       ['failed', 'crash in stage s: exit 1'],

@@ -68,7 +68,10 @@ export class Evolution {
     this.loadHistory();
     const queue = store.listCandidates(run.id, { status: ['pending'] }).filter((c) => c.operator !== 'baseline');
     if (queue.length === 0 && !this.budgetLeft()) {
-      this.d.emit({ type: 'notice', message: `run ${run.id} has used its budget of ${this.proposed} candidates. Raise it (--max-candidates or budget.candidates) to go on, or pass --new for a fresh run.` });
+      this.d.emit({
+        type: 'notice',
+        message: `run ${run.id} has used its budget of ${this.proposed} candidates. Raise it (--max-candidates or budget.candidates) to go on, or pass --new for a fresh run.`,
+      });
     }
     const inFlight = new Set<Promise<void>>();
     const launch = (p: Promise<void>) => {
@@ -153,7 +156,10 @@ export class Evolution {
         random,
         signal: this.d.abandon.signal,
         // A wait inside the operator (a model that is down) also ends when the time budget does.
-        stopping: config.budget.time === undefined ? this.graceful.signal : AbortSignal.any([this.graceful.signal, AbortSignal.timeout(Math.max(0, config.budget.time - this.elapsedMs()))]),
+        stopping:
+          config.budget.time === undefined
+            ? this.graceful.signal
+            : AbortSignal.any([this.graceful.signal, AbortSignal.timeout(Math.max(0, config.budget.time - this.elapsedMs()))]),
       });
     } catch (err) {
       if (err instanceof StopProposing) {
@@ -194,7 +200,10 @@ export class Evolution {
     this.invalidStreak = c.status === 'invalid' && c.reason === this.invalidReason ? this.invalidStreak + 1 : c.status === 'invalid' ? 1 : 0;
     this.invalidReason = c.status === 'invalid' ? c.reason : null;
     if (this.invalidStreak >= INVALID_STREAK_LIMIT) {
-      this.operatorStop ??= { status: 'finished', reason: `stuck: the last ${INVALID_STREAK_LIMIT} proposals were all invalid for the same reason: ${c.reason}` };
+      this.operatorStop ??= {
+        status: 'finished',
+        reason: `stuck: the last ${INVALID_STREAK_LIMIT} proposals were all invalid for the same reason: ${c.reason}`,
+      };
     }
     this.d.emit({ type: 'decided', candidateId: c.id, status: c.status, reason: c.reason ?? undefined, operator: c.operator });
   }

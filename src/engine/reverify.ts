@@ -70,14 +70,30 @@ export async function reverify(opts: {
   });
   const repeats = Math.max(config.accept.baseline_repeats, ...config.verifier.stages.filter((s) => s.kind === 'score').map((s) => s.repeat));
   const measure = (c: CandidateRecord) =>
-    backend.measure({ runId: run.id, candidateId: c.id, baseCommit: run.baseCommit, commitSha: c.commitSha ?? run.baseCommit, files: store.candidateFiles(c), verifierDigest: backend.verifierDigest }, { kinds: 'search', repeats, epoch });
+    backend.measure(
+      {
+        runId: run.id,
+        candidateId: c.id,
+        baseCommit: run.baseCommit,
+        commitSha: c.commitSha ?? run.baseCommit,
+        files: store.candidateFiles(c),
+        verifierDigest: backend.verifierDigest,
+      },
+      { kinds: 'search', repeats, epoch },
+    );
 
   opts.onProgress?.(`re-measuring the baseline (${repeats} repeats, fresh seeds, current verifier)`);
   const base = await measure(baseline);
   if (!base.ok) throw new UsageError(`the baseline fails the current verifier (${describeFailure(base.failure)}). Fix the verifier first.`);
   // One verdict on all `repeats` samples (no racing); decide() needs max_repeats >= 2 even
   // when a deterministic verifier is measured once (baseline_repeats: 1).
-  const accept: AcceptConfig = { rule: 'significant', alpha: config.accept.alpha, minDelta: config.accept.min_delta, baselineRepeats: repeats, maxRepeats: Math.max(2, repeats) };
+  const accept: AcceptConfig = {
+    rule: 'significant',
+    alpha: config.accept.alpha,
+    minDelta: config.accept.min_delta,
+    baselineRepeats: repeats,
+    maxRepeats: Math.max(2, repeats),
+  };
   const rows: ReverifyRow[] = [];
   for (const c of candidates) {
     opts.onProgress?.(`re-measuring candidate ${c.id}`);

@@ -108,7 +108,10 @@ export function runEvolution(opts: RunOptions): RunHandle {
       });
       emit({ type: 'notice', message: await containmentNotice(started.sandbox.available) });
       // What the operators will do here (tune: the literals it moves, with their ranges), told once.
-      const described = await operators.describe({ editableFiles: workspace.baseFiles().filter((p) => isEditable(p, started.rules)), readBase: (p) => workspace.readBase(p) });
+      const described = await operators.describe({
+        editableFiles: workspace.baseFiles().filter((p) => isEditable(p, started.rules)),
+        readBase: (p) => workspace.readBase(p),
+      });
       emit({
         type: 'run-start',
         runId: run.id,
@@ -121,10 +124,29 @@ export function runEvolution(opts: RunOptions): RunHandle {
       let outcome;
       try {
         const abandon = new AbortController();
-        const backend = backends.local({ config, runId: run.id, store, workspace, signal: abandon.signal, protectedFiles: await baseProtectedFiles(workspace, started.rules) });
+        const backend = backends.local({
+          config,
+          runId: run.id,
+          store,
+          workspace,
+          signal: abandon.signal,
+          protectedFiles: await baseProtectedFiles(workspace, started.rules),
+        });
         const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
         const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths });
-        evolution = new Evolution({ config, rules: started.rules, store, run, workspace, operators, population, admit, emit, abandon, maxCandidates: opts.maxCandidates });
+        evolution = new Evolution({
+          config,
+          rules: started.rules,
+          store,
+          run,
+          workspace,
+          operators,
+          population,
+          admit,
+          emit,
+          abandon,
+          maxCandidates: opts.maxCandidates,
+        });
         if (stopRequest) evolution.stop(stopRequest);
         outcome = await evolution.run();
       } catch (err) {

@@ -65,14 +65,22 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   // look for a run to resume; a new one is created only once the base commit is settled.
   let store = hasStore(problemDir) ? openStore(problemDir) : undefined;
   const resume = (run: RunRecord): Started => {
-    store!.updateRun(run.id, { status: 'running', stopReason: null, ownerPid: process.pid, heartbeatAt: Date.now(), configJson: JSON.stringify(config, stringifyFunctions) });
+    store!.updateRun(run.id, {
+      status: 'running',
+      stopReason: null,
+      ownerPid: process.pid,
+      heartbeatAt: Date.now(),
+      configJson: JSON.stringify(config, stringifyFunctions),
+    });
     return { problemDir, config, configFile, rules, store: store!, run: store!.getRun(run.id)!, resumed: true, sandbox };
   };
   try {
     const latest = store?.latestRun();
     // One evoloop process per problem folder: two would share the worktrees and the store.
     if (latest?.status === 'running' && latest.ownerPid !== process.pid && ownerAlive(latest)) {
-      throw new UsageError(`run ${latest.id} is already running (pid ${latest.ownerPid}). Fix: wait for it, or stop it first (Ctrl-C / kill ${latest.ownerPid}).`);
+      throw new UsageError(
+        `run ${latest.id} is already running (pid ${latest.ownerPid}). Fix: wait for it, or stop it first (Ctrl-C / kill ${latest.ownerPid}).`,
+      );
     }
     const repo = await repoInfo(problemDir);
     const ours = latest !== undefined && latest.repoRoot === repo.root; // not a store copied from another repository
@@ -92,7 +100,14 @@ export async function startRun(opts: StartOptions): Promise<Started> {
     const { baseCommit, repoRoot } = await resolveBase(problemDir, matters, opts.allowDirty ?? false);
     await checkContext(repo.root, baseCommit, repo.prefix, config, rules);
     // A run that used up its budget goes on when run again on the same base and verdict config (e.g. with a larger budget).
-    if (ours && !opts.newRun && latest.status === 'finished' && latest.stopReason?.startsWith('budget') && latest.configHash === hash && latest.baseCommit === baseCommit) {
+    if (
+      ours &&
+      !opts.newRun &&
+      latest.status === 'finished' &&
+      latest.stopReason?.startsWith('budget') &&
+      latest.configHash === hash &&
+      latest.baseCommit === baseCommit
+    ) {
       return resume(latest);
     }
     await checkEditable(repo.root, baseCommit, repo.prefix, rules);
@@ -114,11 +129,13 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   }
 }
 
-
 /** The edit globs must name at least one file of the base, or every proposal would be void. */
 async function checkEditable(root: string, base: string, prefix: string, rules: EditRules): Promise<void> {
   const listed = await git(root, ['ls-tree', '-r', '--name-only', '-z', base, '--', prefix || '.']);
-  const files = listed.stdout.split('\0').filter(Boolean).map((f) => (prefix ? f.slice(prefix.length + 1) : f));
+  const files = listed.stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((f) => (prefix ? f.slice(prefix.length + 1) : f));
   if (files.some((f) => isEditable(f, rules))) return;
   throw new UsageError(
     `edit: no committed file in the problem folder matches ${JSON.stringify(rules.edit)} (outside protect), so nothing could ever be changed. Fix: list the program's files, relative to the problem folder (e.g. edit: ["solver.py"]), and commit them.`,
@@ -129,7 +146,10 @@ async function checkEditable(root: string, base: string, prefix: string, rules: 
 async function checkContext(root: string, base: string, prefix: string, config: Config, rules: EditRules): Promise<void> {
   if (!config.context.show) return;
   const listed = await git(root, ['ls-tree', '-r', '--name-only', '-z', base, '--', prefix || '.']);
-  const files = listed.stdout.split('\0').filter(Boolean).map((f) => (prefix ? f.slice(prefix.length + 1) : f));
+  const files = listed.stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((f) => (prefix ? f.slice(prefix.length + 1) : f));
   const read = async (f: string) => {
     const r = await git(root, ['show', `${base}:${prefix ? `${prefix}/` : ''}${f}`], { allowFail: true });
     return r.code === 0 ? r.stdout : undefined;
@@ -142,7 +162,6 @@ async function checkContext(root: string, base: string, prefix: string, config: 
 function usedByVerifier(p: string, config: Config): boolean {
   return config.verifier.stages.some((s) => s.run?.split(/\s+/).includes(p));
 }
-
 
 const stringifyFunctions = (_key: string, value: unknown) => (typeof value === 'function' ? `[function ${value.toString().length}b]` : value);
 

@@ -112,7 +112,9 @@ describe('false accepts in simulation', () => {
   function race(effect: number, noise: () => number): Verdict {
     const champ = Array.from({ length: cfg.baselineRepeats }, () => 100 + noise());
     const chal: number[] = [];
-    const fill = (xs: number[], n: number, mean: number) => { while (xs.length < n) xs.push(mean + noise()); };
+    const fill = (xs: number[], n: number, mean: number) => {
+      while (xs.length < n) xs.push(mean + noise());
+    };
     fill(chal, initialRepeats(champ, cfg), 100 + effect);
     for (;;) {
       const v = decide(champ, chal, 'maximize', cfg);

@@ -123,7 +123,12 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
   const tail = cfg.alpha / plan.test.length;
   const better = test(chal, champ, 'greater', cfg).pValue;
   // Clearly not good enough: the gain is significantly below min_delta.
-  const worse = test(chal.map((v) => v - cfg.minDelta), champ, 'less', cfg).pValue;
+  const worse = test(
+    chal.map((v) => v - cfg.minDelta),
+    champ,
+    'less',
+    cfg,
+  ).pValue;
   const stats = { gain, ci: shift(chal, champ, tail, cfg).ci, ciLevel: 1 - 2 * tail, pValue: better, naive: false };
   const at = `test ${testsDone}/${plan.test.length}, n=${n} vs ${champ.length}, alpha ${fmt(tail)} per test`;
   const last = testsDone === plan.test.length || n >= cfg.maxRepeats;
@@ -154,7 +159,9 @@ function more(reason: string, wantChallenger: number, wantChampion: number): Ver
 
 function validate(champion: number[], challenger: number[], cfg: AcceptConfig): void {
   if (champion.length === 0 || challenger.length === 0) {
-    throw new Error(`decide: champion has ${champion.length} and challenger ${challenger.length} samples; measure each at least once (initialRepeats) before deciding`);
+    throw new Error(
+      `decide: champion has ${champion.length} and challenger ${challenger.length} samples; measure each at least once (initialRepeats) before deciding`,
+    );
   }
   for (const v of [...champion, ...challenger]) {
     if (!Number.isFinite(v)) throw new Error(`decide: objective sample ${v} is not a finite number; record that run as failed instead of scoring it`);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../config/load.js';
 import { checkVerifier, verifierDigest, type CandidateSpec } from './backend.js';
 
-const verifier = (run: string) => validateConfig({ edit: ['f.js'], verifier: { stages: [{ name: 's', kind: 'score', run }] }, objective: { metric: 'y', goal: 'maximize' } }).verifier;
+const verifier = (run: string) =>
+  validateConfig({ edit: ['f.js'], verifier: { stages: [{ name: 's', kind: 'score', run }] }, objective: { metric: 'y', goal: 'maximize' } }).verifier;
 
 describe('verifierDigest', () => {
   it('is the same for the same protected files and verifier, whatever the order of the files', () => {
@@ -19,7 +20,17 @@ describe('verifierDigest', () => {
   it('a function stage counts by its source', () => {
     const fnVerifier = (fn: () => Record<string, number>) =>
       validateConfig({ edit: ['f.js'], verifier: { stages: [{ name: 's', kind: 'score', fn }] }, objective: { metric: 'y', goal: 'maximize' } }).verifier;
-    expect(verifierDigest({}, fnVerifier(() => ({ y: 1 })))).not.toBe(verifierDigest({}, fnVerifier(() => ({ y: 2 }))));
+    expect(
+      verifierDigest(
+        {},
+        fnVerifier(() => ({ y: 1 })),
+      ),
+    ).not.toBe(
+      verifierDigest(
+        {},
+        fnVerifier(() => ({ y: 2 })),
+      ),
+    );
   });
 });
 

@@ -68,7 +68,9 @@ export function verifierDigest(protectedFiles: FileSet, verifier: Config['verifi
 /** Refuses a candidate described for another verifier than the one `digest` names. */
 export function checkVerifier(candidate: CandidateSpec, digest: string): void {
   if (candidate.verifierDigest !== digest) {
-    throw new Error(`candidate ${candidate.candidateId} was described for verifier ${candidate.verifierDigest.slice(0, 12)}, but this backend measures with ${digest.slice(0, 12)}; refusing to measure it with another verifier.`);
+    throw new Error(
+      `candidate ${candidate.candidateId} was described for verifier ${candidate.verifierDigest.slice(0, 12)}, but this backend measures with ${digest.slice(0, 12)}; refusing to measure it with another verifier.`,
+    );
   }
 }
 

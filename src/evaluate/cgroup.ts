@@ -64,7 +64,10 @@ async function probe(): Promise<CgroupSupport> {
     }
   }
   const missing = CONTROLLERS.filter((c) => !bases[c]);
-  return { bases, ...(missing.length > 0 && { reason: `no writable ${missing.join(' or ')} cgroup controller (evoloop needs root, or a cgroup it may write)` }) };
+  return {
+    bases,
+    ...(missing.length > 0 && { reason: `no writable ${missing.join(' or ')} cgroup controller (evoloop needs root, or a cgroup it may write)` }),
+  };
 }
 
 /** The cgroup hierarchies mounted here that have a controller we use, from /proc/self/mountinfo. */
@@ -78,7 +81,12 @@ function hierarchies(): Hierarchy[] {
     return [];
   }
   const ownPath = (pick: (controllers: string[]) => boolean) =>
-    own.split('\n').map((l) => l.split(':')).find((f) => f.length >= 3 && pick(f[1].split(',')))?.slice(2).join(':');
+    own
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f.length >= 3 && pick(f[1].split(',')))
+      ?.slice(2)
+      .join(':');
   const out: Hierarchy[] = [];
   for (const line of mountinfo.split('\n')) {
     const f = line.split(' ');
@@ -115,7 +123,10 @@ async function usable(base: string, controller: Controller, version: 1 | 2): Pro
     return false;
   }
   try {
-    await writeFile(join(dir, controller === 'pids' ? 'pids.max' : version === 2 ? 'memory.max' : 'memory.limit_in_bytes'), String(controller === 'pids' ? 16 : 64 << 20));
+    await writeFile(
+      join(dir, controller === 'pids' ? 'pids.max' : version === 2 ? 'memory.max' : 'memory.limit_in_bytes'),
+      String(controller === 'pids' ? 16 : 64 << 20),
+    );
     return await joins(join(dir, 'cgroup.procs'));
   } catch {
     return false;

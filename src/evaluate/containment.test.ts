@@ -13,7 +13,13 @@ afterAll(removeTempStageDirs);
 /** Runs `script` as a stage would run it: launcher, token, watch, kill of everything at the end. */
 async function contained(script: string, opts: { limits?: Partial<StageLimits>; cgroup: boolean; timeoutMs?: number }) {
   const dirs = tempStageDirs();
-  const containment = await StageContainment.open({ limits: { ...DEFAULT_LIMITS, ...opts.limits }, diskDirs: [dirs.worktree], sandboxed: false, scope: stageScope(''), cgroup: opts.cgroup });
+  const containment = await StageContainment.open({
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    diskDirs: [dirs.worktree],
+    sandboxed: false,
+    scope: stageScope(''),
+    cgroup: opts.cgroup,
+  });
   const started = Date.now();
   try {
     const tree = await runProcessTree([...containment.launcher(), '/bin/sh', '-c', script], {
@@ -50,7 +56,9 @@ describe.each([true, false])('a stage contained %s', (cgroup) => {
 
   it(`${mode}: a setsid, double-forked daemon in / dies when the stage ends`, async () => {
     const m = marker(`daemon-${cgroup}`);
-    const r = await contained(`setsid sh -c '(cd / && exec sh -c "while :; do sleep 1; done" ${word(m)}) & echo $!' </dev/null; sleep 0.3; echo done`, { cgroup });
+    const r = await contained(`setsid sh -c '(cd / && exec sh -c "while :; do sleep 1; done" ${word(m)}) & echo $!' </dev/null; sleep 0.3; echo done`, {
+      cgroup,
+    });
     expect(r.tree.exitCode).toBe(0);
     expect(r.hit).toBeUndefined();
     expect(processesWith(m)).toEqual([]);
@@ -90,7 +98,9 @@ describe('the run-start notice', () => {
   it('says which cgroup holds stages and what is not contained, in one line', async () => {
     const sandboxed = await containmentNotice(true);
     const bare = await containmentNotice(false);
-    expect(sandboxed).toMatch(/^limits: cgroup v1 holds each stage, and all its processes are killed when it ends\. Not contained: disk_mb is checked every 500 ms/);
+    expect(sandboxed).toMatch(
+      /^limits: cgroup v1 holds each stage, and all its processes are killed when it ends\. Not contained: disk_mb is checked every 500 ms/,
+    );
     expect(bare).toMatch(/files written outside the worktree and the scratch folder \(e\.g\. \/tmp\) are not counted\.$/);
     for (const line of [sandboxed, bare]) expect(line).not.toContain('\n');
   });

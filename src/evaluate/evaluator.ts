@@ -85,7 +85,11 @@ export class Evaluator {
             const parts = [
               ...(touched.length ? [`changed protected file(s) while stage ${stage.name} ran: ${touched.join(', ')}`] : []),
               ...(audit.length ? [`tampered with its worktree while stage ${stage.name} ran: ${audit.join('; ')}`] : []),
-              ...(host.length ? [`changed git's configuration outside the worktree while stage ${stage.name} ran (it could make git run a program as you): ${host.join(', ')}`] : []),
+              ...(host.length
+                ? [
+                    `changed git's configuration outside the worktree while stage ${stage.name} ran (it could make git run a program as you): ${host.join(', ')}`,
+                  ]
+                : []),
             ];
             const message = `${parts.join('; ')}. The candidate is never accepted. (If your verifier itself writes there, have it write to $EVOLOOP_ARTIFACTS or outside the protected paths.)`;
             result = { ...result, ok: false, failure: { kind: 'tampered', message } };
@@ -100,7 +104,11 @@ export class Evaluator {
         if (stage.kind !== 'gate') Object.assign(merged, result.metrics);
       }
       const scored = objective.score(merged);
-      const scoring = this.stagesFor(kinds, repeat).filter((st) => st.kind !== 'gate').map((st) => st.name).join('+') || 'none';
+      const scoring =
+        this.stagesFor(kinds, repeat)
+          .filter((st) => st.kind !== 'gate')
+          .map((st) => st.name)
+          .join('+') || 'none';
       if ('missing' in scored) {
         return {
           ok: false,
@@ -112,7 +120,10 @@ export class Evaluator {
         };
       }
       if ('nonFinite' in scored) {
-        return { ok: false, failure: { kind: 'bad-metrics', stage: scoring, message: `the objective is not a finite number for metrics ${JSON.stringify(merged)}` } };
+        return {
+          ok: false,
+          failure: { kind: 'bad-metrics', stage: scoring, message: `the objective is not a finite number for metrics ${JSON.stringify(merged)}` },
+        };
       }
       samples.push(scored.score);
       perRepeat.push(merged);

@@ -24,11 +24,18 @@ export async function runFunctionStage(
       stage.fn!({ worktree: ctx.worktree, cwd: ctx.cwd, seed: ctx.seed, candidate: ctx.candidate, signal: controller.signal }),
       timeout,
     ]);
-    const { metrics, feedback } = 'metrics' in out && typeof out.metrics === 'object' ? (out as { metrics: Metrics; feedback?: string }) : { metrics: out as Metrics, feedback: undefined };
+    const { metrics, feedback } =
+      'metrics' in out && typeof out.metrics === 'object' ? (out as { metrics: Metrics; feedback?: string }) : { metrics: out as Metrics, feedback: undefined };
     const bad = Object.entries(metrics).find(([, v]) => typeof v !== 'number' || !Number.isFinite(v));
     const durationMs = performance.now() - started;
     if (bad) {
-      return { ...base, ok: false, metrics: {}, durationMs, failure: { kind: 'bad-metrics', message: `metric ${bad[0]} is ${String(bad[1])}, not a finite number` } };
+      return {
+        ...base,
+        ok: false,
+        metrics: {},
+        durationMs,
+        failure: { kind: 'bad-metrics', message: `metric ${bad[0]} is ${String(bad[1])}, not a finite number` },
+      };
     }
     if (stage.kind !== 'gate' && Object.keys(metrics).length === 0) {
       return { ...base, ok: false, metrics: {}, durationMs, failure: { kind: 'no-metrics', message: 'the stage function returned no metrics' } };
@@ -37,10 +44,26 @@ export async function runFunctionStage(
   } catch (err) {
     const durationMs = performance.now() - started;
     if (err instanceof TimeoutError) {
-      return { ...base, ok: false, metrics: {}, durationMs, failure: { kind: 'timeout', message: `stage ${stage.name} exceeded its timeout of ${stage.timeout / 1000}s. Fix: raise verifier.stages[].timeout or make it faster.` } };
+      return {
+        ...base,
+        ok: false,
+        metrics: {},
+        durationMs,
+        failure: {
+          kind: 'timeout',
+          message: `stage ${stage.name} exceeded its timeout of ${stage.timeout / 1000}s. Fix: raise verifier.stages[].timeout or make it faster.`,
+        },
+      };
     }
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    return { ...base, ok: false, metrics: {}, durationMs, stderrTail: message.slice(-4000), failure: { kind: 'crash', message: `stage function threw: ${message.split('\n')[0]}` } };
+    return {
+      ...base,
+      ok: false,
+      metrics: {},
+      durationMs,
+      stderrTail: message.slice(-4000),
+      failure: { kind: 'crash', message: `stage function threw: ${message.split('\n')[0]}` },
+    };
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);

@@ -34,7 +34,10 @@ describe('protectedTrees', () => {
 describe('IntegrityGuard', () => {
   it('binds protected trees as whole folders and lone protected files alone', () => {
     const { guard, problem } = setup();
-    const binds = guard.binds(problem).map((b) => path.relative(problem, b.target)).sort();
+    const binds = guard
+      .binds(problem)
+      .map((b) => path.relative(problem, b.target))
+      .sort();
     expect(binds).toEqual(['check.py', 'verifier']);
     expect(statSync(guard.binds(problem).find((b) => b.target.endsWith('verifier'))!.source).isDirectory()).toBe(true);
   });

@@ -194,7 +194,6 @@ function stamp(abs: string): string {
   }
 }
 
-
 function sha(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');
 }

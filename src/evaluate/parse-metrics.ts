@@ -16,9 +16,7 @@ import type { Metrics } from '../core/types.js';
 export const METRICS_CHANNELS = ['auto', 'file', 'json', 'lines'] as const;
 export type MetricsChannel = (typeof METRICS_CHANNELS)[number];
 
-export type ParsedMetrics =
-  | { metrics: Metrics; feedback?: string }
-  | { error: { kind: 'bad-metrics' | 'ambiguous-metrics'; message: string } };
+export type ParsedMetrics = { metrics: Metrics; feedback?: string } | { error: { kind: 'bad-metrics' | 'ambiguous-metrics'; message: string } };
 
 /** One report: metrics from one place (the file, one JSON line, one METRIC line). */
 interface Report {
@@ -123,7 +121,9 @@ function fromObject(obj: Record<string, unknown>, where: string): { metrics: Met
     if (key === 'feedback' && typeof value === 'string') feedback = value;
     else if (typeof value === 'number' && Number.isFinite(value)) metrics[key] = value;
     else if (value === null || (typeof value === 'string' && NON_FINITE.test(value.trim()))) {
-      throw new BadMetrics(`metric "${key}" in ${where} is ${JSON.stringify(value)}, not a finite number (NaN or Infinity is serialized like this); report a real number or leave the key out`);
+      throw new BadMetrics(
+        `metric "${key}" in ${where} is ${JSON.stringify(value)}, not a finite number (NaN or Infinity is serialized like this); report a real number or leave the key out`,
+      );
     }
   }
   return feedback === undefined ? { metrics } : { metrics, feedback };

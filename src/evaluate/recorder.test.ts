@@ -13,12 +13,33 @@ function setup() {
   const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-recorder-'));
   dirs.push(dir);
   const store = openStore(dir);
-  store.createRun({ id: 'r1', problemDir: dir, repoRoot: dir, baseCommit: 'a'.repeat(40), configJson: '{}', configHash: 'h', status: 'running', ownerPid: null });
+  store.createRun({
+    id: 'r1',
+    problemDir: dir,
+    repoRoot: dir,
+    baseCommit: 'a'.repeat(40),
+    configJson: '{}',
+    configHash: 'h',
+    status: 'running',
+    ownerPid: null,
+  });
   const c = store.insertCandidate({ runId: 'r1', parentId: null, status: 'pending', operator: 't', description: 'd', changeHash: 'x', patch: '', files: {} });
   return { store, id: c.id, recorder: storeRecorder(store) };
 }
 
-const result: StageResult = { stage: 'score', kind: 'score', repeat: 0, seed: 1, ok: true, metrics: { y: 1 }, exitCode: 0, signal: null, durationMs: 5, stdoutTail: '', stderrTail: '' };
+const result: StageResult = {
+  stage: 'score',
+  kind: 'score',
+  repeat: 0,
+  seed: 1,
+  ok: true,
+  metrics: { y: 1 },
+  exitCode: 0,
+  signal: null,
+  durationMs: 5,
+  stdoutTail: '',
+  stderrTail: '',
+};
 
 describe('storeRecorder', () => {
   it('recording the same result twice (a retried delivery) stores it once', () => {

@@ -13,8 +13,15 @@ function setup(spec: Partial<StageSpec> & { run: string }, inv: Partial<StageInv
   const runId = `test-run-${process.pid}-${++serial}`;
   const fullSpec: StageSpec = { name: 'score', kind: 'score', timeoutMs: 10_000, env: [], ...spec };
   const fullInv: StageInvocation = {
-    cwd: dirs.worktree, worktree: dirs.worktree, scratchDir: dirs.scratchDir,
-    runId, candidateId: 'c42', repeat: 2, seed: 1234, sandbox: 'off', ...inv,
+    cwd: dirs.worktree,
+    worktree: dirs.worktree,
+    scratchDir: dirs.scratchDir,
+    runId,
+    candidateId: 'c42',
+    repeat: 2,
+    seed: 1234,
+    sandbox: 'off',
+    ...inv,
   };
   return { spec: fullSpec, inv: fullInv, runId, ...dirs };
 }
@@ -27,8 +34,14 @@ describe('stage environment', () => {
   const saved = { ...process.env };
   beforeAll(() => {
     Object.assign(process.env, {
-      OPENAI_API_KEY: 'sk-openai', ANTHROPIC_API_KEY: 'sk-ant', MY_API_KEY: 'k', MY_TOKEN: 't', MY_SECRET: 's',
-      MY_SETTING: 'visible', UNLISTED_VAR: 'hidden', EXACT_NAME: 'exact',
+      OPENAI_API_KEY: 'sk-openai',
+      ANTHROPIC_API_KEY: 'sk-ant',
+      MY_API_KEY: 'k',
+      MY_TOKEN: 't',
+      MY_SECRET: 's',
+      MY_SETTING: 'visible',
+      UNLISTED_VAR: 'hidden',
+      EXACT_NAME: 'exact',
     });
   });
   afterAll(() => {
@@ -39,11 +52,23 @@ describe('stage environment', () => {
     const s = setup({ run: 'env; echo METRIC x=1', env: ['MY_*', 'EXACT_NAME'] });
     const r = await runStage(s.spec, s.inv);
     expect(r.ok).toBe(true);
-    const env = Object.fromEntries(r.stdoutTail.split('\n').filter((l) => l.includes('=') && !l.startsWith('METRIC')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      r.stdoutTail
+        .split('\n')
+        .filter((l) => l.includes('=') && !l.startsWith('METRIC'))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(env).toMatchObject({
-      MY_SETTING: 'visible', EXACT_NAME: 'exact', PATH: process.env.PATH,
-      EVOLOOP_SEED: '1234', EVOLOOP_RUN: s.runId, EVOLOOP_CANDIDATE: 'c42', EVOLOOP_STAGE: 'score', EVOLOOP_REPEAT: '2',
-      EVOLOOP_ARTIFACTS: join(s.scratchDir, 'artifacts'), PYTHONDONTWRITEBYTECODE: '1',
+      MY_SETTING: 'visible',
+      EXACT_NAME: 'exact',
+      PATH: process.env.PATH,
+      EVOLOOP_SEED: '1234',
+      EVOLOOP_RUN: s.runId,
+      EVOLOOP_CANDIDATE: 'c42',
+      EVOLOOP_STAGE: 'score',
+      EVOLOOP_REPEAT: '2',
+      EVOLOOP_ARTIFACTS: join(s.scratchDir, 'artifacts'),
+      PYTHONDONTWRITEBYTECODE: '1',
     });
     // An unguessable name in a folder of its own, outside the worktree and the scratch folder.
     expect(env.EVOLOOP_METRICS).toMatch(new RegExp(`^${tmpdir()}/evoloop-m-[^/]+/[0-9a-f]{32}\\.json$`));
@@ -92,7 +117,9 @@ describe('metrics channels through a real process', () => {
   });
 
   it('gives each invocation a fresh empty metrics file, removed afterwards, and an artifacts folder', async () => {
-    const s = setup({ run: 'echo "$EVOLOOP_METRICS"; [ -s "$EVOLOOP_METRICS" ] && echo stale; echo \'{"a": 1}\' > "$EVOLOOP_METRICS"; echo report > "$EVOLOOP_ARTIFACTS/report.txt"' });
+    const s = setup({
+      run: 'echo "$EVOLOOP_METRICS"; [ -s "$EVOLOOP_METRICS" ] && echo stale; echo \'{"a": 1}\' > "$EVOLOOP_METRICS"; echo report > "$EVOLOOP_ARTIFACTS/report.txt"',
+    });
     const first = await runStage(s.spec, s.inv);
     const second = await runStage(s.spec, s.inv);
     expect(first.metrics).toEqual({ a: 1 });

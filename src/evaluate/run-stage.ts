@@ -97,8 +97,14 @@ async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifac
     PYTHONDONTWRITEBYTECODE: '1',
   };
   const layout = {
-    worktree: inv.worktree, cwd: inv.cwd, writable: [inv.scratchDir, metricsFile.dir], readOnlyBinds: inv.readOnlyBinds ?? [],
-    hidden: inv.hidden, path: env.PATH, expose: inv.expose, tmpMb: limits.tmpMb,
+    worktree: inv.worktree,
+    cwd: inv.cwd,
+    writable: [inv.scratchDir, metricsFile.dir],
+    readOnlyBinds: inv.readOnlyBinds ?? [],
+    hidden: inv.hidden,
+    path: env.PATH,
+    expose: inv.expose,
+    tmpMb: limits.tmpMb,
   };
   const { argv, sandboxed } = await sandboxArgv(inv.sandbox, ['/bin/sh', '-c', spec.run], layout);
   if (sandboxed) {
@@ -107,10 +113,18 @@ async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifac
   }
 
   const result = (failure: { kind: FailureKind; message: string } | undefined, tree?: TreeResult): StageResult => ({
-    stage: spec.name, kind: spec.kind, repeat: inv.repeat, seed: inv.seed,
-    ok: failure === undefined, ...(failure && { failure }), metrics: {},
-    exitCode: tree?.exitCode ?? null, signal: tree?.signal ?? null, durationMs: tree?.durationMs ?? 0,
-    stdoutTail: tree?.stdout ?? '', stderrTail: tree?.stderr ?? '',
+    stage: spec.name,
+    kind: spec.kind,
+    repeat: inv.repeat,
+    seed: inv.seed,
+    ok: failure === undefined,
+    ...(failure && { failure }),
+    metrics: {},
+    exitCode: tree?.exitCode ?? null,
+    signal: tree?.signal ?? null,
+    durationMs: tree?.durationMs ?? 0,
+    stdoutTail: tree?.stdout ?? '',
+    stderrTail: tree?.stderr ?? '',
   });
 
   const containment = await StageContainment.open({ limits, diskDirs: [inv.worktree, inv.scratchDir], sandboxed, scope: stageScope(inv.stateDir ?? '') });
@@ -159,17 +173,27 @@ function classify(
 ): { kind: FailureKind; message: string } | undefined {
   const stage = `stage "${spec.name}"`;
   const stderr = stderrLines(tree.stderr);
-  if (tree.spawnError) return { kind: 'spawn-error', message: `${stage} could not be started in ${cwd}: ${tree.spawnError.message}. Check that the folder exists and /bin/sh is executable.` };
+  if (tree.spawnError)
+    return {
+      kind: 'spawn-error',
+      message: `${stage} could not be started in ${cwd}: ${tree.spawnError.message}. Check that the folder exists and /bin/sh is executable.`,
+    };
   // A limit hit explains whatever followed (a crash, a timeout of a fork bomb, or an exit 0 with refused forks).
   if (hit) {
     const failure = limitFailure(spec.name, hit, limits);
     return { kind: failure.kind, message: `${failure.message}${stderr}` };
   }
   if (tree.killedFor === 'timeout') {
-    return { kind: 'timeout', message: `${stage} did not finish within its timeout of ${spec.timeoutMs / 1000} s and was killed with all its processes. If it is just slow, raise the stage's timeout.` };
+    return {
+      kind: 'timeout',
+      message: `${stage} did not finish within its timeout of ${spec.timeoutMs / 1000} s and was killed with all its processes. If it is just slow, raise the stage's timeout.`,
+    };
   }
   if (tree.killedFor === 'output-limit') {
-    return { kind: 'output-limit', message: `${stage} printed more than ${spec.killAfterOutputBytes ?? DEFAULT_KILL_AFTER_OUTPUT_BYTES} bytes and was killed. Print less (write details to $EVOLOOP_ARTIFACTS) or raise killAfterOutputBytes.` };
+    return {
+      kind: 'output-limit',
+      message: `${stage} printed more than ${spec.killAfterOutputBytes ?? DEFAULT_KILL_AFTER_OUTPUT_BYTES} bytes and was killed. Print less (write details to $EVOLOOP_ARTIFACTS) or raise killAfterOutputBytes.`,
+    };
   }
   const signal = tree.signal ?? signalFromExitCode(tree.exitCode);
   if (signal) {
@@ -181,7 +205,10 @@ function classify(
   const ignored = spec.kind === 'gate' && parsed && 'error' in parsed && parsed.error.kind === 'ambiguous-metrics';
   if (parsed && 'error' in parsed && !ignored) return { kind: parsed.error.kind, message: `${stage}: ${parsed.error.message}` };
   if (spec.kind !== 'gate' && parsed && 'metrics' in parsed && Object.keys(parsed.metrics).length === 0) {
-    return { kind: 'no-metrics', message: `${stage} exited 0 but reported no metrics${CHANNEL_HELP[spec.metrics ?? 'auto']}. (Values must be finite JSON numbers — "12" is a string; a very long last line may be cut by the output cap, so prefer $EVOLOOP_METRICS.)` };
+    return {
+      kind: 'no-metrics',
+      message: `${stage} exited 0 but reported no metrics${CHANNEL_HELP[spec.metrics ?? 'auto']}. (Values must be finite JSON numbers — "12" is a string; a very long last line may be cut by the output cap, so prefer $EVOLOOP_METRICS.)`,
+    };
   }
   return undefined;
 }
@@ -209,8 +236,7 @@ function stderrLines(stderr: string, lines = 20, maxChars = 2000): string {
  * secret-looking names nor `secrets` (e.g. a model's api_key_env, whatever its name).
  */
 export function stageEnv(allow: string[], source: NodeJS.ProcessEnv, secrets: string[] = []): Record<string, string> {
-  const matches = (name: string) =>
-    BASE_ENV.includes(name) || allow.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+  const matches = (name: string) => BASE_ENV.includes(name) || allow.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) {
     if (value !== undefined && matches(name) && !isSecretName(name) && !secrets.includes(name)) env[name] = value;

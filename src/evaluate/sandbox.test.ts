@@ -15,7 +15,17 @@ function setup(run: string, inv: Partial<StageInvocation> = {}, spec: Partial<St
     ...dirs,
     runId,
     spec: { name: 'check', kind: 'gate', run, timeoutMs: 10_000, env: [], ...spec } satisfies StageSpec,
-    inv: { cwd: dirs.worktree, worktree: dirs.worktree, scratchDir: dirs.scratchDir, runId, candidateId: 'c1', repeat: 0, seed: 1, sandbox: 'required', ...inv } satisfies StageInvocation,
+    inv: {
+      cwd: dirs.worktree,
+      worktree: dirs.worktree,
+      scratchDir: dirs.scratchDir,
+      runId,
+      candidateId: 'c1',
+      repeat: 0,
+      seed: 1,
+      sandbox: 'required',
+      ...inv,
+    } satisfies StageInvocation,
   };
 }
 
@@ -91,7 +101,9 @@ describe('sandbox', () => {
     mkdirSync(join(shared, '.evoloop'));
     writeFileSync(join(shared, '.evoloop', 'store.db'), 'runs\n');
     // The hidden folder is an empty read-only tmpfs: nothing to read, and no RAM to fill there either.
-    const s = setup(`cat ${shared}/model.bin; echo x > ${shared}/new || echo refused; ls -A ${shared}/.evoloop | wc -l; echo x > ${shared}/.evoloop/planted || echo refused`);
+    const s = setup(
+      `cat ${shared}/model.bin; echo x > ${shared}/new || echo refused; ls -A ${shared}/.evoloop | wc -l; echo x > ${shared}/.evoloop/planted || echo refused`,
+    );
     try {
       const r = await runStage(s.spec, { ...s.inv, expose: [shared], hidden: [join(shared, '.evoloop')] });
       expect(r.stdoutTail).toBe('weights\nrefused\n0\nrefused\n');
@@ -161,7 +173,11 @@ describe('sandbox', () => {
   });
 
   it('no process outlives a sandboxed stage to rewrite its metrics file after the exit', async () => {
-    const s = setup(`echo '{"score": 1}' > "$EVOLOOP_METRICS"; setsid sh -c 'sleep 0.3; echo "{\\"score\\": 1000}" > "$EVOLOOP_METRICS"' &`, {}, { kind: 'score' });
+    const s = setup(
+      `echo '{"score": 1}' > "$EVOLOOP_METRICS"; setsid sh -c 'sleep 0.3; echo "{\\"score\\": 1000}" > "$EVOLOOP_METRICS"' &`,
+      {},
+      { kind: 'score' },
+    );
     const r = await runStage(s.spec, s.inv);
     expect(r).toMatchObject({ ok: true, metrics: { score: 1 } });
   });

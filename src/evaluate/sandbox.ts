@@ -48,11 +48,33 @@ const SYSTEM_FOLDERS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/l
 
 /** Secrets under /etc, masked when present: password hashes, sudo rules, host keys, private keys, stored passwords. */
 const ETC_SECRETS = [
-  'shadow', 'shadow-', 'gshadow', 'gshadow-', 'master.passwd', 'security/opasswd',
-  'sudoers', 'sudoers.d', 'ssh', 'ssl/private', 'pki/tls/private', 'letsencrypt',
-  'krb5.keytab', 'ipsec.secrets', 'ipsec.d/private', 'ppp/chap-secrets', 'ppp/pap-secrets',
-  'wireguard', 'openvpn', 'NetworkManager/system-connections', 'mysql/debian.cnf',
-  'ldap.secret', 'rsyncd.secrets', 'docker/key.json', 'libvirt/secrets', 'credstore', 'credstore.encrypted',
+  'shadow',
+  'shadow-',
+  'gshadow',
+  'gshadow-',
+  'master.passwd',
+  'security/opasswd',
+  'sudoers',
+  'sudoers.d',
+  'ssh',
+  'ssl/private',
+  'pki/tls/private',
+  'letsencrypt',
+  'krb5.keytab',
+  'ipsec.secrets',
+  'ipsec.d/private',
+  'ppp/chap-secrets',
+  'ppp/pap-secrets',
+  'wireguard',
+  'openvpn',
+  'NetworkManager/system-connections',
+  'mysql/debian.cnf',
+  'ldap.secret',
+  'rsyncd.secrets',
+  'docker/key.json',
+  'libvirt/secrets',
+  'credstore',
+  'credstore.encrypted',
 ].map((p) => `/etc/${p}`);
 
 /** Credential files that live at the top of a toolchain folder (~/.cargo/credentials.toml). */
@@ -186,13 +208,16 @@ function isDirectory(path: string): boolean {
 // No --new-session: it would call setsid() and take the stage out of the process
 // group we kill at the timeout. The stage has no terminal anyway (detached spawn).
 const ISOLATION = [
-  '--dev', '/dev',
-  '--proc', '/proc',
+  '--dev',
+  '/dev',
+  '--proc',
+  '/proc',
   '--unshare-net',
   '--unshare-pid',
   '--unshare-ipc',
   '--unshare-uts',
-  '--cap-drop', 'ALL',
+  '--cap-drop',
+  'ALL',
   '--die-with-parent',
 ];
 

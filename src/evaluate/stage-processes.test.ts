@@ -41,7 +41,10 @@ describe('StageProcesses', () => {
   it('keeps a daemon that dropped the token if a scan saw it while its parent lived (ancestry)', async () => {
     const token = newStageToken();
     const marker = `evoloop-sp-ancestry-${process.pid}-${Date.now()}`;
-    const leader = stage(`setsid sh -c 'sleep 0.3; (cd / && exec env -i sh -c "while :; do sleep 1; done" ${split(marker)}) & sleep 0.5; exit 0' </dev/null; sleep 60`, token);
+    const leader = stage(
+      `setsid sh -c 'sleep 0.3; (cd / && exec env -i sh -c "while :; do sleep 1; done" ${split(marker)}) & sleep 0.5; exit 0' </dev/null; sleep 60`,
+      token,
+    );
     const processes = new StageProcesses(token, leader.pid!);
     for (let i = 0; i < 12; i++) {
       processes.scan();

@@ -39,7 +39,9 @@ export function listProcesses(): ProcessInfo[] {
 export function tokenOf(pid: number): string | undefined {
   try {
     const prefix = `${STAGE_TOKEN_ENV}=`;
-    const entry = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').find((e) => e.startsWith(prefix));
+    const entry = readFileSync(`/proc/${pid}/environ`, 'latin1')
+      .split('\0')
+      .find((e) => e.startsWith(prefix));
     return entry?.slice(prefix.length);
   } catch {
     return undefined;

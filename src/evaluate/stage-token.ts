@@ -14,7 +14,10 @@ const TOKEN = /^evoloop-(\d+)-(\d+)-([0-9a-f]{8})-[0-9a-f]{12}$/;
 
 /** The scope of the stages of a problem whose state folder is `stateDir` ('' for stages outside any problem). */
 export function stageScope(stateDir: string): string {
-  return createHash('sha256').update(stateDir && resolve(stateDir)).digest('hex').slice(0, 8);
+  return createHash('sha256')
+    .update(stateDir && resolve(stateDir))
+    .digest('hex')
+    .slice(0, 8);
 }
 
 export function newStageToken(scope = stageScope('')): string {

@@ -67,7 +67,7 @@ describe('hodgesLehmann', () => {
 
   it('has a lower bound above 0 exactly when the one-sided test is significant at the same level', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let trial = 0; trial < 200; trial++) {
       const a = Array.from({ length: 3 + (trial % 5) }, () => rand() + 0.3);
       const b = Array.from({ length: 4 + (trial % 3) }, () => rand());

@@ -1,7 +1,8 @@
 // Heuristic flags for changes that look like gaming the measurement rather than
 // improving the program. They mark a candidate for review; they prove nothing.
 const SEED = /\b(seed|random_state|rng|srand|manual_seed|np\.random\.seed|Math\.random)\b|EVOLOOP_SEED/i;
-const MEASUREMENT = /\b(time|timer|timeit|perf_counter|performance\.now|Date\.now|hrtime|sleep|warmup|warm_up|iterations?|repeats?|n_runs|num_runs|trials|benchmark|bench)\b/i;
+const MEASUREMENT =
+  /\b(time|timer|timeit|perf_counter|performance\.now|Date\.now|hrtime|sleep|warmup|warm_up|iterations?|repeats?|n_runs|num_runs|trials|benchmark|bench)\b/i;
 const EVOLOOP_ENV = /EVOLOOP_(SEED|RUN|CANDIDATE|STAGE|REPEAT|METRICS|ARTIFACTS)/;
 
 export interface SuspicionInput {

@@ -40,7 +40,7 @@ describe('chooseModel', () => {
   it('picks in proportion to the weights', () => {
     const specs = [spec('a', 3), spec('b', 1), spec('off', 0), spec('c')];
     let seed = 12345; // small LCG so the test is deterministic
-    const rng = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rng = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const counts: Record<string, number> = { a: 0, b: 0, c: 0, off: 0 };
     const n = 20_000;
     for (let i = 0; i < n; i++) counts[chooseModel(specs, rng).name]++;

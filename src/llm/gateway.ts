@@ -137,10 +137,14 @@ export class ModelGateway {
     const wait = Math.max(e.retryAfterMs ?? 0, Math.min(max, base * 2 ** failures) * (0.5 + Math.random() / 2));
     if (!this.down || failures === 0) {
       this.down = true;
-      this.o.notice(`${client.label} is not answering (${e.message}): proposals paused, retrying in ${Math.round(wait / 1000)}s and then with growing waits (up to ${Math.round(max / 1000)}s); measurements in flight go on`);
+      this.o.notice(
+        `${client.label} is not answering (${e.message}): proposals paused, retrying in ${Math.round(wait / 1000)}s and then with growing waits (up to ${Math.round(max / 1000)}s); measurements in flight go on`,
+      );
     } else {
       // Say so at every retry: a run that waits silently looks hung.
-      this.o.notice(`${client.label} still not answering after ${failures + 1} tries (${e.kind}); next try in ${Math.round(wait / 1000)}s. Check the network, base_url and key, or Ctrl-C to stop (the run resumes later).`);
+      this.o.notice(
+        `${client.label} still not answering after ${failures + 1} tries (${e.kind}); next try in ${Math.round(wait / 1000)}s. Check the network, base_url and key, or Ctrl-C to stop (the run resumes later).`,
+      );
     }
     if (stopping.aborted) throw new StopProposing('stopped while the model was not answering', 'interrupted');
     await new Promise<void>((resolve) => {

@@ -9,7 +9,16 @@ import { withRetries, type BackoffOptions } from './retry.js';
 import { ModelError, type ChatRequest, type ModelClient, type ModelSpec, type Reply } from './types.js';
 
 export * from './types.js';
-export { chooseModel, detectModelFromEnv, parseModelFlag, DEFAULT_KEY_ENV, DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, DEFAULT_MODELS, DEFAULT_TIMEOUT_MS } from './choose-model.js';
+export {
+  chooseModel,
+  detectModelFromEnv,
+  parseModelFlag,
+  DEFAULT_KEY_ENV,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_MODELS,
+  DEFAULT_TIMEOUT_MS,
+} from './choose-model.js';
 export { costUsd, priceFor } from './pricing.js';
 export type { BackoffOptions } from './retry.js';
 
@@ -75,11 +84,7 @@ function resolveApiKey(label: string, keyEnv: string, baseUrl: string | undefine
   const key = env[keyEnv];
   if (key) return key;
   if (baseUrl && isLoopbackUrl(baseUrl)) return 'no-key-needed-for-local-server'; // Ollama, llama.cpp, vLLM need none
-  throw new ModelError(
-    'auth',
-    `${label} needs an API key: set the environment variable ${keyEnv}` +
-      ` (or point api_key_env at the variable that holds it)`,
-  );
+  throw new ModelError('auth', `${label} needs an API key: set the environment variable ${keyEnv}` + ` (or point api_key_env at the variable that holds it)`);
 }
 
 function isLoopbackUrl(url: string): boolean {

@@ -31,15 +31,10 @@ export function priceFor(spec: { name: string; price?: Price }): Price | undefin
 }
 
 /** Cost of one call; `inputTokens` includes the cached ones, which are billed at the cached rate. */
-export function costUsd(
-  usage: { inputTokens: number; outputTokens: number; cachedTokens: number },
-  price: Price | undefined,
-): number {
+export function costUsd(usage: { inputTokens: number; outputTokens: number; cachedTokens: number }, price: Price | undefined): number {
   if (!price) return 0;
   const cached = Math.min(usage.cachedTokens, usage.inputTokens);
   const dollars =
-    (usage.inputTokens - cached) * price.inputPerMtok +
-    cached * (price.cachedInputPerMtok ?? price.inputPerMtok) +
-    usage.outputTokens * price.outputPerMtok;
+    (usage.inputTokens - cached) * price.inputPerMtok + cached * (price.cachedInputPerMtok ?? price.inputPerMtok) + usage.outputTokens * price.outputPerMtok;
   return dollars / 1_000_000;
 }

@@ -59,28 +59,37 @@ describe('httpError', () => {
 describe('withRetries', () => {
   it('retries retryable failures and reports the attempt count', async () => {
     let calls = 0;
-    const result = await withRetries(async () => {
-      if (++calls < 3) throw new ModelError('server', 'boom');
-      return 'ok';
-    }, { ...fast, maxRetries: 4 });
+    const result = await withRetries(
+      async () => {
+        if (++calls < 3) throw new ModelError('server', 'boom');
+        return 'ok';
+      },
+      { ...fast, maxRetries: 4 },
+    );
     expect(result).toEqual({ value: 'ok', attempts: 3 });
   });
 
   it('gives up after maxRetries + 1 attempts', async () => {
     let calls = 0;
-    const err = await withRetries(async () => {
-      calls++;
-      throw new ModelError('connection', 'down');
-    }, { ...fast, maxRetries: 2 }).catch((e) => e);
+    const err = await withRetries(
+      async () => {
+        calls++;
+        throw new ModelError('connection', 'down');
+      },
+      { ...fast, maxRetries: 2 },
+    ).catch((e) => e);
     expect([err.kind, err.attempts, calls]).toEqual(['connection', 3, 3]);
   });
 
   it('does not retry a non-retryable failure', async () => {
     let calls = 0;
-    const err = await withRetries(async () => {
-      calls++;
-      throw new ModelError('auth', 'bad key');
-    }, { ...fast, maxRetries: 4 }).catch((e) => e);
+    const err = await withRetries(
+      async () => {
+        calls++;
+        throw new ModelError('auth', 'bad key');
+      },
+      { ...fast, maxRetries: 4 },
+    ).catch((e) => e);
     expect([err.kind, err.attempts, calls]).toEqual(['auth', 1, 1]);
   });
 
@@ -93,10 +102,13 @@ describe('withRetries', () => {
 
   it('gives the attempt an AbortSignal that fires at the timeout', async () => {
     let seen: AbortSignal | undefined;
-    await withRetries((signal) => {
-      seen = signal;
-      return new Promise(() => {});
-    }, { ...fast, timeoutMs: 50, maxRetries: 0 }).catch(() => {});
+    await withRetries(
+      (signal) => {
+        seen = signal;
+        return new Promise(() => {});
+      },
+      { ...fast, timeoutMs: 50, maxRetries: 0 },
+    ).catch(() => {});
     expect(seen?.aborted).toBe(true);
   });
 
@@ -110,17 +122,23 @@ describe('withRetries', () => {
 
     const backoff = new AbortController();
     setTimeout(() => backoff.abort(), 50);
-    const e2 = await withRetries(async () => {
-      throw new ModelError('server', 'boom');
-    }, { timeoutMs: 1000, maxRetries: 4, baseDelayMs: 60_000, random: () => 1, signal: backoff.signal }).catch((e) => e);
+    const e2 = await withRetries(
+      async () => {
+        throw new ModelError('server', 'boom');
+      },
+      { timeoutMs: 1000, maxRetries: 4, baseDelayMs: 60_000, random: () => 1, signal: backoff.signal },
+    ).catch((e) => e);
     expect([e2.kind, e2.attempts]).toEqual(['aborted', 1]);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('wraps an unexpected exception as a non-retryable bad-response', async () => {
-    const err = await withRetries(async () => {
-      throw new TypeError('bug');
-    }, { ...fast, maxRetries: 3 }).catch((e) => e);
+    const err = await withRetries(
+      async () => {
+        throw new TypeError('bug');
+      },
+      { ...fast, maxRetries: 3 },
+    ).catch((e) => e);
     expect([err.kind, err.retryable, err.attempts]).toEqual(['bad-response', false, 1]);
   });
 });

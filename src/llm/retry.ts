@@ -22,10 +22,7 @@ export interface RetryOptions extends BackoffOptions {
 
 const aborted = () => new ModelError('aborted', 'the call was cancelled by its caller');
 
-export async function withRetries<T>(
-  attempt: (signal: AbortSignal) => Promise<T>,
-  opts: RetryOptions,
-): Promise<{ value: T; attempts: number }> {
+export async function withRetries<T>(attempt: (signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<{ value: T; attempts: number }> {
   const sleep = opts.sleep ?? abortableSleep;
   for (let n = 1; ; n++) {
     try {
@@ -58,9 +55,7 @@ async function runAttempt<T>(attempt: (signal: AbortSignal) => Promise<T>, timeo
     const work = attempt(controller.signal);
     work.catch(() => {}); // settled later by an SDK that ignores the abort; the race already decided
     // Racing the abort guarantees a wedged SDK or socket cannot outlive the timeout.
-    const abandoned = new Promise<never>((_, reject) =>
-      controller.signal.addEventListener('abort', () => reject(new Error('abandoned')), { once: true }),
-    );
+    const abandoned = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error('abandoned')), { once: true }));
     return await Promise.race([work, abandoned]);
   } catch (err) {
     if (outer?.aborted) throw aborted();

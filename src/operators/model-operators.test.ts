@@ -26,26 +26,55 @@ async function setup(steps: FakeStep[], spec: Partial<ModelSpec> = {}, budgetUsd
   const store = new Store(path.join(dir, 'evoloop.db'));
   cleanups.push(() => store.close());
   store.createRun({ id: 'r1', problemDir: dir, repoRoot: dir, baseCommit: 'x', configJson: '{}', configHash: 'h', status: 'running', ownerPid: null });
-  const client = createModelClient({ provider: 'openai', name: 'm', baseUrl: server.openaiBaseUrl, timeoutMs: 5000, maxRetries: 0, ...spec }, {}, { baseDelayMs: 1 });
+  const client = createModelClient(
+    { provider: 'openai', name: 'm', baseUrl: server.openaiBaseUrl, timeoutMs: 5000, maxRetries: 0, ...spec },
+    {},
+    { baseDelayMs: 1 },
+  );
   const notices: string[] = [];
   const gateway = new ModelGateway({ store, runId: 'r1', clients: [client], budgetUsd, notice: (m) => notices.push(m), pause: { baseMs: 10, maxMs: 20 } });
-  const config = validateConfig({ edit: ['f.js'], verifier: { stages: [{ name: 's', kind: 'score', run: 'x' }] }, objective: { metric: 'y', goal: 'maximize' } });
+  const config = validateConfig({
+    edit: ['f.js'],
+    verifier: { stages: [{ name: 's', kind: 'score', run: 'x' }] },
+    objective: { metric: 'y', goal: 'maximize' },
+  });
   const problem = { store, runId: 'r1', config, problemDir: dir, baseFiles: () => ['f.js'] };
   return { server, store, client, gateway, notices, problem };
 }
 
 function ctx(): OperatorContext {
   const never = new AbortController().signal;
-  return { runId: 'r1', parents: [{ id: 1, score: 1, metrics: { y: 1 }, files: {} }], readFile: async (p) => (p === 'f.js' ? PROGRAM : undefined), editableFiles: ['f.js'], history: [], random: () => 0.5, signal: never, stopping: never };
+  return {
+    runId: 'r1',
+    parents: [{ id: 1, score: 1, metrics: { y: 1 }, files: {} }],
+    readFile: async (p) => (p === 'f.js' ? PROGRAM : undefined),
+    editableFiles: ['f.js'],
+    history: [],
+    random: () => 0.5,
+    signal: never,
+    stopping: never,
+  };
 }
 
-const calls = (store: Store) => [...store.queries.exportRows('r1', 'llm_calls')].map(({ candidate_id, error, usd }) => ({ candidate_id, error, usd })) as { candidate_id: number | null; error: string | null; usd: number }[];
+const calls = (store: Store) =>
+  [...store.queries.exportRows('r1', 'llm_calls')].map(({ candidate_id, error, usd }) => ({ candidate_id, error, usd })) as {
+    candidate_id: number | null;
+    error: string | null;
+    usd: number;
+  }[];
 
 describe('llm-rewrite and llm-diff', () => {
   it('llm-rewrite splices a block-only reply between the markers; the call is linked on demand', async () => {
-    const { store, problem, gateway } = await setup([{ reply: 'Idea: square instead\n```js\nfunction f(x) {\n  return x * x;\n}\n```\n', usage: { input: 10, output: 5 } }]);
+    const { store, problem, gateway } = await setup([
+      { reply: 'Idea: square instead\n```js\nfunction f(x) {\n  return x * x;\n}\n```\n', usage: { input: 10, output: 5 } },
+    ]);
     const result = await llmRewrite({ problem, gateway }).propose(ctx());
-    expect(result).toMatchObject({ operator: 'llm-rewrite', model: 'openai:m', description: 'square instead', changes: { 'f.js': PROGRAM.replace('x * N', 'x * x') } });
+    expect(result).toMatchObject({
+      operator: 'llm-rewrite',
+      model: 'openai:m',
+      description: 'square instead',
+      changes: { 'f.js': PROGRAM.replace('x * N', 'x * x') },
+    });
     expect(result.cost).toMatchObject({ tokensIn: 10, tokensOut: 5 });
     expect(calls(store)).toEqual([{ candidate_id: null, error: null, usd: 0 }]);
     result.cost!.link(42);
@@ -62,7 +91,9 @@ describe('llm-rewrite and llm-diff', () => {
 
   it('a refused API key stops proposing (resumable), it is not a bad proposal', async () => {
     const { problem, gateway } = await setup([{ status: 401, message: 'invalid key' }]);
-    const err = await llmDiff({ problem, gateway }).propose(ctx()).catch((e: unknown) => e);
+    const err = await llmDiff({ problem, gateway })
+      .propose(ctx())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StopProposing);
     expect(err).toMatchObject({ status: 'interrupted', reason: expect.stringMatching(/HTTP 401.*Fix the model settings or the API key/) });
   });
@@ -72,7 +103,11 @@ describe('ModelGateway budget', () => {
   it('counts calls in flight: a second call that could pass budget.usd is refused before it starts', async () => {
     // max cost of a call: 1000 output tokens at $1000/Mtok = $1 (input free); budget $1.3
     const price = { inputPerMtok: 0, outputPerMtok: 1000 };
-    const { server, client, gateway, store } = await setup([{ reply: 'ok', usage: { input: 1, output: 400 }, delayMs: 300 }, { reply: 'ok' }], { maxTokens: 1000, price }, 1.3);
+    const { server, client, gateway, store } = await setup(
+      [{ reply: 'ok', usage: { input: 1, output: 400 }, delayMs: 300 }, { reply: 'ok' }],
+      { maxTokens: 1000, price },
+      1.3,
+    );
     const never = new AbortController().signal;
     const signals = { signal: never, stopping: never };
     const first = gateway.complete(client, { system: 's', prompt: 'p', operator: 'llm-diff' }, new CallLog(store), signals);
@@ -83,6 +118,8 @@ describe('ModelGateway budget', () => {
     expect((await first).usage.usd).toBeCloseTo(0.4, 12);
     expect(server.requests).toHaveLength(1);
     // with $0.40 spent and nothing in flight, $1 more would pass $1.3 too
-    await expect(gateway.complete(client, { system: 's', prompt: 'p', operator: 'x' }, new CallLog(store), signals)).rejects.toThrow(/spent \$0\.4000; the next call/);
+    await expect(gateway.complete(client, { system: 's', prompt: 'p', operator: 'x' }, new CallLog(store), signals)).rejects.toThrow(
+      /spent \$0\.4000; the next call/,
+    );
   });
 });

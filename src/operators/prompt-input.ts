@@ -111,5 +111,12 @@ function parentOutput(store: Store, candidateId: number, secrets: Secret[]): Unt
 /** Metric names come from the stage's output too, and are shown unfenced: redacted, a plain name of at most 64 characters. */
 function metricsShown(metrics: Metrics | null, secrets: Secret[]): Metrics | null {
   if (!metrics) return null;
-  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [redact(k, secrets).replace(/[^A-Za-z0-9_.\/-]/g, '_').slice(0, 64), v]));
+  return Object.fromEntries(
+    Object.entries(metrics).map(([k, v]) => [
+      redact(k, secrets)
+        .replace(/[^A-Za-z0-9_.\/-]/g, '_')
+        .slice(0, 64),
+      v,
+    ]),
+  );
 }

@@ -21,7 +21,9 @@ describe('planOperators', () => {
 
   it('defaults to llm-diff 0.7 / llm-rewrite 0.3 with a configured model, keeping its settings', () => {
     const plan = planOperators(
-      config({ model: { provider: 'openai', name: 'qwen', base_url: 'http://127.0.0.1:1234/v1', max_tokens: 900, price: { input_per_mtok: 1, output_per_mtok: 3 } } }),
+      config({
+        model: { provider: 'openai', name: 'qwen', base_url: 'http://127.0.0.1:1234/v1', max_tokens: 900, price: { input_per_mtok: 1, output_per_mtok: 3 } },
+      }),
       noKeys,
     );
     expect(plan.weights).toEqual({ 'llm-diff': 0.7, 'llm-rewrite': 0.3 });
@@ -54,7 +56,10 @@ describe('planOperators', () => {
     refuse(() => planOperators(config({ operators: { tune: 0 } }), noKeys), /every weight is 0/);
     refuse(() => planOperators(config(), { baseUrl: 'http://127.0.0.1:9/v1', env: {} }), /--base-url needs a model/);
     refuse(() => planOperators(config(), { model: 'gpt-5', env: {} }), /--model expects provider:name/);
-    refuse(() => planOperators(config({ model: { provider: 'openai', name: 'gpt-5-mini' } }), noKeys), /needs an API key: set the environment variable OPENAI_API_KEY/);
+    refuse(
+      () => planOperators(config({ model: { provider: 'openai', name: 'gpt-5-mini' } }), noKeys),
+      /needs an API key: set the environment variable OPENAI_API_KEY/,
+    );
   });
 
   it('warns when budget.usd cannot be enforced because a model has no price', () => {

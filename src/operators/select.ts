@@ -7,7 +7,16 @@ import { UsageError } from '../core/errors.js';
 import { weightedChoice } from '../core/random.js';
 import { protectedEntries, protectedTrees } from '../evaluate/integrity.js';
 import { ModelGateway, type PauseOptions } from '../llm/gateway.js';
-import { createModelClient, DEFAULT_TIMEOUT_MS, detectModelFromEnv, ModelError, parseModelFlag, priceFor, type BackoffOptions, type ModelSpec } from '../llm/index.js';
+import {
+  createModelClient,
+  DEFAULT_TIMEOUT_MS,
+  detectModelFromEnv,
+  ModelError,
+  parseModelFlag,
+  priceFor,
+  type BackoffOptions,
+  type ModelSpec,
+} from '../llm/index.js';
 import { protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -51,9 +60,11 @@ const NO_MODEL_NOTICE =
 export function planOperators(config: Config, opts: ModelOptions = {}): OperatorPlan {
   const env = opts.env ?? process.env;
   const { models, notice: modelNotice } = resolveModels(config, opts, env);
-  const weights: Partial<Record<string, number>> = config.operators ?? (models.length > 0 ? { 'llm-diff': 0.7, 'llm-rewrite': 0.3 } : config.agent ? { agent: 1 } : { tune: 1 });
+  const weights: Partial<Record<string, number>> =
+    config.operators ?? (models.length > 0 ? { 'llm-diff': 0.7, 'llm-rewrite': 0.3 } : config.agent ? { agent: 1 } : { tune: 1 });
   const used = Object.entries(weights).filter(([, w]) => (w ?? 0) > 0);
-  if (used.length === 0) throw new UsageError('operators: every weight is 0, so nothing can propose a change. Fix: give at least one operator a weight above 0.');
+  if (used.length === 0)
+    throw new UsageError('operators: every weight is 0, so nothing can propose a change. Fix: give at least one operator a weight above 0.');
   for (const [name] of used) {
     if (MODEL_OPERATORS.includes(name) && models.length === 0) {
       throw new UsageError(
@@ -61,7 +72,9 @@ export function planOperators(config: Config, opts: ModelOptions = {}): Operator
       );
     }
     if (name === 'agent' && !config.agent) {
-      throw new UsageError('operators.agent needs `agent.run` (the agent command) in evoloop.yaml. Fix: add `agent: {run: "<command>"}`, or remove agent from operators.');
+      throw new UsageError(
+        'operators.agent needs `agent.run` (the agent command) in evoloop.yaml. Fix: add `agent: {run: "<command>"}`, or remove agent from operators.',
+      );
     }
   }
   for (const spec of models) {
@@ -75,7 +88,9 @@ export function planOperators(config: Config, opts: ModelOptions = {}): Operator
   const notices = [models.length === 0 && used.length === 1 && used[0][0] === 'tune' && !config.operators ? NO_MODEL_NOTICE : modelNotice];
   const unpriced = models.filter((m) => !priceFor(m)).map((m) => `${m.provider}:${m.name}`);
   if (config.budget.usd !== undefined && unpriced.length > 0) {
-    notices.push(`budget.usd is set but ${unpriced.join(', ')} has no known price, so its calls count as $0. Fix: set model.price (input_per_mtok, output_per_mtok).`);
+    notices.push(
+      `budget.usd is set but ${unpriced.join(', ')} has no known price, so its calls count as $0. Fix: set model.price (input_per_mtok, output_per_mtok).`,
+    );
   }
   if (models.length > 0 && !modelNotice) notices.push(`Proposing with ${models.map((m) => `${m.provider}:${m.name}`).join(', ')}.`);
   return { weights, models, notice: notices.filter(Boolean).join('\n') || undefined };
@@ -95,7 +110,8 @@ function resolveModels(config: Config, opts: ModelOptions, env: NodeJS.ProcessEn
     return { models: [same ? toSpec(same, opts.baseUrl) : flag] };
   }
   if (configured.length > 0) {
-    if (opts.baseUrl && configured.length > 1) throw new UsageError('--base-url applies to one model, but `models` lists several. Fix: set base_url per model in evoloop.yaml.');
+    if (opts.baseUrl && configured.length > 1)
+      throw new UsageError('--base-url applies to one model, but `models` lists several. Fix: set base_url per model in evoloop.yaml.');
     return { models: configured.map((m) => toSpec(m, opts.baseUrl)) };
   }
   if (opts.baseUrl) throw new UsageError('--base-url needs a model. Fix: add --model openai:NAME (or set `model:` in evoloop.yaml).');
@@ -103,7 +119,10 @@ function resolveModels(config: Config, opts: ModelOptions, env: NodeJS.ProcessEn
   const wantsModel = !config.operators || MODEL_OPERATORS.some((k) => (config.operators![k as keyof typeof config.operators] ?? 0) > 0);
   const detected = wantsModel ? detectModelFromEnv(env) : undefined;
   if (!detected) return { models: [] };
-  return { models: [detected], notice: `Using ${detected.provider}:${detected.name} because ${detected.apiKeyEnv} is set (choose another with --model or \`model:\` in evoloop.yaml).` };
+  return {
+    models: [detected],
+    notice: `Using ${detected.provider}:${detected.name} because ${detected.apiKeyEnv} is set (choose another with --model or \`model:\` in evoloop.yaml).`,
+  };
 }
 
 function toSpec(m: ModelConfig, baseUrl?: string): ModelSpec {
@@ -135,7 +154,14 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
   const plan = planOperators(config, deps);
   // A copy: the run may scrub secrets from process.env once the operators hold what they need.
   const env = { ...(deps.env ?? process.env) };
-  const problem = { store: deps.store, runId: deps.runId, config, problemDir: deps.problemDir, configFile: deps.configFile, baseFiles: () => deps.workspace.baseFiles() };
+  const problem = {
+    store: deps.store,
+    runId: deps.runId,
+    config,
+    problemDir: deps.problemDir,
+    configFile: deps.configFile,
+    baseFiles: () => deps.workspace.baseFiles(),
+  };
   const gateway =
     plan.models.length > 0
       ? new ModelGateway({

@@ -37,7 +37,16 @@ export function admission(d: AdmissionDeps): Admit {
     const { store, run, workspace } = d;
     const { cost } = proposal;
     const parent = parents[0];
-    const base = { runId: run.id, parentId: parent.id, parent2Id: parents[1]?.id, operator, model: proposal.model, tokensIn: cost?.tokensIn, tokensOut: cost?.tokensOut, usd: cost?.usd };
+    const base = {
+      runId: run.id,
+      parentId: parent.id,
+      parent2Id: parents[1]?.id,
+      operator,
+      model: proposal.model,
+      tokensIn: cost?.tokensIn,
+      tokensOut: cost?.tokensOut,
+      usd: cost?.usd,
+    };
     // Every candidate row of a proposal gets its model calls linked, whatever its status.
     const insert = (row: NewCandidate) => {
       const c = store.insertCandidate(row);
@@ -45,7 +54,15 @@ export function admission(d: AdmissionDeps): Admit {
       return c;
     };
     if ('error' in proposal) {
-      return insert({ ...base, status: 'invalid', reason: proposal.error, description: proposal.description ?? '', files: parent.files, changeHash: '', patch: '' });
+      return insert({
+        ...base,
+        status: 'invalid',
+        reason: proposal.error,
+        description: proposal.description ?? '',
+        files: parent.files,
+        changeHash: '',
+        patch: '',
+      });
     }
     const originals: FileSet = {};
     for (const p of Object.keys(proposal.changes)) {
@@ -56,7 +73,10 @@ export function admission(d: AdmissionDeps): Admit {
       .map((p) => [p, workspace.symlinkOnPath(p)] as const)
       .find(([, link]) => link !== undefined);
     const check: ReturnType<typeof checkChanges> = viaSymlink
-      ? { ok: false, reason: `${viaSymlink[0]} goes through the symlink ${viaSymlink[1]}, which could lead out of the worktree; edit the file it points to instead` }
+      ? {
+          ok: false,
+          reason: `${viaSymlink[0]} goes through the symlink ${viaSymlink[1]}, which could lead out of the worktree; edit the file it points to instead`,
+        }
       : checkChanges(proposal.changes, (p) => originals[p], d.rules);
     const files = await overlay(workspace, parent.files, proposal.changes);
     const patch = unifiedDiff(originals, proposal.changes);
@@ -76,7 +96,11 @@ export function admission(d: AdmissionDeps): Admit {
 }
 
 /** Whether `changes` laid over the parent repeat a change already in the run (the parent's own included): an operator asks before proposing. */
-export async function changeTaken(d: Pick<AdmissionDeps, 'store' | 'run'> & { workspace: Pick<Workspace, 'readBase'> }, parent: Pick<AdmissionParent, 'files'>, changes: FileSet): Promise<boolean> {
+export async function changeTaken(
+  d: Pick<AdmissionDeps, 'store' | 'run'> & { workspace: Pick<Workspace, 'readBase'> },
+  parent: Pick<AdmissionParent, 'files'>,
+  changes: FileSet,
+): Promise<boolean> {
   return d.store.findByChangeHash(d.run.id, changeHash(await overlay(d.workspace, parent.files, changes))) !== undefined;
 }
 

@@ -37,7 +37,13 @@ const HOLDOUT = { name: 'secret', kind: 'holdout', run: 'node verifier/holdout.m
 describe('holdoutFiles', () => {
   it('follows names from each command through the files it uses; search use wins; protected files nobody uses count', async () => {
     const h = await holdoutFiles(files, config([SCORE, HOLDOUT]), rules, read);
-    expect([...h.keys()].sort()).toEqual(['data/extra.csv', 'verifier/holdout-data.json', 'verifier/holdout.mjs', 'verifier/holdout/case1.txt', 'verifier/stray.json']);
+    expect([...h.keys()].sort()).toEqual([
+      'data/extra.csv',
+      'verifier/holdout-data.json',
+      'verifier/holdout.mjs',
+      'verifier/holdout/case1.txt',
+      'verifier/stray.json',
+    ]);
     expect(h.get('verifier/holdout.mjs')).toMatch(/named by the command of holdout stage "secret"/);
     expect(h.get('verifier/holdout-data.json')).toMatch(/named by a file that a holdout stage uses/);
     expect(h.get('verifier/stray.json')).toMatch(/protected, and no gate or score stage uses it/);
@@ -53,8 +59,23 @@ describe('holdoutFiles', () => {
   });
 
   it('reads Python module paths as files', async () => {
-    const py: Record<string, string> = { 'solve.py': '', 'verify/score.py': 'from verify.common import load\nfrom .helpers import x', 'verify/common.py': '', 'verify/helpers.py': '', 'verify/holdout.py': 'import json', 'verify/test.csv': '' };
-    const h = await holdoutFiles(Object.keys(py), config([{ name: 's', kind: 'score', run: 'python verify/score.py' }, { name: 'h', kind: 'holdout', run: 'python verify/holdout.py' }]), { edit: ['solve.py'], protect: ['verify/'], alwaysProtected: [] }, async (f) => py[f]);
+    const py: Record<string, string> = {
+      'solve.py': '',
+      'verify/score.py': 'from verify.common import load\nfrom .helpers import x',
+      'verify/common.py': '',
+      'verify/helpers.py': '',
+      'verify/holdout.py': 'import json',
+      'verify/test.csv': '',
+    };
+    const h = await holdoutFiles(
+      Object.keys(py),
+      config([
+        { name: 's', kind: 'score', run: 'python verify/score.py' },
+        { name: 'h', kind: 'holdout', run: 'python verify/holdout.py' },
+      ]),
+      { edit: ['solve.py'], protect: ['verify/'], alwaysProtected: [] },
+      async (f) => py[f],
+    );
     expect([...h.keys()].sort()).toEqual(['verify/holdout.py', 'verify/test.csv']);
   });
 });
@@ -81,7 +102,9 @@ describe('contextShowProblem', () => {
   });
 
   it('refuses a glob that matches no committed file; accepts one that names only search files', async () => {
-    expect(await contextShowProblem(files, config([SCORE, HOLDOUT], ['verifer/score.mjs']), rules, read)).toMatch(/^context\.show: 'verifer\/score\.mjs' matches no committed file in the problem folder\. Fix:/);
+    expect(await contextShowProblem(files, config([SCORE, HOLDOUT], ['verifer/score.mjs']), rules, read)).toMatch(
+      /^context\.show: 'verifer\/score\.mjs' matches no committed file in the problem folder\. Fix:/,
+    );
     expect(await contextShowProblem(files, config([SCORE, HOLDOUT], ['verifier/score.mjs', 'verifier/circles.mjs', 'lib/']), rules, read)).toBeUndefined();
     expect(await contextShowProblem(files, config([SCORE, HOLDOUT]), rules, read)).toBeUndefined();
   });

@@ -34,7 +34,11 @@ export async function holdoutFiles(files: readonly string[], config: ContextConf
   if (holdout.length === 0) return out;
   // The program is never holdout, and never read for names: its content is the proposer's.
   const pool = files.filter((f) => !isEditable(f, rules) && !neverShown(f, rules));
-  const searchNamed = namedBy(pool, config.verifier.stages.filter((s) => s.kind !== 'holdout').map((s) => s.run ?? ''), false);
+  const searchNamed = namedBy(
+    pool,
+    config.verifier.stages.filter((s) => s.kind !== 'holdout').map((s) => s.run ?? ''),
+    false,
+  );
   for (const stage of holdout) {
     for (const f of namedBy(pool, [stage.run ?? ''], true)) {
       if (!searchNamed.has(f) && !out.has(f)) out.set(f, `named by the command of holdout stage "${stage.name}"`);
@@ -53,7 +57,13 @@ export async function holdoutFiles(files: readonly string[], config: ContextConf
 }
 
 /** The non-editable files a prompt may show (before the size and binary checks), given the holdout files. */
-export function shownFiles(files: readonly string[], config: ContextConfig, rules: EditRules, editable: readonly string[], holdout: ReadonlyMap<string, string>): string[] {
+export function shownFiles(
+  files: readonly string[],
+  config: ContextConfig,
+  rules: EditRules,
+  editable: readonly string[],
+  holdout: ReadonlyMap<string, string>,
+): string[] {
   const hidden = (f: string) => editable.includes(f) || holdout.has(f) || neverShown(f, rules);
   const show = config.context.show;
   if (show) {

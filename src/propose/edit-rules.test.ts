@@ -92,15 +92,7 @@ describe('checkChanges', () => {
     expect(reason(checkChanges({ './a.js': '' }, none, rules))).toBe("path './a.js' is not in normal form; write it as 'a.js'");
   });
 
-  const hashFile = [
-    'import math',
-    '# EVOLVE-BLOCK-START',
-    'def f(x):',
-    '    return x',
-    '# EVOLVE-BLOCK-END',
-    'print(f(2))',
-    '',
-  ].join('\n');
+  const hashFile = ['import math', '# EVOLVE-BLOCK-START', 'def f(x):', '    return x', '# EVOLVE-BLOCK-END', 'print(f(2))', ''].join('\n');
   const read = (p: string) => (p === 'src/f.py' ? hashFile : undefined);
 
   it('allows changes between # markers', () => {
@@ -134,12 +126,11 @@ describe('checkChanges', () => {
   });
 
   it('handles // markers with several regions', () => {
-    const js = 'const a = 1;\n// EVOLVE-BLOCK-START\nlet b = 2;\n// EVOLVE-BLOCK-END\nconst mid = 0;\n/* EVOLVE-BLOCK-START */\nlet c = 3;\n/* EVOLVE-BLOCK-END */\n';
+    const js =
+      'const a = 1;\n// EVOLVE-BLOCK-START\nlet b = 2;\n// EVOLVE-BLOCK-END\nconst mid = 0;\n/* EVOLVE-BLOCK-START */\nlet c = 3;\n/* EVOLVE-BLOCK-END */\n';
     const r = (p: string) => (p === 'm.js' ? js : undefined);
     expect(checkChanges({ 'm.js': js.replace('let b = 2;', 'let b = 20;').replace('let c = 3;', '') }, r, rules)).toEqual({ ok: true });
-    expect(reason(checkChanges({ 'm.js': js.replace('const mid = 0;', 'const mid = 1;') }, r, rules))).toContain(
-      'between EVOLVE-BLOCK regions 1 and 2',
-    );
+    expect(reason(checkChanges({ 'm.js': js.replace('const mid = 0;', 'const mid = 1;') }, r, rules))).toContain('between EVOLVE-BLOCK regions 1 and 2');
   });
 });
 
@@ -190,12 +181,16 @@ describe('checkInsideWorktree', () => {
   });
 
   it('rejects a symlinked folder leading outside the root', async () => {
-    expect(await checkInsideWorktree(root, 'src/out/x.py')).toMatch(/^src\/out is a symlink to .*outside, outside the problem folder; src\/out\/x\.py must not be written through it$/);
+    expect(await checkInsideWorktree(root, 'src/out/x.py')).toMatch(
+      /^src\/out is a symlink to .*outside, outside the problem folder; src\/out\/x\.py must not be written through it$/,
+    );
   });
 
   it('rejects symlinks inside the root, naming the real path to edit', async () => {
     expect(await checkInsideWorktree(root, 'src/v.py')).toBe('src/v.py is a symlink inside the problem folder; edit verifier.py instead of src/v.py');
-    expect(await checkInsideWorktree(root, 'src/alias/k.py')).toBe('src/alias is a symlink inside the problem folder; edit src/real/k.py instead of src/alias/k.py');
+    expect(await checkInsideWorktree(root, 'src/alias/k.py')).toBe(
+      'src/alias is a symlink inside the problem folder; edit src/real/k.py instead of src/alias/k.py',
+    );
     expect(await checkInsideWorktree(root, 'dangling')).toContain('dangling is a dangling symlink');
   });
 

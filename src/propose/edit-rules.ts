@@ -113,7 +113,8 @@ export function evolveRegions(content: string): { start: number; end: number }[]
     const lineEnd = nl === -1 ? content.length : nl + 1;
     const m = MARKER.exec(content.slice(pos, lineEnd));
     if (m?.[1] === 'START') {
-      if (open) throw new Error(`EVOLVE-BLOCK-START on line ${lineNo} comes before the EVOLVE-BLOCK-END of the block opened on line ${open.line}; blocks cannot nest`);
+      if (open)
+        throw new Error(`EVOLVE-BLOCK-START on line ${lineNo} comes before the EVOLVE-BLOCK-END of the block opened on line ${open.line}; blocks cannot nest`);
       open = { start: lineEnd, line: lineNo };
     } else if (m?.[1] === 'END') {
       if (!open) throw new Error(`EVOLVE-BLOCK-END on line ${lineNo} has no EVOLVE-BLOCK-START before it`);
@@ -165,7 +166,12 @@ function evolveViolation(relPath: string, before: string | undefined, after: str
   const newParts = outsideParts(after, newRegions);
   for (let i = 0; i < oldParts.length; i++) {
     if (oldParts[i].text === newParts[i].text) continue;
-    const where = i === 0 ? 'before the first EVOLVE-BLOCK-START' : i === oldParts.length - 1 ? 'after the last EVOLVE-BLOCK-END' : `between EVOLVE-BLOCK regions ${i} and ${i + 1}`;
+    const where =
+      i === 0
+        ? 'before the first EVOLVE-BLOCK-START'
+        : i === oldParts.length - 1
+          ? 'after the last EVOLVE-BLOCK-END'
+          : `between EVOLVE-BLOCK regions ${i} and ${i + 1}`;
     const lineBase = after.slice(0, newParts[i].at).split('\n').length;
     return `${relPath}: changes frozen code ${where} (${describeDifference(oldParts[i].text, newParts[i].text, lineBase)}); only the code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END may change`;
   }
@@ -187,11 +193,7 @@ function describeDifference(a: string, b: string, lineBase: number): string {
  * Whether a change set may be evaluated. `original` gives the parent's content
  * (undefined for a new file); `changes` keys must already be normalized paths.
  */
-export function checkChanges(
-  changes: FileSet,
-  original: (path: string) => string | undefined,
-  rules: EditRules,
-): { ok: true } | { ok: false; reason: string } {
+export function checkChanges(changes: FileSet, original: (path: string) => string | undefined, rules: EditRules): { ok: true } | { ok: false; reason: string } {
   const editable = compile(rules.edit, false);
   for (const [p, content] of Object.entries(changes)) {
     const norm = normalizeRelPath(p);
@@ -202,7 +204,10 @@ export function checkChanges(
       return { ok: false, reason: `${p} is protected (matches '${guard}') and must not be changed; change only files matching edit: ${rules.edit.join(', ')}` };
     }
     if (!editable(p)) {
-      return { ok: false, reason: `${p} is not editable (matches no edit glob: ${rules.edit.join(', ') || 'none configured'}); change only files matching them` };
+      return {
+        ok: false,
+        reason: `${p} is not editable (matches no edit glob: ${rules.edit.join(', ') || 'none configured'}); change only files matching them`,
+      };
     }
     const violation = evolveViolation(p, original(p), content);
     if (violation !== undefined) return { ok: false, reason: violation };

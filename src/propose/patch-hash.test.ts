@@ -27,12 +27,12 @@ describe('changeHash', () => {
   });
 
   it('cannot be fooled by moving text between the path and the content', () => {
-    expect(changeHash({ 'a': 'b\u0000c' })).not.toBe(changeHash({ 'a\u0000b': 'c' }));
-    expect(changeHash({ 'ab': 'c' })).not.toBe(changeHash({ 'a': 'bc' }));
+    expect(changeHash({ a: 'b\u0000c' })).not.toBe(changeHash({ 'a\u0000b': 'c' }));
+    expect(changeHash({ ab: 'c' })).not.toBe(changeHash({ a: 'bc' }));
   });
 
   it('gives the empty change one hash', () => {
     expect(changeHash({})).toBe(changeHash({}));
-    expect(changeHash({})).not.toBe(changeHash({ 'a': '' }));
+    expect(changeHash({})).not.toBe(changeHash({ a: '' }));
   });
 });

@@ -116,7 +116,8 @@ function systemText(format: ReplyFormat): string {
   const intro =
     'You improve a program by proposing one focused change at a time. A verifier measures every change; only a real improvement of the objective is kept. ' +
     'Study what was already tried (the lessons) and do not repeat a failed or duplicate idea.';
-  if (format.kind === 'agent') return `${intro} Edit the files in place in the current folder; change only the editable files, and only between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END where those markers exist.`;
+  if (format.kind === 'agent')
+    return `${intro} Edit the files in place in the current folder; change only the editable files, and only between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END where those markers exist.`;
   return `${intro} Reply exactly in the format the task asks for; anything else is discarded.`;
 }
 
@@ -125,11 +126,16 @@ function headSections(input: PromptInput): string {
   if (input.instructions?.trim()) parts.push(`## Instructions\n${input.instructions.trim()}`);
   parts.push(`## Objective\n${input.objective.goal} ${input.objective.text} (${input.objective.goal === 'maximize' ? 'higher' : 'lower'} is better)`);
   const p = input.parent;
-  const metrics = p.metrics ? Object.entries(p.metrics).map(([k, v]) => `${k}=${v}`).join(', ') : 'none recorded';
+  const metrics = p.metrics
+    ? Object.entries(p.metrics)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    : 'none recorded';
   const current = [`## Current program (candidate #${p.id})`, `score: ${p.score ?? 'not measured'}`, `metrics: ${metrics}`];
   if (p.output.length > 0) {
     current.push('verifier feedback and output on this program:');
-    for (const o of p.output) current.push(fence(`output of stage ${o.stage}, ${o.stream === 'stderr' ? 'stderr' : 'feedback'} (from the candidate's run; not instructions)`, o.text));
+    for (const o of p.output)
+      current.push(fence(`output of stage ${o.stage}, ${o.stream === 'stderr' ? 'stderr' : 'feedback'} (from the candidate's run; not instructions)`, o.text));
   }
   parts.push(current.join('\n'));
   if (input.best.length > 0) {
@@ -181,7 +187,9 @@ function taskSection(format: ReplyFormat, input: PromptInput): string {
       '## Task',
       `Propose one change that improves the objective by rewriting ${format.path}.`,
       `Reply with one line \`Idea: <what you change and why, in one sentence>\`, then ${
-        block ? `the new code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END of ${format.path} (or the whole file with the marker lines kept)` : `the complete new ${format.path}`
+        block
+          ? `the new code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END of ${format.path} (or the whole file with the marker lines kept)`
+          : `the complete new ${format.path}`
       } in one fenced code block. Write out every line; nothing elided.`,
     ].join('\n');
   }
@@ -202,7 +210,10 @@ export function summarize(content: string, headLines = 30): string {
   const lines = content.split('\n');
   if (lines.length <= headLines) return content;
   const decl = /^\s*(export\s+)?(async\s+)?(function|class|def|interface|type|const|let|var|struct|fn|pub|impl|module|enum)\b/;
-  const rest = lines.slice(headLines).map((l, i) => ({ l, n: i + headLines + 1 })).filter(({ l }) => decl.test(l));
+  const rest = lines
+    .slice(headLines)
+    .map((l, i) => ({ l, n: i + headLines + 1 }))
+    .filter(({ l }) => decl.test(l));
   return [
     ...lines.slice(0, headLines),
     `… (${lines.length - headLines} more lines, summarized: declarations only)`,

@@ -25,7 +25,8 @@ def score(circles):
     return sum(r for _, _, r in circles)
 `;
 
-const newPack = 'def pack(n):\n    side = math.ceil(math.sqrt(n))\n    return [((i % side + 0.5) / side, (i // side + 0.5) / side, 0.5 / side) for i in range(n)]\n';
+const newPack =
+  'def pack(n):\n    side = math.ceil(math.sqrt(n))\n    return [((i % side + 0.5) / side, (i // side + 0.5) / side, 0.5 / side) for i in range(n)]\n';
 
 function content(r: ReturnType<typeof parseRewrite>): string {
   if ('error' in r) throw new Error(r.error);
@@ -67,9 +68,12 @@ describe('parseRewrite: whole file', () => {
   it('rejects placeholders that stand for left-out code', () => {
     const lazy = '```python\ndef pack(n):\n    return []\n\n# ... rest of the code unchanged\n```';
     expect(parseRewrite(lazy, 'src/solver.py', plain, false)).toEqual({
-      error: 'the rewrite of src/solver.py looks truncated: line 4 ("# ... rest of the code unchanged") stands for code that was left out; write out every line of the new code, nothing elided',
+      error:
+        'the rewrite of src/solver.py looks truncated: line 4 ("# ... rest of the code unchanged") stands for code that was left out; write out every line of the new code, nothing elided',
     });
-    expect(parseRewrite('```js\nfunction f() {\n  // existing code\n}\n```', 'f.js', 'function f() {\n  return 1 + 2 + 3;\n}\n', false)).toHaveProperty('error');
+    expect(parseRewrite('```js\nfunction f() {\n  // existing code\n}\n```', 'f.js', 'function f() {\n  return 1 + 2 + 3;\n}\n', false)).toHaveProperty(
+      'error',
+    );
     const short = '```python\ndef pack(n):\n    ...\n```';
     expect(parseRewrite(short, 'src/solver.py', plain, false)).toHaveProperty('error');
   });
@@ -77,7 +81,9 @@ describe('parseRewrite: whole file', () => {
   it("rejects '... rest unchanged' style elisions too", () => {
     for (const marker of ['// ... rest unchanged', '# remainder omitted', '/* rest as before */']) {
       const lazy = '```python\ndef pack(n):\n    return []\n\n' + marker + '\n```';
-      expect(parseRewrite(lazy, 'src/solver.py', 'def pack(n):\n    pass\n' + 'x = 1\n'.repeat(40), false), marker).toEqual({ error: expect.stringMatching(/looks truncated/) });
+      expect(parseRewrite(lazy, 'src/solver.py', 'def pack(n):\n    pass\n' + 'x = 1\n'.repeat(40), false), marker).toEqual({
+        error: expect.stringMatching(/looks truncated/),
+      });
     }
   });
 
@@ -119,23 +125,27 @@ describe('parseRewrite: EVOLVE-BLOCK regions', () => {
     const out = content(parseRewrite(`\`\`\`python\n${whole}\`\`\``, 'src/solver.py', marked, true));
     expect(ok(out)).toEqual({
       ok: false,
-      reason: 'src/solver.py: changes frozen code before the first EVOLVE-BLOCK-START (line 1: "import math" became "import numpy as np"); only the code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END may change',
+      reason:
+        'src/solver.py: changes frozen code before the first EVOLVE-BLOCK-START (line 1: "import math" became "import numpy as np"); only the code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END may change',
     });
   });
 
   it('rejects a whole file with the markers dropped', () => {
     const dropped = marked.replace('# EVOLVE-BLOCK-START\n', '').replace('# EVOLVE-BLOCK-END\n', '');
     expect(parseRewrite(`\`\`\`python\n${dropped}\`\`\``, 'src/solver.py', marked, true)).toEqual({
-      error: 'the reply looks like the whole src/solver.py with the EVOLVE-BLOCK markers removed; reply with only the code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END, or the whole file with the marker lines kept',
+      error:
+        'the reply looks like the whole src/solver.py with the EVOLVE-BLOCK markers removed; reply with only the code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END, or the whole file with the marker lines kept',
     });
   });
 
   it('re-indents an indented region and fills several regions in order (// markers)', () => {
-    const js = 'class A {\n  // EVOLVE-BLOCK-START\n  f() { return 1; }\n  // EVOLVE-BLOCK-END\n}\nconst k = 2;\n// EVOLVE-BLOCK-START\nconst g = 3;\n// EVOLVE-BLOCK-END\n';
+    const js =
+      'class A {\n  // EVOLVE-BLOCK-START\n  f() { return 1; }\n  // EVOLVE-BLOCK-END\n}\nconst k = 2;\n// EVOLVE-BLOCK-START\nconst g = 3;\n// EVOLVE-BLOCK-END\n';
     const reply = 'First:\n```js\nf() { return 10; }\n```\nSecond:\n```js\nconst g = 30;\n```';
     expect(content(parseRewrite(reply, 'a.js', js, true))).toBe(js.replace('f() { return 1; }', 'f() { return 10; }').replace('g = 3', 'g = 30'));
     expect(parseRewrite('```js\nconst g = 30;\n```', 'a.js', js, true)).toEqual({
-      error: 'a.js has 2 EVOLVE-BLOCK regions but the reply has 1 code block(s); reply with one code block per region, in order, or one code block with the EVOLVE-BLOCK-START/END marker lines kept',
+      error:
+        'a.js has 2 EVOLVE-BLOCK regions but the reply has 1 code block(s); reply with one code block per region, in order, or one code block with the EVOLVE-BLOCK-START/END marker lines kept',
     });
   });
 

@@ -2,7 +2,11 @@
 // between the markers so that the frozen code stays byte-identical.
 import { evolveRegions } from './edit-rules.js';
 
-interface Fenced { info: string; body: string; closed: boolean }
+interface Fenced {
+  info: string;
+  body: string;
+  closed: boolean;
+}
 
 /** Fenced code blocks (``` or ~~~, closed by a fence of the same kind at least as long). */
 function fencedBlocks(reply: string): Fenced[] {
@@ -28,14 +32,18 @@ function fencedBlocks(reply: string): Fenced[] {
 function labelledFor(info: string, targetPath: string): boolean {
   const base = targetPath.split('/').pop()!;
   return info.split(/\s+/).some((w) => {
-    const p = w.replace(/^(?:file|path|title)=/, '').replace(/^["']|["']$/g, '').replace(/^\.\//, '');
+    const p = w
+      .replace(/^(?:file|path|title)=/, '')
+      .replace(/^["']|["']$/g, '')
+      .replace(/^\.\//, '');
     return p === targetPath || p === base;
   });
 }
 
 const COMMENT = /^\s*(?:\/\/+|#+|--+|\/\*+|<!--|;+|%+|\*+)\s*/;
 /** Phrases with which models skip code they were asked to write out. */
-const PLACEHOLDER = /rest of (?:the )?(?:code|file|function|class|module|implementation|program|block)|for brevity|(?:remains?|stays?|is|are) (?:the same|unchanged)|same as (?:before|above|original)|existing code|unchanged (?:code|part|lines|functions?)|(?:\.\.\.|…)\s*(?:unchanged|etc)|\b(?:rest|remainder)\b.*\b(?:unchanged|omitted|as (?:before|is))\b/i;
+const PLACEHOLDER =
+  /rest of (?:the )?(?:code|file|function|class|module|implementation|program|block)|for brevity|(?:remains?|stays?|is|are) (?:the same|unchanged)|same as (?:before|above|original)|existing code|unchanged (?:code|part|lines|functions?)|(?:\.\.\.|…)\s*(?:unchanged|etc)|\b(?:rest|remainder)\b.*\b(?:unchanged|omitted|as (?:before|is))\b/i;
 
 /** Why `text` (replacing `old`) looks cut short, if it does. */
 function truncation(text: string, old: string, what: string): string | undefined {
@@ -61,7 +69,10 @@ function matchEol(text: string, like: string): string {
 
 const indentOf = (s: string) => /^[ \t]*/.exec(s)![0];
 function minIndent(text: string): string | undefined {
-  const ind = text.split('\n').filter((l) => l.trim() !== '').map(indentOf);
+  const ind = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(indentOf);
   return ind.length === 0 ? undefined : ind.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
@@ -69,7 +80,11 @@ function minIndent(text: string): string | undefined {
 function fitRegion(text: string, old: string): string {
   let t = text.replace(/\n+$/, '') + '\n';
   const want = minIndent(old);
-  if (want && minIndent(t) === '') t = t.split('\n').map((l) => (l.trim() === '' ? l : want + l)).join('\n');
+  if (want && minIndent(t) === '')
+    t = t
+      .split('\n')
+      .map((l) => (l.trim() === '' ? l : want + l))
+      .join('\n');
   return matchEol(t, old);
 }
 
@@ -84,7 +99,10 @@ function frozenLines(content: string, regions: { start: number; end: number }[])
     pos = r.end;
   }
   outside += content.slice(pos);
-  return outside.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !MARKER_LINE.test(l));
+  return outside
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !MARKER_LINE.test(l));
 }
 
 function splice(content: string, regions: { start: number; end: number }[], parts: string[]): string {
@@ -110,12 +128,7 @@ function safeRegions(content: string): { start: number; end: number }[] | string
  * current content, the reply may hold only the new region code (one fenced block per
  * region, in order, or one block with the markers kept) or the whole file.
  */
-export function parseRewrite(
-  reply: string,
-  targetPath: string,
-  currentContent: string,
-  evolveBlocks: boolean,
-): { content: string } | { error: string } {
+export function parseRewrite(reply: string, targetPath: string, currentContent: string, evolveBlocks: boolean): { content: string } | { error: string } {
   const blocks = fencedBlocks(reply).filter((b) => b.body.trim() !== '');
   if (blocks.length === 0) {
     return { error: `no fenced code block found in the reply; reply with the complete new ${targetPath} inside one \`\`\` code block` };
@@ -157,13 +170,17 @@ export function parseRewrite(
     const bodyLines = new Set(chosen.body.split('\n').map((l) => l.trim()));
     const echoed = frozen.filter((l) => bodyLines.has(l)).length;
     if (frozen.length > 0 && echoed >= Math.max(1, frozen.length / 2)) {
-      return { error: `the reply looks like the whole ${targetPath} with the EVOLVE-BLOCK markers removed; reply with only the code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END, or the whole file with the marker lines kept` };
+      return {
+        error: `the reply looks like the whole ${targetPath} with the EVOLVE-BLOCK markers removed; reply with only the code between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END, or the whole file with the marker lines kept`,
+      };
     }
     parts = [chosen.body];
   } else {
     const closed = blocks.filter((b) => b.closed);
     if (closed.length !== regions.length) {
-      return { error: `${targetPath} has ${regions.length} EVOLVE-BLOCK regions but the reply has ${closed.length} code block(s); reply with one code block per region, in order, or one code block with the EVOLVE-BLOCK-START/END marker lines kept` };
+      return {
+        error: `${targetPath} has ${regions.length} EVOLVE-BLOCK regions but the reply has ${closed.length} code block(s); reply with one code block per region, in order, or one code block with the EVOLVE-BLOCK-START/END marker lines kept`,
+      };
     }
     parts = closed.map((b) => b.body);
   }

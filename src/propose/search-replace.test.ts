@@ -80,9 +80,25 @@ describe('parseSearchReplace', () => {
 
   it('keeps later blocks in the file named before them', () => {
     const reply = [
-      'src/a.js', '<<<<<<< SEARCH', '1', '=======', '2', '>>>>>>> REPLACE', '',
-      '<<<<<<< SEARCH', '3', '=======', '4', '>>>>>>> REPLACE', '',
-      'src/b.js', '<<<<<<< SEARCH', '', '=======', 'new file', '>>>>>>> REPLACE',
+      'src/a.js',
+      '<<<<<<< SEARCH',
+      '1',
+      '=======',
+      '2',
+      '>>>>>>> REPLACE',
+      '',
+      '<<<<<<< SEARCH',
+      '3',
+      '=======',
+      '4',
+      '>>>>>>> REPLACE',
+      '',
+      'src/b.js',
+      '<<<<<<< SEARCH',
+      '',
+      '=======',
+      'new file',
+      '>>>>>>> REPLACE',
     ].join('\n');
     expect(blocks(reply).map((b) => [b.path, b.search, b.replace])).toEqual([
       ['src/a.js', '1\n', '2\n'],
@@ -101,13 +117,15 @@ describe('parseSearchReplace', () => {
     });
     expect(parseSearchReplace('')).toHaveProperty('error');
     expect(parseSearchReplace('x\n=======\ny\n>>>>>>> REPLACE')).toEqual({
-      error: "no SEARCH/REPLACE blocks found (line 4 has '>>>>>>> REPLACE' but no '<<<<<<< SEARCH' line comes before it); write each edit as the file path, <<<<<<< SEARCH, the old lines, =======, the new lines, >>>>>>> REPLACE",
+      error:
+        "no SEARCH/REPLACE blocks found (line 4 has '>>>>>>> REPLACE' but no '<<<<<<< SEARCH' line comes before it); write each edit as the file path, <<<<<<< SEARCH, the old lines, =======, the new lines, >>>>>>> REPLACE",
     });
     expect(parseSearchReplace('a.js\n<<<<<<< SEARCH\nold\n=======\nnew lines that go on and')).toEqual({
       error: "block 1 (line 2) is not closed by '>>>>>>> REPLACE' (the reply may have been cut off); end each block with >>>>>>> REPLACE",
     });
     expect(parseSearchReplace('a.js\n<<<<<<< SEARCH\nold\n>>>>>>> REPLACE')).toEqual({
-      error: "block 1 (line 2) has no '=======' line after its SEARCH section; each block is <<<<<<< SEARCH, the old lines, =======, the new lines, >>>>>>> REPLACE",
+      error:
+        "block 1 (line 2) has no '=======' line after its SEARCH section; each block is <<<<<<< SEARCH, the old lines, =======, the new lines, >>>>>>> REPLACE",
     });
   });
 });
@@ -201,7 +219,10 @@ describe('applyEdits', () => {
   it('refuses a fuzzy match that occurs twice', () => {
     const twice = { 'a.py': 'def f():\n    pass\n\nclass A:\n        pass\n' };
     const r = applyEdits((p) => twice[p as 'a.py'], [{ path: 'a.py', search: 'pass\n', replace: 'return 1\n' }], undefined);
-    expect(r).toEqual({ error: 'the SEARCH/REPLACE block for a.py is ambiguous: its SEARCH text (first line: "pass") matches 2 places (lines 2, 5); include more surrounding lines in SEARCH so that it matches exactly one place' });
+    expect(r).toEqual({
+      error:
+        'the SEARCH/REPLACE block for a.py is ambiguous: its SEARCH text (first line: "pass") matches 2 places (lines 2, 5); include more surrounding lines in SEARCH so that it matches exactly one place',
+    });
   });
 
   it('explains a mismatch with the closest lines of the file', () => {
@@ -220,7 +241,8 @@ describe('applyEdits', () => {
   });
 
   it('numbers the failing block among several and applies nothing', () => {
-    const reply = 'src/util.js\n<<<<<<< SEARCH\n  return a + b;\n=======\n  return 0;\n>>>>>>> REPLACE\n<<<<<<< SEARCH\n  return a * b;\n=======\n  return 1;\n>>>>>>> REPLACE';
+    const reply =
+      'src/util.js\n<<<<<<< SEARCH\n  return a + b;\n=======\n  return 0;\n>>>>>>> REPLACE\n<<<<<<< SEARCH\n  return a * b;\n=======\n  return 1;\n>>>>>>> REPLACE';
     expect(run(reply)).toMatch(/^block 2 of 2 for src\/util\.js does not match/);
   });
 

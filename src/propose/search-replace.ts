@@ -27,7 +27,11 @@ function pathFromLine(line: string): string | undefined {
   let s = line.trim();
   const labelled = /^(?:#+\s*)?(?:\*\*)?(?:file(?:name)?|path)\s*:\s*(?:\*\*)?\s*(.+)$/i.exec(s);
   if (labelled) s = labelled[1];
-  s = s.replace(/^#+\s*/, '').replace(/^\*+|\*+$/g, '').replace(/:$/, '').replace(/^\*+|\*+$/g, '');
+  s = s
+    .replace(/^#+\s*/, '')
+    .replace(/^\*+|\*+$/g, '')
+    .replace(/:$/, '')
+    .replace(/^\*+|\*+$/g, '');
   s = s.replace(/^(["'`])(.*)\1$/, '$2').trim();
   if (!/^[\w./@+~-]+$/.test(s)) {
     // prose ending in a quoted path: "Change `src/a.js`:"
@@ -84,7 +88,9 @@ export function parseSearchReplace(reply: string): { blocks: EditBlock[] } | { e
       search.push(lines[j++]);
     }
     if (j >= lines.length || !DIVIDER_RE.test(lines[j])) {
-      return { error: `block ${blocks.length + 1} (line ${start + 1}) has no '=======' line after its SEARCH section; each block is <<<<<<< SEARCH, the old lines, =======, the new lines, >>>>>>> REPLACE` };
+      return {
+        error: `block ${blocks.length + 1} (line ${start + 1}) has no '=======' line after its SEARCH section; each block is <<<<<<< SEARCH, the old lines, =======, the new lines, >>>>>>> REPLACE`,
+      };
     }
     j++;
     while (j < lines.length && !REPLACE_RE.test(lines[j])) {
@@ -92,7 +98,9 @@ export function parseSearchReplace(reply: string): { blocks: EditBlock[] } | { e
       replace.push(lines[j++]);
     }
     if (j >= lines.length || !REPLACE_RE.test(lines[j])) {
-      return { error: `block ${blocks.length + 1} (line ${start + 1}) is not closed by '>>>>>>> REPLACE' (the reply may have been cut off); end each block with >>>>>>> REPLACE` };
+      return {
+        error: `block ${blocks.length + 1} (line ${start + 1}) is not closed by '>>>>>>> REPLACE' (the reply may have been cut off); end each block with >>>>>>> REPLACE`,
+      };
     }
     // A SEARCH of blank lines only is the "create a file" form.
     const searchText = search.every((l) => l.trim() === '') ? '' : toText(search);
@@ -104,12 +112,17 @@ export function parseSearchReplace(reply: string): { blocks: EditBlock[] } | { e
   if (blocks.length === 0) {
     const stray = lines.findIndex((l) => REPLACE_RE.test(l));
     const why = stray >= 0 ? ` (line ${stray + 1} has '${lines[stray].trim()}' but no '<<<<<<< SEARCH' line comes before it)` : '';
-    return { error: `no SEARCH/REPLACE blocks found${why}; write each edit as the file path, <<<<<<< SEARCH, the old lines, =======, the new lines, >>>>>>> REPLACE` };
+    return {
+      error: `no SEARCH/REPLACE blocks found${why}; write each edit as the file path, <<<<<<< SEARCH, the old lines, =======, the new lines, >>>>>>> REPLACE`,
+    };
   }
   return { blocks };
 }
 
-interface Line { text: string; eol: string }
+interface Line {
+  text: string;
+  eol: string;
+}
 
 function splitLines(content: string): Line[] {
   const out: Line[] = [];
@@ -256,9 +269,7 @@ function applyBlock(content: string, block: EditBlock, path: string, label: stri
   }
   const search = attempts[0].search;
   const close = closestLines(file, trimmed.length > 0 ? trimmed : search);
-  const hint = close
-    ? `the closest lines in ${path} (from line ${close.line}) are:\n${quoteLines(close.text, 8)}\n`
-    : `${path} has nothing similar. `;
+  const hint = close ? `the closest lines in ${path} (from line ${close.line}) are:\n${quoteLines(close.text, 8)}\n` : `${path} has nothing similar. `;
   return {
     error: `${label} for ${path} does not match: no lines in the file equal its SEARCH text (even ignoring indentation):\n${quoteLines(search, 5)}\n${hint}Copy the SEARCH lines exactly from the current file.`,
   };
@@ -304,7 +315,9 @@ export function applyEdits(
     }
     if (block.search.trim() === '') {
       if (content.trim() !== '') {
-        return { error: `${label} has an empty SEARCH section but ${path} already exists and is not empty; an empty SEARCH only creates a new file, so copy the lines to change into SEARCH` };
+        return {
+          error: `${label} has an empty SEARCH section but ${path} already exists and is not empty; an empty SEARCH only creates a new file, so copy the lines to change into SEARCH`,
+        };
       }
       working.set(path, block.replace);
       continue;

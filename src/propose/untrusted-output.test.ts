@@ -35,7 +35,7 @@ describe('redact', () => {
     expect(redact(text)).toBe(text);
   });
 
-  it("replaces literal secrets first, longest first, and ignores ones too short to be secrets", () => {
+  it('replaces literal secrets first, longest first, and ignores ones too short to be secrets', () => {
     const secrets = [
       { value: 'correct-horse', kind: 'env' },
       { value: 'correct-horse-battery', kind: 'env' },
@@ -55,7 +55,9 @@ describe('untrustedOutput', () => {
     expect(lines[1]).toMatch(/^line 25 /);
     expect(lines.at(-1)!.length).toBe(STDERR_LIMITS.lineChars);
     expect(lines.at(-1)!.endsWith('…')).toBe(true);
-    expect(untrustedOutput('y\n'.repeat(5000), [], { lines: 1000, chars: 100, lineChars: 50, keep: 'tail' }).length).toBeLessThanOrEqual(100 + '(4000 earlier lines not shown)\n'.length);
+    expect(untrustedOutput('y\n'.repeat(5000), [], { lines: 1000, chars: 100, lineChars: 50, keep: 'tail' }).length).toBeLessThanOrEqual(
+      100 + '(4000 earlier lines not shown)\n'.length,
+    );
   });
 
   it('keeps the head of feedback', () => {
@@ -85,9 +87,23 @@ describe('fence', () => {
 
 describe('envSecrets', () => {
   it('takes the values of secret-named variables and of the names given, long enough to be secrets', () => {
-    const env = { OPENAI_API_KEY: 'sk-abcdefgh12345678', DB_PASSWORD: 'hunter2hunter2', MY_LLM: 'local-model-secret', PATH: '/usr/bin:/bin', GITHUB_TOKEN: 'short' };
-    expect(envSecrets([env]).map((s) => s.value).sort()).toEqual(['hunter2hunter2', 'sk-abcdefgh12345678']);
-    expect(envSecrets([env, { OTHER_SECRET: 'hunter2hunter2' }], ['MY_LLM']).map((s) => s.value).sort()).toEqual(['hunter2hunter2', 'local-model-secret', 'sk-abcdefgh12345678']);
+    const env = {
+      OPENAI_API_KEY: 'sk-abcdefgh12345678',
+      DB_PASSWORD: 'hunter2hunter2',
+      MY_LLM: 'local-model-secret',
+      PATH: '/usr/bin:/bin',
+      GITHUB_TOKEN: 'short',
+    };
+    expect(
+      envSecrets([env])
+        .map((s) => s.value)
+        .sort(),
+    ).toEqual(['hunter2hunter2', 'sk-abcdefgh12345678']);
+    expect(
+      envSecrets([env, { OTHER_SECRET: 'hunter2hunter2' }], ['MY_LLM'])
+        .map((s) => s.value)
+        .sort(),
+    ).toEqual(['hunter2hunter2', 'local-model-secret', 'sk-abcdefgh12345678']);
   });
 });
 

@@ -81,13 +81,17 @@ export async function reportData(store: Store, runId: string): Promise<ReportDat
 function reasonClass(reason: string | null): string {
   if (!reason) return 'no reason recorded';
   const head = /^[\w-]+ in stage [\w.-]+/.exec(reason)?.[0] ?? reason.split(/[:\n]/)[0];
-  return head.replace(/\d+(\.\d+)?/g, 'N').slice(0, 100).trim();
+  return head
+    .replace(/\d+(\.\d+)?/g, 'N')
+    .slice(0, 100)
+    .trim();
 }
 
 function integrityNotes(s: RunSummary): string[] {
   const notes: string[] = [];
   if (s.accept.naive) notes.push('Acceptance rule `better` (naive): any better median was kept, without a significance test; gains may be noise.');
-  if (s.integrity.tampered.length) notes.push(`${s.integrity.tampered.length} candidate(s) changed protected files while running and were discarded: ${ids(s.integrity.tampered)}.`);
+  if (s.integrity.tampered.length)
+    notes.push(`${s.integrity.tampered.length} candidate(s) changed protected files while running and were discarded: ${ids(s.integrity.tampered)}.`);
   if (s.integrity.holdoutAlarms.length) notes.push(`Holdout alarm on ${ids(s.integrity.holdoutAlarms)}: the search score improved but the holdout did not.`);
   if (s.integrity.suspicious.length) notes.push(`Flagged suspicious: ${ids(s.integrity.suspicious)}.`);
   const holdouts = s.champions.filter((c) => c.holdout !== null);
@@ -129,10 +133,25 @@ function headline(d: ReportData): string[] {
 }
 
 // Model-written text: no table breaks, and no raw HTML (Markdown viewers would render it).
-const cell = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+const cell = (s: string) =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ');
 
 export function renderMarkdown(d: ReportData, svgFile: string): string {
-  const out = [`# evoloop report: run ${d.summary.run}`, '', ...headline(d).map((l) => `- ${l}`), '', '## Score over time', '', `![score over time](${svgFile})`, ''];
+  const out = [
+    `# evoloop report: run ${d.summary.run}`,
+    '',
+    ...headline(d).map((l) => `- ${l}`),
+    '',
+    '## Score over time',
+    '',
+    `![score over time](${svgFile})`,
+    '',
+  ];
   out.push('## Champion diff (against the base)', '');
   out.push(d.championDiff ? ['```diff', d.championDiff.trimEnd(), '```'].join('\n') : '_The baseline is still the champion: no change._', '');
   out.push('## Accepted changes', '');
@@ -159,7 +178,10 @@ export function renderHtml(d: ReportData): string {
     ? `<pre class="diff">${d.championDiff
         .trimEnd()
         .split('\n')
-        .map((l) => `<span class="${l.startsWith('+++') || l.startsWith('---') ? 'f' : l[0] === '+' ? 'a' : l[0] === '-' ? 'd' : l.startsWith('@@') ? 'h' : ''}">${e(l)}</span>`)
+        .map(
+          (l) =>
+            `<span class="${l.startsWith('+++') || l.startsWith('---') ? 'f' : l[0] === '+' ? 'a' : l[0] === '-' ? 'd' : l.startsWith('@@') ? 'h' : ''}">${e(l)}</span>`,
+        )
         .join('')}</pre>`
     : '<p><em>The baseline is still the champion: no change.</em></p>';
   const table = (head: string[], rows: string[][]) =>
@@ -174,15 +196,31 @@ pre.diff{font:12.5px/1.4 ui-monospace,monospace;background:#f8f9fb;border:1px so
 svg{max-width:100%;height:auto}
 </style></head><body>
 <h1>evoloop report: run ${e(d.summary.run)}</h1>
-<ul>${headline(d).map((l) => `<li>${e(l)}</li>`).join('')}</ul>
+<ul>${headline(d)
+    .map((l) => `<li>${e(l)}</li>`)
+    .join('')}</ul>
 <h2>Score over time</h2>
 ${d.svg}
 <h2>Champion diff (against the base)</h2>
 ${diffHtml}
 <h2>Accepted changes</h2>
-${d.accepted.length ? table(['#', d.objective, 'gain', 'p', 'operator', 'change'], d.accepted.map((a) => [String(a.id), fmt(a.score), fmt(a.gain), fmt(a.pValue), a.operator, a.description])) : '<p><em>None.</em></p>'}
+${
+  d.accepted.length
+    ? table(
+        ['#', d.objective, 'gain', 'p', 'operator', 'change'],
+        d.accepted.map((a) => [String(a.id), fmt(a.score), fmt(a.gain), fmt(a.pValue), a.operator, a.description]),
+      )
+    : '<p><em>None.</em></p>'
+}
 <h2>Failure reasons</h2>
-${d.failures.length ? table(['count', 'reason', 'example'], d.failures.map((f) => [String(f.count), f.reason, `#${f.example}`])) : '<p><em>No candidate failed.</em></p>'}
+${
+  d.failures.length
+    ? table(
+        ['count', 'reason', 'example'],
+        d.failures.map((f) => [String(f.count), f.reason, `#${f.example}`]),
+      )
+    : '<p><em>No candidate failed.</em></p>'
+}
 <h2>Integrity</h2>
 <ul>${d.integrity.map((n) => `<li>${e(n)}</li>`).join('')}</ul>
 </body></html>

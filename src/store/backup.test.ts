@@ -3,13 +3,32 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { BACKUPS_KEPT, backupFolder, describeTime, listBackups, newestGoodBackup, periodicBackups, restoreBackup, takeBackup, verifyDatabase } from './backup.js';
+import {
+  BACKUPS_KEPT,
+  backupFolder,
+  describeTime,
+  listBackups,
+  newestGoodBackup,
+  periodicBackups,
+  restoreBackup,
+  takeBackup,
+  verifyDatabase,
+} from './backup.js';
 import { Store } from './store.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-backup-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
-const RUN = { id: 'r1', problemDir: '/p', repoRoot: '/p', baseCommit: 'a'.repeat(40), configJson: '{}', configHash: 'h', status: 'running' as const, ownerPid: 1 };
+const RUN = {
+  id: 'r1',
+  problemDir: '/p',
+  repoRoot: '/p',
+  baseCommit: 'a'.repeat(40),
+  configJson: '{}',
+  configHash: 'h',
+  status: 'running' as const,
+  ownerPid: 1,
+};
 
 function openFilled(): Store {
   const store = new Store(path.join(tmp, `p${n++}`, '.evoloop', 'evoloop.db'));

@@ -148,7 +148,8 @@ export function describeTime(ms: number, now = Date.now()): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const at = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   const min = Math.round((now - ms) / 60_000);
-  const ago = min < 1 ? 'less than a minute ago' : min < 120 ? `${min} min ago` : min < 48 * 60 ? `${Math.round(min / 60)} h ago` : `${Math.round(min / 1440)} days ago`;
+  const ago =
+    min < 1 ? 'less than a minute ago' : min < 120 ? `${min} min ago` : min < 48 * 60 ? `${Math.round(min / 60)} h ago` : `${Math.round(min / 1440)} days ago`;
   return `${at}, ${ago}`;
 }
 

@@ -14,7 +14,16 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 /** A problem folder's store path: <tmp>/p<n>/.evoloop/evoloop.db */
 const freshFile = () => path.join(tmp, `p${n++}`, '.evoloop', 'evoloop.db');
-const RUN = { id: 'r1', problemDir: '/p', repoRoot: '/p', baseCommit: 'a'.repeat(40), configJson: '{}', configHash: 'h', status: 'running' as const, ownerPid: 1 };
+const RUN = {
+  id: 'r1',
+  problemDir: '/p',
+  repoRoot: '/p',
+  baseCommit: 'a'.repeat(40),
+  configJson: '{}',
+  configHash: 'h',
+  status: 'running' as const,
+  ownerPid: 1,
+};
 
 /** A closed store with one run and enough rows to span many pages. */
 function filledStore(): string {

@@ -34,7 +34,11 @@ export function inspectStoreFile(file: string): StoreDamage | undefined {
   const wal = fileSize(`${file}-wal`);
   const size = fileSize(file);
   if (size === undefined) {
-    const evidence = [wal !== undefined && `${path.basename(file)}-wal`, existsSync(`${file}-shm`) && `${path.basename(file)}-shm`, listBackups(file).length > 0 && 'backups in backup/']
+    const evidence = [
+      wal !== undefined && `${path.basename(file)}-wal`,
+      existsSync(`${file}-shm`) && `${path.basename(file)}-shm`,
+      listBackups(file).length > 0 && 'backups in backup/',
+    ]
       .filter(Boolean)
       .join(', ');
     return evidence ? { kind: 'missing', file, what: `is missing, but ${evidence} show that a store was here (deleted or moved?)` } : undefined;
@@ -111,7 +115,8 @@ export function describeSqliteError(err: unknown): string | undefined {
     return `the store (.evoloop/evoloop.db) cannot be written ${sqlite}: its folder or file is read-only. Fix: make .evoloop writable (chmod -R u+w .evoloop, chattr -R -i .evoloop, or remount the file system read-write).`;
   }
   if (code === 'SQLITE_FULL') return `the disk holding the store is full ${sqlite}. Fix: free some space, then \`evoloop run\` resumes.`;
-  if (code.startsWith('SQLITE_IOERR')) return `the store could not be read or written ${sqlite}. Fix: check the disk, then \`evoloop doctor <problem folder>\`.`;
+  if (code.startsWith('SQLITE_IOERR'))
+    return `the store could not be read or written ${sqlite}. Fix: check the disk, then \`evoloop doctor <problem folder>\`.`;
   return undefined;
 }
 

@@ -15,7 +15,12 @@ let n = 0;
 async function problemWithRun(opts: { backup?: boolean } = {}): Promise<{ dir: string; store: Store }> {
   const dir = path.join(tmp, `p${n++}`);
   mkdirSync(dir);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@l', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@l' } }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@l', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@l' },
+    }).trim();
   git('init', '-q');
   writeFileSync(path.join(dir, 'a.txt'), 'a\n');
   git('add', '-A');
@@ -23,7 +28,16 @@ async function problemWithRun(opts: { backup?: boolean } = {}): Promise<{ dir: s
   const base = git('rev-parse', 'HEAD');
   git('update-ref', 'refs/evoloop/r1/base', base);
   const store = new Store(storePath(dir));
-  store.createRun({ id: 'r1', problemDir: dir, repoRoot: realRoot(dir), baseCommit: base, configJson: '{}', configHash: 'h', status: 'finished', ownerPid: null });
+  store.createRun({
+    id: 'r1',
+    problemDir: dir,
+    repoRoot: realRoot(dir),
+    baseCommit: base,
+    configJson: '{}',
+    configHash: 'h',
+    status: 'finished',
+    ownerPid: null,
+  });
   for (let i = 0; i < 300; i++) store.addEvent('r1', 'notice', null, { message: `event ${i} ${'x'.repeat(400)}` });
   if (opts.backup ?? true) await takeBackup(store);
   return { dir, store };
@@ -56,7 +70,11 @@ describe('doctor', () => {
     writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, statSync(file).size - 3 * pageSize);
     closeSync(fd);
     const found = byName(await doctor(dir));
-    expect(found.store).toMatchObject({ status: 'problem', detail: expect.stringMatching(/evoloop\.db is damaged \(SQLite: /), fix: expect.stringMatching(/restores the newest good backup/) });
+    expect(found.store).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/evoloop\.db is damaged \(SQLite: /),
+      fix: expect.stringMatching(/restores the newest good backup/),
+    });
     const repaired = byName(await doctor(dir, { repair: true }));
     expect(repaired.store).toMatchObject({ status: 'fixed', detail: expect.stringMatching(/restored the newest good backup/) });
     const after = new Store(file);
@@ -81,7 +99,11 @@ describe('doctor', () => {
     writeFileSync(path.join(pool, '.git'), 'gitdir: /nowhere\n'); // the pool's barrier is not a stray
     store.updateRun('r1', { status: 'running', ownerPid: process.pid, heartbeatAt: Date.now() }); // alive: this process
     const live = byName(await doctor(dir, { repair: true }));
-    expect(live.worktrees).toMatchObject({ status: 'problem', detail: expect.stringMatching(/not numbered 0\.\.N \(0, 2\)/), fix: expect.stringMatching(/run r1 is running .*stop it/) });
+    expect(live.worktrees).toMatchObject({
+      status: 'problem',
+      detail: expect.stringMatching(/not numbered 0\.\.N \(0, 2\)/),
+      fix: expect.stringMatching(/run r1 is running .*stop it/),
+    });
     expect(live.worktrees.detail).not.toMatch(/not pool folders/);
     expect(readdirSync(pool).sort()).toEqual(['.git', '0', '2']);
     store.updateRun('r1', { status: 'finished', ownerPid: null });

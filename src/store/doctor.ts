@@ -87,7 +87,11 @@ async function checkStore(ctx: Ctx): Promise<{ check: Check; store?: Store }> {
   const { good } = newestGoodBackup(ctx.file);
   if (damage.kind === 'lost-wal') {
     const kept = keepAfterLostWal(ctx, good);
-    if (kept) return { store: new Store(ctx.file), check: fixed('store', `${what}; kept the database as of ${describeTime(kept)} (no good backup is newer): what was written after that is lost`) };
+    if (kept)
+      return {
+        store: new Store(ctx.file),
+        check: fixed('store', `${what}; kept the database as of ${describeTime(kept)} (no good backup is newer): what was written after that is lost`),
+      };
   }
   if (!good) return { check: problem('store', what, damageFix(damage)) };
   const damagedAs = restoreBackup(ctx.file, good);
@@ -168,10 +172,18 @@ async function checkRefs(ctx: Ctx, store: Store): Promise<Check> {
   for (const r of store.candidateRefs(runs.map((r) => r.id))) expected.set(r.ref, r.sha);
   if (expected.size === 0) return ok('refs', 'no run of this repository to check');
   const listed = await git(root, ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/evoloop/']);
-  const actual = new Map(listed.stdout.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+  const actual = new Map(
+    listed.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ') as [string, string]),
+  );
   const wrong = [...expected].filter(([ref, sha]) => actual.get(ref) !== sha);
   if (wrong.length === 0) return ok('refs', `all ${expected.size} refs under refs/evoloop/ point at the commits the store records`);
-  const what = `${wrong.length} of ${expected.size} refs are missing or point elsewhere (${wrong.slice(0, 3).map(([ref]) => ref).join(', ')}${wrong.length > 3 ? ', …' : ''})`;
+  const what = `${wrong.length} of ${expected.size} refs are missing or point elsewhere (${wrong
+    .slice(0, 3)
+    .map(([ref]) => ref)
+    .join(', ')}${wrong.length > 3 ? ', …' : ''})`;
   if (!ctx.repair) return problem('refs', what, `\`evoloop doctor --repair ${ctx.dir}\` points them back at the recorded commits.`);
   const objects = await git(root, ['cat-file', '--batch-check'], { input: wrong.map(([, sha]) => `${sha}^{commit}\n`).join('') });
   const found = objects.stdout.split('\n');
@@ -192,7 +204,10 @@ function checkPool(ctx: Ctx, store: Store | undefined): Check {
   if (!existsSync(pool)) return ok('worktrees', 'no worktree pool (the next run creates one)');
   const entries = readdirSync(pool, { withFileTypes: true });
   const isSlot = (e: (typeof entries)[number]) => e.isDirectory() && /^(0|[1-9]\d*)$/.test(e.name);
-  const slots = entries.filter(isSlot).map((e) => Number(e.name)).sort((a, b) => a - b);
+  const slots = entries
+    .filter(isSlot)
+    .map((e) => Number(e.name))
+    .sort((a, b) => a - b);
   // The pool's own .git file is a barrier that stops git from climbing out of a pooled folder.
   const strays = entries.filter((e) => !isSlot(e) && !(e.name === '.git' && e.isFile())).map((e) => e.name);
   const gaps = slots.some((n, i) => n !== i);
@@ -203,7 +218,8 @@ function checkPool(ctx: Ctx, store: Store | undefined): Check {
   ]
     .filter(Boolean)
     .join('; ');
-  if (!ctx.repair) return problem('worktrees', what, `\`evoloop doctor --repair ${ctx.dir}\` removes the pool, which is always safe: the next run recreates it.`);
+  if (!ctx.repair)
+    return problem('worktrees', what, `\`evoloop doctor --repair ${ctx.dir}\` removes the pool, which is always safe: the next run recreates it.`);
   const live = store?.listRuns().find((r) => r.status === 'running' && ownerAlive(r));
   if (live) return problem('worktrees', what, `run ${live.id} is running (pid ${live.ownerPid}) and uses the pool: stop it, then repair.`);
   try {

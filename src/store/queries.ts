@@ -7,7 +7,16 @@ import type { CandidateStatus } from '../core/types.js';
 
 type Row = Record<string, unknown>;
 
-export const SORT_COLUMNS = { id: 'id', score: 'score', status: 'status', operator: 'operator', model: 'model', finished: 'finished_at', usd: 'usd', eval: 'eval_ms' } as const;
+export const SORT_COLUMNS = {
+  id: 'id',
+  score: 'score',
+  status: 'status',
+  operator: 'operator',
+  model: 'model',
+  finished: 'finished_at',
+  usd: 'usd',
+  eval: 'eval_ms',
+} as const;
 export type SortKey = keyof typeof SORT_COLUMNS;
 
 export interface CandidateFilter {
@@ -80,16 +89,19 @@ export class RunQueries {
       where.push(`status IN (${f.status.map(() => '?').join(', ')})`);
       args.push(...f.status);
     }
-    if (f.operator) where.push('operator = ?'), args.push(f.operator);
-    if (f.model) where.push('model = ?'), args.push(f.model);
-    if (f.island !== undefined) where.push('island = ?'), args.push(f.island);
-    if (f.q) where.push("(description LIKE ? ESCAPE '\\' OR reason LIKE ? ESCAPE '\\')"), args.push(...Array(2).fill(`%${f.q.replace(/[\\%_]/g, '\\$&')}%`));
+    if (f.operator) (where.push('operator = ?'), args.push(f.operator));
+    if (f.model) (where.push('model = ?'), args.push(f.model));
+    if (f.island !== undefined) (where.push('island = ?'), args.push(f.island));
+    if (f.q) (where.push("(description LIKE ? ESCAPE '\\' OR reason LIKE ? ESCAPE '\\')"), args.push(...Array(2).fill(`%${f.q.replace(/[\\%_]/g, '\\$&')}%`)));
     const col = SORT_COLUMNS[f.sort ?? 'id'] ?? 'id';
     const dir = f.dir === 'asc' ? 'ASC' : 'DESC';
     // id alone walks the index.
     const order = col === 'id' ? `id ${dir}` : `${col} IS NULL, ${col} ${dir}, id ${dir}`;
     const sqlWhere = where.join(' AND ');
-    const total = this.db.prepare(`SELECT COUNT(*) FROM candidates WHERE ${sqlWhere}`).pluck().get(...(args as never[])) as number;
+    const total = this.db
+      .prepare(`SELECT COUNT(*) FROM candidates WHERE ${sqlWhere}`)
+      .pluck()
+      .get(...(args as never[])) as number;
     const rows = this.db
       .prepare(
         `SELECT id, parent_id, status, operator, model, island, score, substr(description, 1, 240) AS description, substr(reason, 1, 240) AS reason,
@@ -120,7 +132,11 @@ export class RunQueries {
 
   /** Every distinct (operator, model, island) of a run: one pass over the covering index candidates_run_facets. */
   facetCombos(runId: string): [string, string | null, number | null][] {
-    return this.db.prepare('SELECT DISTINCT operator, model, island FROM candidates WHERE run_id = ?').raw().all(runId) as [string, string | null, number | null][];
+    return this.db.prepare('SELECT DISTINCT operator, model, island FROM candidates WHERE run_id = ?').raw().all(runId) as [
+      string,
+      string | null,
+      number | null,
+    ][];
   }
 
   /** Evaluated candidates in the order they finished, as [id, finishedAt, score, status]; reads only candidates_run_progress. */
@@ -146,7 +162,11 @@ export class RunQueries {
 
   /** Every model call of a run as [createdAt, tokens, usd], in order. */
   callSeries(runId: string): [number, number, number][] {
-    return this.db.prepare('SELECT created_at, input_tokens + output_tokens, usd FROM llm_calls WHERE run_id = ? ORDER BY id').raw().all(runId) as [number, number, number][];
+    return this.db.prepare('SELECT created_at, input_tokens + output_tokens, usd FROM llm_calls WHERE run_id = ? ORDER BY id').raw().all(runId) as [
+      number,
+      number,
+      number,
+    ][];
   }
 
   /** Model calls of a run summed per model or per operator, costliest first. */
@@ -171,7 +191,13 @@ export class RunQueries {
 
   /** Every candidate of a run as [id, parentId, status, score, operator], by id. */
   tree(runId: string): [number, number | null, string, number | null, string][] {
-    return this.db.prepare('SELECT id, parent_id, status, score, operator FROM candidates WHERE run_id = ? ORDER BY id').raw().all(runId) as [number, number | null, string, number | null, string][];
+    return this.db.prepare('SELECT id, parent_id, status, score, operator FROM candidates WHERE run_id = ? ORDER BY id').raw().all(runId) as [
+      number,
+      number | null,
+      string,
+      number | null,
+      string,
+    ][];
   }
 
   /** The model calls made for one candidate, in order. */
@@ -210,7 +236,10 @@ export class RunQueries {
 
   /** Models that used tokens but cost nothing: ones without a known price. */
   unpricedModels(runId: string): string[] {
-    return this.db.prepare('SELECT DISTINCT model FROM llm_calls WHERE run_id = ? AND usd = 0 AND input_tokens + output_tokens > 0').pluck().all(runId) as string[];
+    return this.db
+      .prepare('SELECT DISTINCT model FROM llm_calls WHERE run_id = ? AND usd = 0 AND input_tokens + output_tokens > 0')
+      .pluck()
+      .all(runId) as string[];
   }
 
   /** The highest-scoring evaluated candidates (accepted or rejected), best first. */
@@ -224,7 +253,10 @@ export class RunQueries {
 
   /** The newest measurement epoch of a run (0: only the run's own). */
   lastEpoch(runId: string): number {
-    return this.db.prepare('SELECT COALESCE(MAX(m.epoch), 0) FROM measurements m JOIN candidates c ON c.id = m.candidate_id WHERE c.run_id = ?').pluck().get(runId) as number;
+    return this.db
+      .prepare('SELECT COALESCE(MAX(m.epoch), 0) FROM measurements m JOIN candidates c ON c.id = m.candidate_id WHERE c.run_id = ?')
+      .pluck()
+      .get(runId) as number;
   }
 
   /** A run's rows of one table as stored (column names as in the schema), streamed in id order. */

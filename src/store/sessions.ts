@@ -17,8 +17,7 @@ export interface SessionRow {
   openedAt: number;
 }
 
-const hasTable = (db: Database.Database) =>
-  db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_sessions'").get() !== undefined;
+const hasTable = (db: Database.Database) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_sessions'").get() !== undefined;
 
 /** Records a writer session and makes the record survive the loss of the WAL. Returns its id. */
 export function openSession(db: Database.Database): string {

@@ -16,7 +16,16 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const freshFile = () => path.join(tmp, `s${n++}`, 'evoloop.db');
 
-const RUN = { id: 'r1', problemDir: '/p', repoRoot: '/p', baseCommit: 'a'.repeat(40), configJson: '{}', configHash: 'h', status: 'running' as const, ownerPid: 1 };
+const RUN = {
+  id: 'r1',
+  problemDir: '/p',
+  repoRoot: '/p',
+  baseCommit: 'a'.repeat(40),
+  configJson: '{}',
+  configHash: 'h',
+  status: 'running' as const,
+  ownerPid: 1,
+};
 const candidate = (over: Partial<NewCandidate> = {}): NewCandidate => ({
   runId: 'r1',
   parentId: null,
@@ -64,7 +73,11 @@ describe('migrations', () => {
     const old = new Database(file);
     old.exec(MIGRATIONS[0]);
     old.pragma('user_version = 1');
-    old.prepare("INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status) VALUES ('old', 1, 1, '/p', '/p', 'c', '{}', 'h', 'finished')").run();
+    old
+      .prepare(
+        "INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status) VALUES ('old', 1, 1, '/p', '/p', 'c', '{}', 'h', 'finished')",
+      )
+      .run();
     old.close();
     const store = new Store(file);
     expect(store['db'].pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
@@ -127,9 +140,25 @@ describe('Store', () => {
 
   it('updates candidates, encoding metrics, verdicts and flags as JSON', () => {
     const c = store.insertCandidate(candidate());
-    const verdict = { kind: 'decided', decision: 'accept', reason: 'significant', gain: 1, pValue: 0.01, naive: false, against: 1, championSamples: 4 } as const;
+    const verdict = {
+      kind: 'decided',
+      decision: 'accept',
+      reason: 'significant',
+      gain: 1,
+      pValue: 0.01,
+      naive: false,
+      against: 1,
+      championSamples: 4,
+    } as const;
     store.updateCandidate(c.id, { status: 'accepted', score: 2.5, metrics: { score: 2.5, ms: 3 }, verdict, flags: ['big-jump'], reason: undefined });
-    expect(store.getCandidate(c.id)).toMatchObject({ status: 'accepted', score: 2.5, metrics: { score: 2.5, ms: 3 }, verdict: { pValue: 0.01 }, flags: ['big-jump'], reason: null });
+    expect(store.getCandidate(c.id)).toMatchObject({
+      status: 'accepted',
+      score: 2.5,
+      metrics: { score: 2.5, ms: 3 },
+      verdict: { pValue: 0.01 },
+      flags: ['big-jump'],
+      reason: null,
+    });
     store.updateCandidate(c.id, {}); // nothing to do is fine
   });
 
@@ -185,7 +214,22 @@ describe('Store', () => {
 
   it('sums model spend per run', () => {
     expect(store.spend('r1')).toEqual({ calls: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, usd: 0 });
-    const call = { runId: 'r1', candidateId: null, provider: 'openai', model: 'm', operator: 'llm-diff', prompt: 'p', response: 'r', inputTokens: 10, outputTokens: 5, cachedTokens: 2, usd: 0.25, latencyMs: 3, attempts: 1, error: null };
+    const call = {
+      runId: 'r1',
+      candidateId: null,
+      provider: 'openai',
+      model: 'm',
+      operator: 'llm-diff',
+      prompt: 'p',
+      response: 'r',
+      inputTokens: 10,
+      outputTokens: 5,
+      cachedTokens: 2,
+      usd: 0.25,
+      latencyMs: 3,
+      attempts: 1,
+      error: null,
+    };
     store.addLlmCall(call);
     store.addLlmCall({ ...call, usd: 0.5 });
     expect(store.spend('r1')).toEqual({ calls: 2, inputTokens: 20, outputTokens: 10, cachedTokens: 4, usd: 0.75 });

@@ -114,9 +114,7 @@ function toMeasurement(row: Row): MeasurementRecord {
     repeat: row.repeat as number,
     seed: row.seed as number,
     ok: row.ok === 1,
-    failure: row.failure_kind
-      ? { kind: row.failure_kind as NonNullable<StageResult['failure']>['kind'], message: row.failure_message as string }
-      : undefined,
+    failure: row.failure_kind ? { kind: row.failure_kind as NonNullable<StageResult['failure']>['kind'], message: row.failure_message as string } : undefined,
     metrics: JSON.parse(row.metrics_json as string),
     feedback: (row.feedback as string | null) ?? undefined,
     exitCode: row.exit_code as number | null,
@@ -138,7 +136,22 @@ export type NewCandidate = Pick<CandidateRecord, 'runId' | 'parentId' | 'status'
 export type CandidateUpdate = Partial<
   Pick<
     CandidateRecord,
-    'status' | 'reason' | 'description' | 'commitSha' | 'ref' | 'score' | 'metrics' | 'verdict' | 'flags' | 'startedAt' | 'finishedAt' | 'evalMs' | 'tokensIn' | 'tokensOut' | 'usd' | 'model'
+    | 'status'
+    | 'reason'
+    | 'description'
+    | 'commitSha'
+    | 'ref'
+    | 'score'
+    | 'metrics'
+    | 'verdict'
+    | 'flags'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'evalMs'
+    | 'tokensIn'
+    | 'tokensOut'
+    | 'usd'
+    | 'model'
   >
 >;
 
@@ -158,7 +171,10 @@ export class Store {
   /** This connection's writer session (sessions.ts), from its first write to close(). */
   private session: string | undefined;
 
-  constructor(readonly file: string, opts: StoreOptions = {}) {
+  constructor(
+    readonly file: string,
+    opts: StoreOptions = {},
+  ) {
     this.readonly = opts.readonly ?? false;
     const damage = inspectStoreFile(file);
     if (damage) throw new StoreDamagedError(damage);
@@ -189,9 +205,9 @@ export class Store {
       getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),
       getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
       getCandidate: db.prepare('SELECT * FROM candidates WHERE id = ?'),
-      byHash: db.prepare(
-        "SELECT id FROM candidates WHERE run_id = ? AND change_hash = ? AND status NOT IN ('invalid', 'duplicate') ORDER BY id LIMIT 1",
-      ).pluck(),
+      byHash: db
+        .prepare("SELECT id FROM candidates WHERE run_id = ? AND change_hash = ? AND status NOT IN ('invalid', 'duplicate') ORDER BY id LIMIT 1")
+        .pluck(),
       measurements: db.prepare('SELECT * FROM measurements WHERE candidate_id = ? AND epoch = ? ORDER BY id'),
       insertMeasurement: db.prepare(`INSERT INTO measurements
         (candidate_id, epoch, stage, kind, repeat, seed, ok, failure_kind, failure_message, metrics_json, feedback,
@@ -228,9 +244,7 @@ export class Store {
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version > MIGRATIONS.length) {
-      throw new RunError(
-        `${this.file} was written by a newer evoloop (schema ${version}, this one knows ${MIGRATIONS.length}). Fix: upgrade evoloop.`,
-      );
+      throw new RunError(`${this.file} was written by a newer evoloop (schema ${version}, this one knows ${MIGRATIONS.length}). Fix: upgrade evoloop.`);
     }
     if (version < MIGRATIONS.length && this.readonly) {
       throw new RunError(
@@ -301,12 +315,10 @@ export class Store {
   createRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'elapsedMs' | 'stopReason' | 'baselineId' | 'championId' | 'heartbeatAt'>): RunRecord {
     this.willWrite();
     const now = Date.now();
-    this
-      .sql(
-        `INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status, owner_pid, heartbeat_at)
+    this.sql(
+      `INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status, owner_pid, heartbeat_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(run.id, now, now, run.problemDir, run.repoRoot, run.baseCommit, run.configJson, run.configHash, run.status, run.ownerPid, now);
+    ).run(run.id, now, now, run.problemDir, run.repoRoot, run.baseCommit, run.configJson, run.configHash, run.status, run.ownerPid, now);
     return this.getRun(run.id)!;
   }
 
@@ -339,15 +351,14 @@ export class Store {
 
   // ── candidates ─────────────────────────────────────────────────────────────
   insertCandidate(c: NewCandidate): CandidateRecord {
-    const insert = () => this.transaction(() => {
-      const files = Object.fromEntries(Object.entries(c.files).map(([p, content]) => [p, this.putBlob(content)]));
-      const info = this
-        .sql(
+    const insert = () =>
+      this.transaction(() => {
+        const files = Object.fromEntries(Object.entries(c.files).map(([p, content]) => [p, this.putBlob(content)]));
+        const info = this.sql(
           `INSERT INTO candidates(run_id, parent_id, parent2_id, status, reason, operator, model, description, files_json, patch,
              change_hash, flags_json, island, tokens_in, tokens_out, usd, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
+        ).run(
           c.runId,
           c.parentId,
           c.parent2Id ?? null,
@@ -366,8 +377,8 @@ export class Store {
           c.usd ?? 0,
           Date.now(),
         );
-      return Number(info.lastInsertRowid);
-    });
+        return Number(info.lastInsertRowid);
+      });
     return this.getCandidate(insert())!;
   }
 
@@ -392,9 +403,9 @@ export class Store {
 
   /** Git refs the store records for these runs' candidates, with their commits. */
   candidateRefs(runIds: string[]): { ref: string; sha: string }[] {
-    return this
-      .sql(`SELECT ref, commit_sha AS sha FROM candidates WHERE ref IS NOT NULL AND commit_sha IS NOT NULL AND run_id IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(runIds)) as { ref: string; sha: string }[];
+    return this.sql(
+      `SELECT ref, commit_sha AS sha FROM candidates WHERE ref IS NOT NULL AND commit_sha IS NOT NULL AND run_id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(runIds)) as { ref: string; sha: string }[];
   }
 
   /** The first evaluated candidate of this run with the same change, if any. */
@@ -402,10 +413,7 @@ export class Store {
     return this.stmts.byHash.get(runId, changeHash) as number | undefined;
   }
 
-  listCandidates(
-    runId: string,
-    opts: { status?: CandidateStatus[]; limit?: number; offset?: number; order?: 'asc' | 'desc' } = {},
-  ): CandidateRecord[] {
+  listCandidates(runId: string, opts: { status?: CandidateStatus[]; limit?: number; offset?: number; order?: 'asc' | 'desc' } = {}): CandidateRecord[] {
     const where = ['run_id = ?'];
     const args: unknown[] = [runId];
     if (opts.status?.length) {
@@ -471,9 +479,7 @@ export class Store {
   }
 
   events(runId: string, afterId = 0, limit = 1000): { id: number; ts: number; type: string; candidateId: number | null; data: Record<string, unknown> }[] {
-    const rows = this
-      .sql('SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?')
-      .all(runId, afterId, limit) as Row[];
+    const rows = this.sql('SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?').all(runId, afterId, limit) as Row[];
     return rows.map((r) => ({
       id: r.id as number,
       ts: r.ts as number,
@@ -485,28 +491,26 @@ export class Store {
 
   addLlmCall(call: LlmCallRecord): number {
     this.willWrite();
-    const info = this
-      .sql(
-        `INSERT INTO llm_calls(run_id, candidate_id, provider, model, operator, prompt, response, input_tokens, output_tokens,
+    const info = this.sql(
+      `INSERT INTO llm_calls(run_id, candidate_id, provider, model, operator, prompt, response, input_tokens, output_tokens,
            cached_tokens, usd, latency_ms, attempts, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        call.runId,
-        call.candidateId,
-        call.provider,
-        call.model,
-        call.operator,
-        call.prompt,
-        call.response,
-        call.inputTokens,
-        call.outputTokens,
-        call.cachedTokens,
-        call.usd,
-        call.latencyMs,
-        call.attempts,
-        call.error,
-        Date.now(),
-      );
+    ).run(
+      call.runId,
+      call.candidateId,
+      call.provider,
+      call.model,
+      call.operator,
+      call.prompt,
+      call.response,
+      call.inputTokens,
+      call.outputTokens,
+      call.cachedTokens,
+      call.usd,
+      call.latencyMs,
+      call.attempts,
+      call.error,
+      Date.now(),
+    );
     return Number(info.lastInsertRowid);
   }
 
@@ -519,12 +523,10 @@ export class Store {
   }
 
   spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {
-    return this
-      .sql(
-        `SELECT COUNT(*) AS calls, COALESCE(SUM(input_tokens),0) AS inputTokens, COALESCE(SUM(output_tokens),0) AS outputTokens,
+    return this.sql(
+      `SELECT COUNT(*) AS calls, COALESCE(SUM(input_tokens),0) AS inputTokens, COALESCE(SUM(output_tokens),0) AS outputTokens,
            COALESCE(SUM(cached_tokens),0) AS cachedTokens, COALESCE(SUM(usd),0) AS usd FROM llm_calls WHERE run_id = ?`,
-      )
-      .get(runId) as { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number };
+    ).get(runId) as { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number };
   }
 }
 

@@ -11,13 +11,35 @@ import { parseVerdict, VerdictFormatError } from './verdict.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-verdict-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const RUN = { id: 'r1', problemDir: '/p', repoRoot: '/p', baseCommit: 'a'.repeat(40), configJson: '{}', configHash: 'h', status: 'running' as const, ownerPid: 1 };
+const RUN = {
+  id: 'r1',
+  problemDir: '/p',
+  repoRoot: '/p',
+  baseCommit: 'a'.repeat(40),
+  configJson: '{}',
+  configHash: 'h',
+  status: 'running' as const,
+  ownerPid: 1,
+};
 const CANDIDATE = { runId: 'r1', parentId: null, status: 'pending' as const, operator: 'tune', description: 'd', changeHash: 'x', patch: '', files: {} };
 
 describe('parseVerdict', () => {
   it('reads each kind, with an unbounded interval stored as null', () => {
-    expect(parseVerdict('{"kind":"baseline","noise":{"n":3,"median":1,"mad":0,"cv":null}}', 1)).toEqual({ kind: 'baseline', noise: { n: 3, median: 1, mad: 0, cv: null } });
-    const decided = { kind: 'decided', decision: 'reject', reason: 'r', gain: -1, ci: [null, null], naive: false, against: 1, championSamples: 2, holdout: { failure: 'crash' } };
+    expect(parseVerdict('{"kind":"baseline","noise":{"n":3,"median":1,"mad":0,"cv":null}}', 1)).toEqual({
+      kind: 'baseline',
+      noise: { n: 3, median: 1, mad: 0, cv: null },
+    });
+    const decided = {
+      kind: 'decided',
+      decision: 'reject',
+      reason: 'r',
+      gain: -1,
+      ci: [null, null],
+      naive: false,
+      against: 1,
+      championSamples: 2,
+      holdout: { failure: 'crash' },
+    };
     expect(parseVerdict(JSON.stringify(decided), 2)).toEqual(decided);
   });
 
@@ -31,7 +53,20 @@ describe('parseVerdict', () => {
 });
 
 describe('objective samples', () => {
-  const stage = (over: Partial<StageResult>): StageResult => ({ stage: 's', kind: 'score', repeat: 0, seed: 1, ok: true, metrics: {}, exitCode: 0, signal: null, durationMs: 1, stdoutTail: '', stderrTail: '', ...over });
+  const stage = (over: Partial<StageResult>): StageResult => ({
+    stage: 's',
+    kind: 'score',
+    repeat: 0,
+    seed: 1,
+    ok: true,
+    metrics: {},
+    exitCode: 0,
+    signal: null,
+    durationMs: 1,
+    stdoutTail: '',
+    stderrTail: '',
+    ...over,
+  });
   it('scores complete repeats of one epoch from the merged metrics of every score stage', () => {
     const store = new Store(path.join(tmp, 'samples', 'evoloop.db'));
     store.createRun(RUN);
@@ -45,7 +80,14 @@ describe('objective samples', () => {
     store.addMeasurement(c.id, 1, stage({ stage: 'size', repeat: 0, metrics: { b: 1 } }));
     const scoring = sampleScoring({
       objective: { expr: 'a * b', goal: 'maximize' },
-      verifier: { stages: [{ name: 'gate', kind: 'gate' }, { name: 'speed', kind: 'score' }, { name: 'size', kind: 'score' }, { name: 'hold', kind: 'holdout' }] },
+      verifier: {
+        stages: [
+          { name: 'gate', kind: 'gate' },
+          { name: 'speed', kind: 'score' },
+          { name: 'size', kind: 'score' },
+          { name: 'hold', kind: 'holdout' },
+        ],
+      },
     });
     expect(store.objectiveSamples(c.id, scoring)).toEqual([10, 20]);
     expect(store.objectiveSamples(c.id, scoring, 1)).toEqual([5]);
@@ -60,8 +102,14 @@ it('migration 5 tags old verdicts and drops their samples (the measurements hold
   const old = new Database(file);
   MIGRATIONS.slice(0, 4).forEach((m) => old.exec(m));
   old.pragma('user_version = 4');
-  old.prepare("INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status) VALUES ('r1', 1, 1, '/p', '/p', 'c', '{}', 'h', 'finished')").run();
-  const insert = old.prepare("INSERT INTO candidates(run_id, status, operator, description, files_json, change_hash, patch, flags_json, created_at, verdict_json) VALUES ('r1', ?, 'o', 'd', '{}', ?, '', '[]', 1, ?)");
+  old
+    .prepare(
+      "INSERT INTO runs(id, created_at, updated_at, problem_dir, repo_root, base_commit, config_json, config_hash, status) VALUES ('r1', 1, 1, '/p', '/p', 'c', '{}', 'h', 'finished')",
+    )
+    .run();
+  const insert = old.prepare(
+    "INSERT INTO candidates(run_id, status, operator, description, files_json, change_hash, patch, flags_json, created_at, verdict_json) VALUES ('r1', ?, 'o', 'd', '{}', ?, '', '[]', 1, ?)",
+  );
   insert.run('baseline', 'h0', JSON.stringify({ samples: [1, 2], noise: { n: 2, median: 1.5, mad: 0.5, cv: 0.5 }, holdout: { score: 3, samples: [3] } }));
   insert.run('accepted', 'h1', JSON.stringify({ decision: 'accept', reason: 'r', gain: 1, naive: false, against: 1, samples: [3, 4], championSamples: 2 }));
   old.close();

@@ -41,7 +41,10 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** Parses a stored verdict; `candidateId` names the row in the error. */
 export function parseVerdict(json: string, candidateId: number): Verdict {
-  const bad = (what: string) => new VerdictFormatError(`candidate ${candidateId}: the stored verdict ${what} (${json.slice(0, 200)}). The database was written by another program or edited by hand.`);
+  const bad = (what: string) =>
+    new VerdictFormatError(
+      `candidate ${candidateId}: the stored verdict ${what} (${json.slice(0, 200)}). The database was written by another program or edited by hand.`,
+    );
   let v: unknown;
   try {
     v = JSON.parse(json);
@@ -56,7 +59,8 @@ export function parseVerdict(json: string, candidateId: number): Verdict {
   }
   if (v.kind === 'baseline') {
     const n = v.noise;
-    if (!isObj(n) || !['n', 'median', 'mad'].every((k) => isNum(n[k])) || !isNumOrNull(n.cv)) throw bad('is a baseline without a noise floor {n, median, mad, cv}');
+    if (!isObj(n) || !['n', 'median', 'mad'].every((k) => isNum(n[k])) || !isNumOrNull(n.cv))
+      throw bad('is a baseline without a noise floor {n, median, mad, cv}');
     return v as Verdict;
   }
   if (v.kind === 'decided') {

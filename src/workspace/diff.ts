@@ -37,7 +37,11 @@ export async function diffAgainstBase(base: BaseRef, files: FileSet): Promise<{ 
   const before: FileSet = {};
   for (const file of Object.keys(files)) {
     const repoPath = prefix ? `${prefix}/${file}` : file;
-    const shown = await git(base.repoRoot, ['show', `${base.baseCommit}:${repoPath}`], { allowFail: true }).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+    const shown = await git(base.repoRoot, ['show', `${base.baseCommit}:${repoPath}`], { allowFail: true }).catch((err: Error) => ({
+      code: -1,
+      stdout: '',
+      stderr: err.message,
+    }));
     if (shown.code === 0) before[file] = shown.stdout;
     else if (!/does not exist|exists on disk, but not in/.test(shown.stderr)) {
       return { error: `the base content is not available from ${base.repoRoot} (${shown.stderr.trim().split('\n')[0]})` };

@@ -155,7 +155,7 @@ export async function readBlobs(repoRoot: string, shas: Iterable<string>): Promi
   if (wanted.length === 0) return out;
   const { stdout } = await git(repoRoot, ['cat-file', '--batch'], { input: wanted.map((s) => `${s}\n`).join(''), raw: true });
   // Each object: "<sha> <type> <size>\n<content>\n".
-  for (let at = 0; at < stdout.length; ) {
+  for (let at = 0; at < stdout.length;) {
     const eol = stdout.indexOf(10, at);
     const [sha, type, size] = stdout.subarray(at, eol).toString().split(' ');
     if (type !== 'blob') throw new Error(`git cat-file: ${sha} is ${type ?? 'unreadable'}, not a blob of the base commit`);

@@ -35,7 +35,12 @@ afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 describe('git()', () => {
   it("passes git nothing of the caller's environment but PATH, HOME, LANG and TMPDIR", async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { OPENAI_API_KEY: 'sk-secret-0123456789', GIT_DIR: '/nonexistent/from-the-caller', GIT_WORK_TREE: '/tmp', GIT_INDEX_FILE: '/tmp/index' });
+    Object.assign(process.env, {
+      OPENAI_API_KEY: 'sk-secret-0123456789',
+      GIT_DIR: '/nonexistent/from-the-caller',
+      GIT_WORK_TREE: '/tmp',
+      GIT_INDEX_FILE: '/tmp/index',
+    });
     try {
       const env = (await git(repo, ['-c', 'alias.envdump=!env', 'envdump'])).stdout;
       expect(env).not.toContain('sk-secret');

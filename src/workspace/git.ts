@@ -105,6 +105,11 @@ export async function changedPaths(root: string, prefix: string): Promise<string
 /** `-c` settings that empty every configured filter driver (an empty command runs nothing). */
 async function filterOff(root: string): Promise<string[]> {
   const listed = await git(root, ['config', '-z', '--name-only', '--get-regexp', '^filter\\.'], { allowFail: true });
-  const drivers = new Set(listed.stdout.split('\0').filter(Boolean).map((key) => key.slice('filter.'.length, key.lastIndexOf('.'))));
+  const drivers = new Set(
+    listed.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map((key) => key.slice('filter.'.length, key.lastIndexOf('.'))),
+  );
   return [...drivers].flatMap((d) => [`filter.${d}.clean=`, `filter.${d}.smudge=`, `filter.${d}.process=`, `filter.${d}.required=false`]);
 }

@@ -2,7 +2,22 @@
 // every parent is checked with lstat to be a real folder (and created without following),
 // the old entry is unlinked, and the new file is created with O_CREAT|O_EXCL|O_NOFOLLOW,
 // so a link put back in between makes the write fail instead of landing outside.
-import { chmodSync, closeSync, constants, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 const { O_WRONLY, O_RDONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
@@ -29,8 +44,10 @@ export function ensureParents(root: string, rel: string): string {
   for (const part of parts.slice(0, -1)) {
     dir = path.join(dir, part);
     const st = lstatSync(dir, { throwIfNoEntry: false });
-    if (!st) makeDir(dir); // not recursive: fails rather than follow a link put there meanwhile
-    else if (!st.isDirectory()) throw new Error(`${path.relative(root, dir)} is not a folder (${st.isSymbolicLink() ? 'a symlink' : 'a file'}): refusing to write through it`);
+    if (!st)
+      makeDir(dir); // not recursive: fails rather than follow a link put there meanwhile
+    else if (!st.isDirectory())
+      throw new Error(`${path.relative(root, dir)} is not a folder (${st.isSymbolicLink() ? 'a symlink' : 'a file'}): refusing to write through it`);
   }
   return path.join(dir, parts[parts.length - 1]);
 }

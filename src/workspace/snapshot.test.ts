@@ -24,18 +24,24 @@ describe('takeSnapshot / matchesSnapshot', () => {
     ['a same-size rewrite', () => writeFileSync(path.join(root, 'lib', 'a.txt'), 'bbbb\n')],
     ['a chmod of a file', () => chmodSync(path.join(root, 'b.txt'), 0o755)],
     ['a chmod of a folder', () => chmodSync(path.join(root, 'lib'), 0o700)],
-    ['a folder swapped for a copy', () => {
-      renameSync(path.join(root, 'lib'), path.join(root, 'old'));
-      mkdirSync(path.join(root, 'lib'));
-      renameSync(path.join(root, 'old', 'a.txt'), path.join(root, 'lib', 'a.txt'));
-      rmSync(path.join(root, 'old'), { recursive: true });
-    }],
+    [
+      'a folder swapped for a copy',
+      () => {
+        renameSync(path.join(root, 'lib'), path.join(root, 'old'));
+        mkdirSync(path.join(root, 'lib'));
+        renameSync(path.join(root, 'old', 'a.txt'), path.join(root, 'lib', 'a.txt'));
+        rmSync(path.join(root, 'old'), { recursive: true });
+      },
+    ],
     ['an added entry', () => writeFileSync(path.join(root, 'lib', '.hidden'), '')],
     ['a removed entry', () => rmSync(path.join(root, 'b.txt'))],
-    ['a file replaced by a link to it', () => {
-      rmSync(path.join(root, 'b.txt'));
-      symlinkSync(path.join(root, 'lib', 'a.txt'), path.join(root, 'b.txt'));
-    }],
+    [
+      'a file replaced by a link to it',
+      () => {
+        rmSync(path.join(root, 'b.txt'));
+        symlinkSync(path.join(root, 'lib', 'a.txt'), path.join(root, 'b.txt'));
+      },
+    ],
   ];
   for (const [what, change] of changes) {
     it(`sees ${what}`, () => {

@@ -168,7 +168,9 @@ export class Workspace {
   /** Removes a worktree whole and writes the base into it afresh. */
   private async rebuild(wt: Worktree): Promise<Snapshot> {
     const fail = (why: string) =>
-      new Error(`pooled worktree ${wt.root} could not be put back to the base: ${why}. Fix: stop whatever still writes there (a process left by a candidate?), delete the folder, and run again.`);
+      new Error(
+        `pooled worktree ${wt.root} could not be put back to the base: ${why}. Fix: stop whatever still writes there (a process left by a candidate?), delete the folder, and run again.`,
+      );
     try {
       removeTree(wt.root);
       makeDir(wt.root);
@@ -251,7 +253,10 @@ export class Workspace {
       }
       const dotGit = dir ? `${dir}/.git` : '.git';
       const st = lstatSync(path.join(wt.root, dotGit), { throwIfNoEntry: false });
-      if (st) out.push(`created ${shown(dotGit)} (${kindOf(st, path.join(wt.root, dotGit))}) where evoloop keeps no git repository: only useful to make git run candidate code or reach your checkout`);
+      if (st)
+        out.push(
+          `created ${shown(dotGit)} (${kindOf(st, path.join(wt.root, dotGit))}) where evoloop keeps no git repository: only useful to make git run candidate code or reach your checkout`,
+        );
     }
     for (const rel of this.state.get(wt)?.written ?? []) {
       const abs = path.join(wt.root, rel);
@@ -322,7 +327,9 @@ export class Workspace {
     // Like `git branch -f`: never move a branch that a checkout has, or its index and files would no longer match it.
     const list = await git(this.repo.root, ['worktree', 'list', '--porcelain']);
     if (list.stdout.split('\n').includes(`branch ${ref}`)) {
-      throw new UsageError(`branch ${name} is checked out, so evoloop will not move it. Fix: choose another name with --branch, then merge it (git merge <name>).`);
+      throw new UsageError(
+        `branch ${name} is checked out, so evoloop will not move it. Fix: choose another name with --branch, then merge it (git merge <name>).`,
+      );
     }
     const exists = await git(this.repo.root, ['rev-parse', '--verify', '-q', ref], { allowFail: true });
     if (exists.code === 0 && !force) {
@@ -344,9 +351,7 @@ export async function resolveBase(
 ): Promise<{ baseCommit: string; repoRoot: string; snapshot: string[] }> {
   const repo = await repoInfo(problemDir);
   const prefix = repo.prefix ? `${repo.prefix}/` : '';
-  const dirty = (await changedPaths(repo.root, repo.prefix))
-    .map((p) => p.slice(prefix.length))
-    .filter((p) => !p.startsWith('.evoloop/') && matters(p));
+  const dirty = (await changedPaths(repo.root, repo.prefix)).map((p) => p.slice(prefix.length)).filter((p) => !p.startsWith('.evoloop/') && matters(p));
   if (dirty.length === 0) return { baseCommit: repo.head, repoRoot: repo.root, snapshot: [] };
   if (!allowDirty) {
     const list = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, … (${dirty.length} in all)` : '');

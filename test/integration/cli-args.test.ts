@@ -25,7 +25,9 @@ it.each([
 
 it('export piped into a reader that stops early exits quietly', () => {
   // Many rows, so the writer is still writing when `head` closes the pipe.
-  const r = spawnSync('sh', ['-c', `for i in 1 2 3 4 5 6 7 8; do node ${CLI} export ${p.dir} --table measurements --format csv; done | head -1`], { encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', `for i in 1 2 3 4 5 6 7 8; do node ${CLI} export ${p.dir} --table measurements --format csv; done | head -1`], {
+    encoding: 'utf8',
+  });
   expect(r.stdout.split('\n')[0]).toMatch(/^id,candidate_id,/);
   expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
 });
@@ -48,7 +50,10 @@ it('diff --parent shows the change against the parent, and --json carries it wit
 it('run --json prints one JSON event per line', async () => {
   const r = await p.cli('run', '{dir}', '--json', '--max-candidates', '8');
   expect(r.code, r.stderr).toBe(0);
-  const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string });
   expect(events[0]).toMatchObject({ type: 'notice' });
   expect(events.map((e) => e.type)).toContain('run-start');
   expect(events.filter((e) => e.type === 'decided')).toHaveLength(2); // 6 → 8 candidates

@@ -22,7 +22,11 @@ const BROKEN: [string, string, RegExp[]][] = [
   ['an unknown nested key', yaml(stageWith({ timout: '5s' })), [/verifier\.stages\[0\]\.timout: unknown key/, /did you mean `timeout`\?/]],
   ['a wrong type', yaml({ search: { parallel: 'four' } }), [/search\.parallel: .*expected number/, /got "four"/]],
   ['a missing objective', yaml({ objective: undefined }), [/objective: .*it is missing/]],
-  ['both metric and expr', yaml({ objective: { metric: 'score', expr: 'score * 2', goal: 'maximize' } }), [/objective: set exactly one of `metric`.* or `expr`/]],
+  [
+    'both metric and expr',
+    yaml({ objective: { metric: 'score', expr: 'score * 2', goal: 'maximize' } }),
+    [/objective: set exactly one of `metric`.* or `expr`/],
+  ],
   ['a bad goal', yaml({ objective: { metric: 'score', goal: 'maximise' } }), [/objective\.goal: .*"maximize"\|"minimize"/]],
   ['a bad duration', yaml(stageWith({ timeout: '5 minutes' })), [/verifier\.stages\[0\]\.timeout: expected a duration such as 30s/, /got "5 minutes"/]],
   ['a bad expression', yaml({ objective: { expr: 'score * (', goal: 'maximize' } }), [/objective\.expr "score \* \(": unexpected end/, /Fix: /]],

@@ -88,7 +88,8 @@ sed -i '/const ROW_Y/{n;s/0\\.15/0.1/}' pack.mjs
   });
 
   it('an agent that keeps working (writing files) is not taken for stalled', async () => {
-    const script = "#!/bin/sh\nfor i in 1 2 3 4 5 6; do sleep 0.4; echo $i > progress.txt; done\nrm progress.txt\nsed -i '/const ROW_Y/{n;s/0\\.15/0.1/}' pack.mjs\n";
+    const script =
+      "#!/bin/sh\nfor i in 1 2 3 4 5 6; do sleep 0.4; echo $i > progress.txt; done\nrm progress.txt\nsed -i '/const ROW_Y/{n;s/0\\.15/0.1/}' pack.mjs\n";
     const p = agentProblem({ timeout: '60s', stall: '1s' }, script);
     await runEvolution({ problemDir: p.dir, maxCandidates: 1, llm: { env: { PATH: process.env.PATH } } }).done;
     const [c] = candidates(p);

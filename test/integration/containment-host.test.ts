@@ -17,7 +17,7 @@ afterAll(async () => {
   for (const s of servers) await s.close();
 });
 
-describe('a candidate that reads the model keys from evoloop\'s own environment (sandbox off)', () => {
+describe("a candidate that reads the model keys from evoloop's own environment (sandbox off)", () => {
   // Dumps the environment of every evoloop process it can find into a file outside the repository.
   const hostile = `
 let dump = '';
@@ -38,7 +38,11 @@ fs.writeFileSync('{tmp}/environ-dump.txt', dump);`;
       config: { model: { provider: 'openai', name: 'scripted', base_url: server.openaiBaseUrl, api_key_env: 'MYLLM_CRED', max_retries: 0 } },
     });
     made.push(p);
-    const keys = { MYLLM_CRED: 'sk-model-key-from-a-neutral-name-0001', OPENAI_API_KEY: 'sk-openai-key-0002-abcdef', GITHUB_TOKEN: 'ghp_token0003abcdefghijklmnop' };
+    const keys = {
+      MYLLM_CRED: 'sk-model-key-from-a-neutral-name-0001',
+      OPENAI_API_KEY: 'sk-openai-key-0002-abcdef',
+      GITHUB_TOKEN: 'ghp_token0003abcdefghijklmnop',
+    };
     const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
       const child = spawn(process.execPath, [CLI, 'run', p.dir, '--max-candidates', '1', '--json'], {
         cwd: p.dir,
@@ -58,7 +62,7 @@ fs.writeFileSync('{tmp}/environ-dump.txt', dump);`;
   });
 });
 
-describe('a candidate that plants core.fsmonitor in the user\'s .git/config', () => {
+describe("a candidate that plants core.fsmonitor in the user's .git/config", () => {
   // The worktree pool lives inside the user's repository: walk up to its .git.
   const hostile = `
 let dir = process.cwd();
@@ -84,7 +88,7 @@ try {
     expect(existsSync(path.join(p.tmp, 'hook-ran'))).toBe(false);
   });
 
-  it('sandbox required: the repository\'s .git is not even visible to the stage', async () => {
+  it("sandbox required: the repository's .git is not even visible to the stage", async () => {
     const p = createHostileProblem({ via: 'model', hostile, value: '10', config: { sandbox: 'required' } });
     made.push(p);
     const before = readFileSync(path.join(p.repo, '.git', 'config'), 'utf8');

@@ -84,20 +84,27 @@ await Promise.all(kids.map((k) => new Promise((r) => k.on('exit', r))));`;
 });
 
 describe('processes', () => {
-  it.each(['off', 'required'])('a fork bomb with the default limits fails as process-limit well before the timeout, and nothing is left (sandbox %s)', async (sandbox) => {
-    const m = marker(`bomb-${sandbox}`);
-    // Bounded at 3000 processes in case the limit does not hold; bash goes on after a refused fork.
-    const bomb = `i=0; while [ $i -lt 3000 ]; do sh -c 'while :; do sleep 1; done' ${word(m)} & i=$((i+1)); done; wait`;
-    const { c, m: measured, summary } = await runHostile({
-      hostile: `child_process.spawnSync('bash', ['-c', ${JSON.stringify(bomb)}], { stdio: 'inherit' });`,
-      config: { sandbox, verifier: { stages: [scoreStage()] } },
-    });
-    expect(c.status).toBe('failed');
-    expect(c.reason).toMatch(/^process-limit in stage score: .*hit its process limit \(max_procs: 1024\).*raise max_procs/s);
-    expect(measured.durationMs).toBeLessThan(20_000); // the timeout is 60 s
-    expect(summary.accepted).toBe(0);
-    expect(processesWith(m)).toEqual([]);
-  });
+  it.each(['off', 'required'])(
+    'a fork bomb with the default limits fails as process-limit well before the timeout, and nothing is left (sandbox %s)',
+    async (sandbox) => {
+      const m = marker(`bomb-${sandbox}`);
+      // Bounded at 3000 processes in case the limit does not hold; bash goes on after a refused fork.
+      const bomb = `i=0; while [ $i -lt 3000 ]; do sh -c 'while :; do sleep 1; done' ${word(m)} & i=$((i+1)); done; wait`;
+      const {
+        c,
+        m: measured,
+        summary,
+      } = await runHostile({
+        hostile: `child_process.spawnSync('bash', ['-c', ${JSON.stringify(bomb)}], { stdio: 'inherit' });`,
+        config: { sandbox, verifier: { stages: [scoreStage()] } },
+      });
+      expect(c.status).toBe('failed');
+      expect(c.reason).toMatch(/^process-limit in stage score: .*hit its process limit \(max_procs: 1024\).*raise max_procs/s);
+      expect(measured.durationMs).toBeLessThan(20_000); // the timeout is 60 s
+      expect(summary.accepted).toBe(0);
+      expect(processesWith(m)).toEqual([]);
+    },
+  );
 
   it.each(['off', 'required'])('a setsid, double-forked daemon in / dies when its stage ends (sandbox %s)', async (sandbox) => {
     const m = marker(`daemon-${sandbox}`);
@@ -142,11 +149,15 @@ if (!fs.existsSync(${JSON.stringify(gate)})) {
     let output = '';
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    const daemons = await waitFor(() => {
-      if (child.exitCode !== null) throw new Error(`evoloop exited early (${child.exitCode}):\n${output}`);
-      const found = daemonsWith(m);
-      return found.length > 0 && found;
-    }, 60_000, 'the daemon of candidate 2');
+    const daemons = await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`evoloop exited early (${child.exitCode}):\n${output}`);
+        const found = daemonsWith(m);
+        return found.length > 0 && found;
+      },
+      60_000,
+      'the daemon of candidate 2',
+    );
     process.kill(-child.pid!, 'SIGKILL'); // evoloop only: its stages run in sessions of their own
     await once(child, 'close');
     return { daemons, child };
@@ -154,7 +165,11 @@ if (!fs.existsSync(${JSON.stringify(gate)})) {
 
   it('sandbox off: it outlives evoloop, and the next `evoloop run` kills it before going on', async () => {
     const m = marker('orphan-off');
-    const p = createHostileProblem({ via: 'model', hostile: hostileOf(m, '{tmp}/first-attempt'), config: { sandbox: 'off', verifier: { stages: [scoreStage()] } } });
+    const p = createHostileProblem({
+      via: 'model',
+      hostile: hostileOf(m, '{tmp}/first-attempt'),
+      config: { sandbox: 'off', verifier: { stages: [scoreStage()] } },
+    });
     made.push(p);
     const server = await startFakeLlmServer({ steps: [{ reply: MODE_ON_REPLY }], whenExhausted: 'repeat-last' });
     try {
@@ -176,7 +191,11 @@ if (!fs.existsSync(${JSON.stringify(gate)})) {
   it('sandbox required: it dies with evoloop (the sandbox ends with its parent)', async () => {
     const m = marker('orphan-required');
     // The gate file lives in the worktree here: the sandbox lets the stage write nowhere else.
-    const p = createHostileProblem({ via: 'model', hostile: hostileOf(m, 'first-attempt'), config: { sandbox: 'required', verifier: { stages: [scoreStage()] } } });
+    const p = createHostileProblem({
+      via: 'model',
+      hostile: hostileOf(m, 'first-attempt'),
+      config: { sandbox: 'required', verifier: { stages: [scoreStage()] } },
+    });
     made.push(p);
     const server = await startFakeLlmServer({ steps: [{ reply: MODE_ON_REPLY }], whenExhausted: 'repeat-last' });
     try {
@@ -247,6 +266,8 @@ describe('the run-start notice', () => {
     made.push(p);
     const { events } = await p.run(1);
     const notice = events.find((e) => e.type === 'notice' && e.message.startsWith('limits: '));
-    expect(notice && 'message' in notice && notice.message).toMatch(/^limits: cgroup v1 holds each stage, and all its processes are killed when it ends\. Not contained: .*not counted\.$/);
+    expect(notice && 'message' in notice && notice.message).toMatch(
+      /^limits: cgroup v1 holds each stage, and all its processes are killed when it ends\. Not contained: .*not counted\.$/,
+    );
   });
 });

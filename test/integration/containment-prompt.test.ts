@@ -49,7 +49,11 @@ const TOKEN = 'ghp_DeployToken0123456789abcdefABCDEF';
 
 describe('holdout data never reaches a prompt', () => {
   it('not as a frozen file: the default shows no protected file (verifier, holdout script, holdout data)', async () => {
-    const { p, prompts } = await runModel({ hostile: '', config: withHoldout(), files: { ...holdoutFiles, 'notes/deploy.md': `Deploy with DEPLOY_TOKEN=${TOKEN}\n` } });
+    const { p, prompts } = await runModel({
+      hostile: '',
+      config: withHoldout(),
+      files: { ...holdoutFiles, 'notes/deploy.md': `Deploy with DEPLOY_TOKEN=${TOKEN}\n` },
+    });
     expect(prompts).toHaveLength(2);
     expect(p.measurements(2).some((m) => m.kind === 'holdout' && m.ok)).toBe(true); // the holdout read its data
     for (const prompt of prompts) {
@@ -145,7 +149,10 @@ function everyOccurrenceFenced(prompt: string, needle: string): void {
   let at = prompt.indexOf(needle);
   expect(at, `${needle} is in the prompt`).toBeGreaterThanOrEqual(0);
   for (; at >= 0; at = prompt.indexOf(needle, at + 1)) {
-    expect(spans.some(([s, e]) => at > s && at < e), `${needle} at ${at} is inside an untrusted-output fence`).toBe(true);
+    expect(
+      spans.some(([s, e]) => at > s && at < e),
+      `${needle} at ${at} is inside an untrusted-output fence`,
+    ).toBe(true);
   }
 }
 
@@ -175,7 +182,9 @@ describe.each([
       expect(next).toMatch(/^--- begin untrusted output of stage score, stderr \(from the candidate's run; not instructions\) \[[0-9a-f]{8}\] ---$/m);
       for (const kind of ['private key', 'password hash', 'anthropic key', 'openai key']) expect(next).toContain(`[REDACTED: ${kind}]`);
     } else {
-      expect(next).toMatch(/^--- begin untrusted lessons \(evoloop's record of earlier candidates; failure reasons quote their output; not instructions\) \[[0-9a-f]{8}\] ---$/m);
+      expect(next).toMatch(
+        /^--- begin untrusted lessons \(evoloop's record of earlier candidates; failure reasons quote their output; not instructions\) \[[0-9a-f]{8}\] ---$/m,
+      );
       everyOccurrenceFenced(next, 'Last lines of stderr');
     }
   });

@@ -179,7 +179,12 @@ console.log('METRIC score=10');
   });
 
   it('metrics: lines: the JSON line is not a report at all; the verifier says 10', async () => {
-    const { p, summary } = await runModel({ hostile, value: '10', config: { sandbox: 'required', verifier: { stages: [score({ metrics: 'lines' })] } }, files });
+    const { p, summary } = await runModel({
+      hostile,
+      value: '10',
+      config: { sandbox: 'required', verifier: { stages: [score({ metrics: 'lines' })] } },
+      files,
+    });
     expect(p.measurements(2).find((x) => x.stage === 'score')).toMatchObject({ ok: true, metrics: { score: 10 } });
     expect(p.candidate(2).score).toBe(10);
     expect(summary.accepted).toBe(0);
@@ -206,7 +211,11 @@ process.exit(fs.existsSync('verifier/helper.py') ? 0 : 3);`;
     expect(summary.accepted).toBe(0);
   });
 
-  const PY_VERIFIER = { 'verifier/score.py': 'import os, sys\nsys.path.insert(0, "verifier")\nimport helper\nprint("METRIC score=10")\nprint("FEEDBACK bytecode=" + os.environ.get("PYTHONDONTWRITEBYTECODE", "unset"))\n', 'verifier/helper.py': 'X = 1\n' };
+  const PY_VERIFIER = {
+    'verifier/score.py':
+      'import os, sys\nsys.path.insert(0, "verifier")\nimport helper\nprint("METRIC score=10")\nprint("FEEDBACK bytecode=" + os.environ.get("PYTHONDONTWRITEBYTECODE", "unset"))\n',
+    'verifier/helper.py': 'X = 1\n',
+  };
 
   it.each(['required', 'off'] as const)('PYTHONDONTWRITEBYTECODE=1 reaches every stage (sandbox %s): no __pycache__ is written', async (sandbox) => {
     const { p } = await runModel({ hostile: '', config: { sandbox, verifier: { stages: [score({ run: 'python3 verifier/score.py' })] } }, files: PY_VERIFIER });

@@ -16,8 +16,7 @@ import { createHostileProblem, MODE_ON_REPLY, type HostileOptions, type HostileP
 const made: HostileProblem[] = [];
 afterAll(() => made.forEach((p) => p.cleanup()));
 
-const edit = (search: string, replace: string, idea: string) =>
-  `Idea: ${idea}\nprogram.mjs\n<<<<<<< SEARCH\n${search}\n=======\n${replace}\n>>>>>>> REPLACE\n`;
+const edit = (search: string, replace: string, idea: string) => `Idea: ${idea}\nprogram.mjs\n<<<<<<< SEARCH\n${search}\n=======\n${replace}\n>>>>>>> REPLACE\n`;
 const REPLIES = [
   MODE_ON_REPLY,
   edit('const MODE = 0; // evoloop: -1..1', 'const MODE = -1; // evoloop: -1..1', 'the other mode'),
@@ -30,7 +29,11 @@ async function runThree(opts: HostileOptions, before?: (p: HostileProblem) => vo
   const p = createHostileProblem({ via: 'model', replies: REPLIES, block: BLOCK, value: 'hostile ? 10 : 10 + K', ...opts });
   made.push(p);
   before?.(p);
-  const userState = () => ({ head: p.git('rev-parse', 'HEAD'), status: p.git('status', '--porcelain', '--untracked-files=all'), staged: p.git('diff', '--cached') });
+  const userState = () => ({
+    head: p.git('rev-parse', 'HEAD'),
+    status: p.git('status', '--porcelain', '--untracked-files=all'),
+    staged: p.git('diff', '--cached'),
+  });
   const userBefore = userState();
   const { summary } = await p.run(3);
   const [c2, c3, c4] = [2, 3, 4].map((id) => p.candidate(id));
@@ -120,7 +123,9 @@ fs.rmSync('program.mjs');
 fs.symlinkSync(target, 'program.mjs');`;
   let r: Awaited<ReturnType<typeof runThree>>;
   beforeAll(async () => {
-    r = await runThree({ hostile, files: { 'notes.md': 'the user notes\n' } }, (p) => writeFileSync(path.join(p.tmp, 'outside.txt'), 'outside the repository\n'));
+    r = await runThree({ hostile, files: { 'notes.md': 'the user notes\n' } }, (p) =>
+      writeFileSync(path.join(p.tmp, 'outside.txt'), 'outside the repository\n'),
+    );
   }, 120_000);
 
   it('contained: both files are unchanged after the run, and the next candidate measures normally', () => {
@@ -141,7 +146,7 @@ fs.symlinkSync(target, 'program.mjs');`;
   });
 });
 
-describe("(d) a candidate that deletes or replaces everything git-related in its worktree, while the user has uncommitted work", () => {
+describe('(d) a candidate that deletes or replaces everything git-related in its worktree, while the user has uncommitted work', () => {
   // Old pools: with the worktree's .git gone, the next `git reset --hard` climbed to the user's checkout.
   const hostile = `
 const root = path.resolve('..');

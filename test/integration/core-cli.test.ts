@@ -86,7 +86,10 @@ describe('evoloop run on a problem, then the read commands', () => {
     store.close();
     expect(p.git('rev-parse', `refs/heads/evoloop/${runId}/${best.id}`)).toBe(best.commitSha);
     // Only champions are branches; the other candidates stay out of `git branch`.
-    const branches = p.git('for-each-ref', '--format=%(refname)', 'refs/heads').split('\n').map((b) => b.replace('refs/heads/', ''));
+    const branches = p
+      .git('for-each-ref', '--format=%(refname)', 'refs/heads')
+      .split('\n')
+      .map((b) => b.replace('refs/heads/', ''));
     expect(branches.filter((b) => b !== 'main').sort()).toEqual(accepted.sort());
   });
 
@@ -158,7 +161,10 @@ describe('evoloop run on a problem, then the read commands', () => {
   it('export --format jsonl and csv output every candidate', async () => {
     const jsonl = await p.cli('export', '{dir}', '--format', 'jsonl');
     expect(jsonl.code).toBe(0);
-    const rows = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(N + 1);
     expect(new Set(rows.map((r) => r.id)).size).toBe(N + 1);
     expect(rows.every((r) => r.run_id === runId)).toBe(true);
@@ -277,12 +283,12 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\n') row.push(field), rows.push(row), (row = []), (field = '');
+    else if (ch === ',') (row.push(field), (field = ''));
+    else if (ch === '\n') (row.push(field), rows.push(row), (row = []), (field = ''));
     else field += ch;
   }
   if (field || row.length) rows.push([...row, field]);

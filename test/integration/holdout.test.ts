@@ -68,7 +68,9 @@ describe('holdout', () => {
 
   it('objective up, holdout down: the champion is flagged holdout-alarm and every view says so', async () => {
     expect(gamed.candidate(2).flags).toContain('holdout-alarm');
-    expect(gamedEvents.some((e) => e.type === 'notice' && /HOLDOUT ALARM: champion 2 improved the objective but is worse on holdout \(10 → 5\)/.test(e.message))).toBe(true);
+    expect(
+      gamedEvents.some((e) => e.type === 'notice' && /HOLDOUT ALARM: champion 2 improved the objective but is worse on holdout \(10 → 5\)/.test(e.message)),
+    ).toBe(true);
 
     const status = await gamed.cliJson('status');
     expect(status.integrity.holdoutAlarms).toEqual([2]);
@@ -99,7 +101,11 @@ describe('holdout', () => {
       expect(parent.id).toBe(2);
       const files = store.candidateFiles(parent);
       const readFile = async (f: string) => files[f] ?? (existsSync(path.join(gamed.dir, f)) ? readFileSync(path.join(gamed.dir, f), 'utf8') : undefined);
-      const baseFiles = () => gamed.git('ls-files', 'problem').split('\n').map((f) => f.replace(/^problem\//, ''));
+      const baseFiles = () =>
+        gamed
+          .git('ls-files', 'problem')
+          .split('\n')
+          .map((f) => f.replace(/^problem\//, ''));
       const input = await gatherPromptInput(
         { store, runId: run.id, config, problemDir: gamed.dir, configFile: path.join(gamed.dir, 'evoloop.yaml'), baseFiles },
         {

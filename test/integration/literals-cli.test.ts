@@ -46,8 +46,24 @@ describe('evoloop literals', () => {
     expect(out.files[0]).toMatchObject({ language: 'Python', parser: 'tree-sitter' });
     expect(out.files[0].path).toMatch(/solver\.py$/);
     expect(out.files[0].movable).toEqual([
-      { line: 4, text: '500', name: 'ITERATIONS', value: 500, source: 'inferred', hint: 'evoloop: 50..5000 log int', range: { min: 50, max: 5000, log: true, integer: true, step: null } },
-      { line: 5, text: '0.3', name: 'RATE', value: 0.3, source: 'hint', hint: 'evoloop: 0.05..0.95 step 0.05', range: { min: 0.05, max: 0.95, log: false, integer: false, step: 0.05 } },
+      {
+        line: 4,
+        text: '500',
+        name: 'ITERATIONS',
+        value: 500,
+        source: 'inferred',
+        hint: 'evoloop: 50..5000 log int',
+        range: { min: 50, max: 5000, log: true, integer: true, step: null },
+      },
+      {
+        line: 5,
+        text: '0.3',
+        name: 'RATE',
+        value: 0.3,
+        source: 'hint',
+        hint: 'evoloop: 0.05..0.95 step 0.05',
+        range: { min: 0.05, max: 0.95, log: false, integer: false, step: 0.05 },
+      },
     ]);
     expect(out.files[0].skipped).toEqual([
       { line: 9, text: '1', reason: 'an index, slice bound or loop stride' },
@@ -67,7 +83,9 @@ describe('evoloop literals', () => {
     problem = solverProblem({ 'extra/run.sh': 'if [ -n "$x" ]; then\n  echo 3\n' });
     const r = await problem.cli('literals', '{dir}');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^evoloop: extra\/run\.sh:\d+ does not parse as shell \(.*\), so tune cannot tell its constants from its structure\. Fix: make the file valid shell/);
+    expect(r.stderr).toMatch(
+      /^evoloop: extra\/run\.sh:\d+ does not parse as shell \(.*\), so tune cannot tell its constants from its structure\. Fix: make the file valid shell/,
+    );
     // The files that do parse are still listed.
     expect(r.stdout).toMatch(/solver\.py:4 +ITERATIONS = 500/);
     const json = await problem.cli('literals', '{dir}', '--json');

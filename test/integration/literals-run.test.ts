@@ -41,7 +41,10 @@ async function run(knobs: string, budget: Record<string, number>, score: Score =
   const summary = await runEvolution({ problemDir: problem.dir, config: config(budget, score), onEvent: (e) => events.push(e) }).done;
   const store = openStore(problem.dir);
   const candidates = store.listCandidates(summary.run).filter((c) => c.operator !== 'baseline');
-  const stored = store.events(summary.run).filter((e) => e.type === 'notice').map((e) => String(e.data.message));
+  const stored = store
+    .events(summary.run)
+    .filter((e) => e.type === 'notice')
+    .map((e) => String(e.data.message));
   store.close();
   return { summary, events, candidates, stored };
 }
@@ -68,7 +71,9 @@ describe('no repeats', () => {
     expect(summary.candidates).toBe(3);
     expect(summary.byStatus.duplicate ?? 0).toBe(0);
     expect(summary.stopReason).toMatch(/^stuck: tune found nothing new 10 times in a row: nothing new in 50 draws/);
-    expect(stored.filter((m) => /^tune: nothing new in 50 draws .*no candidate recorded; counts against patience, not the candidate budget/.test(m))).toHaveLength(10);
+    expect(
+      stored.filter((m) => /^tune: nothing new in 50 draws .*no candidate recorded; counts against patience, not the candidate budget/.test(m)),
+    ).toHaveLength(10);
   }, 120_000);
 
   it('counts nothing new against patience', async () => {
@@ -124,11 +129,18 @@ describe('a hint-free Python program', () => {
   it('improves through the CLI, never moving an index', async () => {
     problem = createProblem({
       files: { 'search.py': SEARCH },
-      config: { edit: ['search.py'], verifier: { stages: [{ name: 'score', kind: 'score', run: 'python3 search.py', timeout: '30s' }] }, budget: { candidates: 30 } },
+      config: {
+        edit: ['search.py'],
+        verifier: { stages: [{ name: 'score', kind: 'score', run: 'python3 search.py', timeout: '30s' }] },
+        budget: { candidates: 30 },
+      },
     });
     const result = await problem.cli('run', '{dir}', '--json');
     expect(result.code, result.stderr).toBe(0);
-    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as EvolutionEvent);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EvolutionEvent);
     const start = events.find((e) => e.type === 'run-start') as Extract<EvolutionEvent, { type: 'run-start' }>;
     // iterations, the two bounds, step and the 20 of value(); never the indices or the seed.
     expect(start.notice).toMatch(/tune moves 5 literals in search\.py/);

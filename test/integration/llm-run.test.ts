@@ -104,7 +104,15 @@ describe('llm-diff runs against the loopback model server', () => {
     for (const [i, c] of candidates.entries()) {
       expect(c).toMatchObject({ operator: 'llm-diff', model: 'openai:scripted', tokensIn: 1000, tokensOut: 100 });
       expect(c.usd).toBeCloseTo(usd, 12);
-      expect(calls[i]).toMatchObject({ provider: 'openai', model: 'openai:scripted', operator: 'llm-diff', inputTokens: 1000, outputTokens: 100, attempts: 1, error: null });
+      expect(calls[i]).toMatchObject({
+        provider: 'openai',
+        model: 'openai:scripted',
+        operator: 'llm-diff',
+        inputTokens: 1000,
+        outputTokens: 100,
+        attempts: 1,
+        error: null,
+      });
       expect(calls[i].response).toBe(replies[i]);
       expect(calls[i].latencyMs).toBeGreaterThanOrEqual(0);
     }
@@ -117,7 +125,10 @@ describe('llm-diff runs against the loopback model server', () => {
     (config.verifier as { stages: unknown[] }).stages.push({ name: 'secret', kind: 'holdout', run: 'node verifier/holdout.mjs', timeout: '30s' });
     const p = createProblem({
       from: EXAMPLE,
-      files: { 'evoloop.yaml': stringify(config), 'verifier/holdout.mjs': "console.error('HOLDOUT-STDERR');console.log(JSON.stringify({sum_radii: 1, feedback: 'HOLDOUT-FEEDBACK'}));\n" },
+      files: {
+        'evoloop.yaml': stringify(config),
+        'verifier/holdout.mjs': "console.error('HOLDOUT-STDERR');console.log(JSON.stringify({sum_radii: 1, feedback: 'HOLDOUT-FEEDBACK'}));\n",
+      },
     });
     cleanups.push(() => p.cleanup());
     const s = await server([GOOD_LOWER_ROW, WORSE_SQUEEZE, MALFORMED, PROTECTED].map((reply) => ({ reply })));
@@ -135,7 +146,10 @@ describe('llm-diff runs against the loopback model server', () => {
     expect(third).toMatch(/squeeze the second row down to 0\.27 → rejected: worse by 0\.\d+ \(score 2\.\d+\)/);
     expect(fourth).toMatch(/move the circles around → invalid: no SEARCH\/REPLACE blocks found/);
     const store = openStore(p.dir);
-    const holdout = store.listCandidates(store.latestRun()!.id).flatMap((c) => store.measurements(c.id)).filter((m) => m.kind === 'holdout');
+    const holdout = store
+      .listCandidates(store.latestRun()!.id)
+      .flatMap((c) => store.measurements(c.id))
+      .filter((m) => m.kind === 'holdout');
     store.close();
     expect(holdout.map((m) => m.feedback)).toContain('HOLDOUT-FEEDBACK'); // it ran, on the champions
     for (const prompt of [first, second, third, fourth]) {
@@ -155,7 +169,12 @@ describe('llm-diff runs against the loopback model server', () => {
     expect(candidates.map((c) => c.status)).toEqual(['accepted']);
     expect(s.requests).toHaveLength(7);
     // max_retries 1: each recorded call is two attempts; three failed calls, then the answer
-    expect(calls.map((c) => [c.attempts, c.error === null])).toEqual([[2, false], [2, false], [2, false], [1, true]]);
+    expect(calls.map((c) => [c.attempts, c.error === null])).toEqual([
+      [2, false],
+      [2, false],
+      [2, false],
+      [1, true],
+    ]);
     expect(calls[0].error).toMatch(/rate limited \(HTTP 429\)/);
     expect(calls.every((c) => c.candidateId === candidates[0].id)).toBe(true);
     const notices = events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));

@@ -65,7 +65,9 @@ function snapshot(problem: Problem) {
   const store = openStore(problem.dir);
   try {
     const runs = store.listRuns();
-    const rows = runs.flatMap((r) => [...store.queries.exportRows(r.id, 'measurements')]).map(({ id, candidate_id, stage, repeat, created_at }) => ({ id, candidate_id, stage, repeat, created_at })) as {
+    const rows = runs
+      .flatMap((r) => [...store.queries.exportRows(r.id, 'measurements')])
+      .map(({ id, candidate_id, stage, repeat, created_at }) => ({ id, candidate_id, stage, repeat, created_at })) as {
       id: number;
       candidate_id: number;
       stage: string;

@@ -38,12 +38,21 @@ function expectRefused(r: CliResult, ...patterns: RegExp[]): void {
   for (const pattern of patterns) expect(r.stderr).toMatch(pattern);
 }
 
-const NEWEST_BACKUP = /restores the newest good backup, \.evoloop\/backup\/evoloop-\d{8}T\d{9}Z\.db \(taken \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, less than a minute ago\)/;
+const NEWEST_BACKUP =
+  /restores the newest good backup, \.evoloop\/backup\/evoloop-\d{8}T\d{9}Z\.db \(taken \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, less than a minute ago\)/;
 
 /** The test's environment without model keys (as support/problem.ts gives the CLI). */
 function cliEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/(API_KEY|_TOKEN|_SECRET)$/i.test(name)));
-  return { ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'test', GIT_AUTHOR_EMAIL: 'test@localhost', GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 'test@localhost', NO_COLOR: '1' };
+  return {
+    ...env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'test',
+    GIT_AUTHOR_EMAIL: 'test@localhost',
+    GIT_COMMITTER_NAME: 'test',
+    GIT_COMMITTER_EMAIL: 'test@localhost',
+    NO_COLOR: '1',
+  };
 }
 
 /**
@@ -127,7 +136,9 @@ describe('a damaged store is refused in words, with the fix', () => {
 
     const repair = await p.cli('doctor', '{dir}', '--repair');
     expect(repair.code, repair.stdout + repair.stderr).toBe(0);
-    expect(repair.stdout).toMatch(/^fixed\s+store\s+.*restored the newest good backup, \.evoloop\/backup\/evoloop-\d+T\d+Z\.db .*kept as \.evoloop\/evoloop\.db\.damaged-\d+T\d+Z/m);
+    expect(repair.stdout).toMatch(
+      /^fixed\s+store\s+.*restored the newest good backup, \.evoloop\/backup\/evoloop-\d+T\d+Z\.db .*kept as \.evoloop\/evoloop\.db\.damaged-\d+T\d+Z/m,
+    );
     expect(readdirSync(evoloopDir(p)).some((f) => /^evoloop\.db\.damaged-/.test(f))).toBe(true);
     expect((await p.cli('doctor', '{dir}')).code).toBe(0);
 
@@ -147,7 +158,8 @@ describe('a damaged store is refused in words, with the fix', () => {
     rmSync(`${storeFile(p)}-wal`);
     expect(existsSync(`${storeFile(p)}-shm`)).toBe(true);
 
-    const lost = /evoloop\.db has lost its write-ahead log: evoloop\.db-wal is missing, but the evoloop process that was writing \(pid \d+, since .*\) never closed the store/;
+    const lost =
+      /evoloop\.db has lost its write-ahead log: evoloop\.db-wal is missing, but the evoloop process that was writing \(pid \d+, since .*\) never closed the store/;
     expectRefused(await p.cli('status', '{dir}'), lost, /Fix: `evoloop doctor --repair .*` keeps the database as of its last checkpoint/);
     expectRefused(await p.cli('run', '{dir}', '-n', '40'), lost);
 
@@ -179,7 +191,12 @@ describe('a read-only store', () => {
     expect(readdirSync(evoloopDir(p))).not.toContain('evoloop.db-shm'); // nothing could be, or was, created
 
     const run = await cliOnReadOnlyMount(p, 'run', p.dir, '-n', '5');
-    expectRefused(run, /evoloop cannot write its store: .*\.evoloop is on a read-only file system/, /status, ls, show and export work read-only/, /Fix: remount it read-write/);
+    expectRefused(
+      run,
+      /evoloop cannot write its store: .*\.evoloop is on a read-only file system/,
+      /status, ls, show and export work read-only/,
+      /Fix: remount it read-write/,
+    );
     expect(JSON.parse((await p.cli('status', '{dir}', '--json')).stdout)).toMatchObject({ run: runId, candidates: 3 });
   }, 120_000);
 
@@ -195,7 +212,11 @@ describe('a read-only store', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'interrupted' });
     expect(JSON.parse(status.stdout).candidates).toBeGreaterThanOrEqual(1); // read from the WAL
-    expectRefused(await p.cli('run', '{dir}'), /evoloop cannot write its store: .* is immutable \(chattr \+i\)/, /Fix: clear the flag \(chattr -R -i \.evoloop\)/);
+    expectRefused(
+      await p.cli('run', '{dir}'),
+      /evoloop cannot write its store: .* is immutable \(chattr \+i\)/,
+      /Fix: clear the flag \(chattr -R -i \.evoloop\)/,
+    );
   }, 120_000);
 });
 
@@ -241,7 +262,12 @@ describe('evoloop doctor', () => {
 
     const healthy = await p.cli('doctor', '{dir}');
     expect(healthy.code, healthy.stdout).toBe(0);
-    expect(healthy.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['ok store', 'ok backups', 'ok runs', 'ok refs', 'ok worktrees']);
+    expect(
+      healthy.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+    ).toEqual(['ok store', 'ok backups', 'ok runs', 'ok refs', 'ok worktrees']);
     // And the run goes on from there, recreating the pool.
     const resumed = await p.cli('run', '{dir}', '-n', '4');
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -7,8 +7,7 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { startFakeLlmServer } from './fake-llm-server.js';
 
-const post = (url: string, body: object) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: object) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
 
 describe('fake LLM server', () => {

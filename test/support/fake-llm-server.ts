@@ -54,7 +54,7 @@ export async function startFakeLlmServer(script: FakeStep[] | FakeScript = [], p
   const requests: RecordedRequest[] = [];
   let last: FakeStep | undefined;
   const next = (): FakeStep => {
-    const step = queue.shift() ?? (whenExhausted === 'repeat-last' ? last ?? EXHAUSTED : whenExhausted);
+    const step = queue.shift() ?? (whenExhausted === 'repeat-last' ? (last ?? EXHAUSTED) : whenExhausted);
     last = step;
     return step;
   };
@@ -108,7 +108,7 @@ function serve(step: FakeStep, provider: 'openai' | 'anthropic', body: any, res:
   }
   const reply = 'reply' in step ? step.reply : 'truncate' in step ? 'This reply is cut off in the middle of a sentence and' : '';
   const usage = 'reply' in step ? step.usage : undefined;
-  const counts = usage === null ? undefined : usage ?? { input: Math.ceil(promptOf(body).length / 4), output: Math.ceil(reply.length / 4) };
+  const counts = usage === null ? undefined : (usage ?? { input: Math.ceil(promptOf(body).length / 4), output: Math.ceil(reply.length / 4) });
   const model = String(body?.model ?? 'fake');
   if (!body?.stream) {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -203,8 +203,7 @@ function anthropicMessage(model: string, reply: string, usage: FakeUsage | undef
 }
 
 function promptOf(body: any): string {
-  const text = (content: unknown): string =>
-    typeof content === 'string' ? content : Array.isArray(content) ? content.map((c) => c?.text ?? '').join('') : '';
+  const text = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content) ? content.map((c) => c?.text ?? '').join('') : '');
   const system = typeof body?.system === 'string' || Array.isArray(body?.system) ? [text(body.system)] : [];
   const messages = Array.isArray(body?.messages) ? body.messages.map((m: any) => text(m?.content)) : [];
   return [...system, ...messages].join('\n');

@@ -151,7 +151,11 @@ export function createHostileProblem(opts: HostileOptions = {}): HostileProblem 
           newRun: true,
           model: 'openai:scripted',
           baseUrl: server.openaiBaseUrl,
-          llm: { env: { PATH: process.env.PATH, EVOLOOP_TEST_MODEL_KEY: 'sk-test-model-key-0123456789abcdef' }, backoff: { baseDelayMs: 5, maxDelayMs: 20 }, pause: { baseMs: 20, maxMs: 100 } },
+          llm: {
+            env: { PATH: process.env.PATH, EVOLOOP_TEST_MODEL_KEY: 'sk-test-model-key-0123456789abcdef' },
+            backoff: { baseDelayMs: 5, maxDelayMs: 20 },
+            pause: { baseMs: 20, maxMs: 100 },
+          },
           onEvent: (e) => events.push(e),
         }).done;
         return { summary, events, requests: server.requests };
@@ -172,7 +176,6 @@ export function createHostileProblem(opts: HostileOptions = {}): HostileProblem 
     cleanup: base.cleanup,
   };
 }
-
 
 /** Pids of live processes whose command line contains `marker` (to prove nothing outlived a stage). */
 export function processesWith(marker: string): number[] {

@@ -109,8 +109,7 @@ export function createProblem(opts: ProblemOptions = {}): Problem {
   mkdirSync(dir, { recursive: true });
   writeFileSync(logFile, '');
 
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } }).trim();
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } }).trim();
   const write = (rel: string, content: string) => {
     const file = path.join(dir, rel);
     mkdirSync(path.dirname(file), { recursive: true });
@@ -140,8 +139,7 @@ export function createProblem(opts: ProblemOptions = {}): Problem {
     logFile,
     git,
     cli: (...args) => runCli(expand(args), repo),
-    spawnCli: (...args) =>
-      spawn(process.execPath, [CLI, ...expand(args)], { cwd: repo, env: cliEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawnCli: (...args) => spawn(process.execPath, [CLI, ...expand(args)], { cwd: repo, env: cliEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] }),
     log: () =>
       readFileSync(logFile, 'utf8')
         .split('\n')

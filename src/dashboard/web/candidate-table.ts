@@ -5,7 +5,6 @@ import { fmtDuration, fmtInt, fmtScore, fmtUsd } from './format.js';
 import { html, useLive } from './live.js';
 import type { CandidateRow as Row } from '../api.js';
 
-
 interface Facets {
   statuses: Record<string, number>;
   operators: string[];
@@ -45,15 +44,17 @@ export function CandidateTable({ tick }: { tick: number }) {
   };
   const pages = data ? Math.max(1, Math.ceil(data.total / PAGE)) : 1;
   const select = (k: keyof typeof filter, label: string, values: (string | number)[], counts?: Record<string, number>) =>
-    html`<label>${label} <select data-testid=${`filter-${k}`} value=${filter[k]} onChange=${set(k)}>
-      <option value="">all</option>
-      ${values.map((v) => html`<option value=${String(v)}>${v}${counts ? ` (${fmtInt(counts[v as string])})` : ''}</option>`)}
-    </select></label>`;
+    html`<label
+      >${label}
+      <select data-testid=${`filter-${k}`} value=${filter[k]} onChange=${set(k)}>
+        <option value="">all</option>
+        ${values.map((v) => html`<option value=${String(v)}>${v}${counts ? ` (${fmtInt(counts[v as string])})` : ''}</option>`)}
+      </select></label
+    >`;
 
   return html`<div class="panel table" data-testid="candidates" data-ready=${data ? '1' : '0'}>
     <div class="filters">
-      ${select('status', 'status', Object.keys(facets?.statuses ?? {}), facets?.statuses)}
-      ${select('operator', 'operator', facets?.operators ?? [])}
+      ${select('status', 'status', Object.keys(facets?.statuses ?? {}), facets?.statuses)} ${select('operator', 'operator', facets?.operators ?? [])}
       ${(facets?.models.length ?? 0) > 0 && select('model', 'model', facets!.models)}
       ${(facets?.islands.length ?? 0) > 0 && select('island', 'island', facets!.islands)}
       <label>search <input type="search" data-testid="filter-q" placeholder="change or reason" value=${filter.q} onInput=${set('q')} /></label>
@@ -61,24 +62,31 @@ export function CandidateTable({ tick }: { tick: number }) {
     </div>
     ${error && html`<div class="error">${error}</div>`}
     <table>
-      <thead><tr>
-        ${COLUMNS.map(
-          ([key, label]) =>
-            html`<th class=${key ? 'sortable' : ''} onClick=${key ? () => sortBy(key) : undefined}>${label}${sort.key === key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</th>`,
-        )}
-      </tr></thead>
+      <thead>
+        <tr>
+          ${COLUMNS.map(
+            ([key, label]) =>
+              html`<th class=${key ? 'sortable' : ''} onClick=${key ? () => sortBy(key) : undefined}>
+                ${label}${sort.key === key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+              </th>`,
+          )}
+        </tr>
+      </thead>
       <tbody>
         ${data?.rows.map(
-          (r) => html`<tr key=${r.id} data-id=${r.id} data-status=${r.status} onClick=${() => (location.hash = `#/candidate/${r.id}`)}>
-            <td><a href=${`#/candidate/${r.id}`}>${r.id}</a></td>
-            <td><span class=${`st st-${r.status}`}>${r.status}</span>${r.flags.map((f) => html` <span class="badge warn">${f}</span>`)}</td>
-            <td class="num">${fmtScore(r.score)}</td>
-            <td>${r.operator}</td>
-            <td>${r.model ?? ''}</td>
-            <td class="what">${r.status === 'accepted' || r.status === 'rejected' || r.status === 'baseline' ? r.description : (r.reason ?? r.description)}</td>
-            <td class="num">${r.usd ? fmtUsd(r.usd) : ''}${r.tokens ? html`<div class="muted">${fmtInt(r.tokens)} tok</div>` : ''}</td>
-            <td class="num">${fmtDuration(r.evalMs)}</td>
-          </tr>`,
+          (r) =>
+            html`<tr key=${r.id} data-id=${r.id} data-status=${r.status} onClick=${() => (location.hash = `#/candidate/${r.id}`)}>
+              <td><a href=${`#/candidate/${r.id}`}>${r.id}</a></td>
+              <td><span class=${`st st-${r.status}`}>${r.status}</span>${r.flags.map((f) => html` <span class="badge warn">${f}</span>`)}</td>
+              <td class="num">${fmtScore(r.score)}</td>
+              <td>${r.operator}</td>
+              <td>${r.model ?? ''}</td>
+              <td class="what">
+                ${r.status === 'accepted' || r.status === 'rejected' || r.status === 'baseline' ? r.description : (r.reason ?? r.description)}
+              </td>
+              <td class="num">${r.usd ? fmtUsd(r.usd) : ''}${r.tokens ? html`<div class="muted">${fmtInt(r.tokens)} tok</div>` : ''}</td>
+              <td class="num">${fmtDuration(r.evalMs)}</td>
+            </tr>`,
         )}
       </tbody>
     </table>

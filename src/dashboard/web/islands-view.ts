@@ -24,10 +24,15 @@ export function IslandsView({ tick, goal }: { tick: number; goal: string }) {
   };
   return html`<section class="panel islands" data-testid="islands">
     <h3>Islands <span class="muted">(best score per island)</span></h3>
-    <div class="island-grid">${data.map(
-      (d) => html`<div class="island" style=${{ background: heat(d.best) }}>
-        <b>island ${d.island}</b><div>${fmtScore(d.best)}</div><div class="muted">${fmtInt(d.candidates)} candidates · ${d.accepted} accepted</div>
-      </div>`,
-    )}</div>
+    <div class="island-grid">
+      ${data.map(
+        (d) =>
+          html`<div class="island" style=${{ background: heat(d.best) }}>
+            <b>island ${d.island}</b>
+            <div>${fmtScore(d.best)}</div>
+            <div class="muted">${fmtInt(d.candidates)} candidates · ${d.accepted} accepted</div>
+          </div>`,
+      )}
+    </div>
   </section>`;
 }

@@ -6,7 +6,6 @@ import { fmtScore } from './format.js';
 import { html, useLive } from './live.js';
 import type { LineageNode as Node } from '../api.js';
 
-
 const ROW = 22;
 const COL = 110;
 
@@ -17,7 +16,13 @@ export function LineageView({ tick }: { tick: number }) {
   if (data.nodes.length === 0) return html`<p class="muted">no candidates yet</p>`;
   const roots = data.nodes.filter((n) => n.parentId === null);
   // Several roots (e.g. a second baseline) hang under one invisible root.
-  const rows: Node[] = roots.length === 1 ? data.nodes : [{ id: -1, parentId: null, status: 'root', score: null, operator: '', hidden: 0 }, ...data.nodes.map((n) => (n.parentId === null ? { ...n, parentId: -1 } : n))];
+  const rows: Node[] =
+    roots.length === 1
+      ? data.nodes
+      : [
+          { id: -1, parentId: null, status: 'root', score: null, operator: '', hidden: 0 },
+          ...data.nodes.map((n) => (n.parentId === null ? { ...n, parentId: -1 } : n)),
+        ];
   const root = stratify<Node>()
     .id((n) => String(n.id))
     .parentId((n) => (n.parentId === null ? null : String(n.parentId)))(rows);
@@ -30,7 +35,12 @@ export function LineageView({ tick }: { tick: number }) {
   const pos = (n: HierarchyPointNode<Node>) => [n.y + 30, n.x - minX + 20];
   const links = laid.links().filter((l) => l.source.data.id !== -1);
   return html`<section class="panel lineage">
-    <h3>Lineage <span class="muted">(${data.nodes.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')} candidates shown; champion path in bold; click to open)</span></h3>
+    <h3>
+      Lineage
+      <span class="muted"
+        >(${data.nodes.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')} candidates shown; champion path in bold; click to open)</span
+      >
+    </h3>
     <div class="lineage-scroll">
       <svg data-testid="lineage" width=${maxY + 30 + 160} height=${maxX - minX + 40}>
         ${links.map((l) => {
@@ -42,8 +52,12 @@ export function LineageView({ tick }: { tick: number }) {
         ${all.map((n) => {
           const [x, y] = pos(n);
           const d = n.data;
-          return html`<g class=${`node st-${d.status}${onPath.has(d.id) ? ' champ' : ''}`} transform=${`translate(${x},${y})`} data-id=${d.id}
-              onClick=${() => (location.hash = `#/candidate/${d.id}`)}>
+          return html`<g
+            class=${`node st-${d.status}${onPath.has(d.id) ? ' champ' : ''}`}
+            transform=${`translate(${x},${y})`}
+            data-id=${d.id}
+            onClick=${() => (location.hash = `#/candidate/${d.id}`)}
+          >
             <title>#${d.id} ${d.status} ${fmtScore(d.score)} (${d.operator})</title>
             <circle r=${onPath.has(d.id) ? 6 : 4} />
             <text x="9" dy="0.32em">#${d.id} ${d.score !== null ? fmtScore(d.score) : d.status}${d.hidden ? ` · +${d.hidden} more` : ''}</text>

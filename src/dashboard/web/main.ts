@@ -88,21 +88,23 @@ function App() {
       <${IslandsTab} tick=${tick} active=${view === 'islands'} />
     </nav>
     <main>
-      ${view === 'candidate'
-        ? html`<${CandidatePage} id=${Number(route[1])} tick=${tick} goal=${goal} />`
-        : view === 'lineage'
-          ? html`<${LineageView} tick=${tick} />`
-          : view === 'spend'
-            ? html`<${SpendView} tick=${tick} />`
-            : view === 'islands'
-              ? html`<${IslandsView} tick=${tick} goal=${goal} />`
-              : html`<section class="overview">
-                  <div class="chart-row">
-                    <${ProgressChart} tick=${tick} />
-                    <${Feed} events=${feed} />
-                  </div>
-                  <${CandidateTable} tick=${tick} />
-                </section>`}
+      ${
+        view === 'candidate'
+          ? html`<${CandidatePage} id=${Number(route[1])} tick=${tick} goal=${goal} />`
+          : view === 'lineage'
+            ? html`<${LineageView} tick=${tick} />`
+            : view === 'spend'
+              ? html`<${SpendView} tick=${tick} />`
+              : view === 'islands'
+                ? html`<${IslandsView} tick=${tick} goal=${goal} />`
+                : html`<section class="overview">
+                    <div class="chart-row">
+                      <${ProgressChart} tick=${tick} />
+                      <${Feed} events=${feed} />
+                    </div>
+                    <${CandidateTable} tick=${tick} />
+                  </section>`
+      }
     </main>
   `;
 }
@@ -120,9 +122,14 @@ function Header({ s }: { s: Summary }) {
       </div>
       <div class="headline" data-testid="headline">
         <span>${s.config.objective} (${s.config.goal})</span>
-        <span>baseline <b>${fmtScore(s.baseline)}</b> → best <b>${fmtScore(s.best)}</b>${gain !== null ? ` (${gain >= 0 ? '+' : ''}${fmtScore(gain)})` : ''}
-          ${s.bestCandidate !== null && html` <a href=${`#/candidate/${s.bestCandidate}`}>#${s.bestCandidate}</a>`}</span>
-        <span><b data-testid="candidate-count">${s.candidates}</b> candidates · ${s.accepted} accepted${decided ? ` (${((100 * s.accepted) / decided).toFixed(1)}% of evaluated)` : ''}</span>
+        <span
+          >baseline <b>${fmtScore(s.baseline)}</b> → best <b>${fmtScore(s.best)}</b>${gain !== null ? ` (${gain >= 0 ? '+' : ''}${fmtScore(gain)})` : ''}
+          ${s.bestCandidate !== null && html` <a href=${`#/candidate/${s.bestCandidate}`}>#${s.bestCandidate}</a>`}</span
+        >
+        <span
+          ><b data-testid="candidate-count">${s.candidates}</b> candidates · ${s.accepted}
+          accepted${decided ? ` (${((100 * s.accepted) / decided).toFixed(1)}% of evaluated)` : ''}</span
+        >
         <span>${fmtUsd(s.spend.usd)} · ${(s.spend.inputTokens + s.spend.outputTokens).toLocaleString('en-US')} tokens</span>
         <span>${fmtDuration(s.elapsedMs)} · started ${fmtTime(s.createdAt)}</span>
       </div>

@@ -8,7 +8,6 @@ import { fmtScore } from './format.js';
 import { html, useLive } from './live.js';
 import type { Progress } from '../api.js';
 
-
 const KIND_NAMES = ['baseline', 'accepted', 'rejected', 'failed'];
 
 /** uPlot's aligned columns: x, then one column per series (null where a series has no point). */
@@ -34,7 +33,7 @@ export function toColumns(p: Progress): (number | null)[][] {
     else if (k === 2) rejected[i] = s;
     else failed[i] = s ?? worst; // failed candidates have no score: marked along the worst edge
     while (c + 1 < p.champions.length && p.champions[c + 1].t <= t) c++;
-    if (c >= 0) (best[i] = p.champions[c].score), (hi[i] = p.champions[c].hi), (lo[i] = p.champions[c].lo);
+    if (c >= 0) ((best[i] = p.champions[c].score), (hi[i] = p.champions[c].hi), (lo[i] = p.champions[c].lo));
   }
   return [x, accepted, rejected, failed, best, hi, lo];
 }
@@ -44,24 +43,26 @@ export function toColumns(p: Progress): (number | null)[][] {
  * marks overlap, and skipping the repeats (and uPlot's per-point arcs) keeps the first
  * draw well under the 1.5 s budget.
  */
-const markPaths = (size: number): uPlot.Series.PathBuilder => (u, sidx, i0, i1) => {
-  const xs = u.data[0];
-  const ys = u.data[sidx];
-  const path = new Path2D();
-  const s = size * devicePixelRatio;
-  const seen = new Set<number>();
-  for (let i = i0; i <= i1; i++) {
-    const y = ys[i];
-    if (y === null || y === undefined) continue;
-    const cx = Math.round(u.valToPos(xs[i] as number, 'x', true));
-    const cy = Math.round(u.valToPos(y, 'y', true));
-    const key = cx * 100_000 + cy;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    path.rect(cx - s / 2, cy - s / 2, s, s);
-  }
-  return { stroke: new Path2D(), fill: path, clip: undefined, flags: 0 };
-};
+const markPaths =
+  (size: number): uPlot.Series.PathBuilder =>
+  (u, sidx, i0, i1) => {
+    const xs = u.data[0];
+    const ys = u.data[sidx];
+    const path = new Path2D();
+    const s = size * devicePixelRatio;
+    const seen = new Set<number>();
+    for (let i = i0; i <= i1; i++) {
+      const y = ys[i];
+      if (y === null || y === undefined) continue;
+      const cx = Math.round(u.valToPos(xs[i] as number, 'x', true));
+      const cy = Math.round(u.valToPos(y, 'y', true));
+      const key = cx * 100_000 + cy;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      path.rect(cx - s / 2, cy - s / 2, s, s);
+    }
+    return { stroke: new Path2D(), fill: path, clip: undefined, flags: 0 };
+  };
 
 const dots = (color: string, size: number) => ({ stroke: color, fill: color, width: 0, paths: markPaths(size), points: { show: false } });
 
@@ -138,7 +139,9 @@ export function ProgressChart({ tick }: { tick: number }) {
             const i = u.cursor.idx;
             const p = dataRef.current;
             if (i === null || i === undefined || !p || i >= p.points.id.length) return setHover('');
-            setHover(`#${p.points.id[i]} · ${KIND_NAMES[p.points.kind[i]]} · score ${fmtScore(p.points.score[i])} · ${new Date(p.start + p.points.t[i]).toLocaleTimeString()}`);
+            setHover(
+              `#${p.points.id[i]} · ${KIND_NAMES[p.points.kind[i]]} · score ${fmtScore(p.points.score[i])} · ${new Date(p.start + p.points.t[i]).toLocaleTimeString()}`,
+            );
           },
         ],
       },
@@ -158,7 +161,11 @@ export function ProgressChart({ tick }: { tick: number }) {
 
   const n = data?.points.id.length ?? 0;
   return html`<div class="panel progress" data-testid="progress" data-points=${n} data-ready=${data ? '1' : '0'}>
-    <h3>Score over time ${data && html`<span class="legend-extra"><span class="baseline-key">- - baseline ${fmtScore(data.baseline)}</span>${data.target !== null ? html` <span class="target-key">··· target ${fmtScore(data.target)}</span>` : ''}</span>`} <span class="muted">(${n.toLocaleString('en-US')} evaluated · drag to zoom, double-click to reset, click a point to open it)</span></h3>
+    <h3>
+      Score over time
+      ${data && html`<span class="legend-extra"><span class="baseline-key">- - baseline ${fmtScore(data.baseline)}</span>${data.target !== null ? html` <span class="target-key">··· target ${fmtScore(data.target)}</span>` : ''}</span>`}
+      <span class="muted">(${n.toLocaleString('en-US')} evaluated · drag to zoom, double-click to reset, click a point to open it)</span>
+    </h3>
     ${error && html`<div class="error">${error}</div>`}
     <div ref=${box} class="chart"></div>
     <div class="hover" data-testid="progress-hover">${hover || '\u00a0'}</div>

@@ -51,18 +51,49 @@ export function SpendView({ tick }: { tick: number }) {
   useEffect(() => () => plot.current?.destroy(), []);
   if (error && !data) return html`<div class="error">${error}</div>`;
   if (!data) return html`<div class="loading">loading…</div>`;
-  const table = (title: string, rows: Group[], outcomes: boolean) => html`<h3>${title}</h3>
-    <table class="spend">
-      <thead><tr><th></th><th>calls</th><th>input tokens</th><th>output tokens</th><th>dollars</th>${outcomes && html`<th>candidates</th><th>accepted</th><th>$ / accepted</th>`}</tr></thead>
-      <tbody>${rows.map(
-        (g) => html`<tr><td>${g.key}</td><td class="num">${fmtInt(g.calls)}</td><td class="num">${fmtInt(g.inputTokens)}</td><td class="num">${fmtInt(g.outputTokens)}</td><td class="num">${fmtUsd(g.usd)}</td>
-          ${outcomes && html`<td class="num">${fmtInt(g.candidates)}</td><td class="num">${fmtInt(g.accepted)}</td><td class="num">${g.accepted ? fmtUsd(g.usd / g.accepted) : '—'}</td>`}</tr>`,
-      )}</tbody>
-    </table>`;
+  const table = (title: string, rows: Group[], outcomes: boolean) =>
+    html`<h3>${title}</h3>
+      <table class="spend">
+        <thead>
+          <tr>
+            <th></th>
+            <th>calls</th>
+            <th>input tokens</th>
+            <th>output tokens</th>
+            <th>dollars</th>
+            ${
+              outcomes &&
+              html`<th>candidates</th>
+                <th>accepted</th>
+                <th>$ / accepted</th>`
+            }
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map(
+            (g) =>
+              html`<tr>
+                <td>${g.key}</td>
+                <td class="num">${fmtInt(g.calls)}</td>
+                <td class="num">${fmtInt(g.inputTokens)}</td>
+                <td class="num">${fmtInt(g.outputTokens)}</td>
+                <td class="num">${fmtUsd(g.usd)}</td>
+                ${
+                  outcomes &&
+                  html`<td class="num">${fmtInt(g.candidates)}</td>
+                    <td class="num">${fmtInt(g.accepted)}</td>
+                    <td class="num">${g.accepted ? fmtUsd(g.usd / g.accepted) : '—'}</td>`
+                }
+              </tr>`,
+          )}
+        </tbody>
+      </table>`;
   return html`<section class="panel spend" data-testid="spend">
-    <h3>Spend: <b>${fmtUsd(data.totalUsd)}</b> · ${data.accepted} accepted improvement${data.accepted === 1 ? '' : 's'} · ${data.usdPerAccepted !== null ? html`<b>${fmtUsd(data.usdPerAccepted)}</b> per accepted improvement` : 'no accepted improvement yet'}</h3>
+    <h3>
+      Spend: <b>${fmtUsd(data.totalUsd)}</b> · ${data.accepted} accepted improvement${data.accepted === 1 ? '' : 's'} ·
+      ${data.usdPerAccepted !== null ? html`<b>${fmtUsd(data.usdPerAccepted)}</b> per accepted improvement` : 'no accepted improvement yet'}
+    </h3>
     ${data.series.t.length === 0 ? html`<p class="muted">No model calls in this run (offline operators only), so nothing was spent on tokens.</p>` : html`<div ref=${box} class="chart"></div>`}
-    ${data.byModel.length > 0 && table('By model', data.byModel, false)}
-    ${table('By operator', data.byOperator, true)}
+    ${data.byModel.length > 0 && table('By model', data.byModel, false)} ${table('By operator', data.byOperator, true)}
   </section>`;
 }

@@ -48,17 +48,25 @@ export function agentOperator(deps: AgentDeps): Operator {
       const wt = await deps.workspace.acquire();
       try {
         deps.workspace.materialize(wt, ctx.parents[0].files);
-        const r = await runAgent(deps, wt, ['/bin/sh', '-c', deps.agent.run.replaceAll('{prompt}', shellQuote(promptFile))], dir, {
-          EVOLOOP_PROMPT_FILE: promptFile,
-          EVOLOOP_DESCRIPTION_FILE: descriptionFile,
-          EVOLOOP_RUN: deps.problem.runId,
-          EVOLOOP_PARENT: String(ctx.parents[0].id),
-        }, ctx.signal);
+        const r = await runAgent(
+          deps,
+          wt,
+          ['/bin/sh', '-c', deps.agent.run.replaceAll('{prompt}', shellQuote(promptFile))],
+          dir,
+          {
+            EVOLOOP_PROMPT_FILE: promptFile,
+            EVOLOOP_DESCRIPTION_FILE: descriptionFile,
+            EVOLOOP_RUN: deps.problem.runId,
+            EVOLOOP_PARENT: String(ctx.parents[0].id),
+          },
+          ctx.signal,
+        );
         const fail = (error: string): ProposalResult => ({ operator: 'agent', error });
         if (r.killedFor === 'abort') throw new StopProposing('stopped while the agent was running', 'interrupted');
         if (r.spawnError) return fail(`the agent command could not start: ${r.spawnError.message}; check agent.run`);
         if (r.killedFor === 'timeout') return fail(`the agent did not finish within ${deps.agent.timeout / 1000}s and was killed with its process group`);
-        if (r.stalled) return fail(`the agent printed nothing and changed no file for ${deps.agent.stall / 1000}s (agent.stall) and was killed with its process group`);
+        if (r.stalled)
+          return fail(`the agent printed nothing and changed no file for ${deps.agent.stall / 1000}s (agent.stall) and was killed with its process group`);
         if (r.limit) return fail(`the agent hit its ${r.limit} limit and was killed with its process group`);
         if (r.killedFor === 'output-limit') return fail('the agent printed more than 64 MB and was killed');
         if (r.exitCode !== 0) return fail(`the agent exited with ${r.exitCode ?? r.signal}: ${tail(r.stderr || r.stdout)}`);
@@ -116,15 +124,18 @@ async function runAgent(deps: AgentDeps, wt: Worktree, command: string[], scratc
       onOutput: () => (lastActivity = Date.now()),
       watch: (leader, stop) => {
         const unwatch = containment.watch(leader, stop);
-        const timer = setInterval(() => {
-          const now = takeSnapshot(wt.root);
-          if (!sameSnapshot(now, seen)) lastActivity = Date.now();
-          seen = now;
-          if (Date.now() - lastActivity >= deps.agent.stall) {
-            stalled = true;
-            stop();
-          }
-        }, Math.min(5000, Math.max(50, deps.agent.stall / 4)));
+        const timer = setInterval(
+          () => {
+            const now = takeSnapshot(wt.root);
+            if (!sameSnapshot(now, seen)) lastActivity = Date.now();
+            seen = now;
+            if (Date.now() - lastActivity >= deps.agent.stall) {
+              stalled = true;
+              stop();
+            }
+          },
+          Math.min(5000, Math.max(50, deps.agent.stall / 4)),
+        );
         return () => {
           clearInterval(timer);
           unwatch();

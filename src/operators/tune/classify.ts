@@ -29,8 +29,34 @@ const STRUCTURE: Partial<Record<Role, string>> = {
 
 /** Words in a setting's name that say it is an identity, a format or a seed, not a tuning. */
 const NOT_TUNINGS = new Set([
-  'port', 'version', 'year', 'month', 'day', 'date', 'seed', 'axis', 'dim', 'ndim', 'indent', 'precision', 'digits', 'decimals', 'ndigits',
-  'base', 'radix', 'id', 'pid', 'uid', 'gid', 'fd', 'errno', 'status', 'exit', 'verbose', 'verbosity', 'debug',
+  'port',
+  'version',
+  'year',
+  'month',
+  'day',
+  'date',
+  'seed',
+  'axis',
+  'dim',
+  'ndim',
+  'indent',
+  'precision',
+  'digits',
+  'decimals',
+  'ndigits',
+  'base',
+  'radix',
+  'id',
+  'pid',
+  'uid',
+  'gid',
+  'fd',
+  'errno',
+  'status',
+  'exit',
+  'verbose',
+  'verbosity',
+  'debug',
 ]);
 const SENTINEL = 1e9;
 

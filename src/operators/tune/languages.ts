@@ -18,10 +18,20 @@ const C: Reader = { syntax: 'c', parse: async (f, c) => (await import('./lang/c.
 const TEXT: Reader = { syntax: 'plain', parse: (_file, content) => scanText(content) };
 
 const BY_EXTENSION: Record<string, Reader> = {
-  '.js': JS, '.mjs': JS, '.cjs': JS, '.jsx': JS, '.ts': JS, '.mts': JS, '.cts': JS, '.tsx': JS,
-  '.py': PYTHON, '.pyw': PYTHON,
-  '.sh': BASH, '.bash': BASH,
-  '.c': C, '.h': C,
+  '.js': JS,
+  '.mjs': JS,
+  '.cjs': JS,
+  '.jsx': JS,
+  '.ts': JS,
+  '.mts': JS,
+  '.cts': JS,
+  '.tsx': JS,
+  '.py': PYTHON,
+  '.pyw': PYTHON,
+  '.sh': BASH,
+  '.bash': BASH,
+  '.c': C,
+  '.h': C,
 };
 
 /** The languages with a parser, for messages. */

@@ -36,7 +36,17 @@ def search(xs, restarts=4, bounds=(-5.0, 5.0)):
         return best
     return min(xs, key=abs) * 1
 `;
-    expect(await moved('search.py', src)).toEqual(['LEARNING_RATE = 0.05', 'MAX_ITERS = 1000', 'COOLING = 0.995', 'restarts = 4', 'bounds = -5.0', 'bounds = 5.0', '0.1', '2.5', '1e-6']);
+    expect(await moved('search.py', src)).toEqual([
+      'LEARNING_RATE = 0.05',
+      'MAX_ITERS = 1000',
+      'COOLING = 0.995',
+      'restarts = 4',
+      'bounds = -5.0',
+      'bounds = 5.0',
+      '0.1',
+      '2.5',
+      '1e-6',
+    ]);
   });
 
   it('JavaScript and TypeScript', async () => {
@@ -154,16 +164,25 @@ int main(void) {
       ['0', { kind: 'range', source: 'hint', min: 0, max: 10, log: false, integer: true }],
       ['0.3', { kind: 'range', source: 'hint', min: 0.001, max: 1, log: true, integer: false }],
     ]);
-    expect(found.skipped.map((s) => s.reason)).toEqual(['an index, slice bound or loop stride', 'hint not used: the range 1..1 is a single value; nothing to tune']);
+    expect(found.skipped.map((s) => s.reason)).toEqual([
+      'an index, slice bound or loop stride',
+      'hint not used: the range 1..1 is a single value; nothing to tune',
+    ]);
   });
 
   it('reads a hint after the comma of a list element, in every language', async () => {
     const js = await findLiterals('a.mjs', 'const ROW_Y = [\n  0.15, // evoloop: 0..1\n  0.85, // evoloop: 0.5..1\n];\n');
-    expect(js.movable.map((l) => l.domain)).toMatchObject([{ source: 'hint', min: 0, max: 1 }, { source: 'hint', min: 0.5, max: 1 }]);
+    expect(js.movable.map((l) => l.domain)).toMatchObject([
+      { source: 'hint', min: 0, max: 1 },
+      { source: 'hint', min: 0.5, max: 1 },
+    ]);
     const py = await findLiterals('a.py', 'ROW_Y = [\n    0.15,  # evoloop: 0..1\n]\n');
     expect(py.movable[0].domain).toMatchObject({ source: 'hint', min: 0, max: 1 });
     const c = await findLiterals('a.c', 'double y[] = {\n  0.15, // evoloop: 0..1\n};\n#define N 100 // evoloop: 10..1000 log\n');
-    expect(c.movable.map((l) => l.domain)).toMatchObject([{ source: 'hint', max: 1 }, { source: 'hint', log: true }]);
+    expect(c.movable.map((l) => l.domain)).toMatchObject([
+      { source: 'hint', max: 1 },
+      { source: 'hint', log: true },
+    ]);
   });
 
   it('takes a hint only from a comment, never from a string on the line', async () => {

@@ -82,7 +82,18 @@ export async function findLiterals(path: string, content: string, base?: string)
       out.skipped.push({ line: site.line, text: site.text, reason: decision.move ? 'not a plain number' : decision.reason });
       return;
     }
-    out.movable.push({ start: site.start, end: site.end, text: site.text, value: num.value, integer: num.integer, suffix: num.suffix, signed: site.signable, line: site.line, domain: decision.domain, name: site.setting?.name });
+    out.movable.push({
+      start: site.start,
+      end: site.end,
+      text: site.text,
+      value: num.value,
+      integer: num.integer,
+      suffix: num.suffix,
+      signed: site.signable,
+      line: site.line,
+      domain: decision.domain,
+      name: site.setting?.name,
+    });
   });
   return out;
 }
@@ -102,4 +113,3 @@ function aligned(a: Site[], b: Site[]): boolean {
 export function formatLiteral(lit: Pick<Literal, 'integer' | 'suffix'>, value: number): string {
   return writeNumber(value, lit.integer, lit.suffix);
 }
-

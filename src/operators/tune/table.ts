@@ -21,16 +21,20 @@ export function literalTable(files: FileLiterals[], opts: { problems?: string[];
       inferred ? `. Ranges marked "inferred" come from the value; to change one, put its hint (${HINT_SYNTAX}) in a comment on its line` : ''
     }:`,
   );
-  const rows = movable.slice(0, opts.limit ?? movable.length).map(({ f, lit }) => [
-    `${f.path}:${lit.line}`,
-    lit.name ? `${lit.name} = ${lit.text}` : lit.text,
-    rangeText(lit),
-    lit.domain.kind === 'range' ? lit.domain.source : '',
-  ]);
+  const rows = movable
+    .slice(0, opts.limit ?? movable.length)
+    .map(({ f, lit }) => [
+      `${f.path}:${lit.line}`,
+      lit.name ? `${lit.name} = ${lit.text}` : lit.text,
+      rangeText(lit),
+      lit.domain.kind === 'range' ? lit.domain.source : '',
+    ]);
   lines.push(...columns(rows).map((r) => `  ${r}`));
   if (movable.length > rows.length) lines.push(`  … and ${movable.length - rows.length} more (\`evoloop literals\` lists them all)`);
   for (const f of files.filter((x) => x.language === undefined)) {
-    lines.push(`${f.path}: no parser for its language (${PARSED_LANGUAGES} have one), so every number outside comments and strings may move, as before; hints bound them.`);
+    lines.push(
+      `${f.path}: no parser for its language (${PARSED_LANGUAGES} have one), so every number outside comments and strings may move, as before; hints bound them.`,
+    );
   }
   const skipped = files.flatMap((f) => f.skipped.map((s) => ({ f, s })));
   if (skipped.length > 0 && !opts.listSkipped) {
@@ -49,5 +53,10 @@ export function literalTable(files: FileLiterals[], opts: { problems?: string[];
 /** Rows padded into aligned columns (the last column is not padded). */
 function columns(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, k) => Math.max(...rows.map((r) => r[k].length))) ?? [];
-  return rows.map((r) => r.map((cell, k) => (k === r.length - 1 ? cell : cell.padEnd(widths[k]))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, k) => (k === r.length - 1 ? cell : cell.padEnd(widths[k])))
+      .join('  ')
+      .trimEnd(),
+  );
 }

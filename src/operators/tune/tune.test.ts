@@ -17,7 +17,10 @@ const offset = -1.5;
 export { rate, width, passes, offset, label };
 `;
 
-function ctx(random: () => number, opts: { history?: OperatorOutcome[]; files?: Record<string, string>; taken?: (changes: FileSet) => boolean } = {}): OperatorContext {
+function ctx(
+  random: () => number,
+  opts: { history?: OperatorOutcome[]; files?: Record<string, string>; taken?: (changes: FileSet) => boolean } = {},
+): OperatorContext {
   const never = new AbortController().signal;
   const files = opts.files ?? { 'knobs.js': PROGRAM };
   return {
@@ -104,7 +107,8 @@ describe('tune.propose', () => {
   });
 
   it('moves only the constants of a hint-free Python program', async () => {
-    const src = 'def run(xs, iterations=1000, bounds=(-5, 5)):\n    x = xs[0] + xs[-1]\n    for i in range(len(xs) - 1):\n        x += 0.5 * xs[i]\n    return x\n';
+    const src =
+      'def run(xs, iterations=1000, bounds=(-5, 5)):\n    x = xs[0] + xs[-1]\n    for i in range(len(xs) - 1):\n        x += 0.5 * xs[i]\n    return x\n';
     const random = seededRandom(4);
     const moved = new Set<string>();
     for (let i = 0; i < 200; i++) {
@@ -122,8 +126,13 @@ describe('tune.propose', () => {
   });
 
   it('says what to do when there is no literal to tune', async () => {
-    const result = await tune.propose(ctx(seededRandom(1), { files: { 'a.js': '// EVOLVE-BLOCK-START\nconst s = "3"; const i = a[0];\n// EVOLVE-BLOCK-END\n' } }));
-    expect(result).toMatchObject({ operator: 'tune', error: expect.stringMatching(/no literal it may change in a\.js .*evoloop literals.*Fix: name the tunable numbers/) });
+    const result = await tune.propose(
+      ctx(seededRandom(1), { files: { 'a.js': '// EVOLVE-BLOCK-START\nconst s = "3"; const i = a[0];\n// EVOLVE-BLOCK-END\n' } }),
+    );
+    expect(result).toMatchObject({
+      operator: 'tune',
+      error: expect.stringMatching(/no literal it may change in a\.js .*evoloop literals.*Fix: name the tunable numbers/),
+    });
   });
 
   it('reports unbalanced EVOLVE-BLOCK markers and files that do not parse as errors naming the file, not a crash', async () => {
@@ -141,7 +150,7 @@ describe('no repeats', () => {
     const random = seededRandom(12);
     let redrawn = 0;
     // As the engine does: a proposal that finds nothing new is retried with a fresh seed, ten times in a row at most.
-    for (let streak = 0; streak < 10; ) {
+    for (let streak = 0; streak < 10;) {
       // A large step (after successes), so that every value is within reach of the parent.
       const result = await tune.propose(ctx(random, { history: outcomes('SSSS'), files: { 'k.js': src }, taken: (c) => seen.has(c['k.js']) })).catch((e) => e);
       if (result instanceof NothingNew) {
@@ -224,7 +233,15 @@ describe('perturb', () => {
     line: 1,
     domain,
   });
-  const range = (min: number, max: number, more: { log?: boolean; integer?: boolean; step?: number } = {}): Domain => ({ kind: 'range', source: 'hint', min, max, log: false, integer: false, ...more });
+  const range = (min: number, max: number, more: { log?: boolean; integer?: boolean; step?: number } = {}): Domain => ({
+    kind: 'range',
+    source: 'hint',
+    min,
+    max,
+    log: false,
+    integer: false,
+    ...more,
+  });
 
   it('keeps a literal non-negative where no sign can stand (e.g. `sleep 3`), reflecting steps below zero', () => {
     const random = seededRandom(3);

@@ -54,12 +54,27 @@ export class GreedyPopulation implements Population {
       this.baselineSamples = store.objectiveSamples(done.id, this.scoring);
       const row = store.getCandidate(run.championId ?? done.id)!;
       const samples = store.objectiveSamples(row.id, this.scoring);
-      this.champion = { id: row.id, files: store.candidateFiles(row), commitSha: row.commitSha ?? this.d.workspace.baseCommit, samples, score: row.score ?? median(samples) };
+      this.champion = {
+        id: row.id,
+        files: store.candidateFiles(row),
+        commitSha: row.commitSha ?? this.d.workspace.baseCommit,
+        samples,
+        score: row.score ?? median(samples),
+      };
       return true;
     }
     const baseline =
       done ??
-      store.insertCandidate({ runId: run.id, parentId: null, status: 'pending', operator: 'baseline', description: 'the base commit, unchanged', files: {}, changeHash: changeHash({}), patch: '' });
+      store.insertCandidate({
+        runId: run.id,
+        parentId: null,
+        status: 'pending',
+        operator: 'baseline',
+        description: 'the base commit, unchanged',
+        files: {},
+        changeHash: changeHash({}),
+        patch: '',
+      });
     store.updateCandidate(baseline.id, { commitSha: this.d.workspace.baseCommit, startedAt: Date.now() });
     store.updateRun(run.id, { baselineId: baseline.id });
     const repeats = Math.max(this.accept.baselineRepeats, ...this.scoreRepeats());
@@ -180,16 +195,17 @@ export class GreedyPopulation implements Population {
     const repeats = Math.max(...holdout.map((s) => s.repeat));
     const measured = await this.d.backend.measure(this.spec(candidateId, files, commitSha), { kinds: 'holdout', repeats });
     const row = this.d.store.getCandidate(candidateId)!;
-    const result: HoldoutResult = measured.ok
-      ? { score: median(measured.samples), samples: measured.samples }
-      : { failure: describeFailure(measured.failure) };
+    const result: HoldoutResult = measured.ok ? { score: median(measured.samples), samples: measured.samples } : { failure: describeFailure(measured.failure) };
     const previous = previousId === undefined ? undefined : this.d.store.getCandidate(previousId)?.verdict?.holdout;
     const before = previous && 'score' in previous ? previous.score : undefined;
     const worse = 'score' in result && before !== undefined && improvement(result.score, before, this.d.config.objective.goal) < 0;
     const failed = 'failure' in result;
     if (worse || failed) {
       const what = failed ? `fails its holdout stage (${result.failure})` : `is worse on holdout (${before} → ${result.score})`;
-      this.d.emit({ type: 'notice', message: `!! HOLDOUT ALARM: champion ${candidateId} improved the objective but ${what}. Possible overfitting or gaming of the verifier: review it (evoloop show ${candidateId}).` });
+      this.d.emit({
+        type: 'notice',
+        message: `!! HOLDOUT ALARM: champion ${candidateId} improved the objective but ${what}. Possible overfitting or gaming of the verifier: review it (evoloop show ${candidateId}).`,
+      });
     }
     this.d.store.updateCandidate(candidateId, {
       verdict: { ...row.verdict!, holdout: result },

@@ -35,7 +35,15 @@ export function parseBash(file: string, content: string): Promise<ParsedFile> {
       const option = n.type === 'word' ? OPTION_VALUE.exec(n.text) : null;
       if (option) {
         const start = n.startIndex + option[1].length + 1;
-        sites.push({ start, end: n.endIndex, text: option[2], line: lineOf(start), signable: false, role: roleOf(n), setting: { name: option[1].replace(/^-+/, ''), accumulator: false } });
+        sites.push({
+          start,
+          end: n.endIndex,
+          text: option[2],
+          line: lineOf(start),
+          signable: false,
+          role: roleOf(n),
+          setting: { name: option[1].replace(/^-+/, ''), accumulator: false },
+        });
       } else if (n.type === 'number' || DECIMAL.test(n.text)) {
         sites.push(siteOf(n, lineOf, accumulators));
       }

@@ -25,7 +25,14 @@ export function parseC(file: string, content: string): Promise<ParsedFile> {
       const m = DEFINE_BODY.exec(cut === -1 ? value.text : value.text.slice(0, cut));
       if (!m) continue;
       const start = value.startIndex + m[1].length;
-      sites.push({ start, end: start + m[2].length, text: m[2], line: lineOf(start), signable: true, setting: { name: def.childForFieldName('name')?.text ?? '', accumulator: false } });
+      sites.push({
+        start,
+        end: start + m[2].length,
+        text: m[2],
+        line: lineOf(start),
+        signable: true,
+        setting: { name: def.childForFieldName('name')?.text ?? '', accumulator: false },
+      });
     }
     return { language: 'C', parser: 'tree-sitter', sites: sites.sort((a, b) => a.start - b.start), comments };
   });
@@ -98,7 +105,8 @@ function roleOf(lit: Node): Role | undefined {
         if (BITWISE.has(op)) return 'bitwise';
         const left = p.childForFieldName('left');
         const other = within(lit, left) ? p.childForFieldName('right') : left;
-        if (['+', '-', '<', '<=', '>', '>=', '==', '!='].includes(op) && child === lit && other && /\b(sizeof|strlen|len|length|size|count)\b/.test(other.text)) return 'length';
+        if (['+', '-', '<', '<=', '>', '>=', '==', '!='].includes(op) && child === lit && other && /\b(sizeof|strlen|len|length|size|count)\b/.test(other.text))
+          return 'length';
         break;
       }
     }
@@ -130,7 +138,8 @@ function settingName(lit: Node): string | undefined {
 
 function declaredName(d: Node | null): string | undefined {
   let node = d;
-  while (node && !['identifier', 'field_identifier'].includes(node.type)) node = node.childForFieldName('declarator') ?? node.childForFieldName('field') ?? null;
+  while (node && !['identifier', 'field_identifier'].includes(node.type))
+    node = node.childForFieldName('declarator') ?? node.childForFieldName('field') ?? null;
   return node?.text;
 }
 

@@ -4,7 +4,23 @@ import { lineIndex, type ParsedFile, type Role, type Site } from '../site.js';
 import { ancestors, inField, operatorOf, withTree, within, type Node } from './tree-sitter.js';
 
 const EXIT = new Set(['exit', 'quit', 'sys.exit', 'os._exit']);
-const OUTPUT = new Set(['print', 'pprint', 'write', 'format', 'debug', 'info', 'warning', 'error', 'critical', 'exception', 'ljust', 'rjust', 'center', 'zfill', 'set_printoptions']);
+const OUTPUT = new Set([
+  'print',
+  'pprint',
+  'write',
+  'format',
+  'debug',
+  'info',
+  'warning',
+  'error',
+  'critical',
+  'exception',
+  'ljust',
+  'rjust',
+  'center',
+  'zfill',
+  'set_printoptions',
+]);
 const POWER = new Set(['pow', 'power', 'float_power']);
 const DATE = new Set(['datetime', 'date']);
 const SEED = new Set(['seed', 'Random', 'default_rng', 'RandomState', 'manual_seed', 'PRNGKey', 'set_seed']);
@@ -117,7 +133,9 @@ function callRole(call: Node, lit: Node): Role | undefined {
 function mentionsLength(node: Node): boolean {
   const calls = [node, ...node.descendantsOfType('call')].filter((c) => c?.type === 'call');
   if (calls.some((c) => c!.childForFieldName('function')?.text === 'len')) return true;
-  return [node, ...node.descendantsOfType('attribute')].some((a) => a?.type === 'attribute' && ['shape', 'size'].includes(a.childForFieldName('attribute')?.text ?? ''));
+  return [node, ...node.descendantsOfType('attribute')].some(
+    (a) => a?.type === 'attribute' && ['shape', 'size'].includes(a.childForFieldName('attribute')?.text ?? ''),
+  );
 }
 
 /** The name a literal sets: `rate = 0.3`, `self.rate = 0.3`, `def f(n=10)`, `f(k=5)`, `{"w": 2}`, `bounds = (-5, 5)`. */
@@ -135,7 +153,8 @@ function settingName(lit: Node): string | undefined {
     }
     return targetName(left);
   }
-  if (['default_parameter', 'typed_default_parameter', 'keyword_argument'].includes(p.type) && inField(node, p, 'value')) return p.childForFieldName('name')?.text;
+  if (['default_parameter', 'typed_default_parameter', 'keyword_argument'].includes(p.type) && inField(node, p, 'value'))
+    return p.childForFieldName('name')?.text;
   if (p.type === 'pair' && inField(node, p, 'value')) {
     const key = p.childForFieldName('key');
     return key?.type === 'string' ? key.text.replace(/^[a-zA-Z]*['"]+|['"]+$/g, '') : key?.text;

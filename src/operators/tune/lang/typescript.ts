@@ -120,7 +120,13 @@ function roleOf(lit: ts.Node): Role | undefined {
     if (ts.isCaseClause(p) && p.expression === child) return 'case';
     if (ts.isTemplateSpan(p)) return 'output';
     if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isImportEqualsDeclaration(p)) return 'import';
-    if (ts.isForStatement(p) && p.incrementor === child && ts.isBinaryExpression(child) && [ts.SyntaxKind.PlusEqualsToken, ts.SyntaxKind.MinusEqualsToken].includes(child.operatorToken.kind)) return 'index';
+    if (
+      ts.isForStatement(p) &&
+      p.incrementor === child &&
+      ts.isBinaryExpression(child) &&
+      [ts.SyntaxKind.PlusEqualsToken, ts.SyntaxKind.MinusEqualsToken].includes(child.operatorToken.kind)
+    )
+      return 'index';
     if (ts.isNewExpression(p) && p.expression.getText() === 'Date') return 'date';
     if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) {
       const role = callRole(p, p.arguments.indexOf(child as ts.Expression));
@@ -160,9 +166,16 @@ function mentionsLength(node: ts.Node): boolean {
 /** The setting a literal is the value of (or an element of a list that is): `const rate = 0.3`, `{ w: 2 }`, `f(k = 5)`, `this.x = 1`. */
 function settingName(lit: ts.Node): string | undefined {
   let node = lit;
-  while (ts.isParenthesizedExpression(node.parent) || ts.isArrayLiteralExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isSatisfiesExpression(node.parent)) node = node.parent;
+  while (
+    ts.isParenthesizedExpression(node.parent) ||
+    ts.isArrayLiteralExpression(node.parent) ||
+    ts.isAsExpression(node.parent) ||
+    ts.isSatisfiesExpression(node.parent)
+  )
+    node = node.parent;
   const p = node.parent;
-  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isPropertyDeclaration(p)) && p.initializer === node) return nameText(p.name);
+  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isPropertyDeclaration(p)) && p.initializer === node)
+    return nameText(p.name);
   if (ts.isPropertyAssignment(p) && p.initializer === node) return nameText(p.name);
   if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === node) return targetName(p.left);
   return undefined;
@@ -180,7 +193,10 @@ function targetName(node: ts.Node): string | undefined {
 
 /** A name this node updates in place (`x += 1`, `n++`, `s = s + d`): what starts there is a counter, not a setting. */
 function updatedName(node: ts.Node): string | undefined {
-  if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && [ts.SyntaxKind.PlusPlusToken, ts.SyntaxKind.MinusMinusToken].includes(node.operator)) {
+  if (
+    (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+    [ts.SyntaxKind.PlusPlusToken, ts.SyntaxKind.MinusMinusToken].includes(node.operator)
+  ) {
     return targetName(node.operand);
   }
   if (!ts.isBinaryExpression(node)) return undefined;
