@@ -119,6 +119,12 @@ int main(void) {
     expect(found).toMatchObject({ language: 'Python', parser: 'tree-sitter' });
   });
 
+  it('takes arithmetic on a name that holds a length for index arithmetic', async () => {
+    expect(await moved('a.py', 'n = len(xs)\nlast = xs[0] if k == n - 2 else 0.5\nm = n * 3\n')).toEqual(['0.5', '3']);
+    expect(await moved('a.js', 'const n = xs.length;\nconst k = (n - 2) * 0.5;\n')).toEqual(['0.5']);
+    expect(await moved('a.c', 'int f(char *s) { size_t n = strlen(s); return (n - 2) * 7; }\n')).toEqual(['7']);
+  });
+
   it('scans files in other languages as text, moving every number as before, and says so', async () => {
     const found = await findLiterals('solver.rb', 'x = a[0] + 1 # 2\ns = "3"\n');
     expect(found.language).toBeUndefined();

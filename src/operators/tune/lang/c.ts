@@ -8,13 +8,21 @@ const EXIT = new Set(['exit', '_exit', '_Exit', 'quick_exit', 'abort']);
 const OUTPUT = new Set(['printf', 'fprintf', 'sprintf', 'snprintf', 'puts', 'fputs', 'putchar', 'fputc', 'perror', 'fwrite', 'write']);
 const POWER = new Set(['pow', 'powf', 'powl']);
 const BITWISE = new Set(['&', '|', '^', '<<', '>>', '%', '~', '&=', '|=', '^=', '<<=', '>>=', '%=']);
+const LENGTH = /\b(sizeof|strlen|len|length|size|count)\b/;
 const DEFINE_BODY = /^(\s*\(?\s*)([-+]?\s*(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)[uUlLfF]*)\s*\)?\s*$/;
 
 export function parseC(file: string, content: string): Promise<ParsedFile> {
   return withTree('c', 'C', file, content, (root) => {
     const lineOf = lineIndex(content);
     const accumulators = updatedNames(root);
-    const sites = root.descendantsOfType('number_literal').flatMap((n) => (n ? [siteOf(n, lineOf, accumulators)] : []));
+    // `size_t n = strlen(s);`: arithmetic on n is arithmetic on a length.
+    const lengths = new Set<string>();
+    for (const d of root.descendantsOfType('init_declarator')) {
+      const value = d?.childForFieldName('value');
+      const name = value && /^(sizeof|strlen)\b/.test(value.text) ? declaredName(d!.childForFieldName('declarator')) : undefined;
+      if (name) lengths.add(name);
+    }
+    const sites = root.descendantsOfType('number_literal').flatMap((n) => (n ? [siteOf(n, lineOf, accumulators, lengths)] : []));
     const comments = root.descendantsOfType('comment').flatMap((c) => (c ? [{ line: c.startPosition.row + 1, text: c.text }] : []));
     for (const def of root.descendantsOfType('preproc_def')) {
       const value = def?.childForFieldName('value');
@@ -38,7 +46,7 @@ export function parseC(file: string, content: string): Promise<ParsedFile> {
   });
 }
 
-function siteOf(lit: Node, lineOf: (o: number) => number, accumulators: Set<string>): Site {
+function siteOf(lit: Node, lineOf: (o: number) => number, accumulators: Set<string>, lengths: Set<string>): Site {
   const p = lit.parent!;
   // The grammar takes `-7` as one literal in some places and as a unary minus in others.
   const signed = lit.text.startsWith('-') || (p.type === 'unary_expression' && operatorOf(p) === '-');
@@ -52,12 +60,12 @@ function siteOf(lit: Node, lineOf: (o: number) => number, accumulators: Set<stri
     text: node.text,
     line: lineOf(node.startIndex),
     signable: signed || !afterOperator,
-    role: roleOf(node),
+    role: roleOf(node, lengths),
     setting: name === undefined ? undefined : { name, accumulator: accumulators.has(name) },
   };
 }
 
-function roleOf(lit: Node): Role | undefined {
+function roleOf(lit: Node, lengths: Set<string>): Role | undefined {
   let child = lit;
   for (const p of ancestors(lit)) {
     switch (p.type) {
@@ -105,8 +113,10 @@ function roleOf(lit: Node): Role | undefined {
         if (BITWISE.has(op)) return 'bitwise';
         const left = p.childForFieldName('left');
         const other = within(lit, left) ? p.childForFieldName('right') : left;
-        if (['+', '-', '<', '<=', '>', '>=', '==', '!='].includes(op) && child === lit && other && /\b(sizeof|strlen|len|length|size|count)\b/.test(other.text))
-          return 'length';
+        const holdsLength =
+          !!other &&
+          (LENGTH.test(other.text) || [other, ...other.descendantsOfType('identifier')].some((i) => i?.type === 'identifier' && lengths.has(i.text)));
+        if (['+', '-', '<', '<=', '>', '>=', '==', '!='].includes(op) && child === lit && holdsLength) return 'length';
         break;
       }
     }

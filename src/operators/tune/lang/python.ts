@@ -30,20 +30,27 @@ const WRAPPERS = new Set(['parenthesized_expression', 'list', 'tuple', 'expressi
 export function parsePython(file: string, content: string): Promise<ParsedFile> {
   return withTree('python', 'Python', file, content, (root) => {
     const lineOf = lineIndex(content);
-    const accumulators = new Set<string>();
+    const names: Names = { accumulators: new Set(), lengths: new Set() };
     for (const a of root.descendantsOfType(['augmented_assignment', 'assignment'])) {
       const name = a && targetName(a.childForFieldName('left'));
       const right = a?.childForFieldName('right');
       if (!name || !right) continue;
-      if (a.type === 'augmented_assignment' || right.descendantsOfType('identifier').some((i) => i?.text === name)) accumulators.add(name);
+      if (a.type === 'augmented_assignment' || right.descendantsOfType('identifier').some((i) => i?.text === name)) names.accumulators.add(name);
+      else if (isLength(right)) names.lengths.add(name);
     }
-    const sites = root.descendantsOfType(['integer', 'float']).flatMap((n) => (n ? [siteOf(n, lineOf, accumulators)] : []));
+    const sites = root.descendantsOfType(['integer', 'float']).flatMap((n) => (n ? [siteOf(n, lineOf, names)] : []));
     const comments = root.descendantsOfType('comment').flatMap((c) => (c ? [{ line: c.startPosition.row + 1, text: c.text }] : []));
     return { language: 'Python', parser: 'tree-sitter', sites, comments };
   });
 }
 
-function siteOf(lit: Node, lineOf: (o: number) => number, accumulators: Set<string>): Site {
+/** Names updated in place (counters, sums), and names that hold a length (`n = len(xs)`), in document order. */
+interface Names {
+  accumulators: Set<string>;
+  lengths: Set<string>;
+}
+
+function siteOf(lit: Node, lineOf: (o: number) => number, names: Names): Site {
   const p = lit.parent!;
   const signed = p.type === 'unary_operator' && operatorOf(p) === '-';
   const node = signed ? p : lit;
@@ -56,12 +63,12 @@ function siteOf(lit: Node, lineOf: (o: number) => number, accumulators: Set<stri
     text: node.text,
     line: lineOf(node.startIndex),
     signable: signed || !afterOperator,
-    role: roleOf(node),
-    setting: name === undefined ? undefined : { name, accumulator: accumulators.has(name) },
+    role: roleOf(node, names.lengths),
+    setting: name === undefined ? undefined : { name, accumulator: names.accumulators.has(name) },
   };
 }
 
-function roleOf(lit: Node): Role | undefined {
+function roleOf(lit: Node, lengths: Set<string>): Role | undefined {
   let direct = true;
   for (const p of ancestors(lit)) {
     switch (p.type) {
@@ -91,7 +98,7 @@ function roleOf(lit: Node): Role | undefined {
       }
       case 'comparison_operator':
         // len(xs) < 3: a size check, not a tuning.
-        if (direct && p.namedChildren.some((c) => c && !within(lit, c) && mentionsLength(c))) return 'length';
+        if (direct && p.namedChildren.some((c) => c && !within(lit, c) && mentionsLength(c, lengths))) return 'length';
         break;
       case 'binary_operator':
       case 'augmented_assignment': {
@@ -101,7 +108,7 @@ function roleOf(lit: Node): Role | undefined {
         if (op === '%' && left?.type === 'string') return 'output';
         if (BITWISE.has(op)) return 'bitwise';
         if ((op === '**' || op === '**=') && !within(lit, left)) return 'exponent';
-        if (['+', '-', '//'].includes(op) && direct && other && mentionsLength(other)) return 'length';
+        if (['+', '-', '//'].includes(op) && direct && other && mentionsLength(other, lengths)) return 'length';
         break;
       }
     }
@@ -130,7 +137,16 @@ function callRole(call: Node, lit: Node): Role | undefined {
   return undefined;
 }
 
-function mentionsLength(node: Node): boolean {
+/** `len(xs)`, `xs.shape[0]`, `xs.size`: the whole expression is a length. */
+function isLength(node: Node): boolean {
+  if (node.type === 'call') return node.childForFieldName('function')?.text === 'len';
+  if (node.type === 'subscript') return isLength(node.childForFieldName('value')!);
+  return node.type === 'attribute' && ['shape', 'size'].includes(node.childForFieldName('attribute')?.text ?? '');
+}
+
+/** Whether an expression holds a length: len(…), .shape, .size, or a name assigned one. */
+function mentionsLength(node: Node, lengths: Set<string>): boolean {
+  if ([node, ...node.descendantsOfType('identifier')].some((i) => i?.type === 'identifier' && lengths.has(i.text))) return true;
   const calls = [node, ...node.descendantsOfType('call')].filter((c) => c?.type === 'call');
   if (calls.some((c) => c!.childForFieldName('function')?.text === 'len')) return true;
   return [node, ...node.descendantsOfType('attribute')].some(

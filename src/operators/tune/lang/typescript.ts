@@ -30,6 +30,7 @@ const BITWISE = new Set([
   ts.SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken,
   ts.SyntaxKind.PercentEqualsToken,
 ]);
+const LENGTH_PROPERTIES = ['length', 'size', 'byteLength'];
 const ADDITIVE = new Set([ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken]);
 /** `xs.length < 3` is a size check, as `xs.length - 1` is an index: neither is a tuning. */
 const LENGTH_OPERATORS = new Set([
@@ -59,12 +60,23 @@ export function parseTypeScript(file: string, content: string): ParsedFile {
   const error = syntaxErrors(source)[0];
   if (error) throw new ParseError(file, language, lineOf(error.start ?? 0), ts.flattenDiagnosticMessageText(error.messageText, ' '));
   const accumulators = new Set<string>();
+  const lengths = new Set<string>();
   const literals: ts.NumericLiteral[] = [];
   const comments = new Map<number, CommentLine>();
   const visit = (node: ts.Node) => {
     if (ts.isNumericLiteral(node)) literals.push(node);
     const updated = updatedName(node);
     if (updated) accumulators.add(updated);
+    // `const n = xs.length`: arithmetic on n is arithmetic on a length.
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.initializer &&
+      ts.isPropertyAccessExpression(node.initializer) &&
+      LENGTH_PROPERTIES.includes(node.initializer.name.text)
+    ) {
+      lengths.add(node.name.text);
+    }
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -76,7 +88,7 @@ export function parseTypeScript(file: string, content: string): ParsedFile {
     for (const child of node.getChildren(source)) tokens(child);
   };
   tokens(source);
-  const sites = literals.map((lit) => siteOf(lit, content, lineOf, accumulators));
+  const sites = literals.map((lit) => siteOf(lit, content, lineOf, accumulators, lengths));
   return { language, parser: 'TypeScript compiler', sites, comments: [...comments.values()] };
 }
 
@@ -89,7 +101,7 @@ function syntaxErrors(source: ts.SourceFile): readonly ts.Diagnostic[] {
   return program.getSyntacticDiagnostics(source);
 }
 
-function siteOf(lit: ts.NumericLiteral, content: string, lineOf: (o: number) => number, accumulators: Set<string>): Site {
+function siteOf(lit: ts.NumericLiteral, content: string, lineOf: (o: number) => number, accumulators: Set<string>, lengths: Set<string>): Site {
   const p = lit.parent;
   const signed = ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.MinusToken;
   const node: ts.Node = signed ? p : lit;
@@ -104,13 +116,13 @@ function siteOf(lit: ts.NumericLiteral, content: string, lineOf: (o: number) => 
     text: content.slice(start, node.end),
     line: lineOf(start),
     signable: signed || !afterOperator,
-    role: roleOf(node),
+    role: roleOf(node, lengths),
     setting: name === undefined ? undefined : { name, accumulator: accumulators.has(name) },
   };
 }
 
 /** The innermost enclosing construct that makes this number structure. */
-function roleOf(lit: ts.Node): Role | undefined {
+function roleOf(lit: ts.Node, lengths: Set<string>): Role | undefined {
   let child = lit;
   for (let p = lit.parent; p && !ts.isSourceFile(p); child = p, p = p.parent) {
     if (ts.isFunctionLike(p) || ts.isClassLike(p)) return undefined;
@@ -136,7 +148,7 @@ function roleOf(lit: ts.Node): Role | undefined {
       const op = p.operatorToken.kind;
       if (BITWISE.has(op)) return 'bitwise';
       if (op === ts.SyntaxKind.AsteriskAsteriskToken && p.right === child) return 'exponent';
-      if (LENGTH_OPERATORS.has(op) && child === lit && mentionsLength(p.left === child ? p.right : p.left)) return 'length';
+      if (LENGTH_OPERATORS.has(op) && child === lit && mentionsLength(p.left === child ? p.right : p.left, lengths)) return 'length';
     }
   }
   return undefined;
@@ -158,9 +170,11 @@ function callRole(call: ts.CallExpression, arg: number): Role | undefined {
   return undefined;
 }
 
-function mentionsLength(node: ts.Node): boolean {
-  if (ts.isPropertyAccessExpression(node) && ['length', 'size', 'byteLength'].includes(node.name.text)) return true;
-  return ts.forEachChild(node, (c) => mentionsLength(c) || undefined) ?? false;
+/** Whether an expression holds a length: `.length`, `.size`, or a name assigned one. */
+function mentionsLength(node: ts.Node, lengths: Set<string>): boolean {
+  if (ts.isPropertyAccessExpression(node) && LENGTH_PROPERTIES.includes(node.name.text)) return true;
+  if (ts.isIdentifier(node) && lengths.has(node.text)) return true;
+  return ts.forEachChild(node, (c) => mentionsLength(c, lengths) || undefined) ?? false;
 }
 
 /** The setting a literal is the value of (or an element of a list that is): `const rate = 0.3`, `{ w: 2 }`, `f(k = 5)`, `this.x = 1`. */
