@@ -1,17 +1,5 @@
 // The evoloop command line: argument parsing and exit codes; the work is in the library.
 import { Command, CommanderError } from 'commander';
-import { registerApply } from './apply.js';
-import { registerDashboard } from './dashboard.js';
-import { registerDoctor } from './doctor.js';
-import { registerExport } from './export.js';
-import { registerInit } from './init.js';
-import { registerLiterals } from './literals.js';
-import { registerReport } from './report.js';
-import { registerReverify } from './reverify.js';
-import { registerRun } from './run.js';
-import { registerSchema } from './schema.js';
-import { registerShow } from './show.js';
-import { registerStatus } from './status.js';
 import { describeSqliteError } from '../store/damage.js';
 
 const program = new Command('evoloop')
@@ -19,21 +7,34 @@ const program = new Command('evoloop')
   .version('0.1.0')
   .exitOverride()
   .showSuggestionAfterError();
-for (const register of [
-  registerInit,
-  registerRun,
-  registerStatus,
-  registerShow,
-  registerApply,
-  registerExport,
-  registerSchema,
-  registerReverify,
-  registerDashboard,
-  registerReport,
-  registerDoctor,
-  registerLiterals,
-])
-  register(program);
+// Each command's module is loaded only when it is the one run (the run loop pulls in the model
+// SDKs and the tokenizer: seconds of start-up that `status` should not pay). Help, a typo's
+// "did you mean" and an unknown command need them all.
+type Registrar = () => Promise<(program: Command) => void>;
+const COMMANDS: Record<string, Registrar> = {
+  init: async () => (await import('./init.js')).registerInit,
+  run: async () => (await import('./run.js')).registerRun,
+  status: async () => (await import('./status.js')).registerStatus,
+  show: async () => (await import('./show.js')).registerShow,
+  ls: async () => (await import('./status.js')).registerStatus,
+  diff: async () => (await import('./show.js')).registerShow,
+  apply: async () => (await import('./apply.js')).registerApply,
+  export: async () => (await import('./export.js')).registerExport,
+  schema: async () => (await import('./schema.js')).registerSchema,
+  reverify: async () => (await import('./reverify.js')).registerReverify,
+  dashboard: async () => (await import('./dashboard.js')).registerDashboard,
+  report: async () => (await import('./report.js')).registerReport,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
+  literals: async () => (await import('./literals.js')).registerLiterals,
+};
+const wanted = COMMANDS[process.argv[2] ?? ''];
+const registrars = wanted ? [wanted] : Object.values(COMMANDS);
+const registered = new Set<(program: Command) => void>();
+for (const load of registrars) {
+  const register = await load();
+  if (!registered.has(register)) register(program);
+  registered.add(register);
+}
 
 // `evoloop export | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
