@@ -4,8 +4,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { Metrics } from '../core/types.js';
-import { METRICS_CHANNELS } from '../evaluate/parse-metrics.js';
-import { DEFAULT_LIMITS } from '../evaluate/limits.js';
+import { DEFAULT_LIMITS, METRICS_CHANNELS } from '../core/stage-defaults.js';
 import { checkEnvAllowList } from '../core/secret-names.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;

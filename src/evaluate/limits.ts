@@ -1,7 +1,10 @@
 // A stage's resource limits: the defaults every stage gets (raised per stage in
 // evoloop.yaml), and the failure each one reports when hit — its kind, its config key and
 // value, and the fix — so a verdict never hides which limit ended a stage.
+import { DEFAULT_LIMITS } from '../core/stage-defaults.js';
 import type { FailureKind } from '../core/types.js';
+
+export { DEFAULT_LIMITS };
 
 export interface StageLimits {
   /** memory_mb: all processes of the stage together (cgroup, tmpfs included) and each one's allocations (RLIMIT_DATA). */
@@ -13,17 +16,6 @@ export interface StageLimits {
   /** tmp_mb: size of the sandbox's private /tmp, which lives in RAM. */
   tmpMb: number;
 }
-
-/**
- * - memory_mb 4096: stops a runaway allocation before a 8–16 GB machine starts to swap, and
- *   leaves room for builds, test suites and headless browsers.
- * - max_procs 1024: tasks, threads included (a JVM or a test runner with one worker per
- *   core has hundreds on a big machine); a fork bomb still reaches it in well under a second.
- * - disk_mb 1024: far above what a verifier writes (reports, small builds); far below what
- *   fills a disk.
- * - tmp_mb 512: /tmp in the sandbox is RAM; enough for compilers' and tools' temporary files.
- */
-export const DEFAULT_LIMITS: StageLimits = { memoryMb: 4096, maxProcs: 1024, diskMb: 1024, tmpMb: 512 };
 
 /** The config key of the limit that was hit. */
 export type LimitKey = 'memory_mb' | 'max_procs' | 'disk_mb' | 'tmp_mb';

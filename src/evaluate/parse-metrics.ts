@@ -13,8 +13,9 @@
 // because silently dropping it would turn a bug in the verifier into a missing metric.
 import type { Metrics } from '../core/types.js';
 
-export const METRICS_CHANNELS = ['auto', 'file', 'json', 'lines'] as const;
-export type MetricsChannel = (typeof METRICS_CHANNELS)[number];
+import type { MetricsChannel } from '../core/stage-defaults.js';
+
+export { METRICS_CHANNELS, type MetricsChannel } from '../core/stage-defaults.js';
 
 export type ParsedMetrics = { metrics: Metrics; feedback?: string } | { error: { kind: 'bad-metrics' | 'ambiguous-metrics'; message: string } };
 
