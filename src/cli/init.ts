@@ -105,7 +105,8 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 #   env: [MY_AGENT_KEY]  # the only variables it gets besides PATH, HOME, LANG, TERM, TMPDIR
 
 # How proposals are made, by relative weight (0 turns one off). Default: llm-diff 0.7 and
-# llm-rewrite 0.3 with a model; else agent with agent:; else tune (numeric literals, offline).
+# llm-rewrite 0.3 with a model; else agent with agent:; else tune (numeric literals, offline:
+# \`evoloop literals\` lists the ones it moves; bound one with a comment \`evoloop: 0.1..0.9\` on its line).
 # operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0}
 `;
 }
