@@ -15,20 +15,12 @@ import {
   verifyDatabase,
 } from './backup.js';
 import { Store } from './store.js';
+import { TEST_RUN } from '../../test/support/test-run.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-backup-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
-const RUN = {
-  id: 'r1',
-  problemDir: '/p',
-  repoRoot: '/p',
-  baseCommit: 'a'.repeat(40),
-  configJson: '{}',
-  configHash: 'h',
-  status: 'running' as const,
-  ownerPid: 1,
-};
+const RUN = TEST_RUN;
 
 function openFilled(): Store {
   const store = new Store(path.join(tmp, `p${n++}`, '.evoloop', 'evoloop.db'));

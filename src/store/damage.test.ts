@@ -8,22 +8,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backupFolder } from './backup.js';
 import { describeSqliteError, inspectStoreFile, StoreDamagedError } from './damage.js';
 import { hasStore, Store } from './store.js';
+import { TEST_RUN } from '../../test/support/test-run.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-damage-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 /** A problem folder's store path: <tmp>/p<n>/.evoloop/evoloop.db */
 const freshFile = () => path.join(tmp, `p${n++}`, '.evoloop', 'evoloop.db');
-const RUN = {
-  id: 'r1',
-  problemDir: '/p',
-  repoRoot: '/p',
-  baseCommit: 'a'.repeat(40),
-  configJson: '{}',
-  configHash: 'h',
-  status: 'running' as const,
-  ownerPid: 1,
-};
+const RUN = TEST_RUN;
 
 /** A closed store with one run and enough rows to span many pages. */
 function filledStore(): string {

@@ -10,22 +10,14 @@ import type { StageResult } from '../core/types.js';
 import { MIGRATIONS } from './migrations.js';
 import { Store, type NewCandidate } from './store.js';
 import { summarize } from './summary.js';
+import { TEST_RUN } from '../../test/support/test-run.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-store-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const freshFile = () => path.join(tmp, `s${n++}`, 'evoloop.db');
 
-const RUN = {
-  id: 'r1',
-  problemDir: '/p',
-  repoRoot: '/p',
-  baseCommit: 'a'.repeat(40),
-  configJson: '{}',
-  configHash: 'h',
-  status: 'running' as const,
-  ownerPid: 1,
-};
+const RUN = TEST_RUN;
 const candidate = (over: Partial<NewCandidate> = {}): NewCandidate => ({
   runId: 'r1',
   parentId: null,

@@ -8,19 +8,11 @@ import { MIGRATIONS } from './migrations.js';
 import { sampleScoring } from './samples.js';
 import { Store } from './store.js';
 import { parseVerdict, VerdictFormatError } from './verdict.js';
+import { TEST_RUN } from '../../test/support/test-run.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-verdict-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const RUN = {
-  id: 'r1',
-  problemDir: '/p',
-  repoRoot: '/p',
-  baseCommit: 'a'.repeat(40),
-  configJson: '{}',
-  configHash: 'h',
-  status: 'running' as const,
-  ownerPid: 1,
-};
+const RUN = TEST_RUN;
 const CANDIDATE = { runId: 'r1', parentId: null, status: 'pending' as const, operator: 'tune', description: 'd', changeHash: 'x', patch: '', files: {} };
 
 describe('parseVerdict', () => {
