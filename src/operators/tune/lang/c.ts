@@ -2,7 +2,7 @@
 // in. A `#define NAME 42` body is text to the grammar; a body that is one number is read
 // as that setting, any other body is left alone.
 import { lineIndex, type ParsedFile, type Role, type Site } from '../site.js';
-import { ancestors, inField, operatorOf, withTree, within, type Node } from './tree-sitter.js';
+import { ancestors, inField, literalSite, operatorOf, withTree, within, type Node } from './tree-sitter.js';
 
 const EXIT = new Set(['exit', '_exit', '_Exit', 'quick_exit', 'abort']);
 const OUTPUT = new Set(['printf', 'fprintf', 'sprintf', 'snprintf', 'puts', 'fputs', 'putchar', 'fputc', 'perror', 'fwrite', 'write']);
@@ -51,18 +51,7 @@ function siteOf(lit: Node, lineOf: (o: number) => number, accumulators: Set<stri
   // The grammar takes `-7` as one literal in some places and as a unary minus in others.
   const signed = lit.text.startsWith('-') || (p.type === 'unary_expression' && operatorOf(p) === '-');
   const node = signed && !lit.text.startsWith('-') ? p : lit;
-  const up = node.parent;
-  const afterOperator = up?.type === 'binary_expression' && inField(node, up, 'right') && ['+', '-'].includes(operatorOf(up) ?? '');
-  const name = settingName(node);
-  return {
-    start: node.startIndex,
-    end: node.endIndex,
-    text: node.text,
-    line: lineOf(node.startIndex),
-    signable: signed || !afterOperator,
-    role: roleOf(node, lengths),
-    setting: name === undefined ? undefined : { name, accumulator: accumulators.has(name) },
-  };
+  return literalSite(node, signed, 'binary_expression', lineOf, roleOf(node, lengths), settingName(node), accumulators);
 }
 
 function roleOf(lit: Node, lengths: Set<string>): Role | undefined {

@@ -1,7 +1,7 @@
 // Python, read with tree-sitter-python: each int and float literal with the part of the
 // program it sits in.
 import { lineIndex, type ParsedFile, type Role, type Site } from '../site.js';
-import { ancestors, inField, operatorOf, withTree, within, type Node } from './tree-sitter.js';
+import { ancestors, inField, literalSite, operatorOf, withTree, within, type Node } from './tree-sitter.js';
 
 const EXIT = new Set(['exit', 'quit', 'sys.exit', 'os._exit']);
 const OUTPUT = new Set([
@@ -54,18 +54,7 @@ function siteOf(lit: Node, lineOf: (o: number) => number, names: Names): Site {
   const p = lit.parent!;
   const signed = p.type === 'unary_operator' && operatorOf(p) === '-';
   const node = signed ? p : lit;
-  const up = node.parent;
-  const afterOperator = up?.type === 'binary_operator' && inField(node, up, 'right') && ['+', '-'].includes(operatorOf(up) ?? '');
-  const name = settingName(node);
-  return {
-    start: node.startIndex,
-    end: node.endIndex,
-    text: node.text,
-    line: lineOf(node.startIndex),
-    signable: signed || !afterOperator,
-    role: roleOf(node, names.lengths),
-    setting: name === undefined ? undefined : { name, accumulator: names.accumulators.has(name) },
-  };
+  return literalSite(node, signed, 'binary_operator', lineOf, roleOf(node, names.lengths), settingName(node), names.accumulators);
 }
 
 function roleOf(lit: Node, lengths: Set<string>): Role | undefined {

@@ -3,7 +3,7 @@
 // tree-sitter-python, -bash, -c), loaded once per process; nothing is built or downloaded.
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
-import { ParseError } from '../site.js';
+import { ParseError, type Role, type Site } from '../site.js';
 
 export type Grammar = 'python' | 'bash' | 'c';
 export type { Node };
@@ -75,4 +75,32 @@ export function operatorOf(node: Node): string | undefined {
   const field = node.childForFieldName('operator');
   if (field) return field.type;
   return node.children.find((c) => c && !c.isNamed)?.type;
+}
+
+/**
+ * The site of a numeric literal, for grammars that write a negative number as a unary minus
+ * and a difference as a binary operator node (Python, C). `node` is the literal, or the
+ * unary minus holding it when `signed`; a literal right of `+`/`-` keeps its sign (moving
+ * it across zero would flip the operator's meaning).
+ */
+export function literalSite(
+  node: Node,
+  signed: boolean,
+  binaryType: string,
+  lineOf: (offset: number) => number,
+  role: Role | undefined,
+  settingName: string | undefined,
+  accumulators: Set<string>,
+): Site {
+  const up = node.parent;
+  const afterOperator = up?.type === binaryType && inField(node, up, 'right') && ['+', '-'].includes(operatorOf(up) ?? '');
+  return {
+    start: node.startIndex,
+    end: node.endIndex,
+    text: node.text,
+    line: lineOf(node.startIndex),
+    signable: signed || !afterOperator,
+    role,
+    setting: settingName === undefined ? undefined : { name: settingName, accumulator: accumulators.has(settingName) },
+  };
 }
