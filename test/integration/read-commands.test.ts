@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProblem, type Problem } from '../support/problem.js';
 
-// Fails every changed candidate the way a Python program does: a traceback whose last line says why.
+// Fails every candidate that moved a literal the way a Python program does: a traceback whose last line says why.
 const FAILING = `#!/bin/sh
-if grep -q 'const a = 1.5;' program.mjs; then echo '{"score": 1}'; exit 0; fi
+if grep -q 'const a = 1.5;' program.mjs && grep -q 'const b = -2.0;' program.mjs && grep -q 'const n = 3;' program.mjs; then echo '{"score": 1}'; exit 0; fi
 echo 'Traceback (most recent call last):' >&2
 echo '  File "/w/solver.py", line 3, in <module>' >&2
 echo '    raise ValueError("a moved")' >&2
