@@ -120,7 +120,7 @@ export const tune: Operator = {
       moved++;
       if (await ctx.taken(drawn.changes)) continue;
       const cost = n > 1 ? `, ${n} draws` : '';
-      return { operator: 'tune', description: `tune (σ=${sigma.toPrecision(2)}${cost}): ${drawn.notes.join('; ')}`, changes: drawn.changes };
+      return { operator: 'tune', description: `tune (σ=${sigma.toPrecision(2)}${cost}): ${drawn.notes.join('; ')}`, changes: drawn.changes, blind: true };
     }
     if (moved === 0) return { operator: 'tune', error: 'tune could not find a literal it can move (all at the edge of their range)' };
     throw new NothingNew(`nothing new in ${DRAWS} draws (σ=${sigma.toPrecision(2)}): each change drawn was already tried in this run`);
