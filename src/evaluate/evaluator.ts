@@ -9,6 +9,7 @@ import { modelKeyNames, type Config, type StageConfig } from '../config/schema.j
 import type { compileObjective } from '../core/fitness.js';
 import type { FailureKind, Metrics, StageResult } from '../core/types.js';
 import type { Worktree } from '../workspace/workspace.js';
+import { exclusively } from './exclusive-lock.js';
 import { runFunctionStage } from './function-stage.js';
 import type { HostGuard } from './host-guard.js';
 import type { IntegrityGuard } from './integrity.js';
@@ -142,41 +143,42 @@ export class Evaluator {
     const seed = seedFor(epoch, repeat);
     const scratchDir = path.join(this.opts.scratchDir, `${candidateId}-${stage.name}-${epoch}-${repeat}`);
     mkdirSync(scratchDir, { recursive: true });
+    const run = () =>
+      stage.fn
+        ? runFunctionStage(stage, { worktree: wt.root, cwd: wt.problemDir, seed, repeat, candidate: String(candidateId), signal: this.opts.signal })
+        : runStage(
+            {
+              name: stage.name,
+              kind: stage.kind,
+              run: stage.run!,
+              timeoutMs: stage.timeout,
+              env: stage.env,
+              memoryMb: stage.memory_mb,
+              maxProcs: stage.max_procs,
+              diskMb: stage.disk_mb,
+              tmpMb: stage.tmp_mb,
+              maxOutputBytes: stage.max_output_kb * 1024,
+              metrics: stage.metrics,
+            },
+            {
+              cwd: wt.problemDir,
+              worktree: wt.root,
+              runId: this.opts.runId,
+              candidateId: String(candidateId),
+              repeat,
+              seed,
+              scratchDir,
+              sandbox: this.opts.config.sandbox,
+              expose: this.opts.config.sandbox_expose,
+              readOnlyBinds: this.opts.guard.binds(wt.problemDir),
+              hidden: [this.opts.stateDir],
+              stateDir: this.opts.stateDir,
+              secrets: modelKeyNames(this.opts.config),
+              signal: this.opts.signal,
+            },
+          );
     try {
-      if (stage.fn) {
-        return await runFunctionStage(stage, { worktree: wt.root, cwd: wt.problemDir, seed, repeat, candidate: String(candidateId), signal: this.opts.signal });
-      }
-      return await runStage(
-        {
-          name: stage.name,
-          kind: stage.kind,
-          run: stage.run!,
-          timeoutMs: stage.timeout,
-          env: stage.env,
-          memoryMb: stage.memory_mb,
-          maxProcs: stage.max_procs,
-          diskMb: stage.disk_mb,
-          tmpMb: stage.tmp_mb,
-          maxOutputBytes: stage.max_output_kb * 1024,
-          metrics: stage.metrics,
-        },
-        {
-          cwd: wt.problemDir,
-          worktree: wt.root,
-          runId: this.opts.runId,
-          candidateId: String(candidateId),
-          repeat,
-          seed,
-          scratchDir,
-          sandbox: this.opts.config.sandbox,
-          expose: this.opts.config.sandbox_expose,
-          readOnlyBinds: this.opts.guard.binds(wt.problemDir),
-          hidden: [this.opts.stateDir],
-          stateDir: this.opts.stateDir,
-          secrets: modelKeyNames(this.opts.config),
-          signal: this.opts.signal,
-        },
-      );
+      return stage.exclusive ? await exclusively(this.opts.signal, run) : await run();
     } finally {
       keepArtifacts(path.join(scratchDir, 'artifacts'), path.join(this.opts.artifactsDir, String(candidateId), `${stage.name}-${epoch}-${repeat}`));
       rmSync(scratchDir, { recursive: true, force: true });

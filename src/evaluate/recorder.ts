@@ -1,6 +1,7 @@
 // Where stage results go: the one implementation every backend records through, so a
 // result is written in one place whichever backend ran it. The store's unique key
 // (candidate, epoch, stage, repeat) makes a retried duplicate a no-op: the first result stays.
+import { hostname } from 'node:os';
 import type { StageResult } from '../core/types.js';
 import type { Store } from '../store/store.js';
 
@@ -14,6 +15,7 @@ export interface MeasurementRecorder {
 export function storeRecorder(store: Pick<Store, 'measurements' | 'addMeasurement'>): MeasurementRecorder {
   return {
     recorded: (candidateId, epoch) => store.measurements(candidateId, epoch),
-    record: (candidateId, epoch, result) => store.addMeasurement(candidateId, epoch, result),
+    // A worker's result names its host; one run here was made on this machine.
+    record: (candidateId, epoch, result) => store.addMeasurement(candidateId, epoch, { ...result, host: result.host ?? hostname() }),
   };
 }
