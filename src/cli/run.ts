@@ -21,7 +21,10 @@ export function registerRun(program: Command): void {
     .option('--ui', 'also serve the live dashboard while the run goes (as `evoloop dashboard`; stays open after the run until Ctrl-C)')
     .option('--port <port>', 'dashboard port with --ui (0 = any free port)', parsePort, 4177)
     .option('--host <host>', 'dashboard address with --ui; anything but loopback requires the printed token', '127.0.0.1')
-    .option('--redis <url>', 'measure candidates on workers (evoloop worker --redis URL) through this Redis, e.g. redis://host:6379 or rediss://:password@host:6380')
+    .option(
+      '--redis <url>',
+      'measure candidates on workers (evoloop worker --redis URL) through this Redis, e.g. redis://host:6379 or rediss://:password@host:6380',
+    )
     .option('--local-slots <n>', 'with --redis: also measure up to this many candidates here at a time (default 0)', parseCount)
     .action(
       async (
@@ -40,7 +43,8 @@ export function registerRun(program: Command): void {
           localSlots?: number;
         },
       ) => {
-        if (opts.localSlots !== undefined && !opts.redis) throw new UsageError('--local-slots only applies with --redis URL (without it every candidate is measured here).');
+        if (opts.localSlots !== undefined && !opts.redis)
+          throw new UsageError('--local-slots only applies with --redis URL (without it every candidate is measured here).');
         const ui = opts.ui ? liveDashboard(problem, { port: opts.port, host: opts.host }) : undefined;
         const printer = progressPrinter({ json: !!opts.json, tty: !!process.stdout.isTTY && !opts.json });
         const handle = runEvolution({

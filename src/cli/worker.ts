@@ -32,7 +32,7 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'candidates measured here at a time', parsePositiveInt, 1)
     .option('--labels <list>', 'what this machine offers, comma-separated (stages with requires: [label] run only on workers with it)', labelList, [])
     .option('--fetch', "fetch a run's base commit from origin when this clone lacks it")
-    .option('--stall-timeout <duration>', "how long a worker that stopped answering keeps its jobs before they go to another", parseDuration, 30_000)
+    .option('--stall-timeout <duration>', 'how long a worker that stopped answering keeps its jobs before they go to another', parseDuration, 30_000)
     .action(async (problem: string, opts: { redis: string; concurrency: number; labels: string[]; fetch?: boolean; stallTimeout: number }) => {
       // Candidate code runs under this process: no secret of its environment is left for it to read.
       scrubSecretsFromEnvironment(isSecretName);

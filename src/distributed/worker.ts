@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { UsageError } from '../core/errors.js';
 import type { StageResult } from '../core/types.js';
 import { lockOwner, tryLock } from '../evaluate/exclusive-lock.js';
+import { killStrayProcesses } from '../evaluate/strays.js';
 import { closeRedis, connectRedis, maskRedisUrl } from './connection.js';
 import {
   COORDINATOR_KEY,
@@ -85,6 +86,9 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
     `worker ${id}: talking to Redis at ${where} (concurrency ${opts.concurrency}${opts.labels.length ? `, labels ${opts.labels.join(',')}` : ', no labels'})`,
   );
 
+  // A verifier left running by a worker of this clone that was killed (kill -9) would hold its pool and distort timings.
+  void killStrayProcesses(stateDir).then((n) => n > 0 && opts.log(`killed ${n} verifier process group(s) left running by an earlier worker here`));
+
   const heartbeat = () => void redis.hset(WORKERS_KEY, id, JSON.stringify({ ...stats, lastSeen: Date.now() })).catch(() => {});
   heartbeat();
   const beat = setInterval(heartbeat, HEARTBEAT_MS);
@@ -94,7 +98,9 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
     const current = session;
     if (!current || current.baseCommit !== data.baseCommit || current.digest !== data.verifierDigest) {
       stats.failures++;
-      throw new Error(`worker ${id} refused candidate ${data.candidateId}: it is not serving base ${data.baseCommit.slice(0, 12)} with verifier ${data.verifierDigest.slice(0, 12)}`);
+      throw new Error(
+        `worker ${id} refused candidate ${data.candidateId}: it is not serving base ${data.baseCommit.slice(0, 12)} with verifier ${data.verifierDigest.slice(0, 12)}`,
+      );
     }
     const release = await slots.take();
     stats.busy++;
@@ -172,16 +178,20 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
     const which = `${info.runId} ${info.baseCommit} ${info.verifierDigest}`;
     if (which === seen) return;
     seen = which;
-    const prepared = await WorkerSession.prepare(problemDir, info, { fetch: opts.fetch, poolSize: opts.concurrency, signal: abandon.signal }).catch((err: Error) => ({
-      refused: err.message,
-    }));
+    const prepared = await WorkerSession.prepare(problemDir, info, { fetch: opts.fetch, poolSize: opts.concurrency, signal: abandon.signal }).catch(
+      (err: Error) => ({
+        refused: err.message,
+      }),
+    );
     if ('refused' in prepared) {
       opts.log(`refusing run ${info.runId} of the coordinator on ${info.host}: ${prepared.refused}`);
       stats.refused = prepared.refused;
       session = undefined;
       for (const w of workers) void w.pause(true);
     } else {
-      opts.log(`serving run ${info.runId} of the coordinator on ${info.host} (base ${info.baseCommit.slice(0, 12)}, verifier ${info.verifierDigest.slice(0, 12)})`);
+      opts.log(
+        `serving run ${info.runId} of the coordinator on ${info.host} (base ${info.baseCommit.slice(0, 12)}, verifier ${info.verifierDigest.slice(0, 12)})`,
+      );
       delete stats.refused;
       session = prepared;
       serve();

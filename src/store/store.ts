@@ -570,8 +570,7 @@ export class Store {
   /** The queue's depth as last seen; undefined for a run that never used a queue. */
   queueDepth(runId: string): { waiting: number; active: number; updatedAt: number } | undefined {
     return this.sql('SELECT waiting, active, updated_at AS updatedAt FROM queue_depth WHERE run_id = ?').get(runId) as
-      | { waiting: number; active: number; updatedAt: number }
-      | undefined;
+      { waiting: number; active: number; updatedAt: number } | undefined;
   }
 
   spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {
