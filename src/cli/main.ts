@@ -27,6 +27,7 @@ const COMMANDS: Record<string, Registrar> = {
   doctor: async () => (await import('./doctor.js')).registerDoctor,
   literals: async () => (await import('./literals.js')).registerLiterals,
   worker: async () => (await import('./worker.js')).registerWorker,
+  runs: async () => (await import('./runs.js')).registerRuns,
 };
 const wanted = COMMANDS[process.argv[2] ?? ''];
 const registrars = wanted ? [wanted] : Object.values(COMMANDS);

@@ -4,7 +4,7 @@
 // and the lessons. Kept under a token budget: oldest lessons go first, then long frozen files.
 // What the candidates' code wrote (output, feedback, failure reasons) arrives capped and
 // redacted, and is shown only inside untrusted-output fences.
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens } from '../llm/tokens.js';
 import type { Goal, Metrics } from '../core/types.js';
 import type { Lesson } from './lessons.js';
 import { fence } from './untrusted-output.js';
