@@ -5,6 +5,7 @@
 import type { Config } from '../config/schema.js';
 import type { FileSet, StageResult } from '../core/types.js';
 import type { Measured } from '../evaluate/evaluator.js';
+import type { StageArtifacts } from '../store/artifacts.js';
 
 /** BullMQ's key prefix and evoloop's own keys beside it. One coordinator per Redis database. */
 export const PREFIX = 'evoloop';
@@ -62,16 +63,32 @@ export interface EvaluationJob {
   recorded: StageResult[];
 }
 
+/** One finished stage run as a worker reports it: the result (with its host) and what it wrote to $EVOLOOP_ARTIFACTS. */
+export interface ReportedResult {
+  result: StageResult;
+  artifacts?: { kept: { name: string; base64: string }[]; dropped: StageArtifacts['dropped'] };
+}
+
 /** The stage results a job has produced so far (job progress: a retry reuses them). */
 export interface JobProgress {
-  results: StageResult[];
+  results: ReportedResult[];
 }
 
 export interface JobResult {
   measured: Measured;
-  /** Every stage result of this job, each with the host that made it. */
-  results: StageResult[];
+  /** Every stage result of this job. */
+  results: ReportedResult[];
   worker: string;
+}
+
+export function reportResult(result: StageResult, artifacts?: StageArtifacts): ReportedResult {
+  if (!artifacts) return { result };
+  return { result, artifacts: { kept: artifacts.kept.map((a) => ({ name: a.name, base64: a.bytes.toString('base64') })), dropped: artifacts.dropped } };
+}
+
+export function artifactsOf(reported: ReportedResult): StageArtifacts | undefined {
+  const a = reported.artifacts;
+  return a && { kept: a.kept.map((k) => ({ name: k.name, bytes: Buffer.from(k.base64, 'base64') })), dropped: a.dropped };
 }
 
 /** The queue of jobs that need exactly these labels (each worker listens to every subset of its own). */

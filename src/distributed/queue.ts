@@ -5,7 +5,6 @@
 // again) all end in the one result. Workers' heartbeats and the queue's depth are read here.
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { StageResult } from '../core/types.js';
 import { closeRedis, connectRedis, maskRedisUrl } from './connection.js';
 import {
   COORDINATOR_KEY,
@@ -21,6 +20,7 @@ import {
   type EvaluationJob,
   type JobProgress,
   type JobResult,
+  type ReportedResult,
   type WorkerInfo,
 } from './protocol.js';
 
@@ -31,7 +31,7 @@ const KEEP_S = 7 * 24 * 3600;
 interface Pending {
   job: EvaluationJob;
   queue: Queue;
-  onResults: (results: StageResult[]) => void;
+  onResults: (results: ReportedResult[]) => void;
   resolve: (r: JobResult) => void;
   reject: (err: Error) => void;
 }
@@ -77,7 +77,7 @@ export class EvaluationQueue {
   }
 
   /** Enqueues a measurement (or re-attaches to the one already there) and resolves with its result. */
-  async submit(job: EvaluationJob, onResults: (results: StageResult[]) => void): Promise<JobResult> {
+  async submit(job: EvaluationJob, onResults: (results: ReportedResult[]) => void): Promise<JobResult> {
     const { queue } = this.queueFor(job.requires);
     const id = jobId(job);
     const result = new Promise<JobResult>((resolve, reject) => this.pending.set(id, { job, queue, onResults, resolve, reject }));

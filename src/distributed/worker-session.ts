@@ -11,6 +11,7 @@ import { verifierDigest } from '../evaluate/backend.js';
 import { baseProtectedFiles, LocalBackend } from '../evaluate/backends/local.js';
 import type { MeasurementRecorder } from '../evaluate/recorder.js';
 import type { EditRules } from '../propose/edit-rules.js';
+import type { StageArtifacts } from '../store/artifacts.js';
 import { git, repoInfo } from '../workspace/git.js';
 import { Workspace } from '../workspace/workspace.js';
 import type { CoordinatorInfo } from './protocol.js';
@@ -18,7 +19,7 @@ import type { CoordinatorInfo } from './protocol.js';
 /** Where one job's stage results go while it runs (the job's progress, then its result). */
 export interface JobRecorder {
   recorded: StageResult[];
-  record(result: StageResult): void;
+  record(result: StageResult, artifacts?: StageArtifacts): void;
 }
 
 export class WorkerSession {
@@ -72,7 +73,7 @@ export class WorkerSession {
     if (!backend) {
       const recorder: MeasurementRecorder = {
         recorded: (candidateId, epoch) => this.jobs.get(jobKey(candidateId, epoch))?.recorded ?? [],
-        record: (candidateId, epoch, result) => this.jobs.get(jobKey(candidateId, epoch))?.record(result),
+        record: (candidateId, epoch, result, artifacts) => this.jobs.get(jobKey(candidateId, epoch))?.record(result, artifacts),
       };
       backend = new LocalBackend({
         config: { ...this.config, objective },

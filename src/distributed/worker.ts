@@ -11,7 +11,6 @@ import path from 'node:path';
 import { WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { UsageError } from '../core/errors.js';
-import type { StageResult } from '../core/types.js';
 import { lockOwner, tryLock } from '../evaluate/exclusive-lock.js';
 import { killStrayProcesses } from '../evaluate/strays.js';
 import { closeRedis, connectRedis, maskRedisUrl } from './connection.js';
@@ -27,7 +26,9 @@ import {
   type EvaluationJob,
   type JobProgress,
   type JobResult,
+  type ReportedResult,
   type WorkerInfo,
+  reportResult,
 } from './protocol.js';
 import { jobKey, WorkerSession } from './worker-session.js';
 
@@ -107,12 +108,12 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
     heartbeat();
     const key = jobKey(data.candidateId, data.epoch);
     // Results of an earlier attempt (a worker that died mid-job) are reused, not run again.
-    const produced: StageResult[] = [...((job.progress as Partial<JobProgress>)?.results ?? [])];
+    const produced: ReportedResult[] = [...((job.progress as Partial<JobProgress>)?.results ?? [])];
     let reported = Promise.resolve();
     current.jobs.set(key, {
-      recorded: [...data.recorded, ...produced],
-      record: (r) => {
-        produced.push({ ...r, host });
+      recorded: [...data.recorded, ...produced.map((p) => p.result)],
+      record: (r, artifacts) => {
+        produced.push(reportResult({ ...r, host }, artifacts));
         const progress: JobProgress = { results: [...produced] };
         reported = reported.then(() => job.updateProgress(progress)).catch(() => {});
       },

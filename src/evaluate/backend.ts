@@ -55,8 +55,8 @@ export interface BackendDeps {
   protectedFiles: FileSet;
   /** Written over every candidate's files (reverify puts the current verifier in place). */
   overlay?: FileSet;
-  /** Folder names under .evoloop/: scratch/, artifacts/ and protected/ (the run id unless reverifying). */
-  dirs?: { scratch: string; artifacts: string; protected: string };
+  /** Folder names under .evoloop/: scratch/ and protected/ (the run id unless reverifying). */
+  dirs?: { scratch: string; protected: string };
   /** Tells the user something about where candidates are measured (an outage, a worker that refused). */
   notice?: (message: string) => void;
   /** The `redis` backend: the queue's URL and how many candidates the coordinator also measures itself. */

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type { StageConfig } from '../../config/schema.js';
 import { EvaluationQueue } from '../../distributed/queue.js';
 import { maskRedisUrl } from '../../distributed/connection.js';
-import type { EvaluationJob } from '../../distributed/protocol.js';
+import { artifactsOf, type EvaluationJob, type ReportedResult } from '../../distributed/protocol.js';
 import type { Store } from '../../store/store.js';
 import { checkVerifier, type BackendDeps, type CandidateSpec, type EvaluationBackend, type MeasurePlan } from '../backend.js';
 import { seedFor, type Measured } from '../evaluator.js';
@@ -28,7 +28,7 @@ export class RedisBackend implements EvaluationBackend {
     if (!deps.redis) throw new Error('the redis backend needs a Redis URL (--redis)');
     const notice = deps.notice ?? (() => {});
     this.local = new LocalBackend(deps);
-    this.recorder = storeRecorder(deps.store);
+    this.recorder = storeRecorder(deps.store, deps.config.artifacts.run_mb * 1024 * 1024);
     this.freeLocal = deps.redis.localSlots;
     this.queue = new EvaluationQueue({ url: deps.redis.url, notice });
     this.queue.announce({
@@ -75,8 +75,8 @@ export class RedisBackend implements EvaluationBackend {
       objective: this.deps.config.objective,
       recorded: this.recorder.recorded(candidate.candidateId, epoch),
     };
-    const record = (results: EvaluationJob['recorded']) => {
-      for (const r of results) this.recorder.record(candidate.candidateId, epoch, r);
+    const record = (results: ReportedResult[]) => {
+      for (const r of results) this.recorder.record(candidate.candidateId, epoch, r.result, artifactsOf(r));
     };
     const aborted = new Promise<Measured>((resolve) => {
       const stop = () => resolve({ ok: false, failure: { kind: 'signal', stage: 'queue', message: 'run stopped' } });
