@@ -93,7 +93,19 @@ export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune'] as co
 
 export const configSchema = z
   .strictObject({
-    edit: z.array(z.string().min(1)).min(1, { error: 'list at least one glob of files the proposer may change' }),
+    // `edit: approx.mjs` means the one-item list.
+    edit: z
+      .union(
+        [
+          z
+            .string()
+            .min(1)
+            .transform((glob) => [glob]),
+          z.array(z.string().min(1)),
+        ],
+        { error: 'give a glob of files the proposer may change, or a list of them' },
+      )
+      .pipe(z.array(z.string()).min(1, { error: 'list at least one glob of files the proposer may change' })),
     protect: z.array(z.string().min(1)).default([]),
     instructions: z.string().optional(),
     context: z
