@@ -14,6 +14,7 @@ export type { LlmCallRecord } from '../core/types.js';
 import { notWritable, StoreNotWritableError } from './access.js';
 import { databaseProblems } from './backup.js';
 import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.js';
+import { ArtifactStore } from './artifacts.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
 import { SearchState } from './search-state.js';
@@ -170,6 +171,8 @@ export class Store {
   private readonly db: Database.Database;
   readonly readonly: boolean;
   readonly queries: RunQueries;
+  /** What stages wrote to $EVOLOOP_ARTIFACTS (rows here, contents beside the database). */
+  readonly artifacts: ArtifactStore;
   /** What a search strategy keeps beyond candidate rows (island archives, counters). */
   readonly search: SearchState;
   private readonly stmts;
@@ -207,6 +210,7 @@ export class Store {
     }
     const db = this.db;
     this.queries = new RunQueries(db);
+    this.artifacts = new ArtifactStore(db, path.join(path.dirname(file), 'artifacts', 'objects'));
     this.search = new SearchState(db, () => this.willWrite());
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
