@@ -63,9 +63,10 @@ budget:
   # patience: 50         # stop after this many candidates without improvement
 
 search:
-  strategy: greedy       # one champion; children of the champion
+  strategy: greedy       # one champion; children of the champion. best-of-n: every child from the
+  #                      # base (no evolution), the baseline a population run is compared against
   parallel: 1            # candidates evaluated at once
-  # seed: 1
+  # seed: 1              # two runs with the same seed make the same proposals (deterministic verifier)
 
 accept:
   rule: significant      # keep only statistically significant improvements; \`better\` = naive median

@@ -96,6 +96,8 @@ export function registerStatus(program: Command): void {
             rows.map((c) => ({
               id: c.id,
               parent: c.parentId,
+              parents: c.parents,
+              island: c.island,
               status: c.status,
               score: c.score,
               operator: c.operator,
