@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Metrics } from '../core/types.js';
 import { DEFAULT_LIMITS, METRICS_CHANNELS } from '../core/stage-defaults.js';
 import { checkEnvAllowList } from '../core/secret-names.js';
+import { searchSchema } from './search-schema.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const DURATION_HELP = 'expected a duration such as 30s, 5m or 2h (a bare number means seconds)';
@@ -53,6 +54,13 @@ export const stageSchema = z
     tmp_mb: z.int().min(1).default(DEFAULT_LIMITS.tmpMb),
     max_output_kb: z.int().min(1).default(64),
     metrics: z.enum(METRICS_CHANNELS).optional(),
+    // Distributed evaluation (evoloop worker --labels): only workers with every label run the stage.
+    requires: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'a label uses letters, digits, _ . - only (e.g. gpu)' }))
+      .min(1)
+      .optional(),
+    // At most one exclusive stage runs at a time on a host (timing benchmarks), local or remote.
+    exclusive: z.boolean().optional(),
   })
   .refine((s) => (s.run === undefined) !== (s.fn === undefined), {
     error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',
@@ -93,7 +101,19 @@ export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmae
 
 export const configSchema = z
   .strictObject({
-    edit: z.array(z.string().min(1)).min(1, { error: 'list at least one glob of files the proposer may change' }),
+    // `edit: approx.mjs` means the one-item list.
+    edit: z
+      .union(
+        [
+          z
+            .string()
+            .min(1)
+            .transform((glob) => [glob]),
+          z.array(z.string().min(1)),
+        ],
+        { error: 'give a glob of files the proposer may change, or a list of them' },
+      )
+      .pipe(z.array(z.string()).min(1, { error: 'list at least one glob of files the proposer may change' })),
     protect: z.array(z.string().min(1)).default([]),
     instructions: z.string().optional(),
     context: z
@@ -122,13 +142,7 @@ export const configSchema = z
         patience: z.int().min(1).optional(),
       })
       .default({}),
-    search: z
-      .strictObject({
-        strategy: z.enum(['greedy']).default('greedy'),
-        parallel: z.int().min(1).max(64).default(1),
-        seed: z.int().optional(),
-      })
-      .default({ strategy: 'greedy', parallel: 1 }),
+    search: searchSchema.default({ strategy: 'greedy', parallel: 1 }),
     accept: z
       .strictObject({
         rule: z.enum(['significant', 'better']).default('significant'),

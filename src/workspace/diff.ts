@@ -64,7 +64,10 @@ async function baseContents(base: BaseRef, files: string[]): Promise<{ files: Fi
   return { files: before };
 }
 
-/** `git diff <base> <commit>` of a committed candidate, byte for byte as git prints it (what `evoloop diff` shows). */
+/**
+ * `git diff --relative <base> <commit>` of a committed candidate, as git prints it (what `evoloop diff` shows):
+ * paths relative to the problem folder, like the config's globs and `evoloop show`.
+ */
 export async function gitDiffAgainstBase(problemDir: string, baseCommit: string, commitSha: string): Promise<string> {
-  return (await git(problemDir, ['diff', baseCommit, commitSha])).stdout;
+  return (await git(problemDir, ['diff', '--relative', baseCommit, commitSha])).stdout;
 }
