@@ -55,6 +55,16 @@ verifier:
       # Distributed evaluation (evoloop run --redis URL, evoloop worker --redis URL):
       # requires: [gpu]  # only workers started with --labels gpu run this stage
       # exclusive: true  # at most one exclusive stage at a time per machine (timing benchmarks)
+    # A judge stage: the judge model (judge.model below) grades what earlier stages produced
+    # against a rubric; the grade (named after the stage) is a metric like any other, repeat
+    # samples the judge's noise, and an output that addresses the judge fails as tampered.
+    # - name: quality
+    #   kind: judge
+    #   input: {files: [out/*.txt]}   # or {stdout: <an earlier stage's name>}
+    #   rubric: Is the summary faithful to the text, complete and short?
+    #   scale: [1, 10]               # the default
+    #   # references: verifier/reference.md   # trusted reference answers shown to the judge
+    #   repeat: 3
 
 objective:
   metric: score          # or expr: "throughput / latency"
@@ -109,6 +119,10 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # models:
 #   - {provider: openai, name: gpt-5-mini, weight: 3}
 #   - {provider: anthropic, name: claude-sonnet-4-5, weight: 1}
+# The judge of kind: judge stages, configured apart from the proposer; it sees only the
+# rubric, the references and the outputs. Its calls are recorded and count against budget.usd.
+# judge:
+#   model: {provider: openai, name: gpt-4.1-mini}   # same keys as model:
 
 # Or an external coding agent, run in a worktree under the same sandbox as the stages (with
 # the network, for its own model API): its change is admitted by the same rules as a model's.

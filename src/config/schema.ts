@@ -35,7 +35,8 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, { error: 'expect
 export const stageSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'use letters, digits, _ . - only' }),
-    kind: z.enum(['gate', 'score', 'holdout']),
+    // judge: a score stage whose metric is a model's grade of earlier stages' outputs (evaluate/judge/).
+    kind: z.enum(['gate', 'score', 'holdout', 'judge']),
     run: z.string().min(1).optional(),
     fn: z.custom<StageFunction>((v) => typeof v === 'function', { error: 'expected a function' }).optional(),
     timeout: duration.prefault('10m'),
@@ -61,14 +62,35 @@ export const stageSchema = z
       .optional(),
     // At most one exclusive stage runs at a time on a host (timing benchmarks), local or remote.
     exclusive: z.boolean().optional(),
+    // kind: judge only. What is graded: files the earlier stages wrote (globs in the worktree), or one earlier stage's stdout.
+    input: z
+      .strictObject({ files: z.array(z.string().min(1)).min(1).optional(), stdout: z.string().min(1).optional() })
+      .refine((i) => (i.files === undefined) !== (i.stdout === undefined), { error: 'give exactly one of `files` (globs) or `stdout` (a stage name)' })
+      .optional(),
+    rubric: z.string().min(1).optional(),
+    scale: z
+      .tuple([z.number(), z.number()])
+      .refine(([lo, hi]) => lo < hi, { error: 'expected [lowest, highest], e.g. [1, 10]' })
+      .optional(),
+    /** A file (problem-relative) of reference answers shown to the judge. */
+    references: z.string().min(1).optional(),
   })
-  .refine((s) => (s.run === undefined) !== (s.fn === undefined), {
+  .refine((s) => s.kind === 'judge' || (s.run === undefined) !== (s.fn === undefined), {
     error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',
+  })
+  .refine((s) => s.kind !== 'judge' || (s.run === undefined && s.fn === undefined && s.input !== undefined && s.rubric !== undefined), {
+    error: 'a judge stage asks the judge model to grade earlier outputs: give it `input` (files or stdout) and a `rubric`, and no `run`/`fn`',
+  })
+  .refine((s) => s.kind === 'judge' || [s.input, s.rubric, s.scale, s.references].every((v) => v === undefined), {
+    error: '`input`, `rubric`, `scale` and `references` belong to `kind: judge` stages',
   })
   .refine((s) => !(s.fn && s.metrics), {
     error: '`metrics` picks how a command stage reports; a function stage returns its metrics, so remove it',
     path: ['metrics'],
-  });
+  })
+  // A judge stage is a score stage whose metric comes from the judge model: everything that
+  // handles score stages (repeats, samples, racing) handles it; `rubric` marks it (isJudgeStage).
+  .transform((s) => ({ ...s, kind: s.kind === 'judge' ? ('score' as const) : s.kind }));
 
 /** A host folder or file shown read-only to sandboxed stages. */
 const exposedPath = z
@@ -173,6 +195,8 @@ export const configSchema = z
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
     sandbox_expose: z.array(exposedPath).default([]),
     model: modelSchema.optional(),
+    // The model of kind: judge stages, separate from the proposer's; its calls are recorded and count against budget.usd.
+    judge: z.strictObject({ model: modelSchema }).optional(),
     models: z.array(modelSchema).min(1).optional(),
     operators: z.partialRecord(z.enum(OPERATOR_NAMES), z.number().min(0)).optional(),
     agent: z
@@ -222,8 +246,12 @@ export const configSchema = z
   });
 
 /** The environment variables that hold the configured models' API keys. */
-export function modelKeyNames(config: { model?: { api_key_env?: string }; models?: { api_key_env?: string }[] }): string[] {
-  return [config.model, ...(config.models ?? [])].flatMap((m) => (m?.api_key_env ? [m.api_key_env] : []));
+export function modelKeyNames(config: {
+  model?: { api_key_env?: string };
+  models?: { api_key_env?: string }[];
+  judge?: { model: { api_key_env?: string } };
+}): string[] {
+  return [config.model, ...(config.models ?? []), config.judge?.model].flatMap((m) => (m?.api_key_env ? [m.api_key_env] : []));
 }
 
 /** A validated config, as the engine uses it (durations in ms, defaults filled in). */
@@ -231,4 +259,7 @@ export type Config = z.output<typeof configSchema>;
 /** What a user writes (YAML or `defineConfig`). */
 export type ConfigInput = z.input<typeof configSchema>;
 export type StageConfig = z.output<typeof stageSchema>;
+
+/** A `kind: judge` stage (stored as a score stage with a rubric). */
+export const isJudgeStage = (s: StageConfig): boolean => s.rubric !== undefined;
 export type ModelConfig = z.output<typeof modelSchema>;

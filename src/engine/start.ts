@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findConfigFile, loadConfigFile, validateConfig } from '../config/load.js';
+import { judgeClient } from '../evaluate/judge/judge.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
@@ -52,6 +53,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
     throw new UsageError((err as Error).message);
   }
   planOperators(config, { model: opts.model, baseUrl: opts.baseUrl, env: opts.llm?.env });
+  judgeClient(config, opts.llm?.env ?? process.env);
   const rules: EditRules = editRulesFor(config, problemDir, configFile);
   if (config.instructions_file && !existsSync(path.join(problemDir, config.instructions_file))) {
     throw new UsageError(

@@ -9,6 +9,7 @@ import type { FileSet } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { Failure, Measured } from './evaluator.js';
+import type { Judge } from './judge/judge.js';
 
 export interface CandidateSpec {
   runId: string;
@@ -53,6 +54,8 @@ export interface BackendDeps {
   signal: AbortSignal;
   /** The protected files every stage is checked against: the base's for a run, the current verifier's for reverify. */
   protectedFiles: FileSet;
+  /** Grades `kind: judge` stages (evaluate/judge/judge.ts); only where the judge model's key is. */
+  judge?: Judge;
   /** Written over every candidate's files (reverify puts the current verifier in place). */
   overlay?: FileSet;
   /** Folder names under .evoloop/: scratch/ and protected/ (the run id unless reverifying). */

@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { median } from 'simple-statistics';
-import { modelKeyNames, type Config, type StageConfig } from '../config/schema.js';
+import { isJudgeStage, modelKeyNames, type Config, type StageConfig } from '../config/schema.js';
 import type { compileObjective } from '../core/fitness.js';
 import type { FailureKind, Metrics, StageResult } from '../core/types.js';
 import type { StageArtifacts } from '../store/artifacts.js';
@@ -13,6 +13,7 @@ import type { Worktree } from '../workspace/workspace.js';
 import { collectArtifacts } from './artifacts.js';
 import { exclusively } from './exclusive-lock.js';
 import { runFunctionStage } from './function-stage.js';
+import type { Judge } from './judge/judge.js';
 import type { HostGuard } from './host-guard.js';
 import type { IntegrityGuard } from './integrity.js';
 import type { MeasurementRecorder } from './recorder.js';
@@ -43,6 +44,8 @@ export interface EvaluatorOptions {
   hostGuard?: HostGuard;
   /** What a stage did to its worktree that evoloop must not trust (a planted .git, a link in place of a file it wrote). */
   worktreeAudit?: (wt: Worktree) => string[];
+  /** Grades `kind: judge` stages (built from judge.model when the verifier has one). */
+  judge?: Judge;
 }
 
 /** Seeds of the run's schedule; reverification epochs get fresh ones. */
@@ -50,6 +53,11 @@ export const seedFor = (epoch: number, repeat: number) => epoch * 1_000_000 + re
 
 export class Evaluator {
   constructor(private readonly opts: EvaluatorOptions) {}
+
+  private judge(): Judge {
+    if (!this.opts.judge) throw new Error('a judge stage needs judge.model (validated at start)');
+    return this.opts.judge;
+  }
 
   get protectedPaths(): string[] {
     return this.opts.guard.paths;
@@ -67,7 +75,12 @@ export class Evaluator {
     const perRepeat: Metrics[] = [];
     for (let repeat = 0; repeat < repeats; repeat++) {
       const merged: Metrics = {};
-      for (const stage of this.stagesFor(kinds, repeat)) {
+      const stages = this.stagesFor(kinds, repeat);
+      // A judge grades what the stages before it left in this worktree: when it must run, they run again too.
+      const lastJudge = stages.findLastIndex((st) => isJudgeStage(st) && !recorded.has(`${st.name}#${repeat}`));
+      for (const st of stages.slice(0, lastJudge)) recorded.delete(`${st.name}#${repeat}`);
+      const stdout = new Map<string, string>();
+      for (const stage of stages) {
         let result = recorded.get(`${stage.name}#${repeat}`);
         if (!result) {
           let artifacts: StageArtifacts | undefined;
@@ -75,7 +88,9 @@ export class Evaluator {
           // Taken before the stage and compared after: anything the stage did to protected entries shows.
           const before = this.opts.guard.listing(wt.problemDir);
           try {
-            ({ result, artifacts } = await this.runOne(stage, candidateId, wt, repeat, epoch));
+            ({ result, artifacts } = isJudgeStage(stage)
+              ? await this.judge().run(stage, { cwd: wt.problemDir, stdoutOf: (name) => stdout.get(name), repeat, seed: seedFor(epoch, repeat), signal: this.opts.signal })
+              : await this.runOne(stage, candidateId, wt, repeat, epoch));
           } catch (err) {
             if (!this.opts.signal.aborted) throw err;
           }
@@ -98,6 +113,7 @@ export class Evaluator {
           }
           recorder.record(candidateId, epoch, result, artifacts);
         }
+        stdout.set(stage.name, result.stdoutTail);
         if (!result.ok) {
           const failure = result.failure ?? { kind: 'crash' as const, message: 'stage failed' };
           const kind = stage.kind === 'gate' && failure.kind === 'crash' ? 'gate-failed' : failure.kind;

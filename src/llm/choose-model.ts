@@ -1,6 +1,7 @@
 // Which model to call: from the --model flag, from the environment, or by weight among
 // several; and the defaults of a model's settings, whichever way it was configured.
 import { weightedChoice } from '../core/random.js';
+import type { ModelConfig } from '../config/schema.js';
 import type { ModelSpec, Provider } from './types.js';
 
 /** Long enough for a whole-file rewrite; short enough that a dead call cannot wedge a run. */
@@ -42,4 +43,20 @@ export function chooseModel(specs: readonly ModelSpec[], rng: () => number = Mat
   const items = specs.map((s) => ({ item: s, weight: s.weight ?? 1 }));
   if (items.every((i) => i.weight === 0)) throw new Error('no model to choose from: configure at least one model with a weight above 0');
   return weightedChoice(items, rng);
+}
+
+/** A model as evoloop.yaml configures it, as the clients take it (--base-url overrides the config's). */
+export function toSpec(m: ModelConfig, baseUrl?: string): ModelSpec {
+  return {
+    provider: m.provider,
+    name: m.name,
+    baseUrl: baseUrl ?? m.base_url,
+    apiKeyEnv: m.api_key_env,
+    temperature: m.temperature,
+    maxTokens: m.max_tokens,
+    timeoutMs: m.timeout ?? DEFAULT_TIMEOUT_MS,
+    maxRetries: m.max_retries,
+    price: m.price && { inputPerMtok: m.price.input_per_mtok, outputPerMtok: m.price.output_per_mtok, cachedInputPerMtok: m.price.cached_input_per_mtok },
+    weight: m.weight,
+  };
 }

@@ -1,15 +1,14 @@
 // Which operators a run uses, and how often each is picked; which models they call.
 // planOperators is pure and runs before a run is created, so a config that asks for a
 // model or agent it does not have is refused (exit 2) with nothing changed.
-import path from 'node:path';
-import type { Config, ModelConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { weightedChoice } from '../core/random.js';
 import { protectedEntries, protectedTrees } from '../evaluate/integrity.js';
+import { toSpec } from '../llm/choose-model.js';
 import { ModelGateway, type PauseOptions } from '../llm/gateway.js';
 import {
   createModelClient,
-  DEFAULT_TIMEOUT_MS,
   detectModelFromEnv,
   ModelError,
   parseModelFlag,
@@ -126,20 +125,6 @@ function resolveModels(config: Config, opts: ModelOptions, env: NodeJS.ProcessEn
   };
 }
 
-function toSpec(m: ModelConfig, baseUrl?: string): ModelSpec {
-  return {
-    provider: m.provider,
-    name: m.name,
-    baseUrl: baseUrl ?? m.base_url,
-    apiKeyEnv: m.api_key_env,
-    temperature: m.temperature,
-    maxTokens: m.max_tokens,
-    timeoutMs: m.timeout ?? DEFAULT_TIMEOUT_MS,
-    maxRetries: m.max_retries,
-    price: m.price && { inputPerMtok: m.price.input_per_mtok, outputPerMtok: m.price.output_per_mtok, cachedInputPerMtok: m.price.cached_input_per_mtok },
-    weight: m.weight,
-  };
-}
 
 export interface OperatorDeps extends ModelOptions {
   store: Store;
