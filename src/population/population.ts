@@ -7,6 +7,7 @@ import type { EvolutionEvent } from '../engine/events.js';
 import type { Inspiration, ParentView } from '../operators/operator.js';
 import type { CandidateRecord, RunRecord, Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
+import type { IslandChooser } from './islands/island-choice.js';
 
 /** A parent as an operator sees it, plus the commit its child is built on. */
 export interface Parent extends ParentView {
@@ -47,9 +48,11 @@ export interface PopulationDeps {
   config: Config;
   store: Store;
   run: RunRecord;
-  workspace: Pick<Workspace, 'baseCommit' | 'problemDir' | 'setRef'>;
+  workspace: Pick<Workspace, 'baseCommit' | 'problemDir' | 'setRef' | 'baseFiles' | 'readBase'>;
   backend: EvaluationBackend;
   emit: (e: EvolutionEvent) => void;
   /** Aborted when in-flight work is abandoned (kill). */
   signal: AbortSignal;
+  /** Which island a proposal goes to (islands strategy); default: the fewest in flight. A bandit over islands plugs in here. */
+  chooseIsland?: IslandChooser;
 }
