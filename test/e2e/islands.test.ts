@@ -12,7 +12,7 @@ import { launchChromium } from '../support/chromium.js';
 import { createProblem, PROJECT_ROOT, waitFor, type Problem } from '../support/problem.js';
 
 const SHOTS = path.join(PROJECT_ROOT, 'test-output', 'dashboard');
-const BUDGET = 24;
+const BUDGET = 14;
 
 let p: Problem;
 beforeAll(() => {
@@ -22,7 +22,7 @@ beforeAll(() => {
       search: {
         strategy: 'islands',
         islands: 3,
-        migration: { interval: 3, rate: 1 },
+        migration: { interval: 2, rate: 1 },
         features: [{ name: 'delta', builtin: 'diff_size', range: [0, 6], bins: 3 }],
         seed: 5,
       },
@@ -55,7 +55,7 @@ describe('islands, end to end', () => {
         store.close();
       }
     };
-    await waitFor(() => proposedSoFar() >= 8, 60_000, '8 candidates before the kill');
+    await waitFor(() => proposedSoFar() >= 5, 60_000, '5 candidates before the kill');
     process.kill(-child.pid!, 'SIGKILL');
     await once(child, 'close');
 

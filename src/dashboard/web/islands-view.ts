@@ -63,7 +63,7 @@ export function IslandsView({ tick, goal }: { tick: number; goal: string }) {
         }
         return html`<div class="island" data-testid="island">
           <b>island ${d.id}</b> · best
-          ${fmtScore(d.best)}${d.bestCandidate !== null ? html` <a href=${`#/candidate/${d.bestCandidate}`}>#${d.bestCandidate}</a>` : ''}
+          <b>${fmtScore(d.best)}</b>${d.bestCandidate !== null ? html` <a href=${`#/candidate/${d.bestCandidate}`}>#${d.bestCandidate}</a>` : ''}
           <div class="heatmap" style=${{ gridTemplateColumns: `repeat(${cols}, 14px)` }}>${squares}</div>
           <div class="muted">${fmtInt(d.candidates)} candidates · ${d.cells} cells</div>
         </div>`;
