@@ -36,8 +36,8 @@ export interface Population {
   start(): Promise<boolean>;
   /** The parents of the next child (`count` of them, distinct, neither an ancestor of the other), or why there are none. */
   select(random: () => number, count: 1 | 2): Selection | NoSelection;
-  /** The proposal made from a selection is over (decided, or considered): frees its island's place in flight. */
-  release?(selection: Selection): void;
+  /** The proposal made from a selection is over, whatever became of it (skipped before admission, invalid, duplicate, decided). */
+  release?(selection: Selection): Promise<void> | void;
   /** Measures a pending child and records its decision; undefined when it was abandoned (kept pending for resume). */
   consider(child: CandidateRecord): Promise<CandidateRecord | undefined>;
   /** The best score so far (for budget.target); undefined before the baseline. */

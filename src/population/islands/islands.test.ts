@@ -109,6 +109,23 @@ describe('islands', () => {
     store.close();
   });
 
+  it('re-seeds a stagnant island from the best island after restart.patience proposals without improving', async () => {
+    // Island 0 climbs; island 1 only ever proposes something worse than its elite.
+    const operator = counter((ctx) => String(Number(ctx.parents[0].files['f.js'] ?? '1') + (ctx.island === 0 ? 1 : -1)));
+    const { evolution, store, candidates, events } = setup(
+      { search: { strategy: 'islands', islands: 2, elites: 1, migration: { interval: 100 }, restart: { patience: 3 }, seed: 1 }, budget: { candidates: 14 } },
+      { operator },
+    );
+    await evolution.run();
+    const restarts = candidates().filter((c) => c.operator === 'migrate');
+    expect(restarts.length).toBeGreaterThan(0);
+    expect(restarts.every((c) => c.island === 1 && /restart: island 1 stagnated, re-seeded from island 0/.test(c.description))).toBe(true);
+    expect(restarts.every((c) => store.getCandidate(c.parentId!)!.island === 0)).toBe(true);
+    expect(restarts.some((c) => c.status === 'accepted')).toBe(true);
+    expect(events.some((e) => e.type === 'notice' && /re-seeded from island 0/.test(e.message))).toBe(true);
+    store.close();
+  });
+
   it('two runs with the same seed make the same candidates, parents, islands and store contents', async () => {
     const one = setup({ ...search(), budget: { candidates: 25 } }, { operator: randomStep(), backend: parityBackend() });
     await one.evolution.run();

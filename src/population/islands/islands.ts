@@ -23,7 +23,7 @@ import { migrationMoves, restartMoves, type Move } from './migration.js';
 import { pickParent, pickPartner, sample } from './parent-choice.js';
 import { INSPIRATIONS, islandSettings, OTHER_ISLAND_INSPIRATION, OTHER_ISLAND_PARTNER, type IslandSettings } from './settings.js';
 
-/** What resume needs beyond the archives: accepted children (for the migration interval), rounds done, proposals since each island's best improved. */
+/** What resume needs beyond the archives: accepted children (for the migration interval), rounds done, proposals to each island since its best improved. */
 interface Counters {
   accepted: number;
   migrations: number;
@@ -40,6 +40,8 @@ export class IslandsPopulation implements Population {
   private readonly archives: Archive[];
   private readonly inFlight: number[];
   private readonly parentsOf = new Map<number, number[]>();
+  /** Each proposal's island best when it was selected, to tell at release whether the island improved. */
+  private readonly bestAtSelect = new WeakMap<Selection, number | undefined>();
   private counters!: Counters;
   private champion!: Incumbent;
   private baseline!: Elite;
@@ -114,11 +116,22 @@ export class IslandsPopulation implements Population {
     const far = this.otherIsland(island, random, OTHER_ISLAND_INSPIRATION);
     if (far !== undefined) inspirations.push(...sample(this.archives[far].elites(), 1, exclude, random));
     this.inFlight[island]++;
-    return { parents: parents.map((e) => this.parentOf(e)), inspirations: inspirations.map((e) => this.inspirationOf(e)), island };
+    const selection = { parents: parents.map((e) => this.parentOf(e)), inspirations: inspirations.map((e) => this.inspirationOf(e)), island };
+    this.bestAtSelect.set(selection, this.archives[island].best()?.score);
+    return selection;
   }
 
-  release(selection: Selection): void {
-    if (selection.island !== null) this.inFlight[selection.island]--;
+  /** A proposal to an island is over: it counts towards the island's stagnation unless the island's best improved meanwhile. */
+  async release(selection: Selection): Promise<void> {
+    const island = selection.island!;
+    this.inFlight[island]--;
+    const before = this.bestAtSelect.get(selection);
+    const now = this.archives[island].best()?.score;
+    const improved = before !== undefined && now !== undefined && improvement(now, before, this.goal) > 0;
+    this.counters.stale[island] = improved ? 0 : this.counters.stale[island] + 1;
+    this.saveCounters();
+    const patience = this.settings.restartPatience;
+    if (patience !== undefined && this.counters.stale[island] >= patience) await this.restart(island);
   }
 
   async consider(c: CandidateRecord): Promise<CandidateRecord | undefined> {
@@ -131,7 +144,6 @@ export class IslandsPopulation implements Population {
     const spec = this.racing.spec(c.id, files, c.commitSha!);
     const failed = (failure: Parameters<typeof recordFailure>[2]) => {
       const row = recordFailure(this.d, c, failure, started);
-      if (row && !migrant) this.count(island, false, false);
       return row;
     };
     const first = await this.racing.measure(spec);
@@ -145,7 +157,6 @@ export class IslandsPopulation implements Population {
         metrics: first.measured.metrics,
         finishedAt: Date.now(),
       });
-      if (!migrant) this.count(island, false, false);
       return store.getCandidate(c.id)!;
     }
     const archive = this.archives[island];
@@ -177,7 +188,6 @@ export class IslandsPopulation implements Population {
     }
     champion &&= enters;
     const score = median(measured.samples);
-    const islandBest = archive.best()?.score;
     const reason =
       enters || verdict.decision !== 'accept'
         ? verdict.reason
@@ -206,13 +216,14 @@ export class IslandsPopulation implements Population {
       });
       if (enters) this.place(elite);
       if (champion) store.updateRun(this.d.run.id, { championId: elite.id });
-      if (!migrant) this.count(island, enters, enters && (islandBest === undefined || improvement(score, islandBest, this.goal) > 0));
+      if (!migrant && enters) {
+        this.counters.accepted++;
+        this.saveCounters();
+      }
     });
     if (champion) await this.crown(elite);
     // Rounds due are counted from accepted children, so a round a kill interrupted still happens.
     if (!migrant && Math.floor(this.counters.accepted / this.settings.migration.interval) > this.counters.migrations) await this.migrate();
-    const patience = this.settings.restartPatience;
-    if (!migrant && patience !== undefined && this.counters.stale[island] >= patience) await this.restart(island);
     return store.getCandidate(c.id)!;
   }
 
@@ -268,12 +279,6 @@ export class IslandsPopulation implements Population {
   private place(elite: Elite): void {
     this.archives[elite.island].put(elite);
     this.d.store.search.setCell(this.d.run.id, elite.island, elite.cell, elite.id);
-  }
-
-  private count(island: number, accepted: boolean, improved: boolean): void {
-    if (accepted) this.counters.accepted++;
-    this.counters.stale[island] = improved ? 0 : this.counters.stale[island] + 1;
-    this.saveCounters();
   }
 
   private saveCounters(): void {
