@@ -16,6 +16,7 @@ import { isEditable } from '../propose/edit-rules.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
 import { scrubSecretsFromEnvironment } from './scrub-environment.js';
+import type { RunOverrides } from './overrides.js';
 import { startRun } from './start.js';
 import { summarize, type RunSummary } from '../store/summary.js';
 import { stopRequestedSince } from '../store/stop-request.js';
@@ -25,8 +26,12 @@ export interface RunOptions {
   /** The folder holding evoloop.yaml (or the program, when `config` is given). */
   problemDir: string;
   config?: ConfigInput;
-  /** Overrides budget.candidates for this invocation. */
+  /** Overrides budget.candidates for this invocation: the run's total, candidates of earlier sessions included. */
   maxCandidates?: number;
+  /** This many candidates more than the run has already (instead of maxCandidates). */
+  moreCandidates?: number;
+  /** Per-invocation overrides of the search and budget settings (CLI --parallel, --seed, --time, --usd, --patience). */
+  overrides?: RunOverrides;
   allowDirty?: boolean;
   /** Start a new run even if the latest one could be resumed. */
   newRun?: boolean;
@@ -45,9 +50,14 @@ export interface RunOptions {
   scrubEnvironment?: boolean;
 }
 
+/** The summary, and why the run could not go on when that is what stopped it (stuck, a model refused or unreachable). */
+export interface RunResult extends RunSummary {
+  error?: string;
+}
+
 export interface RunHandle {
-  /** Resolves when the run stops (budget, target, patience, or stop()). Rejects on bad input (UsageError) or a run error (RunError). */
-  done: Promise<RunSummary>;
+  /** Resolves when the run stops (budget, target, patience, stop(), or a run error: `error`). Rejects on bad input (UsageError) or a failure to start or measure (RunError). */
+  done: Promise<RunResult>;
   /** Stop proposing and let in-flight candidates finish; with `abandon`, kill them too (they are resumed next time). */
   stop(opts?: { abandon?: boolean }): void;
 }
@@ -100,6 +110,9 @@ export function runEvolution(opts: RunOptions): RunHandle {
         scrubSecretsFromEnvironment((name) => isSecretName(name) || keys.includes(name));
       }
       const b = config.budget;
+      // Every candidate but the baseline counts against the candidates budget, across sessions.
+      const done = Math.max(0, Object.values(store.countByStatus(run.id)).reduce((sum, n) => sum + n, 0) - (run.baselineId !== null ? 1 : 0));
+      const maxCandidates = opts.moreCandidates !== undefined ? done + opts.moreCandidates : (opts.maxCandidates ?? b.candidates);
       emit({
         type: 'notice',
         message: started.sandbox.available
@@ -116,10 +129,11 @@ export function runEvolution(opts: RunOptions): RunHandle {
         type: 'run-start',
         runId: run.id,
         resumed: started.resumed,
+        done,
         baseCommit: run.baseCommit,
         operators: operators.names,
         notice: [operators.notice, described].filter(Boolean).join('\n') || undefined,
-        budget: { candidates: opts.maxCandidates ?? b.candidates, timeMs: b.time, usd: b.usd, target: b.target, patience: b.patience },
+        budget: { candidates: maxCandidates, timeMs: b.time, usd: b.usd, target: b.target, patience: b.patience },
       });
       let outcome;
       try {
@@ -145,7 +159,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
           admit,
           emit,
           abandon,
-          maxCandidates: opts.maxCandidates,
+          maxCandidates,
         });
         if (stopRequest) evolution.stop(stopRequest);
         outcome = await evolution.run();
@@ -155,8 +169,8 @@ export function runEvolution(opts: RunOptions): RunHandle {
         throw err;
       }
       store.updateRun(run.id, { status: outcome.status, stopReason: outcome.reason, elapsedMs: evolution.elapsedMs(), ownerPid: null });
-      emit({ type: 'run-stop', runId: run.id, status: outcome.status, reason: outcome.reason });
-      return summarize(store, run.id);
+      emit({ type: 'run-stop', runId: run.id, status: outcome.status, reason: outcome.reason, ...(outcome.error ? { error: true } : {}) });
+      return { ...summarize(store, run.id), ...(outcome.error ? { error: outcome.reason } : {}) };
     } finally {
       clearInterval(heartbeat);
       clearInterval(stopPoll);
