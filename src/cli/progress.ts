@@ -32,7 +32,7 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
         line(
           e.resumed
             ? `Continuing run ${e.runId}: ${e.done}${total ? ` of ${total}` : ''} candidates done, at ${e.baseCommit.slice(0, 10)} (operators: ${e.operators.join(', ')})`
-            : `Starting run ${e.runId} at ${e.baseCommit.slice(0, 10)}${total ? ` for ${total} candidates` : ''} (operators: ${e.operators.join(', ')})`,
+            : `Starting run ${e.runId} at ${e.baseCommit.slice(0, 10)}${total ? ` for ${total} candidate${total === 1 ? '' : 's'}` : ''} (operators: ${e.operators.join(', ')})`,
         );
         break;
       case 'baseline':

@@ -20,6 +20,11 @@ export function applyOverrides(config: Config, o: RunOverrides = {}): Config {
   return {
     ...config,
     search: { ...config.search, parallel: pick(o.parallel, config.search.parallel), seed: pick(o.seed, config.search.seed) },
-    budget: { ...config.budget, time: pick(o.timeMs, config.budget.time), usd: pick(o.usd, config.budget.usd), patience: pick(o.patience, config.budget.patience) },
+    budget: {
+      ...config.budget,
+      time: pick(o.timeMs, config.budget.time),
+      usd: pick(o.usd, config.budget.usd),
+      patience: pick(o.patience, config.budget.patience),
+    },
   };
 }

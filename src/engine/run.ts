@@ -15,6 +15,7 @@ import { admission } from '../propose/admission.js';
 import { isEditable } from '../propose/edit-rules.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
+import { flatScoreWatch } from './flat-scores.js';
 import { scrubSecretsFromEnvironment } from './scrub-environment.js';
 import type { RunOverrides } from './overrides.js';
 import { startRun } from './start.js';
@@ -72,10 +73,15 @@ export function runEvolution(opts: RunOptions): RunHandle {
   const done = (async () => {
     const started = await startRun(opts);
     const { store, run, config } = started;
+    const watchScores = flatScoreWatch(
+      (id) => store.getCandidate(id)?.score,
+      (message) => emit({ type: 'notice', message }),
+    );
     const emit = (e: EvolutionEvent) => {
       const candidateId = 'candidateId' in e ? e.candidateId : null;
       store.addEvent(run.id, e.type, candidateId, e as unknown as Record<string, unknown>);
       opts.onEvent?.(e);
+      watchScores(e);
     };
     // Each beat also stores the time run so far, so budget.time holds across kill -9.
     const heartbeat = setInterval(() => store.updateRun(run.id, { heartbeatAt: Date.now(), elapsedMs: evolution?.elapsedMs() ?? run.elapsedMs }), HEARTBEAT_MS);
