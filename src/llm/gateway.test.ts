@@ -36,7 +36,7 @@ it('a Retry-After of a day waits no longer than the cap, then goes on', async ()
   const { server, notices, call } = await gateway({ steps: [day, day, { reply: 'ok' }] }, 60_000, { baseMs: 10, maxMs: 100 });
   const started = Date.now();
   expect((await call()).text).toBe('ok');
-  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(Date.now() - started).toBeLessThan(20_000); // a day-long wait would hang here; the notice says the capped wait
   expect(server.requests).toHaveLength(3);
   expect(notices[0]).toMatch(
     /^openai:m is not answering \(openai:m: server error \(HTTP 503\).*\(1 attempt failed\)\): proposals paused, trying again in 0\.1s .*each at most 0\.1s.*for up to 60s \(model\.max_outage\)/,
@@ -56,7 +56,7 @@ it('a model down for max_outage stops with a run error that says how long and wh
   expect(err).toMatchObject({ status: 'interrupted', error: true });
   expect((err as StopProposing).reason).toMatch(/^openai:m did not answer for 0\.4s \(model\.max_outage 0\.4s\); last error: .*HTTP 503.*run again to resume/);
   expect(took).toBeGreaterThanOrEqual(400);
-  expect(took).toBeLessThan(3_000);
+  expect(took).toBeLessThan(20_000);
   expect(server.requests.length).toBeGreaterThanOrEqual(2);
   expect(notices.some((m) => /still not answering after \d+ tries .*stopping at 0\.4s \(model\.max_outage\)/.test(m))).toBe(true);
   // "failed", never "gave up", while more tries follow
