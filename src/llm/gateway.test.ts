@@ -54,7 +54,9 @@ it('a model down for max_outage stops with a run error that says how long and wh
   const took = Date.now() - started;
   expect(err).toBeInstanceOf(StopProposing);
   expect(err).toMatchObject({ status: 'interrupted', error: true });
-  expect((err as StopProposing).reason).toMatch(/^openai:m did not answer for \d+(\.\d)?s \(model\.max_outage 1\.5s\); last error: .*HTTP 503.*run again to resume/);
+  expect((err as StopProposing).reason).toMatch(
+    /^openai:m did not answer for \d+(\.\d)?s \(model\.max_outage 1\.5s\); last error: .*HTTP 503.*run again to resume/,
+  );
   expect(took).toBeGreaterThanOrEqual(1500);
   expect(took).toBeLessThan(20_000);
   expect(server.requests.length).toBeGreaterThanOrEqual(2);
