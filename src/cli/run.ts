@@ -3,7 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { duration } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { runEvolution } from '../engine/run.js';
-import { fmtScore, parsePositiveInt } from './context.js';
+import { checkRedisUrl } from '../distributed/connection.js';
+import { fmtScore, parseCount, parsePositiveInt } from './context.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { liveDashboard, parsePort } from './dashboard.js';
 import { progressPrinter } from './progress.js';
@@ -28,6 +29,11 @@ export function registerRun(program: Command): void {
     .option('--ui', 'also serve the live dashboard while the run goes (as `evoloop dashboard`; stays open after the run until Ctrl-C)')
     .option('--port <port>', 'dashboard port with --ui (0 = any free port)', parsePort, 4177)
     .option('--host <host>', 'dashboard address with --ui; anything but loopback requires the printed token', '127.0.0.1')
+    .option(
+      '--redis <url>',
+      'measure candidates on workers (evoloop worker --redis URL) through this Redis, e.g. redis://host:6379 or rediss://:password@host:6380',
+    )
+    .option('--local-slots <n>', 'with --redis: also measure up to this many candidates here at a time (default 0)', parseCount)
     .addHelpText('after', `\n${EXIT_CODES}`)
     .action(
       async (
@@ -48,11 +54,15 @@ export function registerRun(program: Command): void {
           ui?: boolean;
           port: number;
           host: string;
+          redis?: string;
+          localSlots?: number;
         },
       ) => {
         if (opts.more !== undefined && opts.maxCandidates !== undefined) {
           throw new UsageError('--more adds to the candidates the run has; --max-candidates sets its total. Fix: pass one of them.');
         }
+        if (opts.localSlots !== undefined && !opts.redis)
+          throw new UsageError('--local-slots only applies with --redis URL (without it every candidate is measured here).');
         const ui = opts.ui ? liveDashboard(problem, { port: opts.port, host: opts.host }) : undefined;
         const printer = progressPrinter({ json: !!opts.json, tty: !!process.stdout.isTTY && !opts.json });
         const handle = runEvolution({
@@ -65,6 +75,7 @@ export function registerRun(program: Command): void {
           allowDirty: opts.allowDirty,
           newRun: opts.new,
           scrubEnvironment: true,
+          redis: opts.redis ? { url: checkRedisUrl(opts.redis), localSlots: opts.localSlots } : undefined,
           onEvent: ui ? (e) => (printer(e), ui.onEvent(e)) : printer,
         });
         let interrupts = 0;
