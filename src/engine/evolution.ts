@@ -184,7 +184,7 @@ export class Evolution {
     } catch (err) {
       if (err instanceof StopProposing) {
         this.proposed--; // nothing was proposed: the candidates budget is not spent
-        this.operatorStop ??= { status: err.status, reason: err.reason, error: err.error };
+        this.operatorStop ??= { status: err.status, reason: err.reason, ...(err.error ? { error: true } : {}) };
         return;
       }
       if (err instanceof NothingNew) return this.nothingNew(operator.name, err.message);
