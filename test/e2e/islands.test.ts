@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type DashboardServer } from '../../src/dashboard/server.js';
-import { openStore, storePath } from '../../src/store/store.js';
+import { openStore, storePath, type Store } from '../../src/store/store.js';
 import { launchChromium } from '../support/chromium.js';
 import { createProblem, PROJECT_ROOT, waitFor, type Problem } from '../support/problem.js';
 
@@ -47,7 +47,12 @@ describe('islands, end to end', () => {
     child.stderr!.resume();
     const proposedSoFar = () => {
       if (!existsSync(storePath(p.dir))) return 0;
-      const store = openStore(p.dir, { readonly: true });
+      let store: Store;
+      try {
+        store = openStore(p.dir, { readonly: true });
+      } catch {
+        return 0; // the run is creating it this very moment
+      }
       try {
         const run = store.latestRun();
         return run ? store.queries.proposedCount(run.id) : 0;
