@@ -66,6 +66,8 @@ export interface Proposal {
   /** Changed files only, full new content; relative to the problem folder. */
   changes: FileSet;
   model?: string;
+  /** The prompt style the model was asked in (operators/styles.ts). */
+  style?: string;
 }
 
 /** Model spend behind a proposal, and how to link its recorded model calls to the candidate row. */

@@ -12,6 +12,7 @@ import { baseProtectedFiles } from '../evaluate/backends/local.js';
 import { backends } from '../evaluate/backends/registry.js';
 import { strategies } from '../population/registry.js';
 import { admission } from '../propose/admission.js';
+import { noveltyFilter } from '../propose/novelty.js';
 import { isEditable } from '../propose/edit-rules.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
@@ -133,7 +134,8 @@ export function runEvolution(opts: RunOptions): RunHandle {
           protectedFiles: await baseProtectedFiles(workspace, started.rules),
         });
         const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
-        const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths });
+        const novelty = config.novelty && noveltyFilter(config.novelty.threshold, { store, run, workspace, rules: started.rules });
+        const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths, novelty });
         evolution = new Evolution({
           config,
           rules: started.rules,

@@ -44,7 +44,7 @@ export interface OperatorContext {
 }
 
 /** An error result may still say what was attempted (`description`), for the lessons. */
-export type ProposalResult = (Proposal | { error: string; operator: string; model?: string; description?: string }) & { cost?: ProposalCost };
+export type ProposalResult = (Proposal | { error: string; operator: string; model?: string; description?: string; style?: string }) & { cost?: ProposalCost };
 
 /** The problem as the base commit has it, for an operator to say what it will do. */
 export interface ProblemView {
@@ -65,6 +65,8 @@ export class NothingNew extends Error {
 
 export interface Operator {
   readonly name: string;
+  /** How many parents it combines (default 1): the engine asks the population for that many; `ctx.parents[1]` is the second. */
+  readonly parents?: 1 | 2;
   propose(ctx: OperatorContext): Promise<ProposalResult>;
   /** What it will do in this problem, told once when a run starts (tune: the literals it moves and their ranges). */
   describe?(problem: ProblemView): Promise<string | undefined>;

@@ -6,10 +6,11 @@ import { median } from 'simple-statistics';
 import { RunError } from '../../core/errors.js';
 import { improvement } from '../../core/fitness.js';
 import type { CandidateStatus, FileSet } from '../../core/types.js';
-import { decide, initialRepeats, noiseFloor, type AcceptConfig, type Verdict } from '../../evaluate/acceptance.js';
+import { decide, decideSimplify, initialRepeats, noiseFloor, type AcceptConfig, type Verdict } from '../../evaluate/acceptance.js';
 import { describeFailure, type CandidateSpec } from '../../evaluate/backend.js';
 import type { Failure } from '../../evaluate/evaluator.js';
 import { changeHash } from '../../propose/patch-hash.js';
+import { codeSize } from '../../workspace/code-size.js';
 import { sampleScoring, type SampleScoring } from '../../store/samples.js';
 import type { CandidateRecord } from '../../store/store.js';
 import type { HoldoutResult } from '../../store/verdict.js';
@@ -110,7 +111,10 @@ export class GreedyPopulation implements Population {
         const measured = await this.d.backend.measure(spec, { kinds: 'search', repeats: n });
         if (!measured.ok) return { failure: measured.failure };
         const champion = this.champion!;
-        const verdict = decide(champion.samples, measured.samples, this.d.config.objective.goal, this.accept);
+        const verdict =
+          c.operator === 'llm-simplify'
+            ? decideSimplify(champion.samples, measured.samples, this.d.config.objective.goal, this.accept, await this.sizes(champion.files, files))
+            : decide(champion.samples, measured.samples, this.d.config.objective.goal, this.accept);
         if (verdict.decision !== 'more') return { measured, verdict, against: champion };
         if (verdict.wantChampion > champion.samples.length) {
           const ok = await this.measureChampion(verdict.wantChampion);
@@ -165,6 +169,12 @@ export class GreedyPopulation implements Population {
 
   private spec(candidateId: number, files: FileSet, commitSha: string): CandidateSpec {
     return { runId: this.d.run.id, candidateId, baseCommit: this.d.workspace.baseCommit, commitSha, files, verifierDigest: this.d.backend.verifierDigest };
+  }
+
+  /** code_size of the champion and of a simplification. */
+  private async sizes(champion: FileSet, challenger: FileSet): Promise<{ champion: number; challenger: number }> {
+    const { workspace, config } = this.d;
+    return { champion: await codeSize(champion, workspace, config), challenger: await codeSize(challenger, workspace, config) };
   }
 
   private scoreRepeats(): number[] {
