@@ -10,6 +10,9 @@ import { recordedBandits, type BanditStats } from '../operators/bandits.js';
 import { MODEL_DEFAULT_WEIGHTS } from '../operators/select.js';
 import { codeSize, recordedBase } from '../workspace/code-size.js';
 import type { ReadContext } from './context.js';
+import { reasonHeadline } from '../evaluate/reason-headline.js';
+
+const LS_LIMIT = 50;
 
 const STATUSES: CandidateStatus[] = ['baseline', 'pending', 'accepted', 'rejected', 'failed', 'invalid', 'duplicate', 'tampered'];
 
@@ -82,18 +85,25 @@ export function registerStatus(program: Command): void {
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
     .option('--status <list>', `only these statuses, comma-separated (${STATUSES.join(', ')})`, statusList)
-    .option('--limit <n>', 'at most this many (newest first)', parsePositiveInt, 50)
-    .option('--json', 'print JSON')
-    .action((problem: string, opts: { run?: string; status?: CandidateStatus[]; limit: number; json?: boolean }) => {
+    .option('--limit <n>', `at most this many, newest first (default ${LS_LIMIT}; with --json: all)`, parsePositiveInt)
+    .option('--all', 'every candidate')
+    .option('--json', 'print JSON: every candidate, unless --limit is given')
+    .action((problem: string, opts: { run?: string; status?: CandidateStatus[]; limit?: number; all?: boolean; json?: boolean }) => {
       const ctx = openRun(problem, opts.run);
       try {
         const status = opts.status;
-        const rows = ctx.store.listCandidates(ctx.run.id, { status, limit: opts.limit, order: 'desc' });
+        // Scripts (--json) get every row unless they ask for fewer; a terminal gets a screenful and is told what is left.
+        const limit = opts.all ? undefined : (opts.limit ?? (opts.json ? undefined : LS_LIMIT));
+        const rows = ctx.store.listCandidates(ctx.run.id, { status, limit, order: 'desc' });
+        const total = limit === undefined ? rows.length : countMatching(ctx.store.countByStatus(ctx.run.id), status);
+        if (total > rows.length) process.stderr.write(`${total - rows.length} more (use --all or --limit)\n`);
         if (opts.json) {
           return printJson(
             rows.map((c) => ({
               id: c.id,
               parent: c.parentId,
+              parents: c.parents,
+              island: c.island,
               status: c.status,
               score: c.score,
               operator: c.operator,
@@ -104,9 +114,10 @@ export function registerStatus(program: Command): void {
           );
         }
         for (const c of rows) {
-          const what = c.status === 'accepted' || c.status === 'rejected' || c.status === 'baseline' ? c.description : (c.reason ?? c.description);
+          const what =
+            c.status === 'accepted' || c.status === 'rejected' || c.status === 'baseline' ? c.description : reasonHeadline(c.reason ?? c.description);
           process.stdout.write(
-            `${String(c.id).padStart(5)}  ${c.status.padEnd(9)} ${fmtScore(c.score).padStart(10)}  ${c.operator.padEnd(10)} ${what.split('\n')[0].slice(0, 110)}\n`,
+            `${String(c.id).padStart(5)}  ${c.status.padEnd(9)} ${fmtScore(c.score).padStart(10)}  ${c.operator.padEnd(10)} ${what.split('\n')[0].slice(0, 160)}\n`,
           );
         }
       } finally {
@@ -143,4 +154,8 @@ function banditLines(b: BanditStats): string[] {
     lines.push(`  ${name.padEnd(10)} ${shown.map(arm).join(', ')}`);
   }
   return lines.length ? ['bandit arms (pulls / wins / estimated win rate):', ...lines] : [];
+}
+
+function countMatching(byStatus: Record<string, number>, status: CandidateStatus[] | undefined): number {
+  return Object.entries(byStatus).reduce((n, [k, count]) => (!status?.length || status.includes(k as CandidateStatus) ? n + count : n), 0);
 }

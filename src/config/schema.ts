@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Metrics } from '../core/types.js';
 import { DEFAULT_LIMITS, METRICS_CHANNELS } from '../core/stage-defaults.js';
 import { checkEnvAllowList } from '../core/secret-names.js';
+import { searchSchema } from './search-schema.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const DURATION_HELP = 'expected a duration such as 30s, 5m or 2h (a bare number means seconds)';
@@ -89,7 +90,7 @@ export const modelSchema = z.strictObject({
   weight: z.number().positive().default(1),
 });
 
-export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'merge', 'llm-crossover', 'llm-simplify'] as const;
+export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes', 'merge', 'llm-crossover', 'llm-simplify'] as const;
 
 export const configSchema = z
   .strictObject({
@@ -122,13 +123,7 @@ export const configSchema = z
         patience: z.int().min(1).optional(),
       })
       .default({}),
-    search: z
-      .strictObject({
-        strategy: z.enum(['greedy']).default('greedy'),
-        parallel: z.int().min(1).max(64).default(1),
-        seed: z.int().optional(),
-      })
-      .default({ strategy: 'greedy', parallel: 1 }),
+    search: searchSchema.default({ strategy: 'greedy', parallel: 1 }),
     accept: z
       .strictObject({
         rule: z.enum(['significant', 'better']).default('significant'),
@@ -143,6 +138,14 @@ export const configSchema = z
           .default(10),
       })
       .default({ rule: 'significant', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10 }),
+    // What stages write to $EVOLOOP_ARTIFACTS: past a cap a file is dropped with a note, never the candidate.
+    artifacts: z
+      .strictObject({
+        stage_mb: z.number().positive().default(16),
+        run_mb: z.number().positive().default(1024),
+        prompt_kb: z.number().min(0).default(4),
+      })
+      .default({ stage_mb: 16, run_mb: 1024, prompt_kb: 4 }),
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
     sandbox_expose: z.array(exposedPath).default([]),
     model: modelSchema.optional(),

@@ -68,6 +68,8 @@ export interface Proposal {
   model?: string;
   /** The prompt style the model was asked in (operators/styles.ts). */
   style?: string;
+  /** The operator did not see the verifier's feedback (tune): nothing it adds special-cases it. */
+  blind?: boolean;
 }
 
 /** Model spend behind a proposal, and how to link its recorded model calls to the candidate row. */

@@ -85,6 +85,8 @@ function ctx(ps: ParentView[], seed = 1): OperatorContext {
   return {
     runId: 'r1',
     parents: ps,
+    inspirations: [],
+    island: null,
     readFile: async (p) => ps[0].files[p] ?? (p === 'f.js' ? BASE : undefined),
     readBase: async (p) => (p === 'f.js' ? BASE : undefined),
     taken: async () => false,

@@ -5,12 +5,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { modelKeyNames, type Config } from '../config/schema.js';
+import { fmtBytes } from '../core/artifact-types.js';
 import type { Metrics } from '../core/types.js';
 import { holdoutFiles, shownFiles } from '../propose/context-files.js';
 import type { EditRules } from '../propose/edit-rules.js';
 import { readLessons } from '../propose/lessons.js';
 import type { PromptFile, PromptInput, UntrustedOutput } from '../propose/prompt.js';
-import { envSecrets, FEEDBACK_LIMITS, holdoutSecrets, redact, STDERR_LIMITS, untrustedOutput, type Secret } from '../propose/untrusted-output.js';
+import {
+  ARTIFACT_LIMITS,
+  envSecrets,
+  FEEDBACK_LIMITS,
+  holdoutSecrets,
+  redact,
+  STDERR_LIMITS,
+  untrustedOutput,
+  type OutputLimits,
+  type Secret,
+} from '../propose/untrusted-output.js';
 import type { Store } from '../store/store.js';
 import type { OperatorContext } from './operator.js';
 
@@ -26,6 +37,9 @@ export interface ProblemInfo {
   baseFiles: () => string[];
 }
 
+/** At most this many inspirations, each file capped: they are ideas, not the program. */
+const MAX_INSPIRATIONS = 3;
+const INSPIRATION_LIMITS: OutputLimits = { lines: 120, chars: 4000, lineChars: 300, keep: 'head' };
 /** Frozen files longer than this are not shown at all (data, generated code). */
 const MAX_FROZEN_BYTES = 200_000;
 /** Holdout files read for their lines (redacted from outputs) up to this size each. */
@@ -56,19 +70,36 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext, op
   }
   const secrets = [...envSecret, ...(await holdoutLines([...holdout.keys()], ctx, [...editable, ...frozen]))];
   const goal = p.config.objective.goal;
+  // On islands the prompt shows the child's own island only: other islands reach it as inspirations.
   const best = p.store
     .listCandidates(p.runId, { status: ['baseline', 'accepted'] })
-    .filter((c) => c.score !== null)
+    .filter((c) => c.score !== null && (ctx.island === null || c.island === null || c.island === ctx.island))
     .sort((a, b) => (goal === 'maximize' ? b.score! - a.score! : a.score! - b.score!))
     .slice(0, 3)
     .map((c) => ({ id: c.id, score: c.score!, description: c.operator === 'baseline' ? 'the base program' : redact(c.description, secrets) }));
+  const artifacts = parentArtifacts(p.store, parent.id, secrets, p.config.artifacts.prompt_kb * 1024);
   return {
     instructions: instructions(p),
     objective: { text: p.config.objective.metric ?? p.config.objective.expr ?? '', goal },
     editable,
     frozen,
-    parent: { id: parent.id, score: parent.score, metrics: metricsShown(parent.metrics, secrets), output: parentOutput(p.store, parent.id, secrets) },
+    parent: {
+      id: parent.id,
+      score: parent.score,
+      metrics: metricsShown(parent.metrics, secrets),
+      output: [...parentOutput(p.store, parent.id, secrets), ...artifacts.text],
+      images: artifacts.images,
+    },
     best,
+    inspirations: ctx.inspirations.slice(0, MAX_INSPIRATIONS).map((i) => ({
+      id: i.id,
+      score: i.score,
+      island: i.island,
+      description: redact(i.description, secrets),
+      files: Object.entries(i.files)
+        .filter(([path]) => ctx.editableFiles.includes(path))
+        .map(([path, content]) => ({ path, content: untrustedOutput(content, secrets, INSPIRATION_LIMITS) })),
+    })),
     lessons: readLessons(p.store, p.runId, goal, { secrets }),
     second: opts.second && ctx.parents[1] ? await secondParent(p, ctx, secrets) : undefined,
   };
@@ -121,15 +152,43 @@ function parentOutput(store: Store, candidateId: number, secrets: Secret[]): Unt
   return out;
 }
 
+/**
+ * The parent's text artifacts from its last repeat of each non-holdout stage, redacted and
+ * capped to `maxChars` in all, and a line per image (an image is not sent to the model).
+ */
+function parentArtifacts(store: Store, candidateId: number, secrets: Secret[], maxChars: number): { text: UntrustedOutput[]; images: string[] } {
+  if (maxChars <= 0) return { text: [], images: [] };
+  const runs = new Map<string, number>();
+  const shown = store.artifacts.list(candidateId).filter((a) => a.kind !== 'holdout' && a.epoch === 0 && a.hash !== null);
+  for (const a of shown) runs.set(a.stage, Math.max(runs.get(a.stage) ?? 0, a.repeat));
+  const last = shown.filter((a) => a.repeat === runs.get(a.stage));
+  const text: UntrustedOutput[] = [];
+  let left = maxChars;
+  for (const a of last.filter((x) => x.type === 'text')) {
+    if (left < 80) break;
+    const content = store.artifacts.read(a)?.toString('utf8');
+    if (!content || content.includes('\0')) continue;
+    const shownText = untrustedOutput(content, secrets, { ...ARTIFACT_LIMITS, chars: Math.min(ARTIFACT_LIMITS.chars, left) });
+    if (!shownText) continue;
+    text.push({ stage: a.stage, stream: 'artifact', name: plainName(a.name, secrets), text: shownText });
+    left -= shownText.length;
+  }
+  const images = last
+    .filter((x) => x.type === 'image')
+    .slice(0, 10)
+    .map((a) => `${plainName(a.name, secrets)} written by stage ${a.stage} (${a.mediaType}, ${fmtBytes(a.size)})`);
+  return { text, images };
+}
+
 /** Metric names come from the stage's output too, and are shown unfenced: redacted, a plain name of at most 64 characters. */
 function metricsShown(metrics: Metrics | null, secrets: Secret[]): Metrics | null {
   if (!metrics) return null;
-  return Object.fromEntries(
-    Object.entries(metrics).map(([k, v]) => [
-      redact(k, secrets)
-        .replace(/[^A-Za-z0-9_.\/-]/g, '_')
-        .slice(0, 64),
-      v,
-    ]),
-  );
+  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [plainName(k, secrets), v]));
+}
+
+/** A name a candidate chose (a metric, an artifact file), shown unfenced: redacted, plain characters, at most 64. */
+function plainName(name: string, secrets: Secret[]): string {
+  return redact(name, secrets)
+    .replace(/[^A-Za-z0-9_.\/-]/g, '_')
+    .slice(0, 64);
 }

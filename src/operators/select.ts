@@ -20,6 +20,7 @@ import { protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { agentOperator } from './agent/agent.js';
+import { cmaes } from './cmaes/cmaes.js';
 import { llmDiff } from './llm-diff/llm-diff.js';
 import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
 import { ProposalBandits, type Outcome } from './bandits.js';
@@ -207,6 +208,7 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
   const model = () => ({ problem, gateway: gateway!, styles: bandits.styles, metaLessons });
   const build: Record<string, () => Operator> = {
     tune: () => tune,
+    cmaes: () => cmaes(),
     'llm-diff': () => llmDiff(model()),
     'llm-rewrite': () => llmRewrite(model()),
     'llm-crossover': () => llmCrossover(model()),

@@ -30,20 +30,27 @@ export interface AdmissionParent {
   files: FileSet;
 }
 
-/** `parents` primary first: the change is laid over the primary's files and committed on its commit; a second one is recorded as parent2. */
-export type Admit = (parents: AdmissionParent[], operator: string, proposal: ProposalResult) => Promise<CandidateRecord>;
+/** Where a child comes from: its parents, primary first, and the island it belongs to (null: none). */
+export interface Lineage {
+  parents: AdmissionParent[];
+  island: number | null;
+}
+
+/** The change is laid over the primary parent's files and committed on its commit; every parent is recorded (`parents`, primary first). */
+export type Admit = (from: Lineage, operator: string, proposal: ProposalResult) => Promise<CandidateRecord>;
 
 /** A pending row comes back committed (commitSha and ref set); any other status is final. */
 export function admission(d: AdmissionDeps): Admit {
   const readFile = async (parent: AdmissionParent, p: string) => parent.files[p] ?? (await d.workspace.readBase(p));
-  return async (parents, operator, proposal) => {
+  return async ({ parents, island }, operator, proposal) => {
     const { store, run, workspace } = d;
     const { cost } = proposal;
     const parent = parents[0];
     const base = {
       runId: run.id,
       parentId: parent.id,
-      parent2Id: parents[1]?.id,
+      parents: parents.map((p) => p.id),
+      island,
       operator,
       model: proposal.model,
       tokensIn: cost?.tokensIn,
@@ -85,13 +92,14 @@ export function admission(d: AdmissionDeps): Admit {
     const files = await overlay(workspace, parent.files, proposal.changes);
     const patch = unifiedDiff(originals, proposal.changes);
     const hash = changeHash(files);
-    const flags = suspiciousFlags({ patch, feedback: feedbackOf(store, parent.id), protectedPaths: d.protectedPaths });
+    // An operator that never saw the verifier's feedback (tune) cannot special-case it.
+    const feedback = proposal.blind ? [] : feedbackOf(store, parent.id);
+    const flags = suspiciousFlags({ patch, feedback, protectedPaths: d.protectedPaths, parentFiles: Object.values(originals) });
     const row = { ...base, description: proposal.description, files, changeHash: hash, patch, flags };
     if (!check.ok) return insert({ ...row, status: 'invalid', reason: check.reason });
     if (patch === '') return insert({ ...row, status: 'duplicate', reason: 'no change: the proposal equals its parent' });
     const same = store.findByChangeHash(run.id, hash);
     if (same !== undefined) return insert({ ...row, status: 'duplicate', reason: `same change as candidate ${same}` });
-    const island = null;
     const novel = await d.novelty?.check(files, island);
     if (novel?.duplicateOf) return insert({ ...row, status: 'duplicate', reason: novel.duplicateOf.reason, flags: [...flags, 'near-duplicate'] });
     const candidate = insert({ ...row, status: 'pending' });

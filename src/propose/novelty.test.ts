@@ -71,13 +71,13 @@ describe('minhash', () => {
 describe('novelty filter in admission', () => {
   it('rejects a near-duplicate as duplicate naming the nearest candidate, never pending, and keeps a different one', async () => {
     const { store, admit, parent } = setup(0.9);
-    const first = await admit([parent], 'llm-rewrite', {
+    const first = await admit({ parents: [parent], island: null }, 'llm-rewrite', {
       operator: 'llm-rewrite',
       description: 'rewrite step 3',
       changes: { 'f.js': PROGRAM.replace(/return x \* (\d+) \+ (\d+)/g, 'const y$1 = x ** $2;\n  return y$1 - $1') },
     });
     expect(first.status).toBe('pending');
-    const near = await admit([parent], 'llm-diff', {
+    const near = await admit({ parents: [parent], island: null }, 'llm-diff', {
       operator: 'llm-diff',
       description: 'the same with a comment',
       changes: { 'f.js': `// same thing\n${store.getBlob(first.files['f.js'])}` },
@@ -87,10 +87,14 @@ describe('novelty filter in admission', () => {
     expect(near.reason).toMatch(new RegExp(`near-duplicate of candidate ${first.id}: 100% similar code \\(novelty.threshold 0.9\\); not evaluated`));
     expect(near.commitSha).toBeNull();
     // close to the base program: named as the baseline
-    const tiny = await admit([parent], 'tune', { operator: 'tune', description: 'x * 3 → x * 4', changes: { 'f.js': PROGRAM.replace('x * 3 +', 'x * 4 +') } });
+    const tiny = await admit({ parents: [parent], island: null }, 'tune', {
+      operator: 'tune',
+      description: 'x * 3 → x * 4',
+      changes: { 'f.js': PROGRAM.replace('x * 3 +', 'x * 4 +') },
+    });
     expect(tiny.status).toBe('duplicate');
     expect(tiny.reason).toMatch(/near-duplicate of candidate 1:/);
-    const other = await admit([parent], 'llm-rewrite', {
+    const other = await admit({ parents: [parent], island: null }, 'llm-rewrite', {
       operator: 'llm-rewrite',
       description: 'new algorithm',
       changes: { 'f.js': 'export const table = new Map(Object.entries({ a: 1 }));\nfor (const [k, v] of table) console.log(k, v ** 2);\n' },
@@ -102,7 +106,11 @@ describe('novelty filter in admission', () => {
   it('compares with the candidates of an earlier session too (signatures come back from the store)', async () => {
     const { store, deps, admit, parent } = setup(0.95);
     const changed = PROGRAM.replace(/return x \* (\d+)/g, 'return x << $1').concat('\nexport default step1;\n');
-    const first = await admit([parent], 'llm-rewrite', { operator: 'llm-rewrite', description: 'shifts', changes: { 'f.js': changed } });
+    const first = await admit({ parents: [parent], island: null }, 'llm-rewrite', {
+      operator: 'llm-rewrite',
+      description: 'shifts',
+      changes: { 'f.js': changed },
+    });
     expect(first.status).toBe('pending');
     const resumed = new NoveltyFilter(deps);
     const check = await resumed.check({ 'f.js': `${changed}\n` }, null);

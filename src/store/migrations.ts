@@ -144,7 +144,55 @@ export const MIGRATIONS: string[] = [
     '$.samples')
   WHERE verdict_json IS NOT NULL;
   `,
-  // 6: the prompt style a model proposal was asked in (the style bandit learns from it), and the
+  // 6: files a stage wrote to $EVOLOOP_ARTIFACTS (store/artifacts.ts): one row per file per
+  // candidate, epoch, stage and repeat; the content is a file under .evoloop/artifacts/objects
+  // named by its sha256 (hash), so identical outputs are kept once. A dropped file (over a
+  // cap, not a regular file) keeps its row with no hash and the note saying why.
+  `
+  CREATE TABLE artifacts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    epoch INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    repeat INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    hash TEXT,
+    note TEXT,
+    created_at INTEGER NOT NULL,
+    UNIQUE (candidate_id, epoch, stage, repeat, name)
+  );
+  CREATE INDEX artifacts_run_hash ON artifacts(run_id, hash, size);
+  CREATE INDEX artifacts_hash ON artifacts(hash);
+  `,
+  // 7: every parent of a candidate (a crossover has two or more; parent_id stays the first),
+  // and the islands strategy's archives: which confirmed elite holds each cell of each island
+  // (population/islands), plus small named counters a strategy keeps (migration rounds).
+  `
+  ALTER TABLE candidates ADD COLUMN parents_json TEXT NOT NULL DEFAULT '[]';
+  UPDATE candidates SET parents_json = CASE
+    WHEN parent_id IS NULL THEN '[]'
+    WHEN parent2_id IS NULL THEN json_array(parent_id)
+    ELSE json_array(parent_id, parent2_id) END;
+  CREATE TABLE island_cells (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    island INTEGER NOT NULL,
+    cell TEXT NOT NULL,
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    PRIMARY KEY (run_id, island, cell)
+  );
+  CREATE TABLE search_state (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    value_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+  );
+  `,
+  // 8: the prompt style a model proposal was asked in (the style bandit learns from it), and the
   // novelty filter's MinHash signature of every admitted candidate (propose/novelty.ts), so a
   // resumed run compares against all of them without re-reading their text.
   `

@@ -61,7 +61,7 @@ async function setup() {
     const pv = view(parent);
     const program = edit(pv.files['program.mjs'] ?? PROGRAM);
     const changes: FileSet = { 'program.mjs': program, ...(extra ? { 'extra.mjs': extra } : {}) };
-    const c = await admit([pv], 'llm-diff', { operator: 'llm-diff', description: `child of #${parent.id}`, changes });
+    const c = await admit({ parents: [pv], island: null }, 'llm-diff', { operator: 'llm-diff', description: `child of #${parent.id}`, changes });
     expect(c.status).toBe('pending');
     store.updateCandidate(c.id, { status: 'accepted', score });
     return store.getCandidate(c.id)!;
@@ -71,6 +71,8 @@ async function setup() {
     return {
       runId: run.id,
       parents: ps,
+      inspirations: [],
+      island: null,
       readFile: async (f) => ps[0].files[f] ?? (await workspace.readBase(f)),
       readBase: (f) => workspace.readBase(f),
       taken: (changes) => changeTaken({ store, run, workspace }, ps[0], changes),
@@ -86,7 +88,7 @@ async function setup() {
   const mergeAndCommit = async (x: CandidateRecord, y: CandidateRecord) => {
     const ps = [view(x), view(y)];
     const proposal = await merge.propose(ctx(ps));
-    const row = await admit(ps, 'merge', proposal);
+    const row = await admit({ parents: ps, island: null }, 'merge', proposal);
     const show = (f: string) => p.git('show', `${row.commitSha}:problem/${f}`);
     return { proposal, row, show };
   };
@@ -106,7 +108,7 @@ describe('merge', () => {
     });
     expect(row.status).toBe('pending');
     expect(row.parentId).toBe(left.id);
-    expect(row.parent2Id).toBe(right.id);
+    expect(row.parents).toEqual([left.id, right.id]);
     expect(show('program.mjs')).toBe(PROGRAM.replace('a = 1', 'a = 10').replace('b = 2', 'b = 20').replace('d = 4', 'd = 40').trimEnd());
     expect(show('extra.mjs')).toBe('export const scale = 2;');
   });

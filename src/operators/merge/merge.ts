@@ -82,7 +82,7 @@ function preferred(a: ParentView, b: ParentView, goal: Goal): ParentView {
   return (goal === 'maximize' ? b.score > a.score : b.score < a.score) ? b : a;
 }
 
-/** A candidate and all its ancestors through both parent edges. */
+/** A candidate and all its ancestors through every parent edge. */
 function ancestry(store: Store, id: number): Set<number> {
   const seen = new Set<number>();
   const queue = [id];
@@ -90,9 +90,7 @@ function ancestry(store: Store, id: number): Set<number> {
     const next = queue.shift()!;
     if (seen.has(next)) continue;
     seen.add(next);
-    const c = store.getCandidate(next);
-    if (c?.parentId != null) queue.push(c.parentId);
-    if (c?.parent2Id != null) queue.push(c.parent2Id);
+    queue.push(...(store.getCandidate(next)?.parents ?? []));
   }
   return seen;
 }
@@ -106,9 +104,7 @@ function nearestCommon(store: Store, id: number, lineage: Set<number>): number |
     if (seen.has(next)) continue;
     seen.add(next);
     if (lineage.has(next)) return next;
-    const c = store.getCandidate(next);
-    if (c?.parentId != null) queue.push(c.parentId);
-    if (c?.parent2Id != null) queue.push(c.parent2Id);
+    queue.push(...(store.getCandidate(next)?.parents ?? []));
   }
   return undefined;
 }
