@@ -8,7 +8,7 @@ export function configTemplate(edit: string): string {
   return `# evoloop.yaml — what to improve, how to measure it, when to stop.
 # Every key is validated; unknown keys are an error. Editor schema: \`evoloop schema\`.
 
-# Files the proposer may change (globs relative to this folder). Inside them, an
+# Files the proposer may change (a glob or a list of globs, relative to this folder). Inside them, an
 # EVOLVE-BLOCK-START ... EVOLVE-BLOCK-END comment pair narrows changes to that region.
 edit: [${JSON.stringify(edit)}]
 
@@ -17,6 +17,8 @@ protect: ["verifier/**"]
 
 # Plain instructions for a language model (or an evoloop.md file beside this one).
 # instructions: Make it faster without changing its output.
+# Or read them from a file (protected: no candidate may change it), e.g. autoresearch's program.md:
+# instructions_file: program.md
 
 # Read-only files a prompt shows the model besides the editable ones. Default: every
 # non-editable text file that is not protected, hidden or holdout. With a list, exactly
@@ -50,6 +52,9 @@ verifier:
       #                  # the file if written, else the report printed last. The same metric
       #                  # reported twice with different values fails (ambiguous-metrics);
       #                  # \`file\` keeps echoed program output from ever counting.
+      # Distributed evaluation (evoloop run --redis URL, evoloop worker --redis URL):
+      # requires: [gpu]  # only workers started with --labels gpu run this stage
+      # exclusive: true  # at most one exclusive stage at a time per machine (timing benchmarks)
 
 objective:
   metric: score          # or expr: "throughput / latency"
@@ -65,7 +70,7 @@ budget:
 search:
   strategy: greedy       # one champion; children of the champion. best-of-n: every child from the
   #                      # base (no evolution), the baseline a population run is compared against
-  parallel: 1            # candidates evaluated at once
+  parallel: 1            # candidates evaluated at once (with --redis: about your workers' total --concurrency)
   # seed: 1              # two runs with the same seed make the same proposals (deterministic verifier)
 
 accept:
@@ -172,7 +177,12 @@ export function registerInit(program: Command): void {
       const ignored = existsSync(ignore) ? readFileSync(ignore, 'utf8') : '';
       if (!ignored.split('\n').includes('.evoloop/')) writeFileSync(ignore, `${ignored}${ignored && !ignored.endsWith('\n') ? '\n' : ''}.evoloop/\n`);
       process.stdout.write(
-        `wrote ${path.relative(process.cwd(), config) || config}${wroteVerifier ? ', verifier/score.mjs' : ' (kept the existing verifier/score.mjs)'} and .gitignore.\nNext: write the verifier, commit (evoloop needs a git commit as the base), then \`evoloop run ${folder}\`.\n`,
+        `wrote ${shown(config)}${wroteVerifier ? `, ${shown(verifier)}` : ` (kept the existing ${shown(verifier)})`} and ${shown(ignore)}.\nNext: write the verifier, commit (evoloop needs a git commit as the base), then \`evoloop run ${folder}\`.\n`,
       );
     });
+}
+
+/** A written file as the user can open it from where they ran init. */
+function shown(file: string): string {
+  return path.relative(process.cwd(), file) || file;
 }

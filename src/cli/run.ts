@@ -1,7 +1,9 @@
 // `evoloop run [problem]`: start or resume the loop, with live progress.
 import type { Command } from 'commander';
 import { runEvolution } from '../engine/run.js';
-import { fmtScore, parsePositiveInt } from './context.js';
+import { UsageError } from '../core/errors.js';
+import { checkRedisUrl } from '../distributed/connection.js';
+import { fmtScore, parseCount, parsePositiveInt } from './context.js';
 import { liveDashboard, parsePort } from './dashboard.js';
 import { progressPrinter } from './progress.js';
 
@@ -19,6 +21,11 @@ export function registerRun(program: Command): void {
     .option('--ui', 'also serve the live dashboard while the run goes (as `evoloop dashboard`; stays open after the run until Ctrl-C)')
     .option('--port <port>', 'dashboard port with --ui (0 = any free port)', parsePort, 4177)
     .option('--host <host>', 'dashboard address with --ui; anything but loopback requires the printed token', '127.0.0.1')
+    .option(
+      '--redis <url>',
+      'measure candidates on workers (evoloop worker --redis URL) through this Redis, e.g. redis://host:6379 or rediss://:password@host:6380',
+    )
+    .option('--local-slots <n>', 'with --redis: also measure up to this many candidates here at a time (default 0)', parseCount)
     .action(
       async (
         problem: string,
@@ -32,8 +39,12 @@ export function registerRun(program: Command): void {
           ui?: boolean;
           port: number;
           host: string;
+          redis?: string;
+          localSlots?: number;
         },
       ) => {
+        if (opts.localSlots !== undefined && !opts.redis)
+          throw new UsageError('--local-slots only applies with --redis URL (without it every candidate is measured here).');
         const ui = opts.ui ? liveDashboard(problem, { port: opts.port, host: opts.host }) : undefined;
         const printer = progressPrinter({ json: !!opts.json, tty: !!process.stdout.isTTY && !opts.json });
         const handle = runEvolution({
@@ -44,6 +55,7 @@ export function registerRun(program: Command): void {
           allowDirty: opts.allowDirty,
           newRun: opts.new,
           scrubEnvironment: true,
+          redis: opts.redis ? { url: checkRedisUrl(opts.redis), localSlots: opts.localSlots } : undefined,
           onEvent: ui ? (e) => (printer(e), ui.onEvent(e)) : printer,
         });
         let interrupts = 0;

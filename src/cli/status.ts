@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CandidateStatus } from '../core/types.js';
 import { operatorStats } from '../operators/stats.js';
+import type { WorkerRecord } from '../store/store.js';
 import { summarize } from '../store/summary.js';
 import { fmtDuration, fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
 import { verdictLines } from './verdict-lines.js';
@@ -40,17 +41,24 @@ export function registerStatus(program: Command): void {
         const goal = s.goal;
         const operators = operatorStats(ctx.store, ctx.run.id, goal);
         const usdPerAccepted = s.accepted > 0 ? s.spend.usd / s.accepted : null;
+        const workers = ctx.store.workers(ctx.run.id);
+        const depth = ctx.store.queueDepth(ctx.run.id);
+        const queue = depth ? { waiting: depth.waiting, active: depth.active } : null;
         const config = JSON.parse(ctx.run.configJson);
         const bandits = recordedBandits(ctx.store.listCandidates(ctx.run.id), config, { withModel: MODEL_DEFAULT_WEIGHTS }).stats();
         const codeSizes = await championSizes(ctx, s.champions, config);
-        if (opts.json) return printJson({ ...s, operators, usdPerAccepted, bandits, codeSizes });
+        if (opts.json) return printJson({ ...s, operators, usdPerAccepted, workers, queue, bandits, codeSizes });
         const better = s.best !== null && s.baseline !== null ? (goal === 'maximize' ? s.best - s.baseline : s.baseline - s.best) : 0;
         const pct = s.baseline ? ` ${better >= 0 ? '' : '-'}${Math.abs((100 * better) / s.baseline).toFixed(1)}% ${better >= 0 ? 'better' : 'worse'}` : '';
         const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)},${pct}; ${goal})` : '';
+        // The champion is still the baseline: a "+0, 0.0% better" would read as a result.
+        const unbeaten = s.bestCandidate === null || s.bestCandidate === ctx.run.baselineId;
         const lines = [
           `run ${s.run}: ${s.status}${s.stopReason ? ` — ${s.stopReason}` : ''}`,
           `base ${s.baseCommit.slice(0, 12)} · elapsed ${fmtDuration(s.elapsedMs)}`,
-          `baseline ${fmtScore(s.baseline)} → best ${fmtScore(s.best)}${gain}${s.bestCandidate !== null ? ` (candidate ${s.bestCandidate})` : ''}`,
+          unbeaten
+            ? `baseline ${fmtScore(s.baseline)}; no candidate beat it${s.status === 'running' ? ' yet' : ''}`
+            : `baseline ${fmtScore(s.baseline)} → best ${fmtScore(s.best)}${gain} (candidate ${s.bestCandidate})`,
           `candidates ${s.candidates}: ${Object.entries(s.byStatus)
             .filter(([k]) => k !== 'baseline')
             .map(([k, n]) => `${n} ${k}`)
@@ -73,6 +81,7 @@ export function registerStatus(program: Command): void {
         }
         if (codeSizes.length > 0) lines.push(`code size: ${codeSizes.map((c) => c.bytes).join(' → ')} bytes (baseline → each champion)`);
         lines.push(...banditLines(bandits));
+        lines.push(...workerLines(workers, queue));
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {
         ctx.store.close();
@@ -154,6 +163,19 @@ function banditLines(b: BanditStats): string[] {
     lines.push(`  ${name.padEnd(10)} ${shown.map(arm).join(', ')}`);
   }
   return lines.length ? ['bandit arms (pulls / wins / estimated win rate):', ...lines] : [];
+}
+
+/** Remote workers as the coordinator last saw them, and its queue (nothing for a run measured only here). */
+function workerLines(workers: WorkerRecord[], queue: { waiting: number; active: number } | null): string[] {
+  if (!queue && workers.length === 0) return [];
+  const lines = [`queue: ${queue?.waiting ?? 0} waiting, ${queue?.active ?? 0} running · workers ${workers.length}:`];
+  for (const w of workers) {
+    const ago = fmtDuration(Math.max(0, Date.now() - w.lastSeen));
+    lines.push(
+      `  ${w.id}  ${w.busy > 0 ? `busy (${w.busy})` : 'idle'}  labels ${w.labels.join(',') || '—'}  ${w.jobsDone} done, ${w.failures} failed  last seen ${ago} ago`,
+    );
+  }
+  return lines;
 }
 
 function countMatching(byStatus: Record<string, number>, status: CandidateStatus[] | undefined): number {

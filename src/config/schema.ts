@@ -54,6 +54,13 @@ export const stageSchema = z
     tmp_mb: z.int().min(1).default(DEFAULT_LIMITS.tmpMb),
     max_output_kb: z.int().min(1).default(64),
     metrics: z.enum(METRICS_CHANNELS).optional(),
+    // Distributed evaluation (evoloop worker --labels): only workers with every label run the stage.
+    requires: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'a label uses letters, digits, _ . - only (e.g. gpu)' }))
+      .min(1)
+      .optional(),
+    // At most one exclusive stage runs at a time on a host (timing benchmarks), local or remote.
+    exclusive: z.boolean().optional(),
   })
   .refine((s) => (s.run === undefined) !== (s.fn === undefined), {
     error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',
@@ -94,9 +101,26 @@ export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmae
 
 export const configSchema = z
   .strictObject({
-    edit: z.array(z.string().min(1)).min(1, { error: 'list at least one glob of files the proposer may change' }),
+    // `edit: approx.mjs` means the one-item list.
+    edit: z
+      .union(
+        [
+          z
+            .string()
+            .min(1)
+            .transform((glob) => [glob]),
+          z.array(z.string().min(1)),
+        ],
+        { error: 'give a glob of files the proposer may change, or a list of them' },
+      )
+      .pipe(z.array(z.string()).min(1, { error: 'list at least one glob of files the proposer may change' })),
     protect: z.array(z.string().min(1)).default([]),
     instructions: z.string().optional(),
+    instructions_file: z
+      .string()
+      .min(1)
+      .refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), { error: 'give a path inside the problem folder, e.g. program.md' })
+      .optional(),
     context: z
       .strictObject({
         show: z.array(z.string().trim().min(1, { error: 'an empty glob matches nothing; remove it or give a path such as verifier/score.py' })).optional(),
@@ -171,6 +195,10 @@ export const configSchema = z
       .optional(),
   })
   .refine((c) => !(c.model && c.models), { error: 'set either `model` or `models`, not both', path: ['models'] })
+  .refine((c) => !(c.instructions !== undefined && c.instructions_file !== undefined), {
+    error: 'set either `instructions` (the text) or `instructions_file` (a file holding it), not both',
+    path: ['instructions_file'],
+  })
   .superRefine((c, ctx) => {
     // A model's key must never reach a stage, whatever its name: refuse allow-lists that name it.
     const seen = new Set<string>();

@@ -91,7 +91,7 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
     const ci = chal.length > 1 && champ.length > 1 ? shift(chal, champ, cfg.alpha, cfg).ci : undefined;
     return {
       decision: ahead ? 'accept' : 'reject',
-      reason: `naive rule: median ${ahead ? 'better' : 'not better'} by ${fmt(gain)} (min_delta ${fmt(cfg.minDelta)}), no significance test`,
+      reason: `naive rule: ${medianMove(gain, ahead, cfg.minDelta)}, no significance test`,
       gain,
       ...(ci && { ci, ciLevel: 1 - 2 * cfg.alpha }),
       naive: true,
@@ -194,6 +194,13 @@ export function decideSimplify(
   const stats = { gain, ci: shift(chal, champ, cfg.alpha, cfg).ci, ciLevel: 1 - 2 * cfg.alpha, pValue: worse, naive: false };
   if (worse <= cfg.alpha) return { decision: 'reject', reason: `simpler but significantly worse (p=${fmt(worse)}): ${sizes}, gain ${fmt(gain)}`, ...stats };
   return { decision: 'accept', reason: `simpler and not significantly worse (p=${fmt(worse)}): ${sizes}, gain ${fmt(gain)}`, ...stats };
+}
+
+/** How the challenger's median moved, in words whose sign agrees with the number. */
+function medianMove(gain: number, ahead: boolean, minDelta: number): string {
+  if (ahead) return `median better by ${fmt(gain)} (min_delta ${fmt(minDelta)})`;
+  if (gain > 0) return `median better by only ${fmt(gain)}, not more than min_delta ${fmt(minDelta)}`;
+  return gain === 0 ? 'median unchanged' : `median worse by ${fmt(-gain)}`;
 }
 
 function test(x: number[], y: number[], alternative: 'greater' | 'less', cfg: AcceptConfig) {
