@@ -166,7 +166,7 @@ export class IslandsPopulation implements Population {
     let against: Incumbent;
     if (slot.occupant) {
       const occupant = slot.occupant;
-      const raced = await this.racing.race(spec, measured, () => archive.get(slot.cell) ?? occupant);
+      const raced = await this.racing.race(spec, measured, () => archive.get(slot.cell) ?? occupant, c.operator);
       if ('failure' in raced) return failed(raced.failure);
       ({ measured, verdict, against } = raced);
     } else {
