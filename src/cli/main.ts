@@ -26,6 +26,7 @@ const COMMANDS: Record<string, Registrar> = {
   report: async () => (await import('./report.js')).registerReport,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
   literals: async () => (await import('./literals.js')).registerLiterals,
+  audit: async () => (await import('./audit.js')).registerAudit,
 };
 const wanted = COMMANDS[process.argv[2] ?? ''];
 const registrars = wanted ? [wanted] : Object.values(COMMANDS);

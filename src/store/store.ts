@@ -16,6 +16,7 @@ import { databaseProblems } from './backup.js';
 import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
+import { AuditRecords } from './audits.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
 import { parseVerdict, type Verdict } from './verdict.js';
@@ -165,6 +166,8 @@ export class Store {
   private readonly db: Database.Database;
   readonly readonly: boolean;
   readonly queries: RunQueries;
+  /** The verifier audits of the problem (evoloop audit). */
+  readonly audits: AuditRecords;
   private readonly stmts;
   /** Prepared statements by their text: the store's SQL is a small fixed set, so each is prepared once. */
   private readonly prepared = new Map<string, Database.Statement>();
@@ -200,6 +203,7 @@ export class Store {
     }
     const db = this.db;
     this.queries = new RunQueries(db);
+    this.audits = new AuditRecords(db, () => this.willWrite());
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
       getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),

@@ -67,11 +67,12 @@ export class Workspace {
   ) {}
 
   /** Opens the workspace of a run whose base is `baseCommit`. */
-  static async open(opts: { problemDir: string; baseCommit: string; poolSize: number }): Promise<Workspace> {
+  /** `poolDir` (default .evoloop/worktrees): `evoloop audit` keeps its own, so it never shares a worktree with a run. */
+  static async open(opts: { problemDir: string; baseCommit: string; poolSize: number; poolDir?: string }): Promise<Workspace> {
     const problemDir = path.resolve(opts.problemDir);
     const repo = await repoInfo(problemDir);
     const objects = await ObjectWriter.open(repo.root, repo.commonDir, opts.baseCommit);
-    const poolDir = path.join(problemDir, '.evoloop', 'worktrees');
+    const poolDir = opts.poolDir ?? path.join(problemDir, '.evoloop', 'worktrees');
     return new Workspace(repo, problemDir, opts.baseCommit, objects, poolDir, opts.poolSize);
   }
 
