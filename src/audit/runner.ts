@@ -92,7 +92,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
       workspace: pooled,
       signal: new AbortController().signal,
       protectedFiles: await baseProtectedFiles(workspace, rules),
-      dirs: { scratch: 'audit', artifacts: 'audit', protected: 'audit' },
+      dirs: { scratch: 'audit', protected: 'audit' },
     });
     const admit = admission({ store, run, workspace, rules, protectedPaths: backend.protectedPaths });
     const spec = (candidateId: number, files: FileSet, commitSha: string): CandidateSpec => ({

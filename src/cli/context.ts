@@ -12,12 +12,7 @@ export interface ReadContext {
 }
 
 export function openRun(problemDir: string | undefined, runId: string | undefined): ReadContext {
-  const dir = path.resolve(problemDir ?? '.');
-  if (!hasStore(dir)) {
-    throw new UsageError(`no evoloop run in ${dir} (no .evoloop/evoloop.db). Fix: start one with \`evoloop run ${problemDir ?? '.'}\`.`);
-  }
-  // A store evoloop may not write is still read; a command that writes then says why it cannot.
-  const store = openStore(dir, { readonly: notWritable(storePath(dir)) !== undefined });
+  const { store, dir } = openProblemStore(problemDir);
   const run = runId ? store.getRun(runId) : store.latestRun();
   if (!run) {
     const known = store.listRuns().map((r) => r.id);
@@ -25,6 +20,15 @@ export function openRun(problemDir: string | undefined, runId: string | undefine
     throw new UsageError(runId ? `no run ${runId}. Known runs: ${known.join(', ') || 'none'}.` : `no run recorded yet in ${dir}. Fix: \`evoloop run\` first.`);
   }
   return { store, run, problemDir: dir };
+}
+
+/** The problem folder's store, read-only when evoloop may not write it (a command that writes then says why it cannot). */
+export function openProblemStore(problemDir: string | undefined): { store: Store; dir: string } {
+  const dir = path.resolve(problemDir ?? '.');
+  if (!hasStore(dir)) {
+    throw new UsageError(`no evoloop run in ${dir} (no .evoloop/evoloop.db). Fix: start one with \`evoloop run ${problemDir ?? '.'}\`.`);
+  }
+  return { store: openStore(dir, { readonly: notWritable(storePath(dir)) !== undefined }), dir };
 }
 
 /** `best`, `baseline` or a candidate id. */

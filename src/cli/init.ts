@@ -74,6 +74,14 @@ accept:
   baseline_repeats: 5    # baseline measurements that estimate the noise floor
   max_repeats: 10        # most repeats a challenger gets while the verdict is uncertain
 
+# Files a stage writes to $EVOLOOP_ARTIFACTS (pictures .png .svg .jpg, text .txt .log .md
+# .json, anything else as a download) are kept per candidate, stage and repeat, identical
+# ones once, and shown by the dashboard, the report, \`show\` and \`evoloop artifacts\`.
+# artifacts:
+#   stage_mb: 16         # kept of one stage run; a file past it is dropped with a note
+#   run_mb: 1024         # kept of the whole run (each distinct file counted once)
+#   prompt_kb: 4         # text artifacts of the parent shown to the model (0: none; never holdout ones)
+
 sandbox: auto            # bubblewrap when installed; required | auto | off
 # Stages see the system folders, the toolchains on PATH and their worktree, not your home.
 # sandbox_expose: [/opt/cuda, /home/me/.cache/models]   # more host paths, read-only
@@ -107,7 +115,8 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # How proposals are made, by relative weight (0 turns one off). Default: llm-diff 0.7 and
 # llm-rewrite 0.3 with a model; else agent with agent:; else tune (numeric literals, offline:
 # \`evoloop literals\` lists the ones it moves; bound one with a comment \`evoloop: 0.1..0.9\` on its line).
-# operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0}
+# cmaes: CMA-ES over the same literals, all at once (bounded ones; restarts with a larger population when stuck).
+# operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0, cmaes: 0}
 `;
 }
 

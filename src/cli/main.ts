@@ -27,6 +27,8 @@ const COMMANDS: Record<string, Registrar> = {
   doctor: async () => (await import('./doctor.js')).registerDoctor,
   literals: async () => (await import('./literals.js')).registerLiterals,
   audit: async () => (await import('./audit.js')).registerAudit,
+  artifacts: async () => (await import('./artifacts.js')).registerArtifacts,
+  runs: async () => (await import('./runs.js')).registerRuns,
 };
 const wanted = COMMANDS[process.argv[2] ?? ''];
 const registrars = wanted ? [wanted] : Object.values(COMMANDS);

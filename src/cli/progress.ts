@@ -1,6 +1,7 @@
 // Live progress of `evoloop run`: one redrawn status line on a terminal, plain lines
 // otherwise (CI logs, pipes), JSON lines with --json.
 import type { EvolutionEvent } from '../engine/events.js';
+import { reasonHeadline } from '../evaluate/reason-headline.js';
 import { fmtDuration, fmtScore } from './context.js';
 
 export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJS.WriteStream }): (e: EvolutionEvent) => void {
@@ -38,7 +39,7 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
         done++;
         if (e.status === 'accepted') accepted++;
         if (!opts.tty || e.status === 'accepted') {
-          line(`#${e.candidateId} ${e.status} (${e.operator})${e.reason && e.status !== 'accepted' ? `: ${e.reason.split('\n')[0].slice(0, 160)}` : ''}`);
+          line(`#${e.candidateId} ${e.status} (${e.operator})${e.reason && e.status !== 'accepted' ? `: ${reasonHeadline(e.reason).slice(0, 200)}` : ''}`);
         } else {
           out.write(`\r\x1b[2K${status()}`);
           statusShown = true;

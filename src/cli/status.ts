@@ -3,8 +3,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { CandidateStatus } from '../core/types.js';
 import { operatorStats } from '../operators/stats.js';
 import { summarize } from '../store/summary.js';
+import { auditLine } from '../audit/stored.js';
 import { fmtDuration, fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
 import { verdictLines } from './verdict-lines.js';
+import { reasonHeadline } from '../evaluate/reason-headline.js';
+
+const LS_LIMIT = 50;
 
 const STATUSES: CandidateStatus[] = ['baseline', 'pending', 'accepted', 'rejected', 'failed', 'invalid', 'duplicate', 'tampered'];
 
@@ -25,14 +29,15 @@ export function registerStatus(program: Command): void {
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
     .option('--json', 'print JSON')
-    .action((problem: string, opts: { run?: string; json?: boolean }) => {
+    .action(async (problem: string, opts: { run?: string; json?: boolean }) => {
       const ctx = openRun(problem, opts.run);
       try {
         const s = summarize(ctx.store, ctx.run.id);
+        const audit = await auditLine(ctx.store, ctx.run, ctx.problemDir);
         const goal = s.goal;
         const operators = operatorStats(ctx.store, ctx.run.id, goal);
         const usdPerAccepted = s.accepted > 0 ? s.spend.usd / s.accepted : null;
-        if (opts.json) return printJson({ ...s, operators, usdPerAccepted });
+        if (opts.json) return printJson({ ...s, operators, usdPerAccepted, audit });
         const better = s.best !== null && s.baseline !== null ? (goal === 'maximize' ? s.best - s.baseline : s.baseline - s.best) : 0;
         const pct = s.baseline ? ` ${better >= 0 ? '' : '-'}${Math.abs((100 * better) / s.baseline).toFixed(1)}% ${better >= 0 ? 'better' : 'worse'}` : '';
         const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)},${pct}; ${goal})` : '';
@@ -54,6 +59,7 @@ export function registerStatus(program: Command): void {
           if (unpriced.length > 0)
             lines.push(`  cost unknown for ${unpriced.join(', ')}: no price known; set model.price (input_per_mtok, output_per_mtok) to count it`);
         }
+        lines.push(audit);
         lines.push('operators (proposals / valid / accepted / mean gain / cost):');
         for (const o of operators) {
           lines.push(
@@ -72,13 +78,18 @@ export function registerStatus(program: Command): void {
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
     .option('--status <list>', `only these statuses, comma-separated (${STATUSES.join(', ')})`, statusList)
-    .option('--limit <n>', 'at most this many (newest first)', parsePositiveInt, 50)
-    .option('--json', 'print JSON')
-    .action((problem: string, opts: { run?: string; status?: CandidateStatus[]; limit: number; json?: boolean }) => {
+    .option('--limit <n>', `at most this many, newest first (default ${LS_LIMIT}; with --json: all)`, parsePositiveInt)
+    .option('--all', 'every candidate')
+    .option('--json', 'print JSON: every candidate, unless --limit is given')
+    .action((problem: string, opts: { run?: string; status?: CandidateStatus[]; limit?: number; all?: boolean; json?: boolean }) => {
       const ctx = openRun(problem, opts.run);
       try {
         const status = opts.status;
-        const rows = ctx.store.listCandidates(ctx.run.id, { status, limit: opts.limit, order: 'desc' });
+        // Scripts (--json) get every row unless they ask for fewer; a terminal gets a screenful and is told what is left.
+        const limit = opts.all ? undefined : (opts.limit ?? (opts.json ? undefined : LS_LIMIT));
+        const rows = ctx.store.listCandidates(ctx.run.id, { status, limit, order: 'desc' });
+        const total = limit === undefined ? rows.length : countMatching(ctx.store.countByStatus(ctx.run.id), status);
+        if (total > rows.length) process.stderr.write(`${total - rows.length} more (use --all or --limit)\n`);
         if (opts.json) {
           return printJson(
             rows.map((c) => ({
@@ -93,13 +104,18 @@ export function registerStatus(program: Command): void {
           );
         }
         for (const c of rows) {
-          const what = c.status === 'accepted' || c.status === 'rejected' || c.status === 'baseline' ? c.description : (c.reason ?? c.description);
+          const what =
+            c.status === 'accepted' || c.status === 'rejected' || c.status === 'baseline' ? c.description : reasonHeadline(c.reason ?? c.description);
           process.stdout.write(
-            `${String(c.id).padStart(5)}  ${c.status.padEnd(9)} ${fmtScore(c.score).padStart(10)}  ${c.operator.padEnd(10)} ${what.split('\n')[0].slice(0, 110)}\n`,
+            `${String(c.id).padStart(5)}  ${c.status.padEnd(9)} ${fmtScore(c.score).padStart(10)}  ${c.operator.padEnd(10)} ${what.split('\n')[0].slice(0, 160)}\n`,
           );
         }
       } finally {
         ctx.store.close();
       }
     });
+}
+
+function countMatching(byStatus: Record<string, number>, status: CandidateStatus[] | undefined): number {
+  return Object.entries(byStatus).reduce((n, [k, count]) => (!status?.length || status.includes(k as CandidateStatus) ? n + count : n), 0);
 }

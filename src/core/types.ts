@@ -66,6 +66,8 @@ export interface Proposal {
   /** Changed files only, full new content; relative to the problem folder. */
   changes: FileSet;
   model?: string;
+  /** The operator did not see the verifier's feedback (tune): nothing it adds special-cases it. */
+  blind?: boolean;
 }
 
 /** Model spend behind a proposal, and how to link its recorded model calls to the candidate row. */

@@ -6,7 +6,6 @@
 import type { Config } from '../config/schema.js';
 import { improvement } from '../core/fitness.js';
 import { seededRandom, seedFrom } from '../core/random.js';
-import type { CandidateStatus } from '../core/types.js';
 import { NothingNew, StopProposing, type OperatorOutcome, type ProposalResult } from '../operators/operator.js';
 import type { OperatorSet } from '../operators/select.js';
 import type { Population } from '../population/population.js';
@@ -123,15 +122,17 @@ export class Evolution {
   private loadHistory(): void {
     for (const c of this.d.store.listCandidates(this.d.run.id)) {
       if (c.operator === 'baseline' || c.status === 'pending') continue;
-      this.recordOutcome(c.operator, c.id, c.status);
+      this.recordOutcome(c);
     }
   }
 
-  private recordOutcome(operator: string, candidateId: number, status: CandidateStatus): void {
-    const list = this.history.get(operator) ?? [];
-    list.push({ candidateId, status, improved: status === 'accepted' });
-    this.history.set(operator, list);
-    this.sinceImprovement = status === 'accepted' ? 0 : this.sinceImprovement + 1;
+  private recordOutcome(c: CandidateRecord): void {
+    const list = this.history.get(c.operator) ?? [];
+    const sign = this.d.config.objective.goal === 'maximize' ? 1 : -1;
+    const fitness = c.score === null || c.status === 'failed' || c.status === 'tampered' ? null : sign * c.score;
+    list.push({ candidateId: c.id, status: c.status, improved: c.status === 'accepted', fitness, files: () => this.d.store.candidateFiles(c) });
+    this.history.set(c.operator, list);
+    this.sinceImprovement = c.status === 'accepted' ? 0 : this.sinceImprovement + 1;
   }
 
   // ── one child ──────────────────────────────────────────────────────────────
@@ -194,7 +195,7 @@ export class Evolution {
   }
 
   private decided(c: CandidateRecord): void {
-    this.recordOutcome(c.operator, c.id, c.status);
+    this.recordOutcome(c);
     // The same invalid reason again and again means no proposal can succeed (e.g. nothing to
     // tune, a model that cannot follow the format): stop rather than burn the budget on it.
     this.invalidStreak = c.status === 'invalid' && c.reason === this.invalidReason ? this.invalidStreak + 1 : c.status === 'invalid' ? 1 : 0;

@@ -10,7 +10,7 @@
 // A refused API key or an unknown model (HTTP 401/403/404) stops the run (resumable once
 // fixed); any other bad reply makes this one proposal invalid with the reason.
 // It lives in llm/ so that any user of a model (operators, a judge stage) goes through it.
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens } from './tokens.js';
 import { StopProposing } from '../core/errors.js';
 import type { ProposalCost } from '../core/types.js';
 import type { Store } from '../store/store.js';

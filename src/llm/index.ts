@@ -1,12 +1,10 @@
 // One entry point for calling a model: retries, timeouts, token accounting and cost, whatever the provider.
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens } from './tokens.js';
 import { isLoopback } from '../core/loopback.js';
-import { anthropicAttempt } from './anthropic/client.js';
 import { DEFAULT_KEY_ENV, DEFAULT_MAX_RETRIES } from './choose-model.js';
-import { openAiAttempt } from './openai/client.js';
 import { costUsd, priceFor } from './pricing.js';
 import { withRetries, type BackoffOptions } from './retry.js';
-import { ModelError, type ChatRequest, type ModelClient, type ModelSpec, type Reply } from './types.js';
+import { ModelError, type Attempt, type ChatRequest, type ModelClient, type ModelSpec, type Reply } from './types.js';
 
 export * from './types.js';
 export {
@@ -22,12 +20,24 @@ export {
 export { costUsd, priceFor } from './pricing.js';
 export type { BackoffOptions } from './retry.js';
 
+/** The provider's SDK is loaded on the first call: hundreds of ms that a run without a model should not pay. */
+function providerAttempt(spec: ModelSpec, apiKey: string, keyEnv: string): Attempt {
+  let made: Promise<Attempt> | undefined;
+  return async (req, signal) => {
+    made ??=
+      spec.provider === 'openai'
+        ? import('./openai/client.js').then((m) => m.openAiAttempt(spec, apiKey, keyEnv))
+        : import('./anthropic/client.js').then((m) => m.anthropicAttempt(spec, apiKey, keyEnv));
+    return (await made)(req, signal);
+  };
+}
+
 /** Throws ModelError('auth') when the key is missing and the server is not on this machine. */
 export function createModelClient(spec: ModelSpec, env: NodeJS.ProcessEnv = process.env, backoff: BackoffOptions = {}): ModelClient {
   const label = `${spec.provider}:${spec.name}`;
   const keyEnv = spec.apiKeyEnv ?? DEFAULT_KEY_ENV[spec.provider];
   const apiKey = resolveApiKey(label, keyEnv, spec.baseUrl, env);
-  const attempt = (spec.provider === 'openai' ? openAiAttempt : anthropicAttempt)(spec, apiKey, keyEnv);
+  const attempt = providerAttempt(spec, apiKey, keyEnv);
   const price = priceFor(spec);
 
   return {

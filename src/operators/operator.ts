@@ -19,6 +19,10 @@ export interface OperatorOutcome {
   status: string;
   /** Whether the child became the champion. */
   improved: boolean;
+  /** Its score signed so that higher is better (the score when maximizing, minus it when minimizing); null when it was not measured or failed. */
+  fitness: number | null;
+  /** Its full change against the base (what cmaes and bayes read their literal values from). */
+  files(): FileSet;
 }
 
 export interface OperatorContext {

@@ -81,7 +81,9 @@ export function admission(d: AdmissionDeps): Admit {
     const files = await overlay(workspace, parent.files, proposal.changes);
     const patch = unifiedDiff(originals, proposal.changes);
     const hash = changeHash(files);
-    const flags = suspiciousFlags({ patch, feedback: feedbackOf(store, parent.id), protectedPaths: d.protectedPaths });
+    // An operator that never saw the verifier's feedback (tune) cannot special-case it.
+    const feedback = proposal.blind ? [] : feedbackOf(store, parent.id);
+    const flags = suspiciousFlags({ patch, feedback, protectedPaths: d.protectedPaths, parentFiles: Object.values(originals) });
     const row = { ...base, description: proposal.description, files, changeHash: hash, patch, flags };
     if (!check.ok) return insert({ ...row, status: 'invalid', reason: check.reason });
     if (patch === '') return insert({ ...row, status: 'duplicate', reason: 'no change: the proposal equals its parent' });

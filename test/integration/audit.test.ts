@@ -103,6 +103,21 @@ describe('evoloop audit', () => {
     expect(by['holdout-prompt'].fix).toMatch(/name it in the holdout stage's command/);
   }, 60_000);
 
+  it('run --audit refuses to start on a LET THROUGH, and --force starts anyway', async () => {
+    const p = createProblem({ from: path.join(FIXTURES, 'blind'), sub: 'problem' });
+    made.push(p);
+    const refused = await p.cli('run', '{dir}', '--audit', 'noop-exit', '-n', '1');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/LET THROUGH noop-exit/);
+    expect(refused.stderr).toMatch(/the audit let 1 probe\(s\) through, so the run did not start. Fix: .*--force/);
+    expect((await p.cli('ls', '{dir}')).stderr).toMatch(/no run recorded yet/);
+    const forced = await p.cli('run', '{dir}', '--audit', 'noop-exit', '--force', '-n', '1');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toMatch(/starting anyway \(--force\)/);
+    const status = await p.cli('status', '{dir}');
+    expect(status.stdout).toMatch(/!! audit .*LET THROUGH: noop-exit/);
+  }, 60_000);
+
   it('an unknown probe name is a usage error that names it', async () => {
     const p = createProblem({ from: path.join(FIXTURES, 'sound'), sub: 'problem' });
     made.push(p);

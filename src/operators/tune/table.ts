@@ -10,14 +10,15 @@ export function rangeText(lit: Literal): string {
   return lit.domain.kind === 'range' ? describeRange(lit.domain) : 'relative steps (no parser; a hint bounds it)';
 }
 
-export function literalTable(files: FileLiterals[], opts: { problems?: string[]; limit?: number; listSkipped?: boolean } = {}): string {
+/** `operator` names who moves them (tune by default; cmaes and bayes move the same literals). */
+export function literalTable(files: FileLiterals[], opts: { problems?: string[]; limit?: number; listSkipped?: boolean; operator?: string } = {}): string {
   const lines: string[] = [];
   const movable = files.flatMap((f) => f.movable.map((lit) => ({ f, lit })));
   const parsed = files.filter((f) => f.language !== undefined);
   const read = parsed.map((f) => `${f.path} (${f.language}, ${f.parser})`);
   const inferred = movable.some(({ lit }) => lit.domain.kind === 'range' && lit.domain.source === 'inferred');
   lines.push(
-    `tune moves ${movable.length} literal${movable.length === 1 ? '' : 's'}${read.length ? ` in ${read.join(', ')}` : ''}${
+    `${opts.operator ?? 'tune'} moves ${movable.length} literal${movable.length === 1 ? '' : 's'}${read.length ? ` in ${read.join(', ')}` : ''}${
       inferred ? `. Ranges marked "inferred" come from the value; to change one, put its hint (${HINT_SYNTAX}) in a comment on its line` : ''
     }:`,
   );

@@ -7,8 +7,9 @@
 import type { FileSet } from '../../core/types.js';
 import { NothingNew, type Operator, type OperatorContext, type OperatorOutcome, type ProblemView, type ProposalResult } from '../operator.js';
 import { fromUnit, gridUnit, snap, toUnit } from './domain.js';
-import { findLiterals, formatLiteral, type FileLiterals, type Literal } from './literals.js';
+import { formatLiteral, type Literal } from './literals.js';
 import { literalTable } from './table.js';
+import { readLiterals } from './vector.js';
 
 const INITIAL_SIGMA = 0.2;
 const MIN_SIGMA = 0.002;
@@ -89,28 +90,11 @@ function draw(pool: PoolEntry[], contents: Map<string, string>, sigma: number, r
   return { changes, notes };
 }
 
-/** Each editable file's literals; files that cannot be read are returned as messages. */
-async function readAll(files: string[], read: (p: string) => Promise<string | undefined>, base?: (p: string) => Promise<string | undefined>) {
-  const found: { literals: FileLiterals; content: string }[] = [];
-  const problems: string[] = [];
-  for (const path of files) {
-    const content = await read(path);
-    if (content === undefined) continue;
-    try {
-      found.push({ literals: await findLiterals(path, content, await base?.(path)), content });
-    } catch (err) {
-      const message = (err as Error).message;
-      problems.push(message.startsWith(path) ? message : `${path}: ${message}`);
-    }
-  }
-  return { found, problems };
-}
-
 export const tune: Operator = {
   name: 'tune',
 
   async describe(problem: ProblemView): Promise<string | undefined> {
-    const { found, problems } = await readAll(problem.editableFiles, problem.readBase);
+    const { found, problems } = await readLiterals(problem.editableFiles, problem.readBase);
     return literalTable(
       found.map((f) => f.literals),
       { problems, limit: 40 },
@@ -118,7 +102,7 @@ export const tune: Operator = {
   },
 
   async propose(ctx: OperatorContext): Promise<ProposalResult> {
-    const { found, problems } = await readAll(ctx.editableFiles, ctx.readFile, ctx.readBase);
+    const { found, problems } = await readLiterals(ctx.editableFiles, ctx.readFile, ctx.readBase);
     const contents = new Map(found.map((f) => [f.literals.path, f.content]));
     const pool = found.flatMap((f) => f.literals.movable.map((lit) => ({ path: f.literals.path, lit })));
     if (pool.length === 0) {
@@ -136,7 +120,7 @@ export const tune: Operator = {
       moved++;
       if (await ctx.taken(drawn.changes)) continue;
       const cost = n > 1 ? `, ${n} draws` : '';
-      return { operator: 'tune', description: `tune (σ=${sigma.toPrecision(2)}${cost}): ${drawn.notes.join('; ')}`, changes: drawn.changes };
+      return { operator: 'tune', description: `tune (σ=${sigma.toPrecision(2)}${cost}): ${drawn.notes.join('; ')}`, changes: drawn.changes, blind: true };
     }
     if (moved === 0) return { operator: 'tune', error: 'tune could not find a literal it can move (all at the edge of their range)' };
     throw new NothingNew(`nothing new in ${DRAWS} draws (σ=${sigma.toPrecision(2)}): each change drawn was already tried in this run`);
