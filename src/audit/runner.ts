@@ -171,7 +171,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     const runAttack = async (attack: Attack, changes: FileSet): Promise<Observation> => {
       marks = [];
       const parent = { id: baseRow.id, commitSha: baseCommit, files: {} };
-      const c = await admit([parent], 'audit', { changes, description: attack.label, operator: 'audit' });
+      const c = await admit({ parents: [parent], island: null }, 'audit', { changes, description: attack.label, operator: 'audit' });
       if (c.status !== 'pending') return { attack, refused: c.reason ?? c.status, flags: c.flags, marks, candidateId: c.id };
       const r = await raceCandidate(spec(c.id, store.candidateFiles(c), c.commitSha!));
       const obs: Observation = { attack, flags: c.flags, marks: [...new Set(marks)], candidateId: c.id };

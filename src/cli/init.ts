@@ -8,7 +8,7 @@ export function configTemplate(edit: string): string {
   return `# evoloop.yaml — what to improve, how to measure it, when to stop.
 # Every key is validated; unknown keys are an error. Editor schema: \`evoloop schema\`.
 
-# Files the proposer may change (globs relative to this folder). Inside them, an
+# Files the proposer may change (a glob or a list of globs, relative to this folder). Inside them, an
 # EVOLVE-BLOCK-START ... EVOLVE-BLOCK-END comment pair narrows changes to that region.
 edit: [${JSON.stringify(edit)}]
 
@@ -63,9 +63,10 @@ budget:
   # patience: 50         # stop after this many candidates without improvement
 
 search:
-  strategy: greedy       # one champion; children of the champion
+  strategy: greedy       # one champion; children of the champion. best-of-n: every child from the
+  #                      # base (no evolution), the baseline a population run is compared against
   parallel: 1            # candidates evaluated at once
-  # seed: 1
+  # seed: 1              # two runs with the same seed make the same proposals (deterministic verifier)
 
 accept:
   rule: significant      # keep only statistically significant improvements; \`better\` = naive median
@@ -158,7 +159,12 @@ export function registerInit(program: Command): void {
       const ignored = existsSync(ignore) ? readFileSync(ignore, 'utf8') : '';
       if (!ignored.split('\n').includes('.evoloop/')) writeFileSync(ignore, `${ignored}${ignored && !ignored.endsWith('\n') ? '\n' : ''}.evoloop/\n`);
       process.stdout.write(
-        `wrote ${path.relative(process.cwd(), config) || config}${wroteVerifier ? ', verifier/score.mjs' : ' (kept the existing verifier/score.mjs)'} and .gitignore.\nNext: write the verifier, commit (evoloop needs a git commit as the base), then \`evoloop run ${folder}\`.\n`,
+        `wrote ${shown(config)}${wroteVerifier ? `, ${shown(verifier)}` : ` (kept the existing ${shown(verifier)})`} and ${shown(ignore)}.\nNext: write the verifier, commit (evoloop needs a git commit as the base), then \`evoloop run ${folder}\`.\n`,
       );
     });
+}
+
+/** A written file as the user can open it from where they ran init. */
+function shown(file: string): string {
+  return path.relative(process.cwd(), file) || file;
 }

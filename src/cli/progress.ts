@@ -14,6 +14,7 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
   let baseline: number | undefined;
   const started = Date.now();
   let statusShown = false;
+  const championShown = new Set<number>();
   const status = () =>
     `[${done}${total ? `/${total}` : ''}] best ${fmtScore(best)} (baseline ${fmtScore(baseline)}) · accepted ${accepted} (${done ? Math.round((100 * accepted) / done) : 0}%) · ${fmtDuration(Date.now() - started)}`;
   const line = (text: string) => {
@@ -38,7 +39,11 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
       case 'decided':
         done++;
         if (e.status === 'accepted') accepted++;
-        if (!opts.tty || e.status === 'accepted') {
+        // A new champion has its own line already (the champion event comes first): one line per champion.
+        if (e.status === 'accepted' && championShown.has(e.candidateId)) {
+          if (opts.tty) out.write(`\r\x1b[2K${status()}`);
+          statusShown = opts.tty;
+        } else if (!opts.tty || e.status === 'accepted') {
           line(`#${e.candidateId} ${e.status} (${e.operator})${e.reason && e.status !== 'accepted' ? `: ${reasonHeadline(e.reason).slice(0, 200)}` : ''}`);
         } else {
           out.write(`\r\x1b[2K${status()}`);
@@ -47,7 +52,8 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
         break;
       case 'champion':
         best = e.score;
-        line(`  ★ new champion #${e.candidateId}: ${fmtScore(e.previous)} → ${fmtScore(e.score)}`);
+        championShown.add(e.candidateId);
+        line(`#${e.candidateId} accepted ★ new champion: ${fmtScore(e.previous)} → ${fmtScore(e.score)}`);
         break;
       case 'notice':
         line(e.message);

@@ -41,10 +41,14 @@ export function registerStatus(program: Command): void {
         const better = s.best !== null && s.baseline !== null ? (goal === 'maximize' ? s.best - s.baseline : s.baseline - s.best) : 0;
         const pct = s.baseline ? ` ${better >= 0 ? '' : '-'}${Math.abs((100 * better) / s.baseline).toFixed(1)}% ${better >= 0 ? 'better' : 'worse'}` : '';
         const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)},${pct}; ${goal})` : '';
+        // The champion is still the baseline: a "+0, 0.0% better" would read as a result.
+        const unbeaten = s.bestCandidate === null || s.bestCandidate === ctx.run.baselineId;
         const lines = [
           `run ${s.run}: ${s.status}${s.stopReason ? ` — ${s.stopReason}` : ''}`,
           `base ${s.baseCommit.slice(0, 12)} · elapsed ${fmtDuration(s.elapsedMs)}`,
-          `baseline ${fmtScore(s.baseline)} → best ${fmtScore(s.best)}${gain}${s.bestCandidate !== null ? ` (candidate ${s.bestCandidate})` : ''}`,
+          unbeaten
+            ? `baseline ${fmtScore(s.baseline)}; no candidate beat it${s.status === 'running' ? ' yet' : ''}`
+            : `baseline ${fmtScore(s.baseline)} → best ${fmtScore(s.best)}${gain} (candidate ${s.bestCandidate})`,
           `candidates ${s.candidates}: ${Object.entries(s.byStatus)
             .filter(([k]) => k !== 'baseline')
             .map(([k, n]) => `${n} ${k}`)
@@ -95,6 +99,8 @@ export function registerStatus(program: Command): void {
             rows.map((c) => ({
               id: c.id,
               parent: c.parentId,
+              parents: c.parents,
+              island: c.island,
               status: c.status,
               score: c.score,
               operator: c.operator,

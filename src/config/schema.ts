@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Metrics } from '../core/types.js';
 import { DEFAULT_LIMITS, METRICS_CHANNELS } from '../core/stage-defaults.js';
 import { checkEnvAllowList } from '../core/secret-names.js';
+import { searchSchema } from './search-schema.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const DURATION_HELP = 'expected a duration such as 30s, 5m or 2h (a bare number means seconds)';
@@ -93,7 +94,19 @@ export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmae
 
 export const configSchema = z
   .strictObject({
-    edit: z.array(z.string().min(1)).min(1, { error: 'list at least one glob of files the proposer may change' }),
+    // `edit: approx.mjs` means the one-item list.
+    edit: z
+      .union(
+        [
+          z
+            .string()
+            .min(1)
+            .transform((glob) => [glob]),
+          z.array(z.string().min(1)),
+        ],
+        { error: 'give a glob of files the proposer may change, or a list of them' },
+      )
+      .pipe(z.array(z.string()).min(1, { error: 'list at least one glob of files the proposer may change' })),
     protect: z.array(z.string().min(1)).default([]),
     instructions: z.string().optional(),
     context: z
@@ -122,13 +135,7 @@ export const configSchema = z
         patience: z.int().min(1).optional(),
       })
       .default({}),
-    search: z
-      .strictObject({
-        strategy: z.enum(['greedy']).default('greedy'),
-        parallel: z.int().min(1).max(64).default(1),
-        seed: z.int().optional(),
-      })
-      .default({ strategy: 'greedy', parallel: 1 }),
+    search: searchSchema.default({ strategy: 'greedy', parallel: 1 }),
     accept: z
       .strictObject({
         rule: z.enum(['significant', 'better']).default('significant'),

@@ -19,6 +19,7 @@ import {
   redact,
   STDERR_LIMITS,
   untrustedOutput,
+  type OutputLimits,
   type Secret,
 } from '../propose/untrusted-output.js';
 import type { Store } from '../store/store.js';
@@ -36,6 +37,9 @@ export interface ProblemInfo {
   baseFiles: () => string[];
 }
 
+/** At most this many inspirations, each file capped: they are ideas, not the program. */
+const MAX_INSPIRATIONS = 3;
+const INSPIRATION_LIMITS: OutputLimits = { lines: 120, chars: 4000, lineChars: 300, keep: 'head' };
 /** Frozen files longer than this are not shown at all (data, generated code). */
 const MAX_FROZEN_BYTES = 200_000;
 /** Holdout files read for their lines (redacted from outputs) up to this size each. */
@@ -65,9 +69,10 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
   }
   const secrets = [...envSecret, ...(await holdoutLines([...holdout.keys()], ctx, [...editable, ...frozen]))];
   const goal = p.config.objective.goal;
+  // On islands the prompt shows the child's own island only: other islands reach it as inspirations.
   const best = p.store
     .listCandidates(p.runId, { status: ['baseline', 'accepted'] })
-    .filter((c) => c.score !== null)
+    .filter((c) => c.score !== null && (ctx.island === null || c.island === null || c.island === ctx.island))
     .sort((a, b) => (goal === 'maximize' ? b.score! - a.score! : a.score! - b.score!))
     .slice(0, 3)
     .map((c) => ({ id: c.id, score: c.score!, description: c.operator === 'baseline' ? 'the base program' : redact(c.description, secrets) }));
@@ -85,6 +90,15 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
       images: artifacts.images,
     },
     best,
+    inspirations: ctx.inspirations.slice(0, MAX_INSPIRATIONS).map((i) => ({
+      id: i.id,
+      score: i.score,
+      island: i.island,
+      description: redact(i.description, secrets),
+      files: Object.entries(i.files)
+        .filter(([path]) => ctx.editableFiles.includes(path))
+        .map(([path, content]) => ({ path, content: untrustedOutput(content, secrets, INSPIRATION_LIMITS) })),
+    })),
     lessons: readLessons(p.store, p.runId, goal, { secrets }),
   };
 }

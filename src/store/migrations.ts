@@ -169,7 +169,30 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX artifacts_run_hash ON artifacts(run_id, hash, size);
   CREATE INDEX artifacts_hash ON artifacts(hash);
   `,
-  // 7: the last verifier audits of the problem (evoloop audit): the digest of the verifier
+  // 7: every parent of a candidate (a crossover has two or more; parent_id stays the first),
+  // and the islands strategy's archives: which confirmed elite holds each cell of each island
+  // (population/islands), plus small named counters a strategy keeps (migration rounds).
+  `
+  ALTER TABLE candidates ADD COLUMN parents_json TEXT NOT NULL DEFAULT '[]';
+  UPDATE candidates SET parents_json = CASE
+    WHEN parent_id IS NULL THEN '[]'
+    WHEN parent2_id IS NULL THEN json_array(parent_id)
+    ELSE json_array(parent_id, parent2_id) END;
+  CREATE TABLE island_cells (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    island INTEGER NOT NULL,
+    cell TEXT NOT NULL,
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    PRIMARY KEY (run_id, island, cell)
+  );
+  CREATE TABLE search_state (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    value_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+  );
+  `,
+  // 8: the last verifier audits of the problem (evoloop audit): the digest of the verifier
   // audited, so status can say when a run's verifier was never audited or changed since.
   `
   CREATE TABLE audits (

@@ -18,6 +18,7 @@ import { ArtifactStore } from './artifacts.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
 import { AuditRecords } from './audits.js';
+import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
 import { parseVerdict, type Verdict } from './verdict.js';
@@ -47,6 +48,8 @@ export interface CandidateRecord {
   runId: string;
   parentId: number | null;
   parent2Id: number | null;
+  /** Every parent, primary first (parentId is the first); empty for the baseline. */
+  parents: number[];
   status: CandidateStatus;
   reason: string | null;
   operator: string;
@@ -99,6 +102,8 @@ function toCandidate(row: Row): CandidateRecord {
   c.metrics = c.metricsJson ? JSON.parse(c.metricsJson as string) : null;
   c.verdict = c.verdictJson ? parseVerdict(c.verdictJson as string, c.id as number) : null;
   c.flags = JSON.parse(c.flagsJson as string);
+  c.parents = JSON.parse(c.parentsJson as string);
+  delete c.parentsJson;
   delete c.filesJson;
   delete c.metricsJson;
   delete c.verdictJson;
@@ -131,7 +136,7 @@ function toMeasurement(row: Row): MeasurementRecord {
 export const storePath = (problemDir: string) => path.join(problemDir, '.evoloop', 'evoloop.db');
 
 export type NewCandidate = Pick<CandidateRecord, 'runId' | 'parentId' | 'status' | 'operator' | 'description' | 'changeHash' | 'patch'> &
-  Partial<Pick<CandidateRecord, 'parent2Id' | 'reason' | 'model' | 'island' | 'tokensIn' | 'tokensOut' | 'usd' | 'flags'>> & {
+  Partial<Pick<CandidateRecord, 'parents' | 'reason' | 'model' | 'island' | 'tokensIn' | 'tokensOut' | 'usd' | 'flags'>> & {
     files: FileSet;
   };
 
@@ -171,6 +176,8 @@ export class Store {
   readonly audits: AuditRecords;
   /** What stages wrote to $EVOLOOP_ARTIFACTS (rows here, contents beside the database). */
   readonly artifacts: ArtifactStore;
+  /** What a search strategy keeps beyond candidate rows (island archives, counters). */
+  readonly search: SearchState;
   private readonly stmts;
   /** Prepared statements by their text: the store's SQL is a small fixed set, so each is prepared once. */
   private readonly prepared = new Map<string, Database.Statement>();
@@ -208,6 +215,7 @@ export class Store {
     this.queries = new RunQueries(db);
     this.audits = new AuditRecords(db, () => this.willWrite());
     this.artifacts = new ArtifactStore(db, path.join(path.dirname(file), 'artifacts', 'objects'));
+    this.search = new SearchState(db, () => this.willWrite());
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
       getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),
@@ -359,17 +367,20 @@ export class Store {
 
   // ── candidates ─────────────────────────────────────────────────────────────
   insertCandidate(c: NewCandidate): CandidateRecord {
+    const parents = c.parents ?? (c.parentId === null ? [] : [c.parentId]);
+    if (parents.length > 0 && parents[0] !== c.parentId) throw new Error(`parents must start with parentId ${c.parentId}; got ${parents.join(', ')}`);
     const insert = () =>
       this.transaction(() => {
         const files = Object.fromEntries(Object.entries(c.files).map(([p, content]) => [p, this.putBlob(content)]));
         const info = this.sql(
-          `INSERT INTO candidates(run_id, parent_id, parent2_id, status, reason, operator, model, description, files_json, patch,
+          `INSERT INTO candidates(run_id, parent_id, parent2_id, parents_json, status, reason, operator, model, description, files_json, patch,
              change_hash, flags_json, island, tokens_in, tokens_out, usd, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           c.runId,
           c.parentId,
-          c.parent2Id ?? null,
+          parents[1] ?? null,
+          JSON.stringify(parents),
           c.status,
           c.reason ?? null,
           c.operator,

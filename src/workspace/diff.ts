@@ -50,7 +50,10 @@ export async function diffAgainstBase(base: BaseRef, files: FileSet): Promise<{ 
   return { patch: unifiedDiff(before, files) };
 }
 
-/** `git diff <base> <commit>` of a committed candidate, byte for byte as git prints it (what `evoloop diff` shows). */
+/**
+ * `git diff --relative <base> <commit>` of a committed candidate, as git prints it (what `evoloop diff` shows):
+ * paths relative to the problem folder, like the config's globs and `evoloop show`.
+ */
 export async function gitDiffAgainstBase(problemDir: string, baseCommit: string, commitSha: string): Promise<string> {
-  return (await git(problemDir, ['diff', baseCommit, commitSha])).stdout;
+  return (await git(problemDir, ['diff', '--relative', baseCommit, commitSha])).stdout;
 }

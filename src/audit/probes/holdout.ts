@@ -75,6 +75,8 @@ export const holdoutProbes: Probe[] = [
           taken: async () => false,
           editableFiles: ctx.programs.map((p) => p.path),
           history: [],
+          inspirations: [],
+          island: null,
           random: Math.random,
           signal: new AbortController().signal,
           stopping: new AbortController().signal,

@@ -72,7 +72,7 @@ export function cmaes(): Operator {
         if (notes.length === 0 || (await ctx.taken(changes))) continue;
         observations.remember(space, changes, written);
         const cost = n > 1 ? `, ${n} draws` : '';
-        return { operator: 'cmaes', description: `cmaes (${at}${cost}): ${describeChanges(notes)}`, changes };
+        return { operator: 'cmaes', description: `cmaes (${at}${cost}): ${describeChanges(notes)}`, changes, blind: true };
       }
       throw new NothingNew(`nothing new in ${DRAWS} draws (${at}): each point drawn was already tried in this run`);
     },
