@@ -57,7 +57,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
   for (const f of [scratchFile, `${scratchFile}-wal`, `${scratchFile}-shm`]) rmSync(f, { force: true });
   const store = new Store(scratchFile);
   const runId = `audit-${randomBytes(4).toString('hex')}`;
-  const workspace = await Workspace.open({ problemDir, baseCommit, poolSize: 1, poolDir: path.join(auditDir, 'worktrees') });
+  const workspace = await Workspace.open({ problemDir, baseCommit, poolSize: 1, pool: 'audit/worktrees' });
   try {
     const run = store.createRun({
       id: runId,

@@ -50,6 +50,9 @@ verifier:
       #                  # the file if written, else the report printed last. The same metric
       #                  # reported twice with different values fails (ambiguous-metrics);
       #                  # \`file\` keeps echoed program output from ever counting.
+      # Distributed evaluation (evoloop run --redis URL, evoloop worker --redis URL):
+      # requires: [gpu]  # only workers started with --labels gpu run this stage
+      # exclusive: true  # at most one exclusive stage at a time per machine (timing benchmarks)
 
 objective:
   metric: score          # or expr: "throughput / latency"
@@ -65,7 +68,7 @@ budget:
 search:
   strategy: greedy       # one champion; children of the champion. best-of-n: every child from the
   #                      # base (no evolution), the baseline a population run is compared against
-  parallel: 1            # candidates evaluated at once
+  parallel: 1            # candidates evaluated at once (with --redis: about your workers' total --concurrency)
   # seed: 1              # two runs with the same seed make the same proposals (deterministic verifier)
 
 accept:

@@ -1,9 +1,10 @@
 // `evoloop run [problem]`: start or resume the loop, with live progress.
 import type { Command } from 'commander';
-import { RunError } from '../core/errors.js';
+import { RunError, UsageError } from '../core/errors.js';
 import { runEvolution } from '../engine/run.js';
 import { auditCommand } from './audit.js';
-import { fmtScore, parsePositiveInt } from './context.js';
+import { checkRedisUrl } from '../distributed/connection.js';
+import { fmtScore, parseCount, parsePositiveInt } from './context.js';
 import { liveDashboard, parsePort } from './dashboard.js';
 import { progressPrinter } from './progress.js';
 
@@ -23,6 +24,11 @@ export function registerRun(program: Command): void {
     .option('--host <host>', 'dashboard address with --ui; anything but loopback requires the printed token', '127.0.0.1')
     .option('--audit [probes]', 'audit the verifier first (evoloop audit; default the fast probes) and refuse to start if it lets a probe through')
     .option('--force', 'with --audit: start even when the audit lets a probe through')
+    .option(
+      '--redis <url>',
+      'measure candidates on workers (evoloop worker --redis URL) through this Redis, e.g. redis://host:6379 or rediss://:password@host:6380',
+    )
+    .option('--local-slots <n>', 'with --redis: also measure up to this many candidates here at a time (default 0)', parseCount)
     .action(
       async (
         problem: string,
@@ -38,8 +44,12 @@ export function registerRun(program: Command): void {
           host: string;
           audit?: boolean | string;
           force?: boolean;
+          redis?: string;
+          localSlots?: number;
         },
       ) => {
+        if (opts.localSlots !== undefined && !opts.redis)
+          throw new UsageError('--local-slots only applies with --redis URL (without it every candidate is measured here).');
         if (opts.audit) {
           const letThrough = await auditCommand(problem, opts.audit === true ? 'fast' : opts.audit, !!opts.json);
           if (letThrough > 0 && !opts.force) {
@@ -59,6 +69,7 @@ export function registerRun(program: Command): void {
           allowDirty: opts.allowDirty,
           newRun: opts.new,
           scrubEnvironment: true,
+          redis: opts.redis ? { url: checkRedisUrl(opts.redis), localSlots: opts.localSlots } : undefined,
           onEvent: ui ? (e) => (printer(e), ui.onEvent(e)) : printer,
         });
         let interrupts = 0;

@@ -54,6 +54,13 @@ export const stageSchema = z
     tmp_mb: z.int().min(1).default(DEFAULT_LIMITS.tmpMb),
     max_output_kb: z.int().min(1).default(64),
     metrics: z.enum(METRICS_CHANNELS).optional(),
+    // Distributed evaluation (evoloop worker --labels): only workers with every label run the stage.
+    requires: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'a label uses letters, digits, _ . - only (e.g. gpu)' }))
+      .min(1)
+      .optional(),
+    // At most one exclusive stage runs at a time on a host (timing benchmarks), local or remote.
+    exclusive: z.boolean().optional(),
   })
   .refine((s) => (s.run === undefined) !== (s.fn === undefined), {
     error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',

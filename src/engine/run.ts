@@ -10,6 +10,7 @@ import { selectOperators, type ModelOptions } from '../operators/select.js';
 import { Workspace } from '../workspace/workspace.js';
 import { baseProtectedFiles } from '../evaluate/backends/local.js';
 import { backends } from '../evaluate/backends/registry.js';
+import type { EvaluationBackend } from '../evaluate/backend.js';
 import { strategies } from '../population/registry.js';
 import { admission } from '../propose/admission.js';
 import { isEditable } from '../propose/edit-rules.js';
@@ -43,6 +44,8 @@ export interface RunOptions {
    * them from /proc/<pid>/environ. The CLI sets it; a library caller decides for its own process.
    */
   scrubEnvironment?: boolean;
+  /** Measure through Redis workers (`evoloop worker`): the queue's URL, and how many candidates this process measures itself meanwhile (default 0). */
+  redis?: { url: string; localSlots?: number };
 }
 
 export interface RunHandle {
@@ -122,16 +125,19 @@ export function runEvolution(opts: RunOptions): RunHandle {
         budget: { candidates: opts.maxCandidates ?? b.candidates, timeMs: b.time, usd: b.usd, target: b.target, patience: b.patience },
       });
       let outcome;
+      let backend: EvaluationBackend | undefined;
       try {
         const abandon = new AbortController();
-        const backend = backends.local({
+        const deps = {
           config,
           runId: run.id,
           store,
           workspace,
           signal: abandon.signal,
           protectedFiles: await baseProtectedFiles(workspace, started.rules),
-        });
+          notice: (message: string) => emit({ type: 'notice', message }),
+        };
+        backend = opts.redis ? backends.redis({ ...deps, redis: { url: opts.redis.url, localSlots: opts.redis.localSlots ?? 0 } }) : backends.local(deps);
         const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
         const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths });
         evolution = new Evolution({
@@ -153,6 +159,8 @@ export function runEvolution(opts: RunOptions): RunHandle {
         store.updateRun(run.id, { status: 'failed', stopReason: (err as Error).message, elapsedMs: evolution?.elapsedMs() ?? run.elapsedMs, ownerPid: null });
         emit({ type: 'run-stop', runId: run.id, status: 'failed', reason: (err as Error).message });
         throw err;
+      } finally {
+        await backend?.close?.();
       }
       store.updateRun(run.id, { status: outcome.status, stopReason: outcome.reason, elapsedMs: evolution.elapsedMs(), ownerPid: null });
       emit({ type: 'run-stop', runId: run.id, status: outcome.status, reason: outcome.reason });

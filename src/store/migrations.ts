@@ -192,7 +192,29 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (run_id, key)
   );
   `,
-  // 8: the last verifier audits of the problem (evoloop audit): the digest of the verifier
+  // 8: distributed evaluation: the host that made each measurement, and what the coordinator
+  // last saw of its workers and its queue (status and the dashboard read them from here).
+  `
+  ALTER TABLE measurements ADD COLUMN host TEXT;
+  CREATE TABLE workers (
+    run_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    labels_json TEXT NOT NULL DEFAULT '[]',
+    jobs_done INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    busy INTEGER NOT NULL DEFAULT 0,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (run_id, id)
+  );
+  CREATE TABLE queue_depth (
+    run_id TEXT PRIMARY KEY,
+    waiting INTEGER NOT NULL,
+    active INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
+  // 9: the last verifier audits of the problem (evoloop audit): the digest of the verifier
   // audited, so status can say when a run's verifier was never audited or changed since.
   `
   CREATE TABLE audits (

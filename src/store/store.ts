@@ -75,6 +75,17 @@ export interface CandidateRecord {
   evalMs: number | null;
 }
 
+/** A remote worker as the coordinator last saw it (busy: jobs it was running). */
+export interface WorkerRecord {
+  id: string;
+  host: string;
+  labels: string[];
+  jobsDone: number;
+  failures: number;
+  busy: number;
+  lastSeen: number;
+}
+
 export interface MeasurementRecord extends StageResult {
   id: number;
   candidateId: number;
@@ -129,6 +140,7 @@ function toMeasurement(row: Row): MeasurementRecord {
     durationMs: row.duration_ms as number,
     stdoutTail: row.stdout_tail as string,
     stderrTail: row.stderr_tail as string,
+    host: (row.host as string | null) ?? undefined,
     createdAt: row.created_at as number,
   };
 }
@@ -227,9 +239,9 @@ export class Store {
       measurements: db.prepare('SELECT * FROM measurements WHERE candidate_id = ? AND epoch = ? ORDER BY id'),
       insertMeasurement: db.prepare(`INSERT INTO measurements
         (candidate_id, epoch, stage, kind, repeat, seed, ok, failure_kind, failure_message, metrics_json, feedback,
-         exit_code, signal, duration_ms, stdout_tail, stderr_tail, created_at)
+         exit_code, signal, duration_ms, stdout_tail, stderr_tail, created_at, host)
         VALUES (@candidateId, @epoch, @stage, @kind, @repeat, @seed, @ok, @failureKind, @failureMessage, @metricsJson, @feedback,
-         @exitCode, @signal, @durationMs, @stdoutTail, @stderrTail, @createdAt)`),
+         @exitCode, @signal, @durationMs, @stdoutTail, @stderrTail, @createdAt, @host)`),
       insertEvent: db.prepare('INSERT INTO events(run_id, ts, type, candidate_id, data_json) VALUES (?, ?, ?, ?, ?)'),
     };
   }
@@ -476,6 +488,7 @@ export class Store {
         stdoutTail: r.stdoutTail,
         stderrTail: r.stderrTail,
         createdAt: Date.now(),
+        host: r.host ?? null,
       });
     } catch (err) {
       if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
@@ -539,6 +552,44 @@ export class Store {
       const link = this.sql('UPDATE llm_calls SET candidate_id = ? WHERE id = ?');
       for (const id of callIds) link.run(candidateId, id);
     });
+  }
+
+  // ── distributed evaluation: what the coordinator last saw of its workers and queue ──
+  /** Records each worker as the coordinator saw it (one row per worker and run, replaced). */
+  saveWorkers(runId: string, workers: WorkerRecord[]): void {
+    this.transaction(() => {
+      const upsert = this.sql(`INSERT INTO workers(run_id, id, host, labels_json, jobs_done, failures, busy, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(run_id, id) DO UPDATE SET host = excluded.host, labels_json = excluded.labels_json, jobs_done = excluded.jobs_done,
+          failures = excluded.failures, busy = excluded.busy, last_seen = excluded.last_seen`);
+      for (const w of workers) upsert.run(runId, w.id, w.host, JSON.stringify(w.labels), w.jobsDone, w.failures, w.busy, w.lastSeen);
+    });
+  }
+
+  workers(runId: string): WorkerRecord[] {
+    const rows = this.sql('SELECT * FROM workers WHERE run_id = ? ORDER BY id').all(runId) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      host: r.host as string,
+      labels: JSON.parse(r.labels_json as string) as string[],
+      jobsDone: r.jobs_done as number,
+      failures: r.failures as number,
+      busy: r.busy as number,
+      lastSeen: r.last_seen as number,
+    }));
+  }
+
+  saveQueueDepth(runId: string, depth: { waiting: number; active: number }): void {
+    this.willWrite();
+    this.sql(
+      `INSERT INTO queue_depth(run_id, waiting, active, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(run_id) DO UPDATE SET waiting = excluded.waiting, active = excluded.active, updated_at = excluded.updated_at`,
+    ).run(runId, depth.waiting, depth.active, Date.now());
+  }
+
+  /** The queue's depth as last seen; undefined for a run that never used a queue. */
+  queueDepth(runId: string): { waiting: number; active: number; updatedAt: number } | undefined {
+    return this.sql('SELECT waiting, active, updated_at AS updatedAt FROM queue_depth WHERE run_id = ?').get(runId) as
+      { waiting: number; active: number; updatedAt: number } | undefined;
   }
 
   spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {
