@@ -214,4 +214,17 @@ export const MIGRATIONS: string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 9: the prompt style a model proposal was asked in (the style bandit learns from it), and the
+  // novelty filter's MinHash signature of every admitted candidate (propose/novelty.ts), so a
+  // resumed run compares against all of them without re-reading their text.
+  `
+  ALTER TABLE candidates ADD COLUMN style TEXT;
+  CREATE TABLE signatures (
+    candidate_id INTEGER PRIMARY KEY REFERENCES candidates(id),
+    run_id TEXT NOT NULL,
+    island INTEGER,
+    minhash BLOB NOT NULL
+  );
+  CREATE INDEX signatures_run ON signatures(run_id);
+  `,
 ];
