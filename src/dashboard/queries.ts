@@ -3,7 +3,7 @@
 // 100,000 candidates answers in milliseconds.
 import { SORT_COLUMNS, type CallGroup, type CandidateFilter } from '../store/queries.js';
 import { sampleScoring } from '../store/samples.js';
-import type { RunRecord, Store } from '../store/store.js';
+import type { RunRecord, Store, WorkerRecord } from '../store/store.js';
 import { headline as runHeadline } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
 import type { CandidateRow, LineageNode, Progress } from './api.js';
@@ -201,4 +201,10 @@ export async function candidateDetail(store: Store, run: RunRecord, id: number) 
 /** Per island: candidates, accepted and best score. Empty when the run does not use islands. */
 export function islands(store: Store, run: RunRecord): { island: number; candidates: number; accepted: number; best: number | null }[] {
   return store.queries.islands(run.id, runView(run).goal);
+}
+
+// ── workers ──────────────────────────────────────────────────────────────────
+/** Remote workers and the queue's depth as the coordinator last saw them; queue null for a run measured only locally. */
+export function workers(store: Store, runId: string): { workers: WorkerRecord[]; queue: { waiting: number; active: number; updatedAt: number } | null } {
+  return { workers: store.workers(runId), queue: store.queueDepth(runId) ?? null };
 }

@@ -10,6 +10,7 @@ import { CandidatePage } from './candidate-page.js';
 import { CandidateTable } from './candidate-table.js';
 import { fmtDuration, fmtScore, fmtTime, fmtUsd } from './format.js';
 import { IslandsView } from './islands-view.js';
+import { WorkersView } from './workers-view.js';
 import { LineageView } from './lineage-view.js';
 import { html, useLive } from './live.js';
 import { ProgressChart } from './progress-chart.js';
@@ -102,6 +103,7 @@ function App() {
                       <${ProgressChart} tick=${tick} />
                       <${Feed} events=${feed} />
                     </div>
+                    <${WorkersView} tick=${tick} />
                     <${CandidateTable} tick=${tick} />
                   </section>`
       }
