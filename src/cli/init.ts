@@ -17,6 +17,8 @@ protect: ["verifier/**"]
 
 # Plain instructions for a language model (or an evoloop.md file beside this one).
 # instructions: Make it faster without changing its output.
+# Or read them from a file (protected: no candidate may change it), e.g. autoresearch's program.md:
+# instructions_file: program.md
 
 # Read-only files a prompt shows the model besides the editable ones. Default: every
 # non-editable text file that is not protected, hidden or holdout. With a list, exactly

@@ -116,6 +116,11 @@ export const configSchema = z
       .pipe(z.array(z.string()).min(1, { error: 'list at least one glob of files the proposer may change' })),
     protect: z.array(z.string().min(1)).default([]),
     instructions: z.string().optional(),
+    instructions_file: z
+      .string()
+      .min(1)
+      .refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), { error: 'give a path inside the problem folder, e.g. program.md' })
+      .optional(),
     context: z
       .strictObject({
         show: z.array(z.string().trim().min(1, { error: 'an empty glob matches nothing; remove it or give a path such as verifier/score.py' })).optional(),
@@ -180,6 +185,10 @@ export const configSchema = z
       .optional(),
   })
   .refine((c) => !(c.model && c.models), { error: 'set either `model` or `models`, not both', path: ['models'] })
+  .refine((c) => !(c.instructions !== undefined && c.instructions_file !== undefined), {
+    error: 'set either `instructions` (the text) or `instructions_file` (a file holding it), not both',
+    path: ['instructions_file'],
+  })
   .superRefine((c, ctx) => {
     // A model's key must never reach a stage, whatever its name: refuse allow-lists that name it.
     const seen = new Set<string>();

@@ -8,7 +8,7 @@ import { modelKeyNames, type Config } from '../config/schema.js';
 import { fmtBytes } from '../core/artifact-types.js';
 import type { Metrics } from '../core/types.js';
 import { holdoutFiles, shownFiles } from '../propose/context-files.js';
-import type { EditRules } from '../propose/edit-rules.js';
+import { editRulesFor, type EditRules } from '../propose/edit-rules.js';
 import { readLessons } from '../propose/lessons.js';
 import type { PromptFile, PromptInput, UntrustedOutput } from '../propose/prompt.js';
 import {
@@ -105,13 +105,13 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
 
 function instructions(p: ProblemInfo): string | undefined {
   if (p.config.instructions) return p.config.instructions;
+  if (p.config.instructions_file) return readFileSync(path.join(p.problemDir, p.config.instructions_file), 'utf8');
   const file = path.join(p.configFile ? path.dirname(p.configFile) : p.problemDir, 'evoloop.md');
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 function editRules(p: ProblemInfo): EditRules {
-  const config = p.configFile ? path.relative(p.problemDir, p.configFile).split(path.sep).join('/') : undefined;
-  return { edit: p.config.edit, protect: p.config.protect, alwaysProtected: config ? [config] : [] };
+  return editRulesFor(p.config, p.problemDir, p.configFile);
 }
 
 /** The lines of the holdout files, to redact from outputs; lines the prompt shows anyway are left alone. */

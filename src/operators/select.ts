@@ -17,7 +17,7 @@ import {
   type BackoffOptions,
   type ModelSpec,
 } from '../llm/index.js';
-import { protectedBy } from '../propose/edit-rules.js';
+import { editRulesFor, protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { agentOperator } from './agent/agent.js';
@@ -195,7 +195,7 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
 
 /** The problem's protected trees and files (problem-relative), for the agent's read-only binds. */
 function protectedOf(config: Config, deps: OperatorDeps): string[] {
-  const rules = { edit: config.edit, protect: config.protect, alwaysProtected: deps.configFile ? [path.relative(deps.problemDir, deps.configFile)] : [] };
+  const rules = editRulesFor(config, deps.problemDir, deps.configFile);
   const files = deps.workspace.baseFiles();
   const guarded = files.filter((f) => protectedBy(f, rules) !== undefined);
   return protectedEntries(guarded, protectedTrees(guarded, files));
