@@ -3,8 +3,10 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { verifierTemplate } from './verifier-templates.js';
 
 export function configTemplate(edit: string): string {
+  const verifier = verifierTemplate(edit);
   return `# evoloop.yaml — what to improve, how to measure it, when to stop.
 # Every key is validated; unknown keys are an error. Editor schema: \`evoloop schema\`.
 
@@ -25,7 +27,7 @@ protect: ["verifier/**"]
 # the files its globs match; a protected file (the verifier) is shown only when listed.
 # Files a holdout stage uses are never shown: listing one is an error.
 # context:
-#   show: ["verifier/score.mjs"]
+#   show: ["${verifier.file}"]
 
 verifier:
   # Stages run in order in the candidate's worktree; cheap ones first.
@@ -36,7 +38,7 @@ verifier:
   stages:
     - name: score
       kind: score
-      run: node verifier/score.mjs   # (in the library, fn: an async function instead)
+      run: ${verifier.command}   # (in the library, fn: an async function instead)
       timeout: 60s       # the whole process group is killed at the timeout
       repeat: 1          # minimum samples; noisy verifiers get more (see accept)
       # env: [MY_VAR]    # variables passed through (API keys never are)
@@ -93,7 +95,8 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # sandbox_expose: [/opt/cuda, /home/me/.cache/models]   # more host paths, read-only
 
 # A language model (the key is read from the environment, never passed to the verifier).
-# With none, evoloop proposes offline (tune) unless OPENAI_API_KEY / ANTHROPIC_API_KEY is set.
+# With none, evoloop proposes offline (tune). A key in the environment alone is not used:
+# \`model: auto\` (or \`--model auto\`) picks the provider whose OPENAI_API_KEY / ANTHROPIC_API_KEY is set.
 # model:
 #   provider: openai     # or anthropic; any OpenAI-compatible endpoint via base_url
 #   name: gpt-4.1-mini
@@ -103,6 +106,8 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 #   # max_tokens: 16384  # longest reply (the default); budget.usd assumes this much output per call
 #   # timeout: 300s      # each attempt, streaming included (the default)
 #   # max_retries: 4     # retries after a rate limit, 5xx, timeout or dropped connection (the default)
+#   # max_outage: 10m    # a model that does not answer for this long stops the run (exit 1; it resumes);
+#   #                    # meanwhile proposals pause, each wait at most 5m whatever Retry-After says
 #   # price: {input_per_mtok: 0.4, output_per_mtok: 1.6, cached_input_per_mtok: 0.1}  # $ per million
 #   #                    # tokens; overrides the built-in table (needed for budget.usd on unknown models)
 # Or several instead of model:, each call picking one with probability proportional to weight:
@@ -126,21 +131,6 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 `;
 }
 
-const VERIFIER_TEMPLATE = `// Verifier template: measure the program and print one JSON object as the last line.
-// Runs with cwd = this problem folder inside the candidate's worktree.
-// Env: EVOLOOP_SEED (differs per repeat), EVOLOOP_CANDIDATE, EVOLOOP_METRICS (file you may write JSON to).
-// Exit non-zero if the program is broken (the candidate fails with stderr's tail as the reason).
-// Run the candidate's program WITHOUT EVOLOOP_METRICS in its environment, or it could report its own score.
-import { execFileSync } from 'node:child_process';
-
-const seed = Number(process.env.EVOLOOP_SEED ?? 1);
-// TODO: run your program and compute a score from its output.
-const { EVOLOOP_METRICS, ...env } = process.env;
-const output = execFileSync('node', ['--version'], { encoding: 'utf8', env });
-const score = output.length > 0 ? 1 : 0;
-console.log(JSON.stringify({ score, feedback: \`seed \${seed}: replace this verifier with a real measurement\` }));
-`;
-
 export function registerInit(program: Command): void {
   program
     .command('init')
@@ -157,9 +147,10 @@ export function registerInit(program: Command): void {
       if (existsSync(config) && !opts.force) throw new UsageError(`${config} already exists. Fix: edit it, or pass --force to overwrite it.`);
       mkdirSync(path.join(dir, 'verifier'), { recursive: true });
       writeFileSync(config, configTemplate(opts.edit));
-      const verifier = path.join(dir, 'verifier', 'score.mjs');
+      const template = verifierTemplate(opts.edit);
+      const verifier = path.join(dir, template.file);
       const wroteVerifier = !existsSync(verifier);
-      if (wroteVerifier) writeFileSync(verifier, VERIFIER_TEMPLATE);
+      if (wroteVerifier) writeFileSync(verifier, template.text);
       const ignore = path.join(dir, '.gitignore');
       const ignored = existsSync(ignore) ? readFileSync(ignore, 'utf8') : '';
       if (!ignored.split('\n').includes('.evoloop/')) writeFileSync(ignore, `${ignored}${ignored && !ignored.endsWith('\n') ? '\n' : ''}.evoloop/\n`);

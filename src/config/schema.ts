@@ -93,6 +93,7 @@ export const modelSchema = z.strictObject({
   // No defaults here: llm/choose-model.ts has them, the same for `--model` and the environment.
   timeout: duration.optional(),
   max_retries: z.int().min(0).max(20).optional(),
+  max_outage: duration.optional(),
   price: priceSchema.optional(),
   weight: z.number().positive().default(1),
 });
@@ -172,7 +173,8 @@ export const configSchema = z
       .default({ stage_mb: 16, run_mb: 1024, prompt_kb: 4 }),
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
     sandbox_expose: z.array(exposedPath).default([]),
-    model: modelSchema.optional(),
+    // `auto`: the provider whose API key is in the environment (a key alone never starts paid calls).
+    model: z.union([z.literal('auto'), modelSchema], { error: 'expected `auto` or a model: {provider: openai|anthropic, name: ...}' }).optional(),
     models: z.array(modelSchema).min(1).optional(),
     operators: z.partialRecord(z.enum(OPERATOR_NAMES), z.number().min(0)).optional(),
     agent: z
@@ -222,8 +224,8 @@ export const configSchema = z
   });
 
 /** The environment variables that hold the configured models' API keys. */
-export function modelKeyNames(config: { model?: { api_key_env?: string }; models?: { api_key_env?: string }[] }): string[] {
-  return [config.model, ...(config.models ?? [])].flatMap((m) => (m?.api_key_env ? [m.api_key_env] : []));
+export function modelKeyNames(config: { model?: 'auto' | { api_key_env?: string }; models?: { api_key_env?: string }[] }): string[] {
+  return [config.model, ...(config.models ?? [])].flatMap((m) => (typeof m === 'object' && m.api_key_env ? [m.api_key_env] : []));
 }
 
 /** A validated config, as the engine uses it (durations in ms, defaults filled in). */

@@ -31,7 +31,8 @@ export interface EvolutionDeps {
   maxCandidates?: number;
 }
 
-export type StopReason = { status: 'finished' | 'interrupted'; reason: string };
+/** `error`: the run could not go on (stuck, a model refused or unreachable), as opposed to a budget, the target or a stop request. */
+export type StopReason = { status: 'finished' | 'interrupted'; reason: string; error?: boolean };
 
 /** Identical invalid proposals in a row after which the run stops as stuck. */
 const INVALID_STREAK_LIMIT = 10;
@@ -69,7 +70,7 @@ export class Evolution {
     if (queue.length === 0 && !this.budgetLeft()) {
       this.d.emit({
         type: 'notice',
-        message: `run ${run.id} has used its budget of ${this.proposed} candidates. Raise it (--max-candidates or budget.candidates) to go on, or pass --new for a fresh run.`,
+        message: `run ${run.id} has used its budget of ${this.proposed} candidates. Raise it to go on (--more N adds N; --max-candidates and budget.candidates set the run's total), or pass --new for a fresh run.`,
       });
     }
     const inFlight = new Set<Promise<void>>();
@@ -183,7 +184,7 @@ export class Evolution {
     } catch (err) {
       if (err instanceof StopProposing) {
         this.proposed--; // nothing was proposed: the candidates budget is not spent
-        this.operatorStop ??= { status: err.status, reason: err.reason };
+        this.operatorStop ??= { status: err.status, reason: err.reason, ...(err.error ? { error: true } : {}) };
         return;
       }
       if (err instanceof NothingNew) return this.nothingNew(operator.name, err.message);
@@ -203,7 +204,7 @@ export class Evolution {
     this.nothingNewStreak++;
     this.d.emit({ type: 'notice', message: `${operator}: ${reason} (no candidate recorded; counts against patience, not the candidate budget)` });
     if (this.nothingNewStreak >= NOTHING_NEW_LIMIT) {
-      this.operatorStop ??= { status: 'finished', reason: `stuck: ${operator} found nothing new ${NOTHING_NEW_LIMIT} times in a row: ${reason}` };
+      this.operatorStop ??= { status: 'finished', reason: `stuck: ${operator} found nothing new ${NOTHING_NEW_LIMIT} times in a row: ${reason}`, error: true };
     }
   }
 
@@ -222,6 +223,7 @@ export class Evolution {
       this.operatorStop ??= {
         status: 'finished',
         reason: `stuck: the last ${INVALID_STREAK_LIMIT} proposals were all invalid for the same reason: ${c.reason}`,
+        error: true,
       };
     }
     this.d.emit({ type: 'decided', candidateId: c.id, status: c.status, reason: c.reason ?? undefined, operator: c.operator });
