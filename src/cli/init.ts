@@ -128,6 +128,19 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # \`evoloop literals\` lists the ones it moves; bound one with a comment \`evoloop: 0.1..0.9\` on its line).
 # cmaes: CMA-ES over the same literals, all at once (bounded ones; restarts with a larger population when stuck).
 # operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0, cmaes: 0}
+# The weights are the prior of a bandit that learns which operator (and model, and prompt style)
+# pays off in this run; \`evoloop status\` prints its arms. More operators:
+#   llm-simplify: shorter, clearer code with the same behaviour; kept when smaller and not significantly worse
+#   merge: three-way git-style merge of two parents (offline); llm-crossover: a model combines two parents
+#   (both need two parents: search.strategy islands)
+
+# Reject, before evaluation, proposals at least this similar to a candidate of their island
+# (MinHash over the code's token shingles; 1 = identical after dropping comments and layout).
+# novelty: {threshold: 0.95}
+
+# Every N decided candidates, one model call condenses the lessons into a short scratchpad that
+# later prompts show (recorded and priced like any call; skipped offline).
+# lessons: {summarize_every: 20}
 `;
 }
 

@@ -47,7 +47,7 @@ export interface PopulationDeps {
   config: Config;
   store: Store;
   run: RunRecord;
-  workspace: Pick<Workspace, 'baseCommit' | 'problemDir' | 'setRef'>;
+  workspace: Pick<Workspace, 'baseCommit' | 'problemDir' | 'setRef' | 'baseFiles' | 'readBase'>;
   backend: EvaluationBackend;
   emit: (e: EvolutionEvent) => void;
   /** Aborted when in-flight work is abandoned (kill). */

@@ -239,6 +239,17 @@ export class RunQueries {
       .all(runId) as [number, CandidateStatus, string | null][];
   }
 
+  /** The model calls of one operator that got a reply: how many, and the newest reply (meta-lessons' scratchpad). */
+  replies(runId: string, operator: string): { count: number; last: string | null } {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS count, (SELECT response FROM llm_calls WHERE run_id = ? AND operator = ? AND response IS NOT NULL ORDER BY id DESC LIMIT 1) AS last
+         FROM llm_calls WHERE run_id = ? AND operator = ? AND response IS NOT NULL`,
+      )
+      .get(runId, operator, runId, operator) as { count: number; last: string | null };
+    return row;
+  }
+
   /** Models that used tokens but cost nothing: ones without a known price. */
   unpricedModels(runId: string): string[] {
     return this.db
