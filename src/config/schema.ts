@@ -115,11 +115,12 @@ export const modelSchema = z.strictObject({
   // No defaults here: llm/choose-model.ts has them, the same for `--model` and the environment.
   timeout: duration.optional(),
   max_retries: z.int().min(0).max(20).optional(),
+  max_outage: duration.optional(),
   price: priceSchema.optional(),
   weight: z.number().positive().default(1),
 });
 
-export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes'] as const;
+export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes', 'merge', 'llm-crossover', 'llm-simplify'] as const;
 
 export const configSchema = z
   .strictObject({
@@ -194,11 +195,22 @@ export const configSchema = z
       .default({ stage_mb: 16, run_mb: 1024, prompt_kb: 4 }),
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
     sandbox_expose: z.array(exposedPath).default([]),
-    model: modelSchema.optional(),
+    // `auto`: the provider whose API key is in the environment (a key alone never starts paid calls).
+    model: z.union([z.literal('auto'), modelSchema], { error: 'expected `auto` or a model: {provider: openai|anthropic, name: ...}' }).optional(),
     // The model of kind: judge stages, separate from the proposer's; its calls are recorded and count against budget.usd.
     judge: z.strictObject({ model: modelSchema }).optional(),
     models: z.array(modelSchema).min(1).optional(),
     operators: z.partialRecord(z.enum(OPERATOR_NAMES), z.number().min(0)).optional(),
+    // Proposals at least this similar to a candidate of their island are `duplicate`, never evaluated (propose/novelty.ts).
+    novelty: z
+      .strictObject({
+        threshold: z.number().gt(0, { error: 'a similarity in (0, 1], e.g. 0.95 (1 = only identical code after normalization)' }).max(1, {
+          error: 'a similarity in (0, 1], e.g. 0.95 (1 = only identical code after normalization)',
+        }),
+      })
+      .optional(),
+    // Every N decided candidates one model call condenses the lessons into a scratchpad for later prompts.
+    lessons: z.strictObject({ summarize_every: z.int().min(1, { error: 'a number of candidates, at least 1 (e.g. 20)' }) }).optional(),
     agent: z
       .strictObject({
         run: z.string().min(1),
@@ -247,11 +259,11 @@ export const configSchema = z
 
 /** The environment variables that hold the configured models' API keys. */
 export function modelKeyNames(config: {
-  model?: { api_key_env?: string };
+  model?: 'auto' | { api_key_env?: string };
   models?: { api_key_env?: string }[];
   judge?: { model: { api_key_env?: string } };
 }): string[] {
-  return [config.model, ...(config.models ?? []), config.judge?.model].flatMap((m) => (m?.api_key_env ? [m.api_key_env] : []));
+  return [config.model, ...(config.models ?? []), config.judge?.model].flatMap((m) => (typeof m === 'object' && m.api_key_env ? [m.api_key_env] : []));
 }
 
 /** A validated config, as the engine uses it (durations in ms, defaults filled in). */

@@ -18,6 +18,7 @@ import { ownerAlive } from '../store/summary.js';
 import { git, repoInfo } from '../workspace/git.js';
 import { resolveBase } from '../workspace/workspace.js';
 import { sandboxStatus } from '../evaluate/sandbox.js';
+import { applyOverrides, type RunOverrides } from './overrides.js';
 
 export interface StartOptions {
   problemDir: string;
@@ -30,6 +31,8 @@ export interface StartOptions {
   model?: string;
   baseUrl?: string;
   llm?: { env?: NodeJS.ProcessEnv };
+  /** CLI --parallel, --seed, --time, --usd, --patience. */
+  overrides?: RunOverrides;
 }
 
 export interface Started {
@@ -46,7 +49,7 @@ export interface Started {
 export async function startRun(opts: StartOptions): Promise<Started> {
   const problemDir = path.resolve(opts.problemDir);
   const configFile = opts.config ? undefined : findConfigFile(problemDir);
-  const config = opts.config ? validateConfig(opts.config, 'config') : loadConfigFile(configFile!);
+  const config = applyOverrides(opts.config ? validateConfig(opts.config, 'config') : loadConfigFile(configFile!), opts.overrides);
   try {
     compileObjective(config.objective);
   } catch (err) {
