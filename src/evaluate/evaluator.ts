@@ -89,7 +89,13 @@ export class Evaluator {
           const before = this.opts.guard.listing(wt.problemDir);
           try {
             ({ result, artifacts } = isJudgeStage(stage)
-              ? await this.judge().run(stage, { cwd: wt.problemDir, stdoutOf: (name) => stdout.get(name), repeat, seed: seedFor(epoch, repeat), signal: this.opts.signal })
+              ? await this.judge().run(stage, {
+                  cwd: wt.problemDir,
+                  stdoutOf: (name) => stdout.get(name),
+                  repeat,
+                  seed: seedFor(epoch, repeat),
+                  signal: this.opts.signal,
+                })
               : await this.runOne(stage, candidateId, wt, repeat, epoch));
           } catch (err) {
             if (!this.opts.signal.aborted) throw err;

@@ -6,15 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { protectedEntries, protectedTrees } from '../evaluate/integrity.js';
 import { toSpec } from '../llm/choose-model.js';
 import { ModelGateway, type PauseOptions } from '../llm/gateway.js';
-import {
-  createModelClient,
-  detectModelFromEnv,
-  ModelError,
-  parseModelFlag,
-  priceFor,
-  type BackoffOptions,
-  type ModelSpec,
-} from '../llm/index.js';
+import { createModelClient, detectModelFromEnv, ModelError, parseModelFlag, priceFor, type BackoffOptions, type ModelSpec } from '../llm/index.js';
 import { editRulesFor, protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -158,7 +150,6 @@ function autoModel(opts: ModelOptions, env: NodeJS.ProcessEnv): { models: ModelS
     notice: `Using ${spec.provider}:${spec.name} because ${detected.apiKeyEnv} is set and ${asked} asks for it (choose another with --model or \`model:\` in evoloop.yaml).`,
   };
 }
-
 
 export interface OperatorDeps extends ModelOptions {
   store: Store;
