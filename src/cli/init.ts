@@ -81,6 +81,17 @@ search:
   #                      # base (no evolution), the baseline a population run is compared against
   parallel: 1            # candidates evaluated at once (with --redis: about your workers' total --concurrency)
   # seed: 1              # two runs with the same seed make the same proposals (deterministic verifier)
+  # The islands strategy (strategy: islands): islands evolve apart, each a MAP-Elites archive.
+  # islands: 4           # how many
+  # migration: {interval: 10, rate: 1}  # every 10 accepted children, each island's best 1 is
+  #                      # copied to the next island (a \`migrate\` row, measured before it lands)
+  # features:            # the archive's grid; bin edges fixed from range, outside → edge bins
+  #   - {name: size, builtin: code_size, range: [500, 5000], bins: 8}   # or diff_size
+  #   - {name: speed, metric: ms, range: [0, 100], bins: 5}             # a metric the verifier reports
+  # elites: 5            # with no features: each island keeps its best 5
+  # restart: {patience: 50}  # re-seed an island from the best one after 50 proposals without improving
+  # selection: {exploit: 0.5, explore: 0.3, best: 0.2}  # how a parent is picked: tournament over
+  #                      # elites, uniform over occupied cells, the island's best
 
 # When a challenger replaces the champion.
 accept:
