@@ -2,8 +2,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CandidateStatus } from '../core/types.js';
 import { operatorStats } from '../operators/stats.js';
+import { islandSummaries, strategyOf } from '../store/island-summary.js';
 import type { WorkerRecord } from '../store/store.js';
 import { summarize } from '../store/summary.js';
+import { auditLine } from '../audit/stored.js';
 import { fmtDuration, fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
 import { verdictLines } from './verdict-lines.js';
 import type { ArmStats } from '../core/bandit.js';
@@ -38,16 +40,24 @@ export function registerStatus(program: Command): void {
       const ctx = openRun(problem, opts.run);
       try {
         const s = summarize(ctx.store, ctx.run.id);
+        const audit = await auditLine(ctx.store, ctx.run, ctx.problemDir);
         const goal = s.goal;
         const operators = operatorStats(ctx.store, ctx.run.id, goal);
         const usdPerAccepted = s.accepted > 0 ? s.spend.usd / s.accepted : null;
+        const strategy = strategyOf(ctx.run);
+        const islands = islandSummaries(ctx.store, ctx.run).map(({ grid: _grid, ...i }) => i);
         const workers = ctx.store.workers(ctx.run.id);
         const depth = ctx.store.queueDepth(ctx.run.id);
         const queue = depth ? { waiting: depth.waiting, active: depth.active } : null;
         const config = JSON.parse(ctx.run.configJson);
         const bandits = recordedBandits(ctx.store.listCandidates(ctx.run.id), config, { withModel: MODEL_DEFAULT_WEIGHTS }).stats();
         const codeSizes = await championSizes(ctx, s.champions, config);
-        if (opts.json) return printJson({ ...s, operators, usdPerAccepted, workers, queue, bandits, codeSizes });
+<<<<<<< HEAD
+        if (opts.json)
+          return printJson({ ...s, strategy, ...(strategy === 'islands' && { islands }), operators, usdPerAccepted, workers, queue, bandits, codeSizes });
+=======
+        if (opts.json) return printJson({ ...s, operators, usdPerAccepted, workers, queue, bandits, codeSizes, audit });
+>>>>>>> main
         const better = s.best !== null && s.baseline !== null ? (goal === 'maximize' ? s.best - s.baseline : s.baseline - s.best) : 0;
         const pct = s.baseline ? ` ${better >= 0 ? '' : '-'}${Math.abs((100 * better) / s.baseline).toFixed(1)}% ${better >= 0 ? 'better' : 'worse'}` : '';
         const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)},${pct}; ${goal})` : '';
@@ -65,6 +75,12 @@ export function registerStatus(program: Command): void {
             .join(', ')}`,
           ...verdictLines(s),
         ];
+        if (strategy !== 'greedy') lines.push(`strategy ${strategy}`);
+        for (const i of islands) {
+          lines.push(
+            `  island ${i.id}: best ${fmtScore(i.best)}${i.bestCandidate !== null ? ` (candidate ${i.bestCandidate})` : ''} · ${i.candidates} candidates · ${i.cells} cells`,
+          );
+        }
         if (s.spend.calls > 0) {
           const per = usdPerAccepted === null ? 'no accepted improvement yet' : `$${usdPerAccepted.toFixed(4)} per accepted improvement`;
           lines.push(`model calls ${s.spend.calls}: ${s.spend.inputTokens} in / ${s.spend.outputTokens} out tokens, $${s.spend.usd.toFixed(4)} (${per})`);
@@ -73,6 +89,7 @@ export function registerStatus(program: Command): void {
           if (unpriced.length > 0)
             lines.push(`  cost unknown for ${unpriced.join(', ')}: no price known; set model.price (input_per_mtok, output_per_mtok) to count it`);
         }
+        lines.push(audit);
         lines.push('operators (proposals / valid / accepted / mean gain / cost):');
         for (const o of operators) {
           lines.push(

@@ -154,7 +154,7 @@ export class Evolution {
     try {
       await this.propose(operator, selection, random);
     } finally {
-      this.d.population.release?.(selection);
+      await this.d.population.release?.(selection);
     }
   }
 

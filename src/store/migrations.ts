@@ -227,4 +227,17 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX signatures_run ON signatures(run_id);
   `,
+  // 10: the last verifier audits of the problem (evoloop audit): the digest of the verifier
+  // audited, so status can say when a run's verifier was never audited or changed since.
+  `
+  CREATE TABLE audits (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at INTEGER NOT NULL,
+    base_commit TEXT NOT NULL,
+    verifier_digest TEXT NOT NULL,
+    probes TEXT NOT NULL,
+    let_through INTEGER NOT NULL,
+    report_json TEXT NOT NULL
+  );
+  `,
 ];

@@ -194,13 +194,14 @@ export class RunQueries {
       .all(runId) as { operator: string; candidates: number; accepted: number }[];
   }
 
-  /** Every candidate of a run as [id, parentId, status, score, operator], by id. */
-  tree(runId: string): [number, number | null, string, number | null, string][] {
-    return this.db.prepare('SELECT id, parent_id, status, score, operator FROM candidates WHERE run_id = ? ORDER BY id').raw().all(runId) as [
+  /** Every candidate of a run as [id, parentId, status, score, operator, parents JSON], by id. */
+  tree(runId: string): [number, number | null, string, number | null, string, string][] {
+    return this.db.prepare('SELECT id, parent_id, status, score, operator, parents_json FROM candidates WHERE run_id = ? ORDER BY id').raw().all(runId) as [
       number,
       number | null,
       string,
       number | null,
+      string,
       string,
     ][];
   }

@@ -17,6 +17,7 @@ import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.
 import { ArtifactStore } from './artifacts.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
+import { AuditRecords } from './audits.js';
 import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
@@ -185,6 +186,8 @@ export class Store {
   private readonly db: Database.Database;
   readonly readonly: boolean;
   readonly queries: RunQueries;
+  /** The verifier audits of the problem (evoloop audit). */
+  readonly audits: AuditRecords;
   /** What stages wrote to $EVOLOOP_ARTIFACTS (rows here, contents beside the database). */
   readonly artifacts: ArtifactStore;
   /** What a search strategy keeps beyond candidate rows (island archives, counters). */
@@ -224,6 +227,7 @@ export class Store {
     }
     const db = this.db;
     this.queries = new RunQueries(db);
+    this.audits = new AuditRecords(db, () => this.willWrite());
     this.artifacts = new ArtifactStore(db, path.join(path.dirname(file), 'artifacts', 'objects'));
     this.search = new SearchState(db, () => this.willWrite());
     this.stmts = {
