@@ -15,7 +15,7 @@ import { isLoopback } from '../core/loopback.js';
 import { Store, storePath, type RunRecord } from '../store/store.js';
 import { requestStop } from '../store/stop-request.js';
 import { registerArtifactRoutes } from './artifact-routes.js';
-import { candidateDetail, facets, headline, islands, lineage, progress, queryCandidates, spend, SORT_KEYS, type SortKey } from './queries.js';
+import { candidateDetail, facets, headline, islands, lineage, progress, queryCandidates, spend, SORT_KEYS, workers, type SortKey } from './queries.js';
 
 export interface DashboardOptions {
   problemDir: string;
@@ -150,6 +150,10 @@ export function createDashboardApp(ctx: AppContext): Hono {
   app.get(
     '/api/islands',
     withRun((c, run) => c.json(islands(store, run))),
+  );
+  app.get(
+    '/api/workers',
+    withRun((c, run) => c.json(workers(store, run.id))),
   );
 
   app.get(

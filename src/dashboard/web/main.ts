@@ -12,6 +12,7 @@ import { ChampionStrip } from './champion-strip.js';
 import { ComparePage } from './compare-page.js';
 import { fmtDuration, fmtScore, fmtTime, fmtUsd } from './format.js';
 import { IslandsView } from './islands-view.js';
+import { WorkersView } from './workers-view.js';
 import { LineageView } from './lineage-view.js';
 import { html, useLive } from './live.js';
 import { ProgressChart } from './progress-chart.js';
