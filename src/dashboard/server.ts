@@ -1,6 +1,7 @@
 // The dashboard's HTTP server: a JSON API over the store, server-sent events for live
 // updates, and the built page. Read-only except POST /api/stop (a confirmed stop request
 // the running engine polls). Loopback by default; any other bind needs the access token.
+import { auditPanel } from '../audit/stored.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -130,6 +131,10 @@ export function createDashboardApp(ctx: AppContext): Hono {
   app.get(
     '/api/summary',
     withRun((c, run) => c.json(headline(store, run))),
+  );
+  app.get(
+    '/api/audit',
+    withRun(async (c, run) => c.json(await auditPanel(store, run))),
   );
   app.get(
     '/api/progress',

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { api, followEvents, type LiveEvent } from './api.js';
+import { AuditPanel } from './audit-panel.js';
 import { CandidatePage } from './candidate-page.js';
 import { CandidateTable } from './candidate-table.js';
 import { ChampionStrip } from './champion-strip.js';
@@ -108,6 +109,7 @@ function App() {
                         <${Feed} events=${feed} />
                       </div>
                       <${ChampionStrip} tick=${tick} />
+                      <${AuditPanel} tick=${tick} />
                       <${CandidateTable} tick=${tick} />
                     </section>`
       }
