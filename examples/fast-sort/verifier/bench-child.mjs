@@ -23,6 +23,8 @@ for (let round = 0; round < rounds; round++) {
 // A plot of time against input size, the candidate beside the shipped sort, for evoloop's
 // dashboard and report (after the timed rounds; bench.mjs stops its clock before reading it).
 if (artifacts) {
-  const { sort: baseline } = await import(new URL('./baseline-sort.mjs', import.meta.url).href);
-  writeFileSync(path.join(artifacts, 'time-by-size.svg'), timingSvg(timeBySize({ candidate: sort, baseline }, seed), 'sort time by input size'));
+  // Fresh module instances of both, so neither carries the JIT state the benchmark left.
+  const { sort: candidate } = await import(new URL('../sort.mjs?plot', import.meta.url).href);
+  const { sort: baseline } = await import(new URL('./baseline-sort.mjs?plot', import.meta.url).href);
+  writeFileSync(path.join(artifacts, 'time-by-size.svg'), timingSvg(timeBySize({ candidate, baseline }, seed), 'sort time by input size'));
 }
