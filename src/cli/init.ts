@@ -3,10 +3,15 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { SCHEMA_FILE, writeSchemaFile } from './schema.js';
+import { verifierTemplate } from './verifier-templates.js';
 
 export function configTemplate(edit: string): string {
-  return `# evoloop.yaml — what to improve, how to measure it, when to stop.
-# Every key is validated; unknown keys are an error. Editor schema: \`evoloop schema\`.
+  const verifier = verifierTemplate(edit);
+  return `# yaml-language-server: $schema=${SCHEMA_FILE}
+# evoloop.yaml — what to improve, how to measure it, when to stop.
+# Every key is validated; unknown keys are an error. The line above gives editors (VS Code with
+# the YAML extension) completion and hover text; \`evoloop schema --out ${SCHEMA_FILE}\` rewrites that file.
 
 # Files the proposer may change (a glob or a list of globs, relative to this folder). Inside them, an
 # EVOLVE-BLOCK-START ... EVOLVE-BLOCK-END comment pair narrows changes to that region.
@@ -17,14 +22,17 @@ protect: ["verifier/**"]
 
 # Plain instructions for a language model (or an evoloop.md file beside this one).
 # instructions: Make it faster without changing its output.
+# Or read them from a file (protected: no candidate may change it), e.g. autoresearch's program.md:
+# instructions_file: program.md
 
 # Read-only files a prompt shows the model besides the editable ones. Default: every
 # non-editable text file that is not protected, hidden or holdout. With a list, exactly
 # the files its globs match; a protected file (the verifier) is shown only when listed.
 # Files a holdout stage uses are never shown: listing one is an error.
 # context:
-#   show: ["verifier/score.mjs"]
+#   show: ["${verifier.file}"]
 
+# How a candidate is measured: an ordered cascade of stages (commands or, in the library, functions).
 verifier:
   # Stages run in order in the candidate's worktree; cheap ones first.
   #   kind: gate    must exit 0 (tests); a failure stops the cascade
@@ -32,9 +40,9 @@ verifier:
   #                 of stdout, or METRIC name=value lines; optional "feedback"
   #   kind: holdout runs only on new champions; never shown to the proposer
   stages:
-    - name: score
+    - name: score        # measurements are recorded by stage name: each stage has its own
       kind: score
-      run: node verifier/score.mjs   # (in the library, fn: an async function instead)
+      run: ${verifier.command}   # (in the library, fn: an async function instead)
       timeout: 60s       # the whole process group is killed at the timeout
       repeat: 1          # minimum samples; noisy verifiers get more (see accept)
       # env: [MY_VAR]    # variables passed through (API keys never are)
@@ -50,27 +58,45 @@ verifier:
       #                  # the file if written, else the report printed last. The same metric
       #                  # reported twice with different values fails (ambiguous-metrics);
       #                  # \`file\` keeps echoed program output from ever counting.
+      # Distributed evaluation (evoloop run --redis URL, evoloop worker --redis URL):
+      # requires: [gpu]  # only workers started with --labels gpu run this stage
+      # exclusive: true  # at most one exclusive stage at a time per machine (timing benchmarks)
 
+# What "better" means: one metric, or an expression over metrics (expr), and its direction.
 objective:
   metric: score          # or expr: "throughput / latency"
   goal: maximize         # or minimize
 
+# When to stop, whichever comes first; each is the run's total, earlier sessions included.
 budget:
-  candidates: 100
-  # time: 2h
+  candidates: 100        # candidates to propose (the baseline is not counted)
+  # time: 2h             # time spent running
   # usd: 5               # stop before spending more on model calls
   # target: 1.0          # stop when the objective reaches it
   # patience: 50         # stop after this many candidates without improvement
 
+# Who becomes a parent, and how many candidates are evaluated at once.
 search:
   strategy: greedy       # one champion; children of the champion. best-of-n: every child from the
   #                      # base (no evolution), the baseline a population run is compared against
-  parallel: 1            # candidates evaluated at once
+  parallel: 1            # candidates evaluated at once (with --redis: about your workers' total --concurrency)
   # seed: 1              # two runs with the same seed make the same proposals (deterministic verifier)
+  # The islands strategy (strategy: islands): islands evolve apart, each a MAP-Elites archive.
+  # islands: 4           # how many
+  # migration: {interval: 10, rate: 1}  # every 10 accepted children, each island's best 1 is
+  #                      # copied to the next island (a \`migrate\` row, measured before it lands)
+  # features:            # the archive's grid; bin edges fixed from range, outside → edge bins
+  #   - {name: size, builtin: code_size, range: [500, 5000], bins: 8}   # or diff_size
+  #   - {name: speed, metric: ms, range: [0, 100], bins: 5}             # a metric the verifier reports
+  # elites: 5            # with no features: each island keeps its best 5
+  # restart: {patience: 50}  # re-seed an island from the best one after 50 proposals without improving
+  # selection: {exploit: 0.5, explore: 0.3, best: 0.2}  # how a parent is picked: tournament over
+  #                      # elites, uniform over occupied cells, the island's best
 
+# When a challenger replaces the champion.
 accept:
   rule: significant      # keep only statistically significant improvements; \`better\` = naive median
-  alpha: 0.05
+  alpha: 0.05            # significance level of the one-sided test
   min_delta: 0           # the improvement must exceed this (objective units)
   baseline_repeats: 5    # baseline measurements that estimate the noise floor (two equal samples stop early)
   max_repeats: 10        # most repeats a challenger gets while the verdict is uncertain
@@ -88,16 +114,19 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # sandbox_expose: [/opt/cuda, /home/me/.cache/models]   # more host paths, read-only
 
 # A language model (the key is read from the environment, never passed to the verifier).
-# With none, evoloop proposes offline (tune) unless OPENAI_API_KEY / ANTHROPIC_API_KEY is set.
+# With none, evoloop proposes offline (tune). A key in the environment alone is not used:
+# \`model: auto\` (or \`--model auto\`) picks the provider whose OPENAI_API_KEY / ANTHROPIC_API_KEY is set.
 # model:
 #   provider: openai     # or anthropic; any OpenAI-compatible endpoint via base_url
-#   name: gpt-4.1-mini
-#   # base_url: http://127.0.0.1:11434/v1
-#   # api_key_env: OPENAI_API_KEY
+#   name: gpt-4.1-mini   # the model's name at the provider
+#   # base_url: http://127.0.0.1:11434/v1   # the server (OpenAI-compatible: up to /v1)
+#   # api_key_env: OPENAI_API_KEY        # the variable holding the key (default per provider)
 #   # temperature: 0.7   # default: the provider's
 #   # max_tokens: 16384  # longest reply (the default); budget.usd assumes this much output per call
 #   # timeout: 300s      # each attempt, streaming included (the default)
 #   # max_retries: 4     # retries after a rate limit, 5xx, timeout or dropped connection (the default)
+#   # max_outage: 10m    # a model that does not answer for this long stops the run (exit 1; it resumes);
+#   #                    # meanwhile proposals pause, each wait at most 5m whatever Retry-After says
 #   # price: {input_per_mtok: 0.4, output_per_mtok: 1.6, cached_input_per_mtok: 0.1}  # $ per million
 #   #                    # tokens; overrides the built-in table (needed for budget.usd on unknown models)
 # Or several instead of model:, each call picking one with probability proportional to weight:
@@ -109,7 +138,7 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # the network, for its own model API): its change is admitted by the same rules as a model's.
 # agent:
 #   run: my-agent --prompt {prompt}   # {prompt}: the prompt file (also $EVOLOOP_PROMPT_FILE)
-#   timeout: 15m
+#   timeout: 15m         # the agent is killed after this long
 #   stall: 5m            # killed after this long with no output and no file change
 #   env: [MY_AGENT_KEY]  # the only variables it gets besides PATH, HOME, LANG, TERM, TMPDIR
 
@@ -118,23 +147,21 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # \`evoloop literals\` lists the ones it moves; bound one with a comment \`evoloop: 0.1..0.9\` on its line).
 # cmaes: CMA-ES over the same literals, all at once (bounded ones; restarts with a larger population when stuck).
 # operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0, cmaes: 0}
+# The weights are the prior of a bandit that learns which operator (and model, and prompt style)
+# pays off in this run; \`evoloop status\` prints its arms. More operators:
+#   llm-simplify: shorter, clearer code with the same behaviour; kept when smaller and not significantly worse
+#   merge: three-way git-style merge of two parents (offline); llm-crossover: a model combines two parents
+#   (both need two parents: search.strategy islands)
+
+# Reject, before evaluation, proposals at least this similar to a candidate of their island
+# (MinHash over the code's token shingles; 1 = identical after dropping comments and layout).
+# novelty: {threshold: 0.95}
+
+# Every N decided candidates, one model call condenses the lessons into a short scratchpad that
+# later prompts show (recorded and priced like any call; skipped offline).
+# lessons: {summarize_every: 20}
 `;
 }
-
-const VERIFIER_TEMPLATE = `// Verifier template: measure the program and print one JSON object as the last line.
-// Runs with cwd = this problem folder inside the candidate's worktree.
-// Env: EVOLOOP_SEED (differs per repeat), EVOLOOP_CANDIDATE, EVOLOOP_METRICS (file you may write JSON to).
-// Exit non-zero if the program is broken (the candidate fails with stderr's tail as the reason).
-// Run the candidate's program WITHOUT EVOLOOP_METRICS in its environment, or it could report its own score.
-import { execFileSync } from 'node:child_process';
-
-const seed = Number(process.env.EVOLOOP_SEED ?? 1);
-// TODO: run your program and compute a score from its output.
-const { EVOLOOP_METRICS, ...env } = process.env;
-const output = execFileSync('node', ['--version'], { encoding: 'utf8', env });
-const score = output.length > 0 ? 1 : 0;
-console.log(JSON.stringify({ score, feedback: \`seed \${seed}: replace this verifier with a real measurement\` }));
-`;
 
 export function registerInit(program: Command): void {
   program
@@ -152,9 +179,11 @@ export function registerInit(program: Command): void {
       if (existsSync(config) && !opts.force) throw new UsageError(`${config} already exists. Fix: edit it, or pass --force to overwrite it.`);
       mkdirSync(path.join(dir, 'verifier'), { recursive: true });
       writeFileSync(config, configTemplate(opts.edit));
-      const verifier = path.join(dir, 'verifier', 'score.mjs');
+      writeSchemaFile(path.join(dir, SCHEMA_FILE));
+      const template = verifierTemplate(opts.edit);
+      const verifier = path.join(dir, template.file);
       const wroteVerifier = !existsSync(verifier);
-      if (wroteVerifier) writeFileSync(verifier, VERIFIER_TEMPLATE);
+      if (wroteVerifier) writeFileSync(verifier, template.text);
       const ignore = path.join(dir, '.gitignore');
       const ignored = existsSync(ignore) ? readFileSync(ignore, 'utf8') : '';
       if (!ignored.split('\n').includes('.evoloop/')) writeFileSync(ignore, `${ignored}${ignored && !ignored.endsWith('\n') ? '\n' : ''}.evoloop/\n`);

@@ -8,7 +8,7 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
   const out = opts.out ?? process.stdout;
   if (opts.json) return (e) => out.write(`${JSON.stringify(e)}\n`);
   let total: number | undefined;
-  let done = 0;
+  let done = 0; // candidates decided, earlier sessions included
   let accepted = 0;
   let best: number | undefined;
   let baseline: number | undefined;
@@ -29,8 +29,13 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
     switch (e.type) {
       case 'run-start':
         total = e.budget.candidates;
+        done = e.done;
         if (e.notice) line(e.notice);
-        line(`${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId} at ${e.baseCommit.slice(0, 10)} (operators: ${e.operators.join(', ')})`);
+        line(
+          e.resumed
+            ? `Continuing run ${e.runId}: ${e.done}${total ? ` of ${total}` : ''} candidates done, at ${e.baseCommit.slice(0, 10)} (operators: ${e.operators.join(', ')})`
+            : `Starting run ${e.runId} at ${e.baseCommit.slice(0, 10)}${total ? ` for ${total} candidate${total === 1 ? '' : 's'}` : ''} (operators: ${e.operators.join(', ')})`,
+        );
         break;
       case 'baseline':
         baseline = best = e.score;

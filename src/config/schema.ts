@@ -54,6 +54,13 @@ export const stageSchema = z
     tmp_mb: z.int().min(1).default(DEFAULT_LIMITS.tmpMb),
     max_output_kb: z.int().min(1).default(64),
     metrics: z.enum(METRICS_CHANNELS).optional(),
+    // Distributed evaluation (evoloop worker --labels): only workers with every label run the stage.
+    requires: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'a label uses letters, digits, _ . - only (e.g. gpu)' }))
+      .min(1)
+      .optional(),
+    // At most one exclusive stage runs at a time on a host (timing benchmarks), local or remote.
+    exclusive: z.boolean().optional(),
   })
   .refine((s) => (s.run === undefined) !== (s.fn === undefined), {
     error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',
@@ -86,11 +93,12 @@ export const modelSchema = z.strictObject({
   // No defaults here: llm/choose-model.ts has them, the same for `--model` and the environment.
   timeout: duration.optional(),
   max_retries: z.int().min(0).max(20).optional(),
+  max_outage: duration.optional(),
   price: priceSchema.optional(),
   weight: z.number().positive().default(1),
 });
 
-export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes'] as const;
+export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes', 'merge', 'llm-crossover', 'llm-simplify'] as const;
 
 export const configSchema = z
   .strictObject({
@@ -109,6 +117,11 @@ export const configSchema = z
       .pipe(z.array(z.string()).min(1, { error: 'list at least one glob of files the proposer may change' })),
     protect: z.array(z.string().min(1)).default([]),
     instructions: z.string().optional(),
+    instructions_file: z
+      .string()
+      .min(1)
+      .refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), { error: 'give a path inside the problem folder, e.g. program.md' })
+      .optional(),
     context: z
       .strictObject({
         show: z.array(z.string().trim().min(1, { error: 'an empty glob matches nothing; remove it or give a path such as verifier/score.py' })).optional(),
@@ -160,9 +173,20 @@ export const configSchema = z
       .default({ stage_mb: 16, run_mb: 1024, prompt_kb: 4 }),
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
     sandbox_expose: z.array(exposedPath).default([]),
-    model: modelSchema.optional(),
+    // `auto`: the provider whose API key is in the environment (a key alone never starts paid calls).
+    model: z.union([z.literal('auto'), modelSchema], { error: 'expected `auto` or a model: {provider: openai|anthropic, name: ...}' }).optional(),
     models: z.array(modelSchema).min(1).optional(),
     operators: z.partialRecord(z.enum(OPERATOR_NAMES), z.number().min(0)).optional(),
+    // Proposals at least this similar to a candidate of their island are `duplicate`, never evaluated (propose/novelty.ts).
+    novelty: z
+      .strictObject({
+        threshold: z.number().gt(0, { error: 'a similarity in (0, 1], e.g. 0.95 (1 = only identical code after normalization)' }).max(1, {
+          error: 'a similarity in (0, 1], e.g. 0.95 (1 = only identical code after normalization)',
+        }),
+      })
+      .optional(),
+    // Every N decided candidates one model call condenses the lessons into a scratchpad for later prompts.
+    lessons: z.strictObject({ summarize_every: z.int().min(1, { error: 'a number of candidates, at least 1 (e.g. 20)' }) }).optional(),
     agent: z
       .strictObject({
         run: z.string().min(1),
@@ -173,6 +197,10 @@ export const configSchema = z
       .optional(),
   })
   .refine((c) => !(c.model && c.models), { error: 'set either `model` or `models`, not both', path: ['models'] })
+  .refine((c) => !(c.instructions !== undefined && c.instructions_file !== undefined), {
+    error: 'set either `instructions` (the text) or `instructions_file` (a file holding it), not both',
+    path: ['instructions_file'],
+  })
   .superRefine((c, ctx) => {
     // A model's key must never reach a stage, whatever its name: refuse allow-lists that name it.
     const seen = new Set<string>();
@@ -206,8 +234,8 @@ export const configSchema = z
   });
 
 /** The environment variables that hold the configured models' API keys. */
-export function modelKeyNames(config: { model?: { api_key_env?: string }; models?: { api_key_env?: string }[] }): string[] {
-  return [config.model, ...(config.models ?? [])].flatMap((m) => (m?.api_key_env ? [m.api_key_env] : []));
+export function modelKeyNames(config: { model?: 'auto' | { api_key_env?: string }; models?: { api_key_env?: string }[] }): string[] {
+  return [config.model, ...(config.models ?? [])].flatMap((m) => (typeof m === 'object' && m.api_key_env ? [m.api_key_env] : []));
 }
 
 /** A validated config, as the engine uses it (durations in ms, defaults filled in). */

@@ -55,6 +55,8 @@ export interface StageResult {
   durationMs: number;
   stdoutTail: string;
   stderrTail: string;
+  /** The machine that ran it (a worker's host name, or this one's). */
+  host?: string;
 }
 
 export type StageKind = 'gate' | 'score' | 'holdout';
@@ -66,6 +68,8 @@ export interface Proposal {
   /** Changed files only, full new content; relative to the problem folder. */
   changes: FileSet;
   model?: string;
+  /** The prompt style the model was asked in (operators/styles.ts). */
+  style?: string;
   /** The operator did not see the verifier's feedback (tune): nothing it adds special-cases it. */
   blind?: boolean;
 }

@@ -21,7 +21,7 @@ export interface EvolutionDeps {
   store: Store;
   run: RunRecord;
   workspace: Pick<Workspace, 'readBase' | 'baseFiles'>;
-  operators: Pick<OperatorSet, 'pick'>;
+  operators: Pick<OperatorSet, 'pick'> & Partial<Pick<OperatorSet, 'observe'>>;
   population: Population;
   admit: Admit;
   emit: (e: EvolutionEvent) => void;
@@ -31,7 +31,8 @@ export interface EvolutionDeps {
   maxCandidates?: number;
 }
 
-export type StopReason = { status: 'finished' | 'interrupted'; reason: string };
+/** `error`: the run could not go on (stuck, a model refused or unreachable), as opposed to a budget, the target or a stop request. */
+export type StopReason = { status: 'finished' | 'interrupted'; reason: string; error?: boolean };
 
 /** Identical invalid proposals in a row after which the run stops as stuck. */
 const INVALID_STREAK_LIMIT = 10;
@@ -69,7 +70,7 @@ export class Evolution {
     if (queue.length === 0 && !this.budgetLeft()) {
       this.d.emit({
         type: 'notice',
-        message: `run ${run.id} has used its budget of ${this.proposed} candidates. Raise it (--max-candidates or budget.candidates) to go on, or pass --new for a fresh run.`,
+        message: `run ${run.id} has used its budget of ${this.proposed} candidates. Raise it to go on (--more N adds N; --max-candidates and budget.candidates set the run's total), or pass --new for a fresh run.`,
       });
     }
     const inFlight = new Set<Promise<void>>();
@@ -123,6 +124,7 @@ export class Evolution {
     for (const c of this.d.store.listCandidates(this.d.run.id)) {
       if (c.operator === 'baseline' || c.operator === MIGRATE_OPERATOR || c.status === 'pending') continue;
       this.recordOutcome(c);
+      this.d.operators.observe?.(c);
     }
   }
 
@@ -152,7 +154,7 @@ export class Evolution {
     try {
       await this.propose(operator, selection, random);
     } finally {
-      this.d.population.release?.(selection);
+      await this.d.population.release?.(selection);
     }
   }
 
@@ -183,7 +185,7 @@ export class Evolution {
     } catch (err) {
       if (err instanceof StopProposing) {
         this.proposed--; // nothing was proposed: the candidates budget is not spent
-        this.operatorStop ??= { status: err.status, reason: err.reason };
+        this.operatorStop ??= { status: err.status, reason: err.reason, ...(err.error ? { error: true } : {}) };
         return;
       }
       if (err instanceof NothingNew) return this.nothingNew(operator.name, err.message);
@@ -203,7 +205,7 @@ export class Evolution {
     this.nothingNewStreak++;
     this.d.emit({ type: 'notice', message: `${operator}: ${reason} (no candidate recorded; counts against patience, not the candidate budget)` });
     if (this.nothingNewStreak >= NOTHING_NEW_LIMIT) {
-      this.operatorStop ??= { status: 'finished', reason: `stuck: ${operator} found nothing new ${NOTHING_NEW_LIMIT} times in a row: ${reason}` };
+      this.operatorStop ??= { status: 'finished', reason: `stuck: ${operator} found nothing new ${NOTHING_NEW_LIMIT} times in a row: ${reason}`, error: true };
     }
   }
 
@@ -213,7 +215,10 @@ export class Evolution {
   }
 
   private decided(c: CandidateRecord): void {
-    if (c.operator !== MIGRATE_OPERATOR) this.recordOutcome(c);
+    if (c.operator !== MIGRATE_OPERATOR) {
+      this.recordOutcome(c);
+      this.d.operators.observe?.(c);
+    }
     // The same invalid reason again and again means no proposal can succeed (e.g. nothing to
     // tune, a model that cannot follow the format): stop rather than burn the budget on it.
     this.invalidStreak = c.status === 'invalid' && c.reason === this.invalidReason ? this.invalidStreak + 1 : c.status === 'invalid' ? 1 : 0;
@@ -222,6 +227,7 @@ export class Evolution {
       this.operatorStop ??= {
         status: 'finished',
         reason: `stuck: the last ${INVALID_STREAK_LIMIT} proposals were all invalid for the same reason: ${c.reason}`,
+        error: true,
       };
     }
     this.d.emit({ type: 'decided', candidateId: c.id, status: c.status, reason: c.reason ?? undefined, operator: c.operator });

@@ -8,7 +8,7 @@ import { modelKeyNames, type Config } from '../config/schema.js';
 import { fmtBytes } from '../core/artifact-types.js';
 import type { Metrics } from '../core/types.js';
 import { holdoutFiles, shownFiles } from '../propose/context-files.js';
-import type { EditRules } from '../propose/edit-rules.js';
+import { editRulesFor, type EditRules } from '../propose/edit-rules.js';
 import { readLessons } from '../propose/lessons.js';
 import type { PromptFile, PromptInput, UntrustedOutput } from '../propose/prompt.js';
 import {
@@ -50,7 +50,8 @@ const MAX_HOLDOUT_BYTES = 512_000;
  */
 const STARTUP_ENV: NodeJS.ProcessEnv = { ...process.env };
 
-export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): Promise<PromptInput> {
+/** `second`: show the second parent too (a crossover). */
+export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext, opts: { second?: boolean } = {}): Promise<PromptInput> {
   const parent = ctx.parents[0];
   const editable: PromptFile[] = [];
   for (const file of ctx.editableFiles) {
@@ -100,18 +101,30 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
         .map(([path, content]) => ({ path, content: untrustedOutput(content, secrets, INSPIRATION_LIMITS) })),
     })),
     lessons: readLessons(p.store, p.runId, goal, { secrets }),
+    second: opts.second && ctx.parents[1] ? await secondParent(p, ctx, secrets) : undefined,
   };
+}
+
+/** The second parent's measurements and output, and its editable files where they differ from the primary's. */
+async function secondParent(p: ProblemInfo, ctx: OperatorContext, secrets: Secret[]): Promise<NonNullable<PromptInput['second']>> {
+  const second = ctx.parents[1];
+  const differing: PromptFile[] = [];
+  for (const file of ctx.editableFiles) {
+    const content = second.files[file] ?? (await ctx.readBase(file));
+    if (content !== undefined && content !== (await ctx.readFile(file))) differing.push({ path: file, content });
+  }
+  return { id: second.id, score: second.score, metrics: metricsShown(second.metrics, secrets), output: parentOutput(p.store, second.id, secrets), differing };
 }
 
 function instructions(p: ProblemInfo): string | undefined {
   if (p.config.instructions) return p.config.instructions;
+  if (p.config.instructions_file) return readFileSync(path.join(p.problemDir, p.config.instructions_file), 'utf8');
   const file = path.join(p.configFile ? path.dirname(p.configFile) : p.problemDir, 'evoloop.md');
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 function editRules(p: ProblemInfo): EditRules {
-  const config = p.configFile ? path.relative(p.problemDir, p.configFile).split(path.sep).join('/') : undefined;
-  return { edit: p.config.edit, protect: p.config.protect, alwaysProtected: config ? [config] : [] };
+  return editRulesFor(p.config, p.problemDir, p.configFile);
 }
 
 /** The lines of the holdout files, to redact from outputs; lines the prompt shows anyway are left alone. */

@@ -4,7 +4,6 @@
 import path from 'node:path';
 import type { Config, ModelConfig } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
-import { weightedChoice } from '../core/random.js';
 import { protectedEntries, protectedTrees } from '../evaluate/integrity.js';
 import { ModelGateway, type PauseOptions } from '../llm/gateway.js';
 import {
@@ -17,13 +16,18 @@ import {
   type BackoffOptions,
   type ModelSpec,
 } from '../llm/index.js';
-import { protectedBy } from '../propose/edit-rules.js';
+import { editRulesFor, protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { agentOperator } from './agent/agent.js';
 import { cmaes } from './cmaes/cmaes.js';
 import { llmDiff } from './llm-diff/llm-diff.js';
 import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
+import { ProposalBandits, type Outcome } from './bandits.js';
+import { llmCrossover } from './llm-crossover/llm-crossover.js';
+import { llmSimplify } from './llm-simplify/llm-simplify.js';
+import { mergeOperator } from './merge/merge.js';
+import { MetaLessons } from './meta-lessons.js';
 import type { Operator, ProblemView } from './operator.js';
 import { tune } from './tune/tune.js';
 
@@ -31,7 +35,10 @@ export interface OperatorSet {
   names: string[];
   /** One line for the user about how proposals are made (e.g. no model configured). */
   notice?: string;
+  /** The operator of the next proposal: the operator bandit's choice, the configured weights as its prior. */
   pick(random: () => number): Operator;
+  /** Feeds a decided candidate to the bandits (operators, models, prompt styles). */
+  observe(c: Outcome): void;
   /** What the operators will do in this problem (tune: the literals it moves), for the run-start line. */
   describe(problem: ProblemView): Promise<string | undefined>;
 }
@@ -53,23 +60,39 @@ export interface OperatorPlan {
   notice?: string;
 }
 
-const MODEL_OPERATORS = ['llm-diff', 'llm-rewrite'];
+/** The operator mix with a model and no `operators:` key. */
+export const MODEL_DEFAULT_WEIGHTS = { 'llm-diff': 0.7, 'llm-rewrite': 0.3 };
+const MODEL_OPERATORS = ['llm-diff', 'llm-rewrite', 'llm-crossover', 'llm-simplify'];
+/** Operators that combine two parents, and the strategies that give two. */
+const TWO_PARENT_OPERATORS = ['merge', 'llm-crossover'];
+const TWO_PARENT_STRATEGIES: string[] = ['islands'];
 const NO_MODEL_NOTICE =
-  'No model configured: using the offline `tune` operator (numeric literals). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or set OPENAI_API_KEY / ANTHROPIC_API_KEY.';
+  'No model configured: using the offline `tune` operator (numeric literals). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or pass --model auto to use OPENAI_API_KEY / ANTHROPIC_API_KEY.';
+
+/** A key in the environment is never used on its own (it would start paid calls from an "offline" run); the notice says how. */
+function unusedKeyNotice(env: NodeJS.ProcessEnv): string | undefined {
+  const found = detectModelFromEnv(env);
+  if (!found) return undefined;
+  return `${found.apiKeyEnv} is set but not used: pass --model auto (or set \`model: auto\` in evoloop.yaml) to propose with ${found.provider}:${found.name} (paid calls), or --model ${found.provider}:NAME for another model.`;
+}
 
 /** The operator mix and the models; throws UsageError naming the missing key. */
 export function planOperators(config: Config, opts: ModelOptions = {}): OperatorPlan {
   const env = opts.env ?? process.env;
   const { models, notice: modelNotice } = resolveModels(config, opts, env);
-  const weights: Partial<Record<string, number>> =
-    config.operators ?? (models.length > 0 ? { 'llm-diff': 0.7, 'llm-rewrite': 0.3 } : config.agent ? { agent: 1 } : { tune: 1 });
+  const weights: Partial<Record<string, number>> = config.operators ?? (models.length > 0 ? MODEL_DEFAULT_WEIGHTS : config.agent ? { agent: 1 } : { tune: 1 });
   const used = Object.entries(weights).filter(([, w]) => (w ?? 0) > 0);
   if (used.length === 0)
     throw new UsageError('operators: every weight is 0, so nothing can propose a change. Fix: give at least one operator a weight above 0.');
   for (const [name] of used) {
     if (MODEL_OPERATORS.includes(name) && models.length === 0) {
       throw new UsageError(
-        `operators.${name} needs a model, but none is configured. Fix: set \`model:\` (provider, name) in evoloop.yaml, pass --model openai:NAME, or set OPENAI_API_KEY / ANTHROPIC_API_KEY.`,
+        `operators.${name} needs a model, but none is configured. Fix: set \`model:\` (provider, name) in evoloop.yaml, pass --model openai:NAME, or pass --model auto with OPENAI_API_KEY / ANTHROPIC_API_KEY set.`,
+      );
+    }
+    if (TWO_PARENT_OPERATORS.includes(name) && !TWO_PARENT_STRATEGIES.includes(config.search.strategy)) {
+      throw new UsageError(
+        `operators.${name} combines two parents, but search.strategy ${config.search.strategy} gives one. Fix: use search.strategy: islands, or remove ${name} from operators.`,
       );
     }
     if (name === 'agent' && !config.agent) {
@@ -86,7 +109,8 @@ export function planOperators(config: Config, opts: ModelOptions = {}): Operator
       throw err;
     }
   }
-  const notices = [models.length === 0 && used.length === 1 && used[0][0] === 'tune' && !config.operators ? NO_MODEL_NOTICE : modelNotice];
+  const offline = models.length === 0 && used.length === 1 && used[0][0] === 'tune';
+  const notices = [offline && !config.operators ? NO_MODEL_NOTICE : modelNotice, offline ? unusedKeyNotice(env) : undefined];
   const unpriced = models.filter((m) => !priceFor(m)).map((m) => `${m.provider}:${m.name}`);
   if (config.budget.usd !== undefined && unpriced.length > 0) {
     notices.push(
@@ -98,7 +122,8 @@ export function planOperators(config: Config, opts: ModelOptions = {}): Operator
 }
 
 function resolveModels(config: Config, opts: ModelOptions, env: NodeJS.ProcessEnv): { models: ModelSpec[]; notice?: string } {
-  const configured = config.models ?? (config.model ? [config.model] : []);
+  if (opts.model === 'auto' || (!opts.model && config.model === 'auto')) return autoModel(opts, env);
+  const configured = config.models ?? (config.model && config.model !== 'auto' ? [config.model] : []);
   if (opts.model) {
     let flag: ModelSpec;
     try {
@@ -116,13 +141,22 @@ function resolveModels(config: Config, opts: ModelOptions, env: NodeJS.ProcessEn
     return { models: configured.map((m) => toSpec(m, opts.baseUrl)) };
   }
   if (opts.baseUrl) throw new UsageError('--base-url needs a model. Fix: add --model openai:NAME (or set `model:` in evoloop.yaml).');
-  // An explicit operator mix without model operators needs no model, whatever keys are set.
-  const wantsModel = !config.operators || MODEL_OPERATORS.some((k) => (config.operators![k as keyof typeof config.operators] ?? 0) > 0);
-  const detected = wantsModel ? detectModelFromEnv(env) : undefined;
-  if (!detected) return { models: [] };
+  return { models: [] };
+}
+
+/** `--model auto` / `model: auto`: the provider whose API key is set (OpenAI first), with its default model. */
+function autoModel(opts: ModelOptions, env: NodeJS.ProcessEnv): { models: ModelSpec[]; notice: string } {
+  const detected = detectModelFromEnv(env);
+  const asked = opts.model === 'auto' ? '--model auto' : 'model: auto';
+  if (!detected) {
+    throw new UsageError(
+      `${asked} uses the API key in OPENAI_API_KEY or ANTHROPIC_API_KEY, and neither is set. Fix: export one of them, or name the model (--model openai:NAME --base-url URL for a local server).`,
+    );
+  }
+  const spec = opts.baseUrl ? { ...detected, baseUrl: opts.baseUrl } : detected;
   return {
-    models: [detected],
-    notice: `Using ${detected.provider}:${detected.name} because ${detected.apiKeyEnv} is set (choose another with --model or \`model:\` in evoloop.yaml).`,
+    models: [spec],
+    notice: `Using ${spec.provider}:${spec.name} because ${detected.apiKeyEnv} is set and ${asked} asks for it (choose another with --model or \`model:\` in evoloop.yaml).`,
   };
 }
 
@@ -136,6 +170,7 @@ function toSpec(m: ModelConfig, baseUrl?: string): ModelSpec {
     maxTokens: m.max_tokens,
     timeoutMs: m.timeout ?? DEFAULT_TIMEOUT_MS,
     maxRetries: m.max_retries,
+    maxOutageMs: m.max_outage,
     price: m.price && { inputPerMtok: m.price.input_per_mtok, outputPerMtok: m.price.output_per_mtok, cachedInputPerMtok: m.price.cached_input_per_mtok },
     weight: m.weight,
   };
@@ -163,6 +198,8 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     configFile: deps.configFile,
     baseFiles: () => deps.workspace.baseFiles(),
   };
+  const used = Object.entries(plan.weights).filter(([, w]) => (w ?? 0) > 0) as [string, number][];
+  const bandits = new ProposalBandits(Object.fromEntries(used), Object.fromEntries(plan.models.map((m) => [`${m.provider}:${m.name}`, m.weight ?? 1])));
   const gateway =
     plan.models.length > 0
       ? new ModelGateway({
@@ -172,30 +209,46 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
           budgetUsd: config.budget.usd,
           notice: deps.notice,
           pause: deps.pause,
+          chooser: bandits.models,
         })
       : undefined;
+  const every = config.lessons?.summarize_every;
+  const metaLessons =
+    gateway && every
+      ? new MetaLessons({
+          store: deps.store,
+          runId: deps.runId,
+          gateway,
+          every,
+          goal: config.objective.goal,
+          objective: config.objective.metric ?? config.objective.expr ?? '',
+        })
+      : undefined;
+  const model = () => ({ problem, gateway: gateway!, styles: bandits.styles, metaLessons });
   const build: Record<string, () => Operator> = {
     tune: () => tune,
     cmaes: () => cmaes(),
-    'llm-diff': () => llmDiff({ problem, gateway: gateway! }),
-    'llm-rewrite': () => llmRewrite({ problem, gateway: gateway! }),
+    'llm-diff': () => llmDiff(model()),
+    'llm-rewrite': () => llmRewrite(model()),
+    'llm-crossover': () => llmCrossover(model()),
+    'llm-simplify': () => llmSimplify(model()),
+    merge: () => mergeOperator({ store: deps.store, goal: config.objective.goal }),
     agent: () => agentOperator({ problem, workspace: deps.workspace, agent: config.agent!, env, protectedPaths: () => protectedOf(config, deps) }),
   };
-  const items = Object.entries(plan.weights)
-    .filter(([, w]) => (w ?? 0) > 0)
-    .map(([name, weight]) => ({ item: build[name](), weight: weight! }));
-  const names = items.map((i) => i.item.name);
+  const items = used.map(([name, weight]) => ({ item: build[name](), weight }));
+  const byName = new Map(items.map((i) => [i.item.name, i.item]));
   return {
-    names,
+    names: items.map((i) => i.item.name),
     notice: plan.notice,
-    pick: (random) => weightedChoice(items, random),
+    pick: (random) => byName.get(bandits.operators.choose(random))!,
+    observe: (c) => bandits.observe(c),
     describe: async (problem) => (await Promise.all(items.map((i) => i.item.describe?.(problem)))).filter(Boolean).join('\n') || undefined,
   };
 }
 
 /** The problem's protected trees and files (problem-relative), for the agent's read-only binds. */
 function protectedOf(config: Config, deps: OperatorDeps): string[] {
-  const rules = { edit: config.edit, protect: config.protect, alwaysProtected: deps.configFile ? [path.relative(deps.problemDir, deps.configFile)] : [] };
+  const rules = editRulesFor(config, deps.problemDir, deps.configFile);
   const files = deps.workspace.baseFiles();
   const guarded = files.filter((f) => protectedBy(f, rules) !== undefined);
   return protectedEntries(guarded, protectedTrees(guarded, files));

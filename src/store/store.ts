@@ -17,6 +17,7 @@ import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.
 import { ArtifactStore } from './artifacts.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
+import { AuditRecords } from './audits.js';
 import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
@@ -65,6 +66,8 @@ export interface CandidateRecord {
   verdict: Verdict | null;
   flags: string[];
   island: number | null;
+  /** The prompt style a model proposal was asked in (operators/styles.ts), null otherwise. */
+  style: string | null;
   tokensIn: number;
   tokensOut: number;
   usd: number;
@@ -72,6 +75,17 @@ export interface CandidateRecord {
   startedAt: number | null;
   finishedAt: number | null;
   evalMs: number | null;
+}
+
+/** A remote worker as the coordinator last saw it (busy: jobs it was running). */
+export interface WorkerRecord {
+  id: string;
+  host: string;
+  labels: string[];
+  jobsDone: number;
+  failures: number;
+  busy: number;
+  lastSeen: number;
 }
 
 export interface MeasurementRecord extends StageResult {
@@ -128,6 +142,7 @@ function toMeasurement(row: Row): MeasurementRecord {
     durationMs: row.duration_ms as number,
     stdoutTail: row.stdout_tail as string,
     stderrTail: row.stderr_tail as string,
+    host: (row.host as string | null) ?? undefined,
     createdAt: row.created_at as number,
   };
 }
@@ -135,7 +150,7 @@ function toMeasurement(row: Row): MeasurementRecord {
 export const storePath = (problemDir: string) => path.join(problemDir, '.evoloop', 'evoloop.db');
 
 export type NewCandidate = Pick<CandidateRecord, 'runId' | 'parentId' | 'status' | 'operator' | 'description' | 'changeHash' | 'patch'> &
-  Partial<Pick<CandidateRecord, 'parents' | 'reason' | 'model' | 'island' | 'tokensIn' | 'tokensOut' | 'usd' | 'flags'>> & {
+  Partial<Pick<CandidateRecord, 'parents' | 'reason' | 'model' | 'island' | 'tokensIn' | 'tokensOut' | 'usd' | 'flags' | 'style'>> & {
     files: FileSet;
   };
 
@@ -171,6 +186,8 @@ export class Store {
   private readonly db: Database.Database;
   readonly readonly: boolean;
   readonly queries: RunQueries;
+  /** The verifier audits of the problem (evoloop audit). */
+  readonly audits: AuditRecords;
   /** What stages wrote to $EVOLOOP_ARTIFACTS (rows here, contents beside the database). */
   readonly artifacts: ArtifactStore;
   /** What a search strategy keeps beyond candidate rows (island archives, counters). */
@@ -210,6 +227,7 @@ export class Store {
     }
     const db = this.db;
     this.queries = new RunQueries(db);
+    this.audits = new AuditRecords(db, () => this.willWrite());
     this.artifacts = new ArtifactStore(db, path.join(path.dirname(file), 'artifacts', 'objects'));
     this.search = new SearchState(db, () => this.willWrite());
     this.stmts = {
@@ -223,9 +241,9 @@ export class Store {
       measurements: db.prepare('SELECT * FROM measurements WHERE candidate_id = ? AND epoch = ? ORDER BY id'),
       insertMeasurement: db.prepare(`INSERT INTO measurements
         (candidate_id, epoch, stage, kind, repeat, seed, ok, failure_kind, failure_message, metrics_json, feedback,
-         exit_code, signal, duration_ms, stdout_tail, stderr_tail, created_at)
+         exit_code, signal, duration_ms, stdout_tail, stderr_tail, created_at, host)
         VALUES (@candidateId, @epoch, @stage, @kind, @repeat, @seed, @ok, @failureKind, @failureMessage, @metricsJson, @feedback,
-         @exitCode, @signal, @durationMs, @stdoutTail, @stderrTail, @createdAt)`),
+         @exitCode, @signal, @durationMs, @stdoutTail, @stderrTail, @createdAt, @host)`),
       insertEvent: db.prepare('INSERT INTO events(run_id, ts, type, candidate_id, data_json) VALUES (?, ?, ?, ?, ?)'),
     };
   }
@@ -370,8 +388,8 @@ export class Store {
         const files = Object.fromEntries(Object.entries(c.files).map(([p, content]) => [p, this.putBlob(content)]));
         const info = this.sql(
           `INSERT INTO candidates(run_id, parent_id, parent2_id, parents_json, status, reason, operator, model, description, files_json, patch,
-             change_hash, flags_json, island, tokens_in, tokens_out, usd, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             change_hash, flags_json, island, tokens_in, tokens_out, usd, created_at, style)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           c.runId,
           c.parentId,
@@ -391,6 +409,7 @@ export class Store {
           c.tokensOut ?? 0,
           c.usd ?? 0,
           Date.now(),
+          c.style ?? null,
         );
         return Number(info.lastInsertRowid);
       });
@@ -479,6 +498,7 @@ export class Store {
         stdoutTail: r.stdoutTail,
         stderrTail: r.stderrTail,
         createdAt: Date.now(),
+        host: r.host ?? null,
       });
     } catch (err) {
       if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
@@ -542,6 +562,64 @@ export class Store {
       const link = this.sql('UPDATE llm_calls SET candidate_id = ? WHERE id = ?');
       for (const id of callIds) link.run(candidateId, id);
     });
+  }
+
+  /** The novelty filter's signature of an admitted candidate (propose/novelty.ts). */
+  putSignature(runId: string, candidateId: number, island: number | null, minhash: Uint32Array): void {
+    this.willWrite();
+    this.sql('INSERT OR REPLACE INTO signatures(candidate_id, run_id, island, minhash) VALUES (?, ?, ?, ?)').run(
+      candidateId,
+      runId,
+      island,
+      Buffer.from(minhash.buffer, minhash.byteOffset, minhash.byteLength),
+    );
+  }
+
+  signatures(runId: string): { candidateId: number; island: number | null; minhash: Uint32Array }[] {
+    const rows = this.sql('SELECT candidate_id, island, minhash FROM signatures WHERE run_id = ? ORDER BY candidate_id').all(runId) as {
+      candidate_id: number;
+      island: number | null;
+      minhash: Buffer;
+    }[];
+    return rows.map((r) => ({ candidateId: r.candidate_id, island: r.island, minhash: new Uint32Array(new Uint8Array(r.minhash).buffer) }));
+  }
+
+  // ── distributed evaluation: what the coordinator last saw of its workers and queue ──
+  /** Records each worker as the coordinator saw it (one row per worker and run, replaced). */
+  saveWorkers(runId: string, workers: WorkerRecord[]): void {
+    this.transaction(() => {
+      const upsert = this.sql(`INSERT INTO workers(run_id, id, host, labels_json, jobs_done, failures, busy, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(run_id, id) DO UPDATE SET host = excluded.host, labels_json = excluded.labels_json, jobs_done = excluded.jobs_done,
+          failures = excluded.failures, busy = excluded.busy, last_seen = excluded.last_seen`);
+      for (const w of workers) upsert.run(runId, w.id, w.host, JSON.stringify(w.labels), w.jobsDone, w.failures, w.busy, w.lastSeen);
+    });
+  }
+
+  workers(runId: string): WorkerRecord[] {
+    const rows = this.sql('SELECT * FROM workers WHERE run_id = ? ORDER BY id').all(runId) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      host: r.host as string,
+      labels: JSON.parse(r.labels_json as string) as string[],
+      jobsDone: r.jobs_done as number,
+      failures: r.failures as number,
+      busy: r.busy as number,
+      lastSeen: r.last_seen as number,
+    }));
+  }
+
+  saveQueueDepth(runId: string, depth: { waiting: number; active: number }): void {
+    this.willWrite();
+    this.sql(
+      `INSERT INTO queue_depth(run_id, waiting, active, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(run_id) DO UPDATE SET waiting = excluded.waiting, active = excluded.active, updated_at = excluded.updated_at`,
+    ).run(runId, depth.waiting, depth.active, Date.now());
+  }
+
+  /** The queue's depth as last seen; undefined for a run that never used a queue. */
+  queueDepth(runId: string): { waiting: number; active: number; updatedAt: number } | undefined {
+    return this.sql('SELECT waiting, active, updated_at AS updatedAt FROM queue_depth WHERE run_id = ?').get(runId) as
+      { waiting: number; active: number; updatedAt: number } | undefined;
   }
 
   spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {
