@@ -52,12 +52,19 @@ export function registerStatus(program: Command): void {
         const config = JSON.parse(ctx.run.configJson);
         const bandits = recordedBandits(ctx.store.listCandidates(ctx.run.id), config, { withModel: MODEL_DEFAULT_WEIGHTS }).stats();
         const codeSizes = await championSizes(ctx, s.champions, config);
-<<<<<<< HEAD
         if (opts.json)
-          return printJson({ ...s, strategy, ...(strategy === 'islands' && { islands }), operators, usdPerAccepted, workers, queue, bandits, codeSizes });
-=======
-        if (opts.json) return printJson({ ...s, operators, usdPerAccepted, workers, queue, bandits, codeSizes, audit });
->>>>>>> main
+          return printJson({
+            ...s,
+            strategy,
+            ...(strategy === 'islands' && { islands }),
+            operators,
+            usdPerAccepted,
+            workers,
+            queue,
+            bandits,
+            codeSizes,
+            audit,
+          });
         const better = s.best !== null && s.baseline !== null ? (goal === 'maximize' ? s.best - s.baseline : s.baseline - s.best) : 0;
         const pct = s.baseline ? ` ${better >= 0 ? '' : '-'}${Math.abs((100 * better) / s.baseline).toFixed(1)}% ${better >= 0 ? 'better' : 'worse'}` : '';
         const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)},${pct}; ${goal})` : '';
