@@ -56,3 +56,29 @@ export async function auditLine(store: Store, run: RunRecord, problemDir: string
         .join(', ')} (evoloop audit for the fixes)`
     : `audit (${when}): nothing let through (${audited.report.results.length} probes)`;
 }
+
+/** The report's "Verifier audit" section: whether the run's verifier was audited, and every probe it let through with its fix. */
+export async function auditNotes(store: Store, run: RunRecord): Promise<string[]> {
+  const notes = [(await auditLine(store, run, run.problemDir)).replace(/^(!! )?audit/, (m) => m.replace('audit', 'Audit'))];
+  const last = store.audits.last<AuditReport>();
+  for (const r of last?.report.results.filter((x) => x.outcome === 'let-through') ?? []) notes.push(`LET THROUGH ${r.name}: ${r.reason}. Fix: ${r.fix ?? ''}`);
+  return notes;
+}
+
+/** The dashboard's audit panel: the status line and the last audit's counts and let-through probes. */
+export async function auditPanel(store: Store, run: RunRecord) {
+  const last = store.audits.last<AuditReport>();
+  const count = (o: string) => last?.report.results.filter((r) => r.outcome === o).length ?? 0;
+  return {
+    line: await auditLine(store, run, run.problemDir),
+    last: last
+      ? {
+          createdAt: last.createdAt,
+          probes: last.report.results.length,
+          contained: count('contained'),
+          detected: count('detected'),
+          letThrough: last.report.results.filter((r) => r.outcome === 'let-through').map((r) => ({ name: r.name, reason: r.reason, fix: r.fix ?? '' })),
+        }
+      : null,
+  };
+}

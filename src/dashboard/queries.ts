@@ -5,7 +5,7 @@ import { SORT_COLUMNS, type CallGroup, type CandidateFilter } from '../store/que
 import { sampleScoring } from '../store/samples.js';
 import { ISLAND_DEFAULTS } from '../population/islands/settings.js';
 import { islandSummaries, type IslandSummary } from '../store/island-summary.js';
-import type { RunRecord, Store } from '../store/store.js';
+import type { RunRecord, Store, WorkerRecord } from '../store/store.js';
 import { headline as runHeadline } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
 import type { CandidateRow, LineageNode, Progress } from './api.js';
@@ -205,4 +205,10 @@ export function islands(store: Store, run: RunRecord): (IslandSummary & { shape:
   const search = (JSON.parse(run.configJson) as { search?: { features?: { bins: number }[]; elites?: number } }).search ?? {};
   const shape = search.features?.length ? search.features.map((f) => f.bins) : [search.elites ?? ISLAND_DEFAULTS.elites];
   return islandSummaries(store, run).map((i) => ({ ...i, shape }));
+}
+
+// ── workers ──────────────────────────────────────────────────────────────────
+/** Remote workers and the queue's depth as the coordinator last saw them; queue null for a run measured only locally. */
+export function workers(store: Store, runId: string): { workers: WorkerRecord[]; queue: { waiting: number; active: number; updatedAt: number } | null } {
+  return { workers: store.workers(runId), queue: store.queueDepth(runId) ?? null };
 }

@@ -116,6 +116,11 @@ describe('evoloop audit', () => {
     expect(forced.stderr).toMatch(/starting anyway \(--force\)/);
     const status = await p.cli('status', '{dir}');
     expect(status.stdout).toMatch(/!! audit .*LET THROUGH: noop-exit/);
+    const report = await p.cli('report', '{dir}');
+    expect(report.code, report.stderr).toBe(0);
+    const mdFile = report.stdout.match(/^\s+(\S+\.md)$/m)![1];
+    const md = readFileSync(path.isAbsolute(mdFile) ? mdFile : path.join(p.repo, mdFile), 'utf8');
+    expect(md).toMatch(/## Verifier audit\n\n- !! Audit .*\n- LET THROUGH noop-exit: .*Fix: the score does not get worse/);
   }, 60_000);
 
   it('an unknown probe name is a usage error that names it', async () => {
