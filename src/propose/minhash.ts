@@ -9,8 +9,12 @@ const BAND_ROWS = 4;
 const BANDS = HASHES / BAND_ROWS;
 /** Tokens per shingle. */
 const SHINGLE = 5;
-/** Most signatures compared per query; bands are read best-first, so the nearest is almost always among them. */
-const MAX_COMPARED = 2000;
+/**
+ * Most signatures compared per query. Bands are read rarest bucket first (a band value few
+ * candidates share says more about closeness), newest candidate first within a bucket, so the
+ * nearest is almost always among them even when the whole run is one family of similar programs.
+ */
+const MAX_COMPARED = 256;
 
 export type Signature = Uint32Array;
 
@@ -19,13 +23,11 @@ const BIN_SHIFT = 25;
 const VALUE_MASK = (1 << BIN_SHIFT) - 1;
 const EMPTY = 0xffffffff;
 
-/** Code without comments and layout: identifiers, numbers, strings' words and punctuation, in order. */
-export function codeTokens(code: string): string[] {
-  const stripped = code
+function stripComments(code: string): string {
+  return code
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/(^|[^:])\/\/.*$/gm, '$1')
     .replace(/(^|\s)#\s.*$/gm, '$1'); // "# comment" (Python, shell), not #include or #!
-  return stripped.match(/[A-Za-z_$][\w$]*|\d+(?:\.\d+)?(?:e[+-]?\d+)?|\S/g) ?? [];
 }
 
 /**
@@ -34,7 +36,7 @@ export function codeTokens(code: string): string[] {
  * A bin no shingle fell in stays EMPTY (small programs), and the estimate skips bins empty in both.
  */
 export function signatureOf(code: string): Signature {
-  const tokens = codeTokens(code).map(fnv);
+  const tokens = tokenHashes(stripComments(code));
   const sig = new Uint32Array(HASHES).fill(EMPTY);
   const last = Math.max(1, tokens.length - SHINGLE + 1);
   for (let i = 0; i < last; i++) {
@@ -45,6 +47,38 @@ export function signatureOf(code: string): Signature {
     if (value < sig[bin]) sig[bin] = value;
   }
   return sig;
+}
+
+/**
+ * The code's tokens (words, numbers with their decimals, each other non-space character; layout
+ * dropped) as FNV hashes, in one pass without building strings: the hot path of a check.
+ */
+function tokenHashes(code: string): Uint32Array {
+  const out = new Uint32Array(code.length);
+  let n = 0;
+  let h = 0;
+  let inWord = false;
+  for (let i = 0; i < code.length; i++) {
+    const ch = code.charCodeAt(i);
+    if (isWord(ch) || (inWord && ch === 46 /* . inside a number */ && isDigit(code.charCodeAt(i + 1)) && isDigit(code.charCodeAt(i - 1)))) {
+      h = inWord ? Math.imul(h ^ ch, 0x01000193) : Math.imul(0x811c9dc5 ^ ch, 0x01000193);
+      inWord = true;
+      continue;
+    }
+    if (inWord) out[n++] = h >>> 0;
+    inWord = false;
+    if (ch > 32) out[n++] = Math.imul(0x811c9dc5 ^ ch, 0x01000193) >>> 0;
+  }
+  if (inWord) out[n++] = h >>> 0;
+  return out.subarray(0, n);
+}
+
+function isWord(ch: number): boolean {
+  return (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95 || ch === 36;
+}
+
+function isDigit(ch: number): boolean {
+  return ch >= 48 && ch <= 57;
 }
 
 /** The signature of several files together. */
@@ -85,14 +119,18 @@ export class MinHashIndex {
     }
   }
 
-  /** The most similar indexed signature among those sharing a band (newest first), or undefined. */
+  /** The most similar indexed signature among those sharing a band, or undefined. */
   nearest(sig: Signature): { id: number; similarity: number } | undefined {
-    const seen = new Set<number>();
-    let best: { id: number; similarity: number } | undefined;
-    for (let b = 0; b < BANDS && seen.size < MAX_COMPARED; b++) {
+    const buckets: number[][] = [];
+    for (let b = 0; b < BANDS; b++) {
       const key = bandKey(sig, b);
       const bucket = key === undefined ? undefined : this.bands[b].get(key);
-      if (!bucket) continue;
+      if (bucket) buckets.push(bucket);
+    }
+    buckets.sort((x, y) => x.length - y.length);
+    const seen = new Set<number>();
+    let best: { id: number; similarity: number } | undefined;
+    for (const bucket of buckets) {
       for (let i = bucket.length - 1; i >= 0 && seen.size < MAX_COMPARED; i--) {
         const id = bucket[i];
         if (seen.has(id)) continue;
@@ -100,6 +138,7 @@ export class MinHashIndex {
         const s = similarity(sig, this.sigs.get(id)!);
         if (!best || s > best.similarity) best = { id, similarity: s };
       }
+      if (seen.size >= MAX_COMPARED) break;
     }
     return best;
   }
