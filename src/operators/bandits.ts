@@ -2,6 +2,7 @@
 // (its `weight` as the prior), which prompt style. Each decided candidate row is one pull of
 // the arms it names, and a win when it was accepted, so the same rows rebuild the same state on
 // resume and in `status`.
+import { MIGRATE_OPERATOR } from '../population/population.js';
 import { Bandit, type ArmStats } from '../core/bandit.js';
 import type { CandidateRecord } from '../store/store.js';
 import { STYLE_NAMES } from './styles.js';
@@ -28,7 +29,7 @@ export class ProposalBandits {
 
   /** Counts a candidate row; the baseline and candidates still pending are no pull. */
   observe(c: Outcome): void {
-    if (c.operator === 'baseline' || c.status === 'pending') return;
+    if (c.operator === 'baseline' || c.operator === MIGRATE_OPERATOR || c.status === 'pending') return;
     const outcome = { win: c.status === 'accepted', usd: c.usd };
     this.operators.record(c.operator, outcome);
     if (c.model) this.models.record(c.model, outcome);
@@ -51,7 +52,8 @@ export function recordedBandits(
   defaults: { withModel: Record<string, number> },
 ): ProposalBandits {
   const models = config.models ?? (config.model ? [config.model] : []);
-  const seen = Object.fromEntries(rows.filter((r) => r.operator !== 'baseline').map((r) => [r.operator, 1]));
+  // A strategy's migrant copies were not proposed by any operator: no arm, no pull.
+  const seen = Object.fromEntries(rows.filter((r) => r.operator !== 'baseline' && r.operator !== MIGRATE_OPERATOR).map((r) => [r.operator, 1]));
   const operators = config.operators ?? (models.length > 0 ? defaults.withModel : seen);
   const bandits = new ProposalBandits(operators, Object.fromEntries(models.map((m) => [`${m.provider}:${m.name}`, m.weight ?? 1])));
   for (const r of rows) bandits.observe(r);
