@@ -108,7 +108,8 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # llm-rewrite 0.3 with a model; else agent with agent:; else tune (numeric literals, offline:
 # \`evoloop literals\` lists the ones it moves; bound one with a comment \`evoloop: 0.1..0.9\` on its line).
 # cmaes: CMA-ES over the same literals, all at once (bounded ones; restarts with a larger population when stuck).
-# operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0, cmaes: 0}
+# bayes: Bayesian optimization (Gaussian process + expected improvement) for up to 20 literals and small budgets.
+# operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0, cmaes: 0, bayes: 0}
 `;
 }
 

@@ -89,7 +89,7 @@ export const modelSchema = z.strictObject({
   weight: z.number().positive().default(1),
 });
 
-export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes'] as const;
+export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes', 'bayes'] as const;
 
 export const configSchema = z
   .strictObject({

@@ -21,6 +21,7 @@ import { protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { agentOperator } from './agent/agent.js';
+import { bayes } from './bayes/bayes.js';
 import { cmaes } from './cmaes/cmaes.js';
 import { llmDiff } from './llm-diff/llm-diff.js';
 import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
@@ -177,6 +178,7 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
   const build: Record<string, () => Operator> = {
     tune: () => tune,
     cmaes: () => cmaes(),
+    bayes: () => bayes(),
     'llm-diff': () => llmDiff({ problem, gateway: gateway! }),
     'llm-rewrite': () => llmRewrite({ problem, gateway: gateway! }),
     agent: () => agentOperator({ problem, workspace: deps.workspace, agent: config.agent!, env, protectedPaths: () => protectedOf(config, deps) }),
