@@ -74,6 +74,14 @@ accept:
   baseline_repeats: 5    # baseline measurements that estimate the noise floor
   max_repeats: 10        # most repeats a challenger gets while the verdict is uncertain
 
+# Files a stage writes to $EVOLOOP_ARTIFACTS (pictures .png .svg .jpg, text .txt .log .md
+# .json, anything else as a download) are kept per candidate, stage and repeat, identical
+# ones once, and shown by the dashboard, the report, \`show\` and \`evoloop artifacts\`.
+# artifacts:
+#   stage_mb: 16         # kept of one stage run; a file past it is dropped with a note
+#   run_mb: 1024         # kept of the whole run (each distinct file counted once)
+#   prompt_kb: 4         # text artifacts of the parent shown to the model (0: none; never holdout ones)
+
 sandbox: auto            # bubblewrap when installed; required | auto | off
 # Stages see the system folders, the toolchains on PATH and their worktree, not your home.
 # sandbox_expose: [/opt/cuda, /home/me/.cache/models]   # more host paths, read-only

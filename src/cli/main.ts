@@ -26,6 +26,8 @@ const COMMANDS: Record<string, Registrar> = {
   report: async () => (await import('./report.js')).registerReport,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
   literals: async () => (await import('./literals.js')).registerLiterals,
+  import: async () => (await import('./import.js')).registerImport,
+  artifacts: async () => (await import('./artifacts.js')).registerArtifacts,
   runs: async () => (await import('./runs.js')).registerRuns,
 };
 const wanted = COMMANDS[process.argv[2] ?? ''];

@@ -1,5 +1,6 @@
 // `evoloop show <id|best>` and `evoloop diff <id|best>`: one candidate in full.
 import type { Command } from 'commander';
+import { fmtBytes } from '../core/artifact-types.js';
 import { sampleScoring } from '../store/samples.js';
 import { gitDiffAgainstBase } from '../workspace/diff.js';
 import { fmtScore, openRun, printJson, resolveCandidate } from './context.js';
@@ -17,6 +18,7 @@ export function registerShow(program: Command): void {
       try {
         const c = resolveCandidate(ctx, ref);
         const measurements = ctx.store.measurements(c.id);
+        const artifacts = ctx.store.artifacts.list(c.id);
         if (opts.json) {
           const branch = c.status === 'accepted' ? `evoloop/${c.runId}/${c.id}` : null;
           return printJson({
@@ -41,6 +43,17 @@ export function registerShow(program: Command): void {
             patch: c.patch,
             evalMs: c.evalMs,
             measurements: measurements.map(({ stdoutTail, stderrTail, ...m }) => ({ ...m, stdoutTail, stderrTail })),
+            artifacts: artifacts.map((a) => ({
+              stage: a.stage,
+              repeat: a.repeat,
+              epoch: a.epoch,
+              name: a.name,
+              type: a.type,
+              mediaType: a.mediaType,
+              size: a.size,
+              path: a.path,
+              note: a.note,
+            })),
           });
         }
         const out = [
@@ -62,6 +75,8 @@ export function registerShow(program: Command): void {
                   ' ',
                 )}${m.feedback ? `\n    feedback: ${m.feedback}` : ''}${!m.ok && m.stderrTail ? `\n    stderr: ${m.stderrTail.trim().split('\n').slice(-5).join('\n            ')}` : ''}`,
           ),
+          artifacts.length > 0 && 'artifacts (copy them out with `evoloop artifacts`):',
+          ...artifacts.map((a) => `  ${a.stage}#${a.repeat} ${a.name} (${a.type}, ${fmtBytes(a.size)})${a.note ? ` — ${a.note}` : ''}`),
           c.patch && `\n${c.patch}`,
         ];
         process.stdout.write(`${out.filter(Boolean).join('\n')}\n`);

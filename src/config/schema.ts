@@ -143,6 +143,14 @@ export const configSchema = z
           .default(10),
       })
       .default({ rule: 'significant', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10 }),
+    // What stages write to $EVOLOOP_ARTIFACTS: past a cap a file is dropped with a note, never the candidate.
+    artifacts: z
+      .strictObject({
+        stage_mb: z.number().positive().default(16),
+        run_mb: z.number().positive().default(1024),
+        prompt_kb: z.number().min(0).default(4),
+      })
+      .default({ stage_mb: 16, run_mb: 1024, prompt_kb: 4 }),
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
     sandbox_expose: z.array(exposedPath).default([]),
     model: modelSchema.optional(),

@@ -66,7 +66,7 @@ export async function reverify(opts: {
     signal: new AbortController().signal,
     protectedFiles: current,
     overlay: current,
-    dirs: { scratch: `${run.id}-reverify`, artifacts: `${run.id}-reverify-${epoch}`, protected: `${run.id}-reverify-${epoch}` },
+    dirs: { scratch: `${run.id}-reverify`, protected: `${run.id}-reverify-${epoch}` },
   });
   const repeats = Math.max(config.accept.baseline_repeats, ...config.verifier.stages.filter((s) => s.kind === 'score').map((s) => s.repeat));
   const measure = (c: CandidateRecord) =>

@@ -53,8 +53,8 @@ export interface BackendDeps {
   protectedFiles: FileSet;
   /** Written over every candidate's files (reverify puts the current verifier in place). */
   overlay?: FileSet;
-  /** Folder names under .evoloop/: scratch/, artifacts/ and protected/ (the run id unless reverifying). */
-  dirs?: { scratch: string; artifacts: string; protected: string };
+  /** Folder names under .evoloop/: scratch/ and protected/ (the run id unless reverifying). */
+  dirs?: { scratch: string; protected: string };
 }
 
 /** A hash of the protected files' content and the verifier config (a function stage by its source): equal digests, same verifier. */

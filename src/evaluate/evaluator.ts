@@ -2,13 +2,15 @@
 // first; repeat i runs with seed i so every candidate is measured on the same schedule.
 // Each finished stage run is recorded (through the recorder it is handed) before the next
 // starts, and a result already recorded (from before a crash) is reused instead of run again.
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { median } from 'simple-statistics';
 import { modelKeyNames, type Config, type StageConfig } from '../config/schema.js';
 import type { compileObjective } from '../core/fitness.js';
 import type { FailureKind, Metrics, StageResult } from '../core/types.js';
+import type { StageArtifacts } from '../store/artifacts.js';
 import type { Worktree } from '../workspace/workspace.js';
+import { collectArtifacts } from './artifacts.js';
 import { runFunctionStage } from './function-stage.js';
 import type { HostGuard } from './host-guard.js';
 import type { IntegrityGuard } from './integrity.js';
@@ -29,12 +31,10 @@ export interface EvaluatorOptions {
   /** Where each finished stage result goes, and where earlier ones are found on resume. */
   recorder: MeasurementRecorder;
   objective: ReturnType<typeof compileObjective>;
-  /** Where metrics files and artifacts go (outside every worktree). */
+  /** Where metrics files and artifacts go while a stage runs (outside every worktree). */
   scratchDir: string;
   /** evoloop's own folder (store, worktree pool): hidden from sandboxed stages. */
   stateDir: string;
-  /** Where files a stage wrote to $EVOLOOP_ARTIFACTS are kept, per candidate. */
-  artifactsDir: string;
   signal: AbortSignal;
   /** The protected files' base content; checked after every stage. */
   guard: IntegrityGuard;
@@ -69,11 +69,12 @@ export class Evaluator {
       for (const stage of this.stagesFor(kinds, repeat)) {
         let result = recorded.get(`${stage.name}#${repeat}`);
         if (!result) {
+          let artifacts: StageArtifacts | undefined;
           if (this.opts.signal.aborted) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
           // Taken before the stage and compared after: anything the stage did to protected entries shows.
           const before = this.opts.guard.listing(wt.problemDir);
           try {
-            result = await this.runOne(stage, candidateId, wt, repeat, epoch);
+            ({ result, artifacts } = await this.runOne(stage, candidateId, wt, repeat, epoch));
           } catch (err) {
             if (!this.opts.signal.aborted) throw err;
           }
@@ -94,7 +95,7 @@ export class Evaluator {
             const message = `${parts.join('; ')}. The candidate is never accepted. (If your verifier itself writes there, have it write to $EVOLOOP_ARTIFACTS or outside the protected paths.)`;
             result = { ...result, ok: false, failure: { kind: 'tampered', message } };
           }
-          recorder.record(candidateId, epoch, result);
+          recorder.record(candidateId, epoch, result, artifacts);
         }
         if (!result.ok) {
           const failure = result.failure ?? { kind: 'crash' as const, message: 'stage failed' };
@@ -138,15 +139,30 @@ export class Evaluator {
     );
   }
 
-  private async runOne(stage: StageConfig, candidateId: number, wt: Worktree, repeat: number, epoch: number): Promise<StageResult> {
+  private async runOne(
+    stage: StageConfig,
+    candidateId: number,
+    wt: Worktree,
+    repeat: number,
+    epoch: number,
+  ): Promise<{ result: StageResult; artifacts?: StageArtifacts }> {
     const seed = seedFor(epoch, repeat);
     const scratchDir = path.join(this.opts.scratchDir, `${candidateId}-${stage.name}-${epoch}-${repeat}`);
     mkdirSync(scratchDir, { recursive: true });
     try {
       if (stage.fn) {
-        return await runFunctionStage(stage, { worktree: wt.root, cwd: wt.problemDir, seed, repeat, candidate: String(candidateId), signal: this.opts.signal });
+        return {
+          result: await runFunctionStage(stage, {
+            worktree: wt.root,
+            cwd: wt.problemDir,
+            seed,
+            repeat,
+            candidate: String(candidateId),
+            signal: this.opts.signal,
+          }),
+        };
       }
-      return await runStage(
+      const result = await runStage(
         {
           name: stage.name,
           kind: stage.kind,
@@ -177,23 +193,15 @@ export class Evaluator {
           signal: this.opts.signal,
         },
       );
+      // Read here, once the stage and all it started are gone, before the scratch folder is.
+      return { result, artifacts: collectArtifacts(path.join(scratchDir, 'artifacts'), this.opts.config.artifacts.stage_mb * MB) };
     } finally {
-      keepArtifacts(path.join(scratchDir, 'artifacts'), path.join(this.opts.artifactsDir, String(candidateId), `${stage.name}-${epoch}-${repeat}`));
       rmSync(scratchDir, { recursive: true, force: true });
     }
   }
 }
 
-/** Moves a stage's artifacts out of its scratch folder when it wrote any. */
-function keepArtifacts(from: string, to: string): void {
-  try {
-    if (readdirSync(from).length === 0) return;
-    mkdirSync(path.dirname(to), { recursive: true });
-    renameSync(from, to);
-  } catch {
-    // No artifacts folder (e.g. a function stage): nothing to keep.
-  }
-}
+const MB = 1024 * 1024;
 
 /** Per-metric median over repeats: the candidate's summary metrics. */
 export function medianMetrics(perRepeat: Metrics[]): Metrics {

@@ -5,12 +5,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { modelKeyNames, type Config } from '../config/schema.js';
+import { fmtBytes } from '../core/artifact-types.js';
 import type { Metrics } from '../core/types.js';
 import { holdoutFiles, shownFiles } from '../propose/context-files.js';
 import type { EditRules } from '../propose/edit-rules.js';
 import { readLessons } from '../propose/lessons.js';
 import type { PromptFile, PromptInput, UntrustedOutput } from '../propose/prompt.js';
-import { envSecrets, FEEDBACK_LIMITS, holdoutSecrets, redact, STDERR_LIMITS, untrustedOutput, type Secret } from '../propose/untrusted-output.js';
+import {
+  ARTIFACT_LIMITS,
+  envSecrets,
+  FEEDBACK_LIMITS,
+  holdoutSecrets,
+  redact,
+  STDERR_LIMITS,
+  untrustedOutput,
+  type Secret,
+} from '../propose/untrusted-output.js';
 import type { Store } from '../store/store.js';
 import type { OperatorContext } from './operator.js';
 
@@ -61,12 +71,19 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
     .sort((a, b) => (goal === 'maximize' ? b.score! - a.score! : a.score! - b.score!))
     .slice(0, 3)
     .map((c) => ({ id: c.id, score: c.score!, description: c.operator === 'baseline' ? 'the base program' : redact(c.description, secrets) }));
+  const artifacts = parentArtifacts(p.store, parent.id, secrets, p.config.artifacts.prompt_kb * 1024);
   return {
     instructions: instructions(p),
     objective: { text: p.config.objective.metric ?? p.config.objective.expr ?? '', goal },
     editable,
     frozen,
-    parent: { id: parent.id, score: parent.score, metrics: metricsShown(parent.metrics, secrets), output: parentOutput(p.store, parent.id, secrets) },
+    parent: {
+      id: parent.id,
+      score: parent.score,
+      metrics: metricsShown(parent.metrics, secrets),
+      output: [...parentOutput(p.store, parent.id, secrets), ...artifacts.text],
+      images: artifacts.images,
+    },
     best,
     lessons: readLessons(p.store, p.runId, goal, { secrets }),
   };
@@ -108,15 +125,43 @@ function parentOutput(store: Store, candidateId: number, secrets: Secret[]): Unt
   return out;
 }
 
+/**
+ * The parent's text artifacts from its last repeat of each non-holdout stage, redacted and
+ * capped to `maxChars` in all, and a line per image (an image is not sent to the model).
+ */
+function parentArtifacts(store: Store, candidateId: number, secrets: Secret[], maxChars: number): { text: UntrustedOutput[]; images: string[] } {
+  if (maxChars <= 0) return { text: [], images: [] };
+  const runs = new Map<string, number>();
+  const shown = store.artifacts.list(candidateId).filter((a) => a.kind !== 'holdout' && a.epoch === 0 && a.hash !== null);
+  for (const a of shown) runs.set(a.stage, Math.max(runs.get(a.stage) ?? 0, a.repeat));
+  const last = shown.filter((a) => a.repeat === runs.get(a.stage));
+  const text: UntrustedOutput[] = [];
+  let left = maxChars;
+  for (const a of last.filter((x) => x.type === 'text')) {
+    if (left < 80) break;
+    const content = store.artifacts.read(a)?.toString('utf8');
+    if (!content || content.includes('\0')) continue;
+    const shownText = untrustedOutput(content, secrets, { ...ARTIFACT_LIMITS, chars: Math.min(ARTIFACT_LIMITS.chars, left) });
+    if (!shownText) continue;
+    text.push({ stage: a.stage, stream: 'artifact', name: plainName(a.name, secrets), text: shownText });
+    left -= shownText.length;
+  }
+  const images = last
+    .filter((x) => x.type === 'image')
+    .slice(0, 10)
+    .map((a) => `${plainName(a.name, secrets)} written by stage ${a.stage} (${a.mediaType}, ${fmtBytes(a.size)})`);
+  return { text, images };
+}
+
 /** Metric names come from the stage's output too, and are shown unfenced: redacted, a plain name of at most 64 characters. */
 function metricsShown(metrics: Metrics | null, secrets: Secret[]): Metrics | null {
   if (!metrics) return null;
-  return Object.fromEntries(
-    Object.entries(metrics).map(([k, v]) => [
-      redact(k, secrets)
-        .replace(/[^A-Za-z0-9_.\/-]/g, '_')
-        .slice(0, 64),
-      v,
-    ]),
-  );
+  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [plainName(k, secrets), v]));
+}
+
+/** A name a candidate chose (a metric, an artifact file), shown unfenced: redacted, plain characters, at most 64. */
+function plainName(name: string, secrets: Secret[]): string {
+  return redact(name, secrets)
+    .replace(/[^A-Za-z0-9_.\/-]/g, '_')
+    .slice(0, 64);
 }

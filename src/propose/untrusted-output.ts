@@ -40,6 +40,8 @@ export interface OutputLimits {
 
 export const STDERR_LIMITS: OutputLimits = { lines: 15, chars: 2000, lineChars: 300, keep: 'tail' };
 export const FEEDBACK_LIMITS: OutputLimits = { lines: 30, chars: 2000, lineChars: 300, keep: 'head' };
+/** A text artifact (a log, a report): its beginning; artifacts.prompt_kb caps all of them together. */
+export const ARTIFACT_LIMITS: OutputLimits = { lines: 60, chars: 3000, lineChars: 300, keep: 'head' };
 
 /** Literal secrets shorter than this are not looked for (they would match ordinary text). */
 const MIN_SECRET = 8;

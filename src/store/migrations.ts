@@ -144,4 +144,29 @@ export const MIGRATIONS: string[] = [
     '$.samples')
   WHERE verdict_json IS NOT NULL;
   `,
+  // 6: files a stage wrote to $EVOLOOP_ARTIFACTS (store/artifacts.ts): one row per file per
+  // candidate, epoch, stage and repeat; the content is a file under .evoloop/artifacts/objects
+  // named by its sha256 (hash), so identical outputs are kept once. A dropped file (over a
+  // cap, not a regular file) keeps its row with no hash and the note saying why.
+  `
+  CREATE TABLE artifacts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    epoch INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    repeat INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    hash TEXT,
+    note TEXT,
+    created_at INTEGER NOT NULL,
+    UNIQUE (candidate_id, epoch, stage, repeat, name)
+  );
+  CREATE INDEX artifacts_run_hash ON artifacts(run_id, hash, size);
+  CREATE INDEX artifacts_hash ON artifacts(hash);
+  `,
 ];

@@ -14,6 +14,7 @@ export type { LlmCallRecord } from '../core/types.js';
 import { notWritable, StoreNotWritableError } from './access.js';
 import { databaseProblems } from './backup.js';
 import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.js';
+import { ArtifactStore } from './artifacts.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
@@ -165,6 +166,8 @@ export class Store {
   private readonly db: Database.Database;
   readonly readonly: boolean;
   readonly queries: RunQueries;
+  /** What stages wrote to $EVOLOOP_ARTIFACTS (rows here, contents beside the database). */
+  readonly artifacts: ArtifactStore;
   private readonly stmts;
   /** Prepared statements by their text: the store's SQL is a small fixed set, so each is prepared once. */
   private readonly prepared = new Map<string, Database.Statement>();
@@ -200,6 +203,7 @@ export class Store {
     }
     const db = this.db;
     this.queries = new RunQueries(db);
+    this.artifacts = new ArtifactStore(db, path.join(path.dirname(file), 'artifacts', 'objects'));
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
       getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),

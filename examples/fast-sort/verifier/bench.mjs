@@ -2,6 +2,9 @@
 // Prints {"ms": <median of the timed rounds>} as its last stdout line.
 // Real wall-clock timing, so it is noisy: evoloop repeats it (repeat: 3, a new
 // EVOLOOP_SEED each time, so new arrays) and accepts only significant gains.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { timeBySize, timingSvg } from './plot.mjs';
 import { benchWorkload, seedFromEnv } from './workload.mjs';
 
 const WARMUP_ROUNDS = 2; // let the JIT compile the candidate before timing it
@@ -10,6 +13,7 @@ const TIMED_ROUNDS = 7;
 // The candidate runs in this process: take evoloop's variables away first so it cannot
 // write its own metrics file (this stage reports on stdout).
 const seed = seedFromEnv();
+const artifacts = process.env.EVOLOOP_ARTIFACTS;
 for (const name of Object.keys(process.env)) if (name.startsWith('EVOLOOP_')) delete process.env[name];
 const { sort } = await import(new URL('../sort.mjs', import.meta.url).href);
 if (typeof sort !== 'function') fail('sort.mjs must export a function named `sort`');
@@ -37,6 +41,14 @@ for (let round = 0; round < WARMUP_ROUNDS + TIMED_ROUNDS; round++) {
 times.sort((a, b) => a - b);
 const ms = times[times.length >> 1];
 const spread = times[times.length - 1] - times[0];
+
+// A plot of time against input size, the candidate beside the shipped sort, for evoloop's
+// dashboard and report (only when run by evoloop; after the timing above, so it never changes ms).
+if (artifacts) {
+  const { sort: baseline } = await import(new URL('./baseline-sort.mjs', import.meta.url).href);
+  const series = timeBySize({ candidate: sort, baseline }, seed);
+  writeFileSync(path.join(artifacts, 'time-by-size.svg'), timingSvg(series, `sort time by input size (median score ${ms.toFixed(2)} ms)`));
+}
 console.log(
   JSON.stringify({
     ms: Number(ms.toFixed(3)),

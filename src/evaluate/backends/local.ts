@@ -19,15 +19,14 @@ export class LocalBackend implements EvaluationBackend {
   constructor(private readonly opts: BackendDeps) {
     const { workspace, runId } = opts;
     const stateDir = path.join(workspace.problemDir, '.evoloop');
-    const dirs = opts.dirs ?? { scratch: runId, artifacts: runId, protected: runId };
+    const dirs = opts.dirs ?? { scratch: runId, protected: runId };
     this.evaluator = new Evaluator({
       config: opts.config,
       runId,
-      recorder: storeRecorder(opts.store),
+      recorder: storeRecorder(opts.store, opts.config.artifacts.run_mb * 1024 * 1024),
       objective: compileObjective(opts.config.objective),
       stateDir,
       scratchDir: path.join(stateDir, 'scratch', dirs.scratch),
-      artifactsDir: path.join(stateDir, 'artifacts', dirs.artifacts),
       signal: opts.signal,
       guard: IntegrityGuard.create(opts.protectedFiles, workspace.baseFiles(), path.join(stateDir, 'protected', dirs.protected)),
       hostGuard: HostGuard.create(workspace.repo.commonDir),
