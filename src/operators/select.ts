@@ -25,11 +25,13 @@ import { bayes } from './bayes/bayes.js';
 import { cmaes } from './cmaes/cmaes.js';
 import { llmDiff } from './llm-diff/llm-diff.js';
 import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
+import { offlineChoice } from './offline-choice.js';
 import type { Operator, ProblemView } from './operator.js';
 import { tune } from './tune/tune.js';
 
 export interface OperatorSet {
-  names: string[];
+  /** The operators' names (the default offline one's once the run has described the problem). */
+  readonly names: string[];
   /** One line for the user about how proposals are made (e.g. no model configured). */
   notice?: string;
   pick(random: () => number): Operator;
@@ -56,7 +58,7 @@ export interface OperatorPlan {
 
 const MODEL_OPERATORS = ['llm-diff', 'llm-rewrite'];
 const NO_MODEL_NOTICE =
-  'No model configured: using the offline `tune` operator (numeric literals). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or set OPENAI_API_KEY / ANTHROPIC_API_KEY.';
+  'No model configured: using an offline optimizer of the numeric literals (the next line says which). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or set OPENAI_API_KEY / ANTHROPIC_API_KEY.';
 
 /** The operator mix and the models; throws UsageError naming the missing key. */
 export function planOperators(config: Config, opts: ModelOptions = {}): OperatorPlan {
@@ -150,6 +152,8 @@ export interface OperatorDeps extends ModelOptions {
   workspace: Workspace;
   /** For notices such as "the model is down: proposals paused". */
   notice: (message: string) => void;
+  /** CLI --max-candidates, which overrides budget.candidates (the default offline operator weighs the budget). */
+  maxCandidates?: number;
 }
 
 export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet {
@@ -183,12 +187,16 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     'llm-rewrite': () => llmRewrite({ problem, gateway: gateway! }),
     agent: () => agentOperator({ problem, workspace: deps.workspace, agent: config.agent!, env, protectedPaths: () => protectedOf(config, deps) }),
   };
-  const items = Object.entries(plan.weights)
-    .filter(([, w]) => (w ?? 0) > 0)
-    .map(([name, weight]) => ({ item: build[name](), weight: weight! }));
-  const names = items.map((i) => i.item.name);
+  const offline = plan.models.length === 0 && !config.operators && !config.agent;
+  const items = offline
+    ? [{ item: offlineChoice(config, deps.store, deps.runId, (name) => build[name](), deps.maxCandidates), weight: 1 }]
+    : Object.entries(plan.weights)
+        .filter(([, w]) => (w ?? 0) > 0)
+        .map(([name, weight]) => ({ item: build[name](), weight: weight! }));
   return {
-    names,
+    get names() {
+      return items.map((i) => i.item.name);
+    },
     notice: plan.notice,
     pick: (random) => weightedChoice(items, random),
     describe: async (problem) => (await Promise.all(items.map((i) => i.item.describe?.(problem)))).filter(Boolean).join('\n') || undefined,

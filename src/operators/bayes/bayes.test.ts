@@ -33,7 +33,9 @@ describe('bayes on test functions', () => {
     const r = await drive(first, knobs(3), sphere, { evaluations: 12, seed: 5 });
     const program = knobProgram(knobs(3));
     const next = (op: ReturnType<typeof bayes>) =>
-      op.propose(contextFor(program, program, r.history, seededRandom(7), () => false, { parentScore: 12 })).then((p) => ('changes' in p ? p.changes[FILE] : p.error));
+      op
+        .propose(contextFor(program, program, r.history, seededRandom(7), () => false, { parentScore: 12 }))
+        .then((p) => ('changes' in p ? p.changes[FILE] : p.error));
     const live = await next(first);
     expect(await next(bayes())).toBe(live);
     expect(live).toMatch(/^x0 = /);
@@ -51,10 +53,7 @@ describe('the model', () => {
     const random = seededRandom(3);
     const X = Array.from({ length: 25 }, () => [random(), random()]);
     const f = (x: number[]) => Math.sin(3 * x[0]) + x[1] ** 2;
-    const m = fitGp(
-      X,
-      X.map(f),
-    );
+    const m = fitGp(X, X.map(f));
     expect(m.predict([0.5, 0.5]).mean).toBeCloseTo(f([0.5, 0.5]), 1);
     expect(m.predict(X[0]).sd).toBeLessThan(m.predict([3, 3]).sd);
   });

@@ -75,12 +75,18 @@ export function bayes(): Operator {
       const n = space.coords.length;
       if (n === 0) return { operator: 'bayes', error: nothingToMove('bayes', space, ctx.editableFiles) };
       if (n > MAX_LITERALS) {
-        return { operator: 'bayes', error: `bayes models at most ${MAX_LITERALS} literals and this program has ${n}. Fix: use cmaes (\`operators: {cmaes: 1}\`).` };
+        return {
+          operator: 'bayes',
+          error: `bayes models at most ${MAX_LITERALS} literals and this program has ${n}. Fix: use cmaes (\`operators: {cmaes: 1}\`).`,
+        };
       }
       const observed = await observations.observe(ctx.history, space, ctx);
       const sign = ctx.goal === 'maximize' ? 1 : -1;
       const parent = ctx.parents[0];
-      const points = [...observed.map((o) => ({ x: o.point, f: o.fitness })), ...(parent.score === null ? [] : [{ x: pointOf(space), f: sign * parent.score }])];
+      const points = [
+        ...observed.map((o) => ({ x: o.point, f: o.fitness })),
+        ...(parent.score === null ? [] : [{ x: pointOf(space), f: sign * parent.score }]),
+      ];
       const measured = points.filter((p) => p.f !== null).map((p) => p.f!);
       // A failed point scores as the worst measured one: the model learns to avoid it.
       const floor = measured.length ? Math.min(...measured) : 0;
@@ -110,7 +116,7 @@ export function bayes(): Operator {
         if (notes.length === 0 || (await ctx.taken(changes))) continue;
         observations.remember(space, changes, written);
         const cost = k > 0 ? `, ${k + 1} draws` : '';
-        return { operator: 'bayes', description: `bayes (${how}${cost}): ${describeChanges(notes)}`, changes };
+        return { operator: 'bayes', description: `bayes (${how}${cost}): ${describeChanges(notes)}`, changes, blind: true };
       }
       throw new NothingNew(`nothing new in the ${DRAWS} best points (${how}): each was already tried in this run`);
     },
