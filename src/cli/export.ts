@@ -1,8 +1,9 @@
-// `evoloop export --format jsonl|csv`: a run's records for analysis elsewhere.
+// `evoloop export --format jsonl|csv|tsv`: a run's records for analysis elsewhere (tsv: autoresearch's results.tsv).
 import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { resultsTsv } from '../interop/autoresearch-tsv.js';
 import { EXPORT_TABLES as TABLES } from '../store/queries.js';
 import { openRun } from './context.js';
 
@@ -12,18 +13,33 @@ export function registerExport(program: Command): void {
     .description("export a run's candidates (or measurements, events, llm_calls) as JSON lines or CSV")
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
-    .option('--format <format>', 'jsonl or csv', choice(['jsonl', 'csv']), 'jsonl')
+    .option(
+      '--format <format>',
+      "jsonl, csv, or tsv (autoresearch's results.tsv: commit, metric, memory_gb, status, description)",
+      choice(['jsonl', 'csv', 'tsv']),
+      'jsonl',
+    )
     .option('--table <table>', TABLES.join(', '), choice([...TABLES]), 'candidates')
     .option('-o, --out <file>', 'write to a file instead of stdout')
-    .action(async (problem: string, opts: { run?: string; format: 'jsonl' | 'csv'; table: (typeof TABLES)[number]; out?: string }) => {
+    .action(async (problem: string, opts: { run?: string; format: 'jsonl' | 'csv' | 'tsv'; table: (typeof TABLES)[number]; out?: string }) => {
       if (opts.out && !existsSync(path.dirname(path.resolve(opts.out)))) {
         throw new UsageError(
           `cannot write ${opts.out}: the folder ${path.dirname(path.resolve(opts.out))} does not exist. Fix: create it, or choose another --out.`,
         );
       }
+      if (opts.format === 'tsv' && opts.table !== 'candidates') {
+        throw new UsageError(
+          `--format tsv writes autoresearch's results.tsv, one row per candidate; it has no --table ${opts.table}. Fix: drop --table, or use jsonl/csv.`,
+        );
+      }
       const ctx = openRun(problem, opts.run);
       const out = opts.out ? createWriteStream(opts.out) : process.stdout;
       try {
+        if (opts.format === 'tsv') {
+          const metric = (JSON.parse(ctx.run.configJson) as { objective: { metric?: string } }).objective.metric ?? 'objective';
+          out.write(resultsTsv(ctx.store.listCandidates(ctx.run.id), { metric, baseCommit: ctx.run.baseCommit }));
+          return;
+        }
         const rows = ctx.store.queries.exportRows(ctx.run.id, opts.table);
         let header: string[] | undefined;
         for (const row of rows) {

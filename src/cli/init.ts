@@ -3,12 +3,14 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { verifierTemplate } from './verifier-templates.js';
 
 export function configTemplate(edit: string): string {
+  const verifier = verifierTemplate(edit);
   return `# evoloop.yaml — what to improve, how to measure it, when to stop.
 # Every key is validated; unknown keys are an error. Editor schema: \`evoloop schema\`.
 
-# Files the proposer may change (globs relative to this folder). Inside them, an
+# Files the proposer may change (a glob or a list of globs, relative to this folder). Inside them, an
 # EVOLVE-BLOCK-START ... EVOLVE-BLOCK-END comment pair narrows changes to that region.
 edit: [${JSON.stringify(edit)}]
 
@@ -17,13 +19,15 @@ protect: ["verifier/**"]
 
 # Plain instructions for a language model (or an evoloop.md file beside this one).
 # instructions: Make it faster without changing its output.
+# Or read them from a file (protected: no candidate may change it), e.g. autoresearch's program.md:
+# instructions_file: program.md
 
 # Read-only files a prompt shows the model besides the editable ones. Default: every
 # non-editable text file that is not protected, hidden or holdout. With a list, exactly
 # the files its globs match; a protected file (the verifier) is shown only when listed.
 # Files a holdout stage uses are never shown: listing one is an error.
 # context:
-#   show: ["verifier/score.mjs"]
+#   show: ["${verifier.file}"]
 
 verifier:
   # Stages run in order in the candidate's worktree; cheap ones first.
@@ -34,7 +38,7 @@ verifier:
   stages:
     - name: score
       kind: score
-      run: node verifier/score.mjs   # (in the library, fn: an async function instead)
+      run: ${verifier.command}   # (in the library, fn: an async function instead)
       timeout: 60s       # the whole process group is killed at the timeout
       repeat: 1          # minimum samples; noisy verifiers get more (see accept)
       # env: [MY_VAR]    # variables passed through (API keys never are)
@@ -50,6 +54,9 @@ verifier:
       #                  # the file if written, else the report printed last. The same metric
       #                  # reported twice with different values fails (ambiguous-metrics);
       #                  # \`file\` keeps echoed program output from ever counting.
+      # Distributed evaluation (evoloop run --redis URL, evoloop worker --redis URL):
+      # requires: [gpu]  # only workers started with --labels gpu run this stage
+      # exclusive: true  # at most one exclusive stage at a time per machine (timing benchmarks)
 
 objective:
   metric: score          # or expr: "throughput / latency"
@@ -63,9 +70,10 @@ budget:
   # patience: 50         # stop after this many candidates without improvement
 
 search:
-  strategy: greedy       # one champion; children of the champion
-  parallel: 1            # candidates evaluated at once
-  # seed: 1
+  strategy: greedy       # one champion; children of the champion. best-of-n: every child from the
+  #                      # base (no evolution), the baseline a population run is compared against
+  parallel: 1            # candidates evaluated at once (with --redis: about your workers' total --concurrency)
+  # seed: 1              # two runs with the same seed make the same proposals (deterministic verifier)
 
 accept:
   rule: significant      # keep only statistically significant improvements; \`better\` = naive median
@@ -87,7 +95,8 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # sandbox_expose: [/opt/cuda, /home/me/.cache/models]   # more host paths, read-only
 
 # A language model (the key is read from the environment, never passed to the verifier).
-# With none, evoloop proposes offline (tune) unless OPENAI_API_KEY / ANTHROPIC_API_KEY is set.
+# With none, evoloop proposes offline (tune). A key in the environment alone is not used:
+# \`model: auto\` (or \`--model auto\`) picks the provider whose OPENAI_API_KEY / ANTHROPIC_API_KEY is set.
 # model:
 #   provider: openai     # or anthropic; any OpenAI-compatible endpoint via base_url
 #   name: gpt-4.1-mini
@@ -97,6 +106,8 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 #   # max_tokens: 16384  # longest reply (the default); budget.usd assumes this much output per call
 #   # timeout: 300s      # each attempt, streaming included (the default)
 #   # max_retries: 4     # retries after a rate limit, 5xx, timeout or dropped connection (the default)
+#   # max_outage: 10m    # a model that does not answer for this long stops the run (exit 1; it resumes);
+#   #                    # meanwhile proposals pause, each wait at most 5m whatever Retry-After says
 #   # price: {input_per_mtok: 0.4, output_per_mtok: 1.6, cached_input_per_mtok: 0.1}  # $ per million
 #   #                    # tokens; overrides the built-in table (needed for budget.usd on unknown models)
 # Or several instead of model:, each call picking one with probability proportional to weight:
@@ -124,21 +135,6 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 `;
 }
 
-const VERIFIER_TEMPLATE = `// Verifier template: measure the program and print one JSON object as the last line.
-// Runs with cwd = this problem folder inside the candidate's worktree.
-// Env: EVOLOOP_SEED (differs per repeat), EVOLOOP_CANDIDATE, EVOLOOP_METRICS (file you may write JSON to).
-// Exit non-zero if the program is broken (the candidate fails with stderr's tail as the reason).
-// Run the candidate's program WITHOUT EVOLOOP_METRICS in its environment, or it could report its own score.
-import { execFileSync } from 'node:child_process';
-
-const seed = Number(process.env.EVOLOOP_SEED ?? 1);
-// TODO: run your program and compute a score from its output.
-const { EVOLOOP_METRICS, ...env } = process.env;
-const output = execFileSync('node', ['--version'], { encoding: 'utf8', env });
-const score = output.length > 0 ? 1 : 0;
-console.log(JSON.stringify({ score, feedback: \`seed \${seed}: replace this verifier with a real measurement\` }));
-`;
-
 export function registerInit(program: Command): void {
   program
     .command('init')
@@ -155,14 +151,20 @@ export function registerInit(program: Command): void {
       if (existsSync(config) && !opts.force) throw new UsageError(`${config} already exists. Fix: edit it, or pass --force to overwrite it.`);
       mkdirSync(path.join(dir, 'verifier'), { recursive: true });
       writeFileSync(config, configTemplate(opts.edit));
-      const verifier = path.join(dir, 'verifier', 'score.mjs');
+      const template = verifierTemplate(opts.edit);
+      const verifier = path.join(dir, template.file);
       const wroteVerifier = !existsSync(verifier);
-      if (wroteVerifier) writeFileSync(verifier, VERIFIER_TEMPLATE);
+      if (wroteVerifier) writeFileSync(verifier, template.text);
       const ignore = path.join(dir, '.gitignore');
       const ignored = existsSync(ignore) ? readFileSync(ignore, 'utf8') : '';
       if (!ignored.split('\n').includes('.evoloop/')) writeFileSync(ignore, `${ignored}${ignored && !ignored.endsWith('\n') ? '\n' : ''}.evoloop/\n`);
       process.stdout.write(
-        `wrote ${path.relative(process.cwd(), config) || config}${wroteVerifier ? ', verifier/score.mjs' : ' (kept the existing verifier/score.mjs)'} and .gitignore.\nNext: write the verifier, commit (evoloop needs a git commit as the base), then \`evoloop run ${folder}\`.\n`,
+        `wrote ${shown(config)}${wroteVerifier ? `, ${shown(verifier)}` : ` (kept the existing ${shown(verifier)})`} and ${shown(ignore)}.\nNext: write the verifier, commit (evoloop needs a git commit as the base), then \`evoloop run ${folder}\`.\n`,
       );
     });
+}
+
+/** A written file as the user can open it from where they ran init. */
+function shown(file: string): string {
+  return path.relative(process.cwd(), file) || file;
 }

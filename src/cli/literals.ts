@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { describeRange } from '../operators/tune/domain.js';
 import { findLiterals, type FileLiterals } from '../operators/tune/literals.js';
 import { literalTable } from '../operators/tune/table.js';
-import { isEditable } from '../propose/edit-rules.js';
+import { editRulesFor, isEditable } from '../propose/edit-rules.js';
 import { git } from '../workspace/git.js';
 import { printJson } from './context.js';
 
@@ -43,7 +43,7 @@ export function registerLiterals(program: Command): void {
 async function editableFiles(problemDir: string): Promise<string[]> {
   const configFile = findConfigFile(problemDir);
   const config = loadConfigFile(configFile);
-  const rules = { edit: config.edit, protect: config.protect, alwaysProtected: [path.relative(problemDir, configFile)] };
+  const rules = editRulesFor(config, problemDir, configFile);
   const listed = await git(problemDir, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { allowFail: true }).catch(() => undefined);
   const all =
     listed && listed.code === 0

@@ -1,12 +1,14 @@
 // The evoloop command line: argument parsing and exit codes; the work is in the library.
 import { Command, CommanderError } from 'commander';
 import { describeSqliteError } from '../store/damage.js';
+import { EXIT_CODES } from './exit-codes.js';
 
 const program = new Command('evoloop')
   .description('Improve a program by verifier-driven evolution.')
   .version('0.1.0')
   .exitOverride()
-  .showSuggestionAfterError();
+  .showSuggestionAfterError()
+  .addHelpText('after', `\n${EXIT_CODES}`);
 // Each command's module is loaded only when it is the one run (the run loop pulls in the model
 // SDKs and the tokenizer: seconds of start-up that `status` should not pay). Help, a typo's
 // "did you mean" and an unknown command need them all.
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, Registrar> = {
   report: async () => (await import('./report.js')).registerReport,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
   literals: async () => (await import('./literals.js')).registerLiterals,
+  worker: async () => (await import('./worker.js')).registerWorker,
   import: async () => (await import('./import.js')).registerImport,
   artifacts: async () => (await import('./artifacts.js')).registerArtifacts,
   runs: async () => (await import('./runs.js')).registerRuns,

@@ -8,12 +8,13 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
   const out = opts.out ?? process.stdout;
   if (opts.json) return (e) => out.write(`${JSON.stringify(e)}\n`);
   let total: number | undefined;
-  let done = 0;
+  let done = 0; // candidates decided, earlier sessions included
   let accepted = 0;
   let best: number | undefined;
   let baseline: number | undefined;
   const started = Date.now();
   let statusShown = false;
+  const championShown = new Set<number>();
   const status = () =>
     `[${done}${total ? `/${total}` : ''}] best ${fmtScore(best)} (baseline ${fmtScore(baseline)}) · accepted ${accepted} (${done ? Math.round((100 * accepted) / done) : 0}%) · ${fmtDuration(Date.now() - started)}`;
   const line = (text: string) => {
@@ -28,8 +29,13 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
     switch (e.type) {
       case 'run-start':
         total = e.budget.candidates;
+        done = e.done;
         if (e.notice) line(e.notice);
-        line(`${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId} at ${e.baseCommit.slice(0, 10)} (operators: ${e.operators.join(', ')})`);
+        line(
+          e.resumed
+            ? `Continuing run ${e.runId}: ${e.done}${total ? ` of ${total}` : ''} candidates done, at ${e.baseCommit.slice(0, 10)} (operators: ${e.operators.join(', ')})`
+            : `Starting run ${e.runId} at ${e.baseCommit.slice(0, 10)}${total ? ` for ${total} candidate${total === 1 ? '' : 's'}` : ''} (operators: ${e.operators.join(', ')})`,
+        );
         break;
       case 'baseline':
         baseline = best = e.score;
@@ -38,7 +44,11 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
       case 'decided':
         done++;
         if (e.status === 'accepted') accepted++;
-        if (!opts.tty || e.status === 'accepted') {
+        // A new champion has its own line already (the champion event comes first): one line per champion.
+        if (e.status === 'accepted' && championShown.has(e.candidateId)) {
+          if (opts.tty) out.write(`\r\x1b[2K${status()}`);
+          statusShown = opts.tty;
+        } else if (!opts.tty || e.status === 'accepted') {
           line(`#${e.candidateId} ${e.status} (${e.operator})${e.reason && e.status !== 'accepted' ? `: ${reasonHeadline(e.reason).slice(0, 200)}` : ''}`);
         } else {
           out.write(`\r\x1b[2K${status()}`);
@@ -47,7 +57,8 @@ export function progressPrinter(opts: { json: boolean; tty: boolean; out?: NodeJ
         break;
       case 'champion':
         best = e.score;
-        line(`  ★ new champion #${e.candidateId}: ${fmtScore(e.previous)} → ${fmtScore(e.score)}`);
+        championShown.add(e.candidateId);
+        line(`#${e.candidateId} accepted ★ new champion: ${fmtScore(e.previous)} → ${fmtScore(e.score)}`);
         break;
       case 'notice':
         line(e.message);

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CandidateStatus } from '../core/types.js';
 import { operatorStats } from '../operators/stats.js';
+import type { WorkerRecord } from '../store/store.js';
 import { summarize } from '../store/summary.js';
 import { fmtDuration, fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
 import { verdictLines } from './verdict-lines.js';
@@ -35,14 +36,21 @@ export function registerStatus(program: Command): void {
         const goal = s.goal;
         const operators = operatorStats(ctx.store, ctx.run.id, goal);
         const usdPerAccepted = s.accepted > 0 ? s.spend.usd / s.accepted : null;
-        if (opts.json) return printJson({ ...s, operators, usdPerAccepted });
+        const workers = ctx.store.workers(ctx.run.id);
+        const depth = ctx.store.queueDepth(ctx.run.id);
+        const queue = depth ? { waiting: depth.waiting, active: depth.active } : null;
+        if (opts.json) return printJson({ ...s, operators, usdPerAccepted, workers, queue });
         const better = s.best !== null && s.baseline !== null ? (goal === 'maximize' ? s.best - s.baseline : s.baseline - s.best) : 0;
         const pct = s.baseline ? ` ${better >= 0 ? '' : '-'}${Math.abs((100 * better) / s.baseline).toFixed(1)}% ${better >= 0 ? 'better' : 'worse'}` : '';
         const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)},${pct}; ${goal})` : '';
+        // The champion is still the baseline: a "+0, 0.0% better" would read as a result.
+        const unbeaten = s.bestCandidate === null || s.bestCandidate === ctx.run.baselineId;
         const lines = [
           `run ${s.run}: ${s.status}${s.stopReason ? ` — ${s.stopReason}` : ''}`,
           `base ${s.baseCommit.slice(0, 12)} · elapsed ${fmtDuration(s.elapsedMs)}`,
-          `baseline ${fmtScore(s.baseline)} → best ${fmtScore(s.best)}${gain}${s.bestCandidate !== null ? ` (candidate ${s.bestCandidate})` : ''}`,
+          unbeaten
+            ? `baseline ${fmtScore(s.baseline)}; no candidate beat it${s.status === 'running' ? ' yet' : ''}`
+            : `baseline ${fmtScore(s.baseline)} → best ${fmtScore(s.best)}${gain} (candidate ${s.bestCandidate})`,
           `candidates ${s.candidates}: ${Object.entries(s.byStatus)
             .filter(([k]) => k !== 'baseline')
             .map(([k, n]) => `${n} ${k}`)
@@ -63,6 +71,7 @@ export function registerStatus(program: Command): void {
             `  ${o.operator.padEnd(12)} ${o.proposals} / ${o.valid} / ${o.accepted} / ${o.meanGain === null ? '—' : fmtScore(o.meanGain)} / $${o.usd.toFixed(4)}`,
           );
         }
+        lines.push(...workerLines(workers, queue));
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {
         ctx.store.close();
@@ -92,6 +101,8 @@ export function registerStatus(program: Command): void {
             rows.map((c) => ({
               id: c.id,
               parent: c.parentId,
+              parents: c.parents,
+              island: c.island,
               status: c.status,
               score: c.score,
               operator: c.operator,
@@ -111,6 +122,19 @@ export function registerStatus(program: Command): void {
         ctx.store.close();
       }
     });
+}
+
+/** Remote workers as the coordinator last saw them, and its queue (nothing for a run measured only here). */
+function workerLines(workers: WorkerRecord[], queue: { waiting: number; active: number } | null): string[] {
+  if (!queue && workers.length === 0) return [];
+  const lines = [`queue: ${queue?.waiting ?? 0} waiting, ${queue?.active ?? 0} running · workers ${workers.length}:`];
+  for (const w of workers) {
+    const ago = fmtDuration(Math.max(0, Date.now() - w.lastSeen));
+    lines.push(
+      `  ${w.id}  ${w.busy > 0 ? `busy (${w.busy})` : 'idle'}  labels ${w.labels.join(',') || '—'}  ${w.jobsDone} done, ${w.failures} failed  last seen ${ago} ago`,
+    );
+  }
+  return lines;
 }
 
 function countMatching(byStatus: Record<string, number>, status: CandidateStatus[] | undefined): number {

@@ -62,6 +62,19 @@ describe('validateConfig', () => {
     expect(errorOf({ ...minimal, zzzzzzzz: 1 })).toMatch(/zzzzzzzz: unknown key\. Fix: remove it \(known keys: edit, protect, .*verifier.*objective/);
   });
 
+  it('names the operators for an unknown operator, with "did you mean" when one is close', () => {
+    expect(errorOf({ ...minimal, operators: { tuen: 1 } })).toMatch(/operators\.tuen: unknown key\. Fix: did you mean `tune`\?/);
+    expect(errorOf({ ...minimal, operators: { zzzzzzzz: 1 } })).toMatch(
+      /operators\.zzzzzzzz: unknown key\. Fix: remove it \(known keys: llm-diff, llm-rewrite, agent, tune/,
+    );
+  });
+
+  it('takes `edit: file` as the one-item list, and says what edit takes otherwise', () => {
+    expect(validateConfig({ ...minimal, edit: 'approx.mjs' }).edit).toEqual(['approx.mjs']);
+    expect(errorOf({ ...minimal, edit: 3 })).toMatch(/edit: give a glob of files the proposer may change, or a list of them \(got 3\)/);
+    expect(errorOf({ ...minimal, edit: [] })).toMatch(/edit: list at least one glob/);
+  });
+
   it('names the key, the problem and what was given for a wrong type', () => {
     const msg = errorOf({ ...minimal, search: { parallel: 'four' } });
     expect(msg).toMatch(/^evoloop\.yaml is invalid:/);

@@ -75,12 +75,13 @@ function valueAt(input: unknown, p: PropertyKey[]): unknown {
 /** The keys the schema allows at a path, for "did you mean" hints. */
 function knownKeysAt(p: PropertyKey[]): string[] {
   // Walk the schema's JSON Schema rather than zod internals: it is stable and public.
-  let node = jsonSchema() as { properties?: Record<string, unknown>; items?: unknown; anyOf?: unknown[] };
+  let node = jsonSchema() as { properties?: Record<string, unknown>; items?: unknown; anyOf?: unknown[]; propertyNames?: { enum?: string[] } };
   for (const k of p) {
     if (typeof k === 'number') node = (node.items ?? {}) as typeof node;
     else node = (node.properties?.[k as string] ?? {}) as typeof node;
   }
-  return Object.keys(node.properties ?? {});
+  // A record keyed by names (operators: {tune: 1}) lists its names, not properties.
+  return node.propertyNames?.enum ?? Object.keys(node.properties ?? {});
 }
 
 let cachedJsonSchema: unknown;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Metrics } from '../core/types.js';
 import { DEFAULT_LIMITS, METRICS_CHANNELS } from '../core/stage-defaults.js';
 import { checkEnvAllowList } from '../core/secret-names.js';
+import { searchSchema } from './search-schema.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const DURATION_HELP = 'expected a duration such as 30s, 5m or 2h (a bare number means seconds)';
@@ -53,6 +54,13 @@ export const stageSchema = z
     tmp_mb: z.int().min(1).default(DEFAULT_LIMITS.tmpMb),
     max_output_kb: z.int().min(1).default(64),
     metrics: z.enum(METRICS_CHANNELS).optional(),
+    // Distributed evaluation (evoloop worker --labels): only workers with every label run the stage.
+    requires: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'a label uses letters, digits, _ . - only (e.g. gpu)' }))
+      .min(1)
+      .optional(),
+    // At most one exclusive stage runs at a time on a host (timing benchmarks), local or remote.
+    exclusive: z.boolean().optional(),
   })
   .refine((s) => (s.run === undefined) !== (s.fn === undefined), {
     error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',
@@ -85,6 +93,7 @@ export const modelSchema = z.strictObject({
   // No defaults here: llm/choose-model.ts has them, the same for `--model` and the environment.
   timeout: duration.optional(),
   max_retries: z.int().min(0).max(20).optional(),
+  max_outage: duration.optional(),
   price: priceSchema.optional(),
   weight: z.number().positive().default(1),
 });
@@ -93,9 +102,26 @@ export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmae
 
 export const configSchema = z
   .strictObject({
-    edit: z.array(z.string().min(1)).min(1, { error: 'list at least one glob of files the proposer may change' }),
+    // `edit: approx.mjs` means the one-item list.
+    edit: z
+      .union(
+        [
+          z
+            .string()
+            .min(1)
+            .transform((glob) => [glob]),
+          z.array(z.string().min(1)),
+        ],
+        { error: 'give a glob of files the proposer may change, or a list of them' },
+      )
+      .pipe(z.array(z.string()).min(1, { error: 'list at least one glob of files the proposer may change' })),
     protect: z.array(z.string().min(1)).default([]),
     instructions: z.string().optional(),
+    instructions_file: z
+      .string()
+      .min(1)
+      .refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), { error: 'give a path inside the problem folder, e.g. program.md' })
+      .optional(),
     context: z
       .strictObject({
         show: z.array(z.string().trim().min(1, { error: 'an empty glob matches nothing; remove it or give a path such as verifier/score.py' })).optional(),
@@ -122,13 +148,7 @@ export const configSchema = z
         patience: z.int().min(1).optional(),
       })
       .default({}),
-    search: z
-      .strictObject({
-        strategy: z.enum(['greedy']).default('greedy'),
-        parallel: z.int().min(1).max(64).default(1),
-        seed: z.int().optional(),
-      })
-      .default({ strategy: 'greedy', parallel: 1 }),
+    search: searchSchema.default({ strategy: 'greedy', parallel: 1 }),
     accept: z
       .strictObject({
         rule: z.enum(['significant', 'better']).default('significant'),
@@ -153,7 +173,8 @@ export const configSchema = z
       .default({ stage_mb: 16, run_mb: 1024, prompt_kb: 4 }),
     sandbox: z.enum(['required', 'auto', 'off']).default('auto'),
     sandbox_expose: z.array(exposedPath).default([]),
-    model: modelSchema.optional(),
+    // `auto`: the provider whose API key is in the environment (a key alone never starts paid calls).
+    model: z.union([z.literal('auto'), modelSchema], { error: 'expected `auto` or a model: {provider: openai|anthropic, name: ...}' }).optional(),
     models: z.array(modelSchema).min(1).optional(),
     operators: z.partialRecord(z.enum(OPERATOR_NAMES), z.number().min(0)).optional(),
     agent: z
@@ -166,6 +187,10 @@ export const configSchema = z
       .optional(),
   })
   .refine((c) => !(c.model && c.models), { error: 'set either `model` or `models`, not both', path: ['models'] })
+  .refine((c) => !(c.instructions !== undefined && c.instructions_file !== undefined), {
+    error: 'set either `instructions` (the text) or `instructions_file` (a file holding it), not both',
+    path: ['instructions_file'],
+  })
   .superRefine((c, ctx) => {
     // A model's key must never reach a stage, whatever its name: refuse allow-lists that name it.
     const seen = new Set<string>();
@@ -199,8 +224,8 @@ export const configSchema = z
   });
 
 /** The environment variables that hold the configured models' API keys. */
-export function modelKeyNames(config: { model?: { api_key_env?: string }; models?: { api_key_env?: string }[] }): string[] {
-  return [config.model, ...(config.models ?? [])].flatMap((m) => (m?.api_key_env ? [m.api_key_env] : []));
+export function modelKeyNames(config: { model?: 'auto' | { api_key_env?: string }; models?: { api_key_env?: string }[] }): string[] {
+  return [config.model, ...(config.models ?? [])].flatMap((m) => (typeof m === 'object' && m.api_key_env ? [m.api_key_env] : []));
 }
 
 /** A validated config, as the engine uses it (durations in ms, defaults filled in). */

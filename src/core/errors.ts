@@ -27,6 +27,8 @@ export class StopProposing extends Error {
   constructor(
     readonly reason: string,
     readonly status: 'finished' | 'interrupted' = 'finished',
+    /** The run could not go on (a refused key, a model down past model.max_outage): the CLI exits 1. */
+    readonly error = false,
   ) {
     super(reason);
     this.name = 'StopProposing';

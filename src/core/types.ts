@@ -55,6 +55,8 @@ export interface StageResult {
   durationMs: number;
   stdoutTail: string;
   stderrTail: string;
+  /** The machine that ran it (a worker's host name, or this one's). */
+  host?: string;
 }
 
 export type StageKind = 'gate' | 'score' | 'holdout';

@@ -14,6 +14,7 @@ import { UsageError } from '../core/errors.js';
 import { isLoopback } from '../core/loopback.js';
 import { Store, storePath, type RunRecord } from '../store/store.js';
 import { requestStop } from '../store/stop-request.js';
+import { registerArtifactRoutes } from './artifact-routes.js';
 import { candidateDetail, facets, headline, islands, lineage, progress, queryCandidates, spend, SORT_KEYS, type SortKey } from './queries.js';
 
 export interface DashboardOptions {
@@ -220,6 +221,8 @@ export function createDashboardApp(ctx: AppContext): Hono {
       });
     }),
   );
+
+  registerArtifactRoutes(app, store, withRun);
 
   app.all('/api/*', (c) => c.json({ error: `no API route ${c.req.method} ${c.req.path}` }, 404));
 

@@ -7,6 +7,8 @@ export type EvolutionEvent =
       type: 'run-start';
       runId: string;
       resumed: boolean;
+      /** Candidates the run had before this session (all count against the candidates budget). */
+      done: number;
       baseCommit: string;
       operators: string[];
       notice?: string;
@@ -17,4 +19,5 @@ export type EvolutionEvent =
   | { type: 'decided'; candidateId: number; status: CandidateStatus; reason?: string; operator: string }
   | { type: 'champion'; candidateId: number; score: number; previous: number; gain: number }
   | { type: 'notice'; message: string }
-  | { type: 'run-stop'; runId: string; status: 'finished' | 'interrupted' | 'failed'; reason: string };
+  /** `error`: the run could not go on (stuck, a model refused or unreachable); the CLI exits 1. */
+  | { type: 'run-stop'; runId: string; status: 'finished' | 'interrupted' | 'failed'; reason: string; error?: boolean };

@@ -1,150 +1,13 @@
-// The engine with fakes: an in-memory workspace, a backend that scores a candidate by the
-// number in its file, operators that write numbers, and (for scheduling) a fake population.
-// The store is real (a temp folder), since resume is defined by what it holds.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+// The engine with fakes (test/support/engine-harness.ts): an in-memory workspace, a backend
+// that scores a candidate by the number in its file, operators that write numbers, and (for
+// scheduling) wrapped populations. The store is real (a temp folder), since resume is defined by what it holds.
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateConfig } from '../config/load.js';
-import type { ConfigInput } from '../config/schema.js';
-import type { FileSet } from '../core/types.js';
-import type { CandidateSpec, EvaluationBackend, MeasurePlan } from '../evaluate/backend.js';
-import type { Measured } from '../evaluate/evaluator.js';
-import { storeRecorder } from '../evaluate/recorder.js';
-import { StopProposing, type Operator, type OperatorContext } from '../operators/operator.js';
-import { GreedyPopulation } from '../population/greedy/greedy.js';
+import { build, cleanup, counter, NumberBackend, setup, tempProblem } from '../../test/support/engine-harness.js';
+import { StopProposing } from '../operators/operator.js';
 import type { Population } from '../population/population.js';
-import { admission } from '../propose/admission.js';
-import { openStore, type CandidateRecord, type Store } from '../store/store.js';
-import type { EvolutionEvent } from './events.js';
-import { Evolution } from './evolution.js';
+import type { CandidateRecord } from '../store/store.js';
 
-const BASE = 'b'.repeat(40);
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** f.js holds one number; the objective (maximize y) is that number. Records each repeat, as a backend must. */
-class NumberBackend implements EvaluationBackend {
-  readonly protectedPaths = ['verify.sh'];
-  readonly verifierDigest = 'fake-verifier';
-  store!: Store;
-  inFlight = 0;
-  maxInFlight = 0;
-  constructor(private readonly opts: { fail?: (c: CandidateSpec) => boolean; delayMs?: number } = {}) {}
-
-  async measure(candidate: CandidateSpec, plan: MeasurePlan): Promise<Measured> {
-    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
-    await new Promise((r) => setTimeout(r, this.opts.delayMs ?? 0));
-    this.inFlight--;
-    if (this.opts.fail?.(candidate)) return { ok: false, failure: { kind: 'crash', stage: 's', message: 'exit 1' } };
-    const y = Number(candidate.files['f.js'] ?? '1');
-    const recorder = storeRecorder(this.store);
-    const done = new Set(recorder.recorded(candidate.candidateId, plan.epoch ?? 0).map((m) => m.repeat));
-    for (let repeat = 0; repeat < plan.repeats; repeat++) {
-      if (done.has(repeat)) continue;
-      const result = {
-        stage: 's',
-        kind: 'score' as const,
-        repeat,
-        seed: repeat + 1,
-        ok: true,
-        metrics: { y },
-        exitCode: 0,
-        signal: null,
-        durationMs: 1,
-        stdoutTail: '',
-        stderrTail: '',
-      };
-      recorder.record(candidate.candidateId, plan.epoch ?? 0, result);
-    }
-    return { ok: true, samples: Array.from({ length: plan.repeats }, () => y), metrics: { y } };
-  }
-}
-
-/** Proposes f.js = the parent's number + step (or whatever `next` says). */
-function counter(
-  next: (ctx: OperatorContext, n: number) => string | Error = (ctx) => String(Number(ctx.parents[0].files['f.js'] ?? '1') + 1),
-): Operator & { seen: OperatorContext[] } {
-  const seen: OperatorContext[] = [];
-  return {
-    name: 'counter',
-    seen,
-    async propose(ctx) {
-      seen.push(ctx);
-      const out = next(ctx, seen.length);
-      if (out instanceof Error) throw out;
-      return { operator: 'counter', description: `f.js = ${out}`, changes: { 'f.js': out } };
-    },
-  };
-}
-
-function setup(
-  input: Partial<ConfigInput>,
-  opts: { operator?: Operator; backend?: NumberBackend; population?: (p: Population) => Population; store?: Store; maxCandidates?: number } = {},
-) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-engine-'));
-  dirs.push(dir);
-  return build(dir, input, opts);
-}
-
-function build(
-  dir: string,
-  input: Partial<ConfigInput>,
-  opts: { operator?: Operator; backend?: NumberBackend; population?: (p: Population) => Population; store?: Store; maxCandidates?: number } = {},
-) {
-  const config = validateConfig({
-    edit: ['f.js'],
-    protect: ['verify.sh'],
-    verifier: { stages: [{ name: 's', kind: 'score', run: 'x' }] },
-    objective: { metric: 'y', goal: 'maximize' },
-    accept: { rule: 'better', baseline_repeats: 1 },
-    ...input,
-  });
-  const store = opts.store ?? openStore(dir);
-  const run =
-    store.getRun('r1') ??
-    store.createRun({ id: 'r1', problemDir: dir, repoRoot: dir, baseCommit: BASE, configJson: '{}', configHash: 'h', status: 'running', ownerPid: null });
-  const base: FileSet = { 'f.js': '1', 'verify.sh': 'exit 0' };
-  let commits = 0;
-  const workspace = {
-    baseCommit: BASE,
-    problemDir: dir,
-    baseFiles: () => Object.keys(base),
-    readBase: async (p: string) => base[p],
-    symlinkOnPath: () => undefined,
-    commit: () => `c${++commits}`.padEnd(40, '0'),
-    setRef: () => undefined,
-  };
-  const backend = opts.backend ?? new NumberBackend();
-  backend.store = store;
-  const abandon = new AbortController();
-  const events: EvolutionEvent[] = [];
-  const emit = (e: EvolutionEvent) => events.push(e);
-  const greedy = new GreedyPopulation({ config, store, run, workspace, backend, emit, signal: abandon.signal });
-  const population = opts.population?.(greedy) ?? greedy;
-  const operator = opts.operator ?? counter();
-  const evolution = new Evolution({
-    config,
-    rules: { edit: config.edit, protect: config.protect, alwaysProtected: [] },
-    store,
-    run,
-    workspace,
-    operators: { pick: () => operator },
-    population,
-    admit: admission({
-      store,
-      run,
-      workspace,
-      rules: { edit: config.edit, protect: config.protect, alwaysProtected: [] },
-      protectedPaths: backend.protectedPaths,
-    }),
-    emit,
-    abandon,
-    maxCandidates: opts.maxCandidates,
-  });
-  const candidates = () => store.listCandidates('r1').filter((c) => c.operator !== 'baseline');
-  return { dir, store, evolution, events, backend, candidates };
-}
+afterEach(cleanup);
 
 describe('Evolution', () => {
   it('stops at the candidates budget, each child built on the champion', async () => {
@@ -206,18 +69,41 @@ describe('Evolution', () => {
     store.close();
   });
 
-  it('a strategy that selects two parents reaches the operator and the record with no engine change', async () => {
-    const operator = counter();
+  it('an operator that combines two parents gets two from the population, and the record keeps both', async () => {
+    const operator = { ...counter(), parents: 2 as const };
+    const asked: number[] = [];
     const pair = (p: Population): Population => ({
       start: () => p.start(),
       best: () => p.best(),
       consider: (c) => p.consider(c),
-      select: (r) => [...p.select(r), { ...p.select(r)[0], id: 1 }],
+      select: (r, count) => {
+        asked.push(count);
+        const one = p.select(r, 1);
+        if ('skip' in one) return one;
+        return { ...one, parents: [one.parents[0], { ...one.parents[0], id: 1 }], island: 3 };
+      },
     });
-    const { evolution, candidates, store } = setup({ budget: { candidates: 1 } }, { operator, population: pair });
+    // Budget 2: the row inserted before the baseline (id 1, the second parent) counts as one; the baseline becomes 2.
+    const { evolution, candidates, store } = setup({ budget: { candidates: 2 } }, { operator, population: pair });
+    store.insertCandidate({ runId: 'r1', parentId: null, status: 'rejected', operator: 'other', description: '', changeHash: 'x', patch: '', files: {} });
     await evolution.run();
-    expect(operator.seen[0].parents.map((p) => p.id)).toEqual([1, 1]);
-    expect(candidates().map((c) => [c.parentId, c.parent2Id])).toEqual([[1, 1]]);
+    expect(asked).toEqual([2]);
+    expect(operator.seen[0].parents.map((p) => p.id)).toEqual([2, 1]);
+    expect(candidates().map((c) => [c.parentId, c.parents, c.island])).toEqual([
+      [null, [], null],
+      [2, [2, 1], 3],
+    ]);
+    store.close();
+  });
+
+  it('greedy cannot give a second parent: the proposal is skipped with the reason, no candidate recorded', async () => {
+    const operator = { ...counter(), parents: 2 as const };
+    const { evolution, candidates, events, store } = setup({ budget: { candidates: 5, patience: 3 } }, { operator });
+    expect(await evolution.run()).toEqual({ status: 'finished', reason: 'patience: 3 candidates without improvement' });
+    expect(candidates()).toEqual([]);
+    expect(operator.seen).toEqual([]);
+    const notice = events.find((e) => e.type === 'notice');
+    expect(notice && 'message' in notice && notice.message).toMatch(/greedy keeps one champion.*use search\.strategy: islands/);
     store.close();
   });
 
@@ -238,15 +124,14 @@ describe('Evolution', () => {
   });
 
   it('resumes: a pending candidate is considered before anything new is proposed, and counts against the budget', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-engine-'));
-    dirs.push(dir);
+    const dir = tempProblem();
     // First session: abandoned while the second child is being measured.
     let first!: ReturnType<typeof build>;
     const backend = new NumberBackend();
     const hold = (p: Population): Population => ({
       ...p,
       start: () => p.start(),
-      select: (r) => p.select(r),
+      select: (r, n) => p.select(r, n),
       best: () => p.best(),
       consider: async (c: CandidateRecord) => {
         if (c.id === 3) {

@@ -6,9 +6,9 @@
 import type { Config } from '../config/schema.js';
 import { improvement } from '../core/fitness.js';
 import { seededRandom, seedFrom } from '../core/random.js';
-import { NothingNew, StopProposing, type OperatorOutcome, type ProposalResult } from '../operators/operator.js';
+import { NothingNew, StopProposing, type Operator, type OperatorOutcome, type ProposalResult } from '../operators/operator.js';
 import type { OperatorSet } from '../operators/select.js';
-import type { Population } from '../population/population.js';
+import { MIGRATE_OPERATOR, type Population, type Selection } from '../population/population.js';
 import { isEditable, type EditRules } from '../propose/edit-rules.js';
 import { changeTaken, type Admit } from '../propose/admission.js';
 import type { CandidateRecord, RunRecord, Store } from '../store/store.js';
@@ -31,7 +31,8 @@ export interface EvolutionDeps {
   maxCandidates?: number;
 }
 
-export type StopReason = { status: 'finished' | 'interrupted'; reason: string };
+/** `error`: the run could not go on (stuck, a model refused or unreachable), as opposed to a budget, the target or a stop request. */
+export type StopReason = { status: 'finished' | 'interrupted'; reason: string; error?: boolean };
 
 /** Identical invalid proposals in a row after which the run stops as stuck. */
 const INVALID_STREAK_LIMIT = 10;
@@ -63,14 +64,14 @@ export class Evolution {
   async run(): Promise<StopReason> {
     const { store, run } = this.d;
     if (!(await this.d.population.start())) return { status: 'interrupted', reason: 'stopped while measuring the baseline' };
-    // Every candidate but the baseline counts against budget.candidates, across sessions.
-    this.proposed = Math.max(0, Object.values(store.countByStatus(run.id)).reduce((s, n) => s + n, 0) - 1);
+    // Every proposed candidate counts against budget.candidates, across sessions (not the baseline, nor a strategy's copies: migrants).
+    this.proposed = store.queries.proposedCount(run.id);
     this.loadHistory();
     const queue = store.listCandidates(run.id, { status: ['pending'] }).filter((c) => c.operator !== 'baseline');
     if (queue.length === 0 && !this.budgetLeft()) {
       this.d.emit({
         type: 'notice',
-        message: `run ${run.id} has used its budget of ${this.proposed} candidates. Raise it (--max-candidates or budget.candidates) to go on, or pass --new for a fresh run.`,
+        message: `run ${run.id} has used its budget of ${this.proposed} candidates. Raise it to go on (--more N adds N; --max-candidates and budget.candidates set the run's total), or pass --new for a fresh run.`,
       });
     }
     const inFlight = new Set<Promise<void>>();
@@ -122,7 +123,7 @@ export class Evolution {
 
   private loadHistory(): void {
     for (const c of this.d.store.listCandidates(this.d.run.id)) {
-      if (c.operator === 'baseline' || c.status === 'pending') continue;
+      if (c.operator === 'baseline' || c.operator === MIGRATE_OPERATOR || c.status === 'pending') continue;
       this.recordOutcome(c);
     }
   }
@@ -139,17 +140,35 @@ export class Evolution {
   // ── one child ──────────────────────────────────────────────────────────────
   private async proposeAndConsider(): Promise<void> {
     this.proposed++;
-    const { config, workspace, rules } = this.d;
-    const seed = [this.d.run.id, this.proposed, config.search.seed ?? 0, ...(this.nothingNewStreak > 0 ? [`retry ${this.nothingNewStreak}`] : [])];
+    const { config } = this.d;
+    // With search.seed the run id stays out, so two runs with the same seed make the same draws.
+    const seed = [
+      ...(config.search.seed !== undefined ? ['seed', config.search.seed, this.proposed] : [this.d.run.id, this.proposed, 0]),
+      ...(this.nothingNewStreak > 0 ? [`retry ${this.nothingNewStreak}`] : []),
+    ];
     const random = seededRandom(seedFrom(...seed));
-    const parents = this.d.population.select(random);
-    const parent = parents[0];
     const operator = this.d.operators.pick(random);
+    // The population's draws have their own generator, so its choices do not shift the operator's.
+    const selection = this.d.population.select(seededRandom(seedFrom(...seed, 'select')), operator.parents ?? 1);
+    if ('skip' in selection) return this.nothingNew(operator.name, selection.skip);
+    try {
+      await this.propose(operator, selection, random);
+    } finally {
+      this.d.population.release?.(selection);
+    }
+  }
+
+  private async propose(operator: Operator, selection: Selection, random: () => number): Promise<void> {
+    const { config, workspace, rules } = this.d;
+    const { parents, inspirations } = selection;
+    const parent = parents[0];
     let proposal: ProposalResult;
     try {
       proposal = await operator.propose({
         runId: this.d.run.id,
         parents,
+        inspirations,
+        island: selection.island,
         readFile: async (p) => parent.files[p] ?? (await workspace.readBase(p)),
         readBase: (p) => workspace.readBase(p),
         taken: (changes) => changeTaken(this.d, parent, changes),
@@ -168,14 +187,14 @@ export class Evolution {
     } catch (err) {
       if (err instanceof StopProposing) {
         this.proposed--; // nothing was proposed: the candidates budget is not spent
-        this.operatorStop ??= { status: err.status, reason: err.reason };
+        this.operatorStop ??= { status: err.status, reason: err.reason, ...(err.error ? { error: true } : {}) };
         return;
       }
       if (err instanceof NothingNew) return this.nothingNew(operator.name, err.message);
       proposal = { operator: operator.name, error: `operator ${operator.name} failed: ${(err as Error).message}` };
     }
     this.nothingNewStreak = 0;
-    const child = await this.d.admit(parents, operator.name, proposal);
+    const child = await this.d.admit({ parents, island: selection.island }, operator.name, proposal);
     if (child.status !== 'pending') return this.decided(child);
     this.d.emit({ type: 'proposed', candidateId: child.id, operator: operator.name, description: child.description });
     await this.consider(child);
@@ -198,7 +217,7 @@ export class Evolution {
     this.nothingNewStreak++;
     this.d.emit({ type: 'notice', message: `${operator}: ${reason} (no candidate recorded; counts against patience, not the candidate budget)` });
     if (this.nothingNewStreak >= NOTHING_NEW_LIMIT) {
-      this.operatorStop ??= { status: 'finished', reason: `stuck: ${operator} found nothing new ${NOTHING_NEW_LIMIT} times in a row: ${reason}` };
+      this.operatorStop ??= { status: 'finished', reason: `stuck: ${operator} found nothing new ${NOTHING_NEW_LIMIT} times in a row: ${reason}`, error: true };
     }
   }
 
@@ -208,7 +227,7 @@ export class Evolution {
   }
 
   private decided(c: CandidateRecord): void {
-    this.recordOutcome(c);
+    if (c.operator !== MIGRATE_OPERATOR) this.recordOutcome(c);
     // The same invalid reason again and again means no proposal can succeed (e.g. nothing to
     // tune, a model that cannot follow the format): stop rather than burn the budget on it.
     this.invalidStreak = c.status === 'invalid' && c.reason === this.invalidReason ? this.invalidStreak + 1 : c.status === 'invalid' ? 1 : 0;
@@ -217,6 +236,7 @@ export class Evolution {
       this.operatorStop ??= {
         status: 'finished',
         reason: `stuck: the last ${INVALID_STREAK_LIMIT} proposals were all invalid for the same reason: ${c.reason}`,
+        error: true,
       };
     }
     this.d.emit({ type: 'decided', candidateId: c.id, status: c.status, reason: c.reason ?? undefined, operator: c.operator });

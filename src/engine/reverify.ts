@@ -11,7 +11,7 @@ import type { FileSet } from '../core/types.js';
 import { decide, type AcceptConfig } from '../evaluate/acceptance.js';
 import { describeFailure } from '../evaluate/backend.js';
 import { backends } from '../evaluate/backends/registry.js';
-import { protectedBy } from '../propose/edit-rules.js';
+import { editRulesFor, protectedBy } from '../propose/edit-rules.js';
 import type { CandidateRecord, Store } from '../store/store.js';
 import { Workspace } from '../workspace/workspace.js';
 
@@ -52,7 +52,7 @@ export async function reverify(opts: {
 
   const workspace = await Workspace.open({ problemDir, baseCommit: run.baseCommit, poolSize: 1 });
   // The current protected files (the fixed verifier) replace the base's in every worktree.
-  const rules = { edit: config.edit, protect: config.protect, alwaysProtected: [path.relative(problemDir, configFile)] };
+  const rules = editRulesFor(config, problemDir, configFile);
   const current: FileSet = {};
   for (const p of workspace.baseFiles().filter((f) => protectedBy(f, rules) !== undefined)) {
     const file = path.join(problemDir, p);

@@ -10,12 +10,15 @@ import { selectOperators, type ModelOptions } from '../operators/select.js';
 import { Workspace } from '../workspace/workspace.js';
 import { baseProtectedFiles } from '../evaluate/backends/local.js';
 import { backends } from '../evaluate/backends/registry.js';
+import type { EvaluationBackend } from '../evaluate/backend.js';
 import { strategies } from '../population/registry.js';
 import { admission } from '../propose/admission.js';
 import { isEditable } from '../propose/edit-rules.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
+import { flatScoreWatch } from './flat-scores.js';
 import { scrubSecretsFromEnvironment } from './scrub-environment.js';
+import type { RunOverrides } from './overrides.js';
 import { startRun } from './start.js';
 import { summarize, type RunSummary } from '../store/summary.js';
 import { stopRequestedSince } from '../store/stop-request.js';
@@ -25,8 +28,12 @@ export interface RunOptions {
   /** The folder holding evoloop.yaml (or the program, when `config` is given). */
   problemDir: string;
   config?: ConfigInput;
-  /** Overrides budget.candidates for this invocation. */
+  /** Overrides budget.candidates for this invocation: the run's total, candidates of earlier sessions included. */
   maxCandidates?: number;
+  /** This many candidates more than the run has already (instead of maxCandidates). */
+  moreCandidates?: number;
+  /** Per-invocation overrides of the search and budget settings (CLI --parallel, --seed, --time, --usd, --patience). */
+  overrides?: RunOverrides;
   allowDirty?: boolean;
   /** Start a new run even if the latest one could be resumed. */
   newRun?: boolean;
@@ -43,11 +50,18 @@ export interface RunOptions {
    * them from /proc/<pid>/environ. The CLI sets it; a library caller decides for its own process.
    */
   scrubEnvironment?: boolean;
+  /** Measure through Redis workers (`evoloop worker`): the queue's URL, and how many candidates this process measures itself meanwhile (default 0). */
+  redis?: { url: string; localSlots?: number };
+}
+
+/** The summary, and why the run could not go on when that is what stopped it (stuck, a model refused or unreachable). */
+export interface RunResult extends RunSummary {
+  error?: string;
 }
 
 export interface RunHandle {
-  /** Resolves when the run stops (budget, target, patience, or stop()). Rejects on bad input (UsageError) or a run error (RunError). */
-  done: Promise<RunSummary>;
+  /** Resolves when the run stops (budget, target, patience, stop(), or a run error: `error`). Rejects on bad input (UsageError) or a failure to start or measure (RunError). */
+  done: Promise<RunResult>;
   /** Stop proposing and let in-flight candidates finish; with `abandon`, kill them too (they are resumed next time). */
   stop(opts?: { abandon?: boolean }): void;
 }
@@ -62,10 +76,15 @@ export function runEvolution(opts: RunOptions): RunHandle {
   const done = (async () => {
     const started = await startRun(opts);
     const { store, run, config } = started;
+    const watchScores = flatScoreWatch(
+      (id) => store.getCandidate(id)?.score,
+      (message) => emit({ type: 'notice', message }),
+    );
     const emit = (e: EvolutionEvent) => {
       const candidateId = 'candidateId' in e ? e.candidateId : null;
       store.addEvent(run.id, e.type, candidateId, e as unknown as Record<string, unknown>);
       opts.onEvent?.(e);
+      watchScores(e);
     };
     // Each beat also stores the time run so far, so budget.time holds across kill -9.
     const heartbeat = setInterval(() => store.updateRun(run.id, { heartbeatAt: Date.now(), elapsedMs: evolution?.elapsedMs() ?? run.elapsedMs }), HEARTBEAT_MS);
@@ -101,6 +120,9 @@ export function runEvolution(opts: RunOptions): RunHandle {
         scrubSecretsFromEnvironment((name) => isSecretName(name) || keys.includes(name));
       }
       const b = config.budget;
+      // Every candidate but the baseline counts against the candidates budget, across sessions.
+      const done = Math.max(0, Object.values(store.countByStatus(run.id)).reduce((sum, n) => sum + n, 0) - (run.baselineId !== null ? 1 : 0));
+      const maxCandidates = opts.moreCandidates !== undefined ? done + opts.moreCandidates : (opts.maxCandidates ?? b.candidates);
       emit({
         type: 'notice',
         message: started.sandbox.available
@@ -117,22 +139,26 @@ export function runEvolution(opts: RunOptions): RunHandle {
         type: 'run-start',
         runId: run.id,
         resumed: started.resumed,
+        done,
         baseCommit: run.baseCommit,
         operators: operators.names,
         notice: [operators.notice, described].filter(Boolean).join('\n') || undefined,
-        budget: { candidates: opts.maxCandidates ?? b.candidates, timeMs: b.time, usd: b.usd, target: b.target, patience: b.patience },
+        budget: { candidates: maxCandidates, timeMs: b.time, usd: b.usd, target: b.target, patience: b.patience },
       });
       let outcome;
+      let backend: EvaluationBackend | undefined;
       try {
         const abandon = new AbortController();
-        const backend = backends.local({
+        const deps = {
           config,
           runId: run.id,
           store,
           workspace,
           signal: abandon.signal,
           protectedFiles: await baseProtectedFiles(workspace, started.rules),
-        });
+          notice: (message: string) => emit({ type: 'notice', message }),
+        };
+        backend = opts.redis ? backends.redis({ ...deps, redis: { url: opts.redis.url, localSlots: opts.redis.localSlots ?? 0 } }) : backends.local(deps);
         const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
         const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths });
         evolution = new Evolution({
@@ -146,7 +172,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
           admit,
           emit,
           abandon,
-          maxCandidates: opts.maxCandidates,
+          maxCandidates,
         });
         if (stopRequest) evolution.stop(stopRequest);
         outcome = await evolution.run();
@@ -154,10 +180,12 @@ export function runEvolution(opts: RunOptions): RunHandle {
         store.updateRun(run.id, { status: 'failed', stopReason: (err as Error).message, elapsedMs: evolution?.elapsedMs() ?? run.elapsedMs, ownerPid: null });
         emit({ type: 'run-stop', runId: run.id, status: 'failed', reason: (err as Error).message });
         throw err;
+      } finally {
+        await backend?.close?.();
       }
       store.updateRun(run.id, { status: outcome.status, stopReason: outcome.reason, elapsedMs: evolution.elapsedMs(), ownerPid: null });
-      emit({ type: 'run-stop', runId: run.id, status: outcome.status, reason: outcome.reason });
-      return summarize(store, run.id);
+      emit({ type: 'run-stop', runId: run.id, status: outcome.status, reason: outcome.reason, ...(outcome.error ? { error: true } : {}) });
+      return { ...summarize(store, run.id), ...(outcome.error ? { error: outcome.reason } : {}) };
     } finally {
       clearInterval(heartbeat);
       clearInterval(stopPoll);

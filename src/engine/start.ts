@@ -3,6 +3,7 @@
 // and fix the base commit. Everything that can refuse the user's input happens here,
 // before anything is written.
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findConfigFile, loadConfigFile, validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
@@ -10,12 +11,13 @@ import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
 import { planOperators } from '../operators/select.js';
 import { contextShowProblem } from '../propose/context-files.js';
-import { isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
+import { editRulesFor, isEditable, protectedBy, type EditRules } from '../propose/edit-rules.js';
 import { hasStore, openStore, type RunRecord, type Store } from '../store/store.js';
 import { ownerAlive } from '../store/summary.js';
 import { git, repoInfo } from '../workspace/git.js';
 import { resolveBase } from '../workspace/workspace.js';
 import { sandboxStatus } from '../evaluate/sandbox.js';
+import { applyOverrides, type RunOverrides } from './overrides.js';
 
 export interface StartOptions {
   problemDir: string;
@@ -28,6 +30,8 @@ export interface StartOptions {
   model?: string;
   baseUrl?: string;
   llm?: { env?: NodeJS.ProcessEnv };
+  /** CLI --parallel, --seed, --time, --usd, --patience. */
+  overrides?: RunOverrides;
 }
 
 export interface Started {
@@ -44,18 +48,19 @@ export interface Started {
 export async function startRun(opts: StartOptions): Promise<Started> {
   const problemDir = path.resolve(opts.problemDir);
   const configFile = opts.config ? undefined : findConfigFile(problemDir);
-  const config = opts.config ? validateConfig(opts.config, 'config') : loadConfigFile(configFile!);
+  const config = applyOverrides(opts.config ? validateConfig(opts.config, 'config') : loadConfigFile(configFile!), opts.overrides);
   try {
     compileObjective(config.objective);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   planOperators(config, { model: opts.model, baseUrl: opts.baseUrl, env: opts.llm?.env });
-  const rules: EditRules = {
-    edit: config.edit,
-    protect: config.protect,
-    alwaysProtected: configFile ? [path.relative(problemDir, configFile)] : [],
-  };
+  const rules: EditRules = editRulesFor(config, problemDir, configFile);
+  if (config.instructions_file && !existsSync(path.join(problemDir, config.instructions_file))) {
+    throw new UsageError(
+      `instructions_file: ${config.instructions_file} does not exist in ${problemDir}. Fix: write the model's instructions there (e.g. autoresearch's program.md), or remove the key.`,
+    );
+  }
   const sandbox = config.sandbox === 'off' ? { available: false, reason: 'sandbox: off in the config' } : await sandboxStatus();
   if (config.sandbox === 'required' && !sandbox.available) {
     throw new UsageError(`sandbox: required, but bubblewrap cannot be used (${sandbox.reason}). Fix: apt-get install bubblewrap, or set sandbox: auto.`);

@@ -95,6 +95,16 @@ describe("the 'better' rule", () => {
     expect(decide(champion10, [99.9], 'maximize', naive)).toMatchObject({ decision: 'reject', naive: true });
     expect(decide(champion10, [100.2, 101], 'maximize', { ...naive, minDelta: 1 }).decision).toBe('reject');
   });
+
+  it("says worse, unchanged or too small in words that agree with the number's sign", () => {
+    expect(decide([10], [9.728], 'maximize', naive).reason).toBe('naive rule: median worse by 0.272, no significance test');
+    expect(decide([10], [10.272], 'minimize', naive).reason).toBe('naive rule: median worse by 0.272, no significance test');
+    expect(decide([10], [10], 'maximize', naive).reason).toBe('naive rule: median unchanged, no significance test');
+    expect(decide([10], [10.5], 'maximize', { ...naive, minDelta: 1 }).reason).toBe(
+      'naive rule: median better by only 0.5, not more than min_delta 1, no significance test',
+    );
+    expect(decide([10], [12], 'maximize', naive).reason).toBe('naive rule: median better by 2 (min_delta 0), no significance test');
+  });
 });
 
 describe('false accepts in simulation', () => {

@@ -91,7 +91,7 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
     const ci = chal.length > 1 && champ.length > 1 ? shift(chal, champ, cfg.alpha, cfg).ci : undefined;
     return {
       decision: ahead ? 'accept' : 'reject',
-      reason: `naive rule: median ${ahead ? 'better' : 'not better'} by ${fmt(gain)} (min_delta ${fmt(cfg.minDelta)}), no significance test`,
+      reason: `naive rule: ${medianMove(gain, ahead, cfg.minDelta)}, no significance test`,
       gain,
       ...(ci && { ci, ciLevel: 1 - 2 * cfg.alpha }),
       naive: true,
@@ -143,6 +143,13 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
   if (!ahead) return { decision: 'reject', reason: `futile: gain ${fmt(gain)} <= min_delta ${fmt(cfg.minDelta)} (p=${fmt(better)}; ${at})`, ...stats };
   const next = plan.test[testsDone];
   return more(`uncertain: gain ${fmt(gain)}, p=${fmt(better)} (${at})`, next, Math.max(champ.length, next));
+}
+
+/** How the challenger's median moved, in words whose sign agrees with the number. */
+function medianMove(gain: number, ahead: boolean, minDelta: number): string {
+  if (ahead) return `median better by ${fmt(gain)} (min_delta ${fmt(minDelta)})`;
+  if (gain > 0) return `median better by only ${fmt(gain)}, not more than min_delta ${fmt(minDelta)}`;
+  return gain === 0 ? 'median unchanged' : `median worse by ${fmt(-gain)}`;
 }
 
 function test(x: number[], y: number[], alternative: 'greater' | 'less', cfg: AcceptConfig) {

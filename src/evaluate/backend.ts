@@ -38,6 +38,8 @@ export interface EvaluationBackend {
   readonly protectedPaths: string[];
   /** The digest of the verifier this backend measures with, computed once; every spec of the run carries it. */
   readonly verifierDigest: string;
+  /** Lets go of what the backend holds beyond the run (connections); measurements in flight elsewhere stay there. */
+  close?(): Promise<void>;
 }
 
 /** What every backend is built from (backends/registry.ts). */
@@ -55,6 +57,10 @@ export interface BackendDeps {
   overlay?: FileSet;
   /** Folder names under .evoloop/: scratch/ and protected/ (the run id unless reverifying). */
   dirs?: { scratch: string; protected: string };
+  /** Tells the user something about where candidates are measured (an outage, a worker that refused). */
+  notice?: (message: string) => void;
+  /** The `redis` backend: the queue's URL and how many candidates the coordinator also measures itself. */
+  redis?: { url: string; localSlots: number };
 }
 
 /** A hash of the protected files' content and the verifier config (a function stage by its source): equal digests, same verifier. */

@@ -11,6 +11,7 @@ import type { FailureKind, Metrics, StageResult } from '../core/types.js';
 import type { StageArtifacts } from '../store/artifacts.js';
 import type { Worktree } from '../workspace/workspace.js';
 import { collectArtifacts } from './artifacts.js';
+import { exclusively } from './exclusive-lock.js';
 import { runFunctionStage } from './function-stage.js';
 import type { HostGuard } from './host-guard.js';
 import type { IntegrityGuard } from './integrity.js';
@@ -149,7 +150,7 @@ export class Evaluator {
     const seed = seedFor(epoch, repeat);
     const scratchDir = path.join(this.opts.scratchDir, `${candidateId}-${stage.name}-${epoch}-${repeat}`);
     mkdirSync(scratchDir, { recursive: true });
-    try {
+    const measure = async (): Promise<{ result: StageResult; artifacts?: StageArtifacts }> => {
       if (stage.fn) {
         return {
           result: await runFunctionStage(stage, {
@@ -195,6 +196,10 @@ export class Evaluator {
       );
       // Read here, once the stage and all it started are gone, before the scratch folder is.
       return { result, artifacts: collectArtifacts(path.join(scratchDir, 'artifacts'), this.opts.config.artifacts.stage_mb * MB) };
+    };
+    try {
+      // At most one exclusive stage at a time on this host, whichever process runs it (exclusive-lock.ts).
+      return stage.exclusive ? await exclusively(this.opts.signal, measure) : await measure();
     } finally {
       rmSync(scratchDir, { recursive: true, force: true });
     }

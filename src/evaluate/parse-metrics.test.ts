@@ -129,6 +129,18 @@ describe('parseMetrics bad metrics', () => {
     expect(bad('{"a": 1, "score": "-Infinity"}')).toContain('"score"');
   });
 
+  it('rejects a number too large for a double (1e999 reads as Infinity), naming the metric', () => {
+    expect(bad('{"score": 1e999}')).toMatch(/metric "score" in JSON line 1 of stdout is too large for a number \(a value such as 1e999 reads as Infinity\)/);
+    expect(bad('', '{"score": -1e999}')).toMatch(/"score" in the \$EVOLOOP_METRICS file .*-Infinity/);
+  });
+
+  it('names a number reported as a string when nothing else is a metric, and ignores it beside real metrics', () => {
+    expect(ok('{"score": "-1.5"}')).toEqual({ metrics: {}, quoted: [{ key: 'score', text: '-1.5', where: 'JSON line 1 of stdout' }] });
+    expect(ok('', '{"score": "2e3"}').quoted).toEqual([{ key: 'score', text: '2e3', where: 'the $EVOLOOP_METRICS file' }]);
+    expect(ok('{"score": 3, "version": "1.2"}')).toEqual({ metrics: { score: 3 } });
+    expect(ok('{"name": "run-1"}')).toEqual({ metrics: {} });
+  });
+
   it("recognizes Python's bare NaN / Infinity tokens in a JSON line", () => {
     expect(bad('{"a": 1.5, "score": NaN}')).toContain('"score"');
     expect(bad('{"score": -Infinity, "a": 2}')).toContain('"score"');

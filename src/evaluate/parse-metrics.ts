@@ -8,7 +8,8 @@
 // two of them — is `ambiguous-metrics`: output of the candidate that the verifier echoes
 // must never be able to outvote the verifier, so disagreement fails instead of picking one.
 // Finite numbers are metrics; a `feedback` string (or `FEEDBACK text` lines) is
-// feedback; other values (strings, booleans, arrays, objects) are ignored. A value
+// feedback; other values (strings, booleans, arrays, objects) are ignored (a number written as
+// a string, "-1.5", is named when the stage reports no metric otherwise). A value
 // that is clearly a broken number (null, NaN, Infinity, "nan", "inf") is an error,
 // because silently dropping it would turn a bug in the verifier into a missing metric.
 import type { Metrics } from '../core/types.js';
@@ -17,7 +18,15 @@ import type { MetricsChannel } from '../core/stage-defaults.js';
 
 export { METRICS_CHANNELS, type MetricsChannel } from '../core/stage-defaults.js';
 
-export type ParsedMetrics = { metrics: Metrics; feedback?: string } | { error: { kind: 'bad-metrics' | 'ambiguous-metrics'; message: string } };
+export interface QuotedNumber {
+  key: string;
+  text: string;
+  where: string;
+}
+
+/** `quoted`: numbers reported as strings ("score": "-1.5"), named when nothing else was a metric. */
+export type ParsedMetrics =
+  { metrics: Metrics; feedback?: string; quoted?: QuotedNumber[] } | { error: { kind: 'bad-metrics' | 'ambiguous-metrics'; message: string } };
 
 /** One report: metrics from one place (the file, one JSON line, one METRIC line). */
 interface Report {
@@ -28,6 +37,7 @@ interface Report {
 }
 
 const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const METRIC_LINE = /^METRIC\s+([^\s=]+)\s*=\s*(\S+)\s*$/;
 const FEEDBACK_LINE = /^FEEDBACK\s(.*)$/;
 
@@ -37,9 +47,10 @@ export function parseMetrics(stdout: string, metricsFileText: string | undefined
   const lineFeedback = feedbackLines.length ? feedbackLines.join('\n') : undefined;
 
   const reports: Report[] = [];
+  const quoted: QuotedNumber[] = [];
   try {
-    if (channel === 'auto' || channel === 'file') reports.push(...fromFile(metricsFileText));
-    if (channel === 'auto' || channel !== 'file') reports.push(...fromStdout(lines, channel));
+    if (channel === 'auto' || channel === 'file') reports.push(...fromFile(metricsFileText, quoted));
+    if (channel === 'auto' || channel !== 'file') reports.push(...fromStdout(lines, channel, quoted));
   } catch (err) {
     if (err instanceof BadMetrics) return { error: { kind: 'bad-metrics', message: err.message } };
     throw err;
@@ -50,7 +61,8 @@ export function parseMetrics(stdout: string, metricsFileText: string | undefined
   const chosen = choose(reports);
   const metrics: Metrics = Object.assign({}, ...chosen.map((r) => r.metrics));
   const feedback = chosen.findLast((r) => r.feedback !== undefined)?.feedback ?? lineFeedback;
-  return feedback === undefined ? { metrics } : { metrics, feedback };
+  const hint = Object.keys(metrics).length === 0 && quoted.length > 0 ? { quoted } : {};
+  return feedback === undefined ? { metrics, ...hint } : { metrics, feedback, ...hint };
 }
 
 /** Which reports make up the stage's metrics once they are known to agree. */
@@ -83,15 +95,15 @@ function findConflict(reports: Report[]): string | undefined {
 
 class BadMetrics extends Error {}
 
-function fromFile(text: string | undefined): Report[] {
+function fromFile(text: string | undefined, quoted: QuotedNumber[]): Report[] {
   if (text === undefined || text.trim() === '') return [];
   const obj = parseJsonObject(text.trim());
   if (obj === undefined) throw new BadMetrics(`$EVOLOOP_METRICS file is not a JSON object: ${clip(text)}. Write e.g. {"score": 0.93}.`);
-  return [{ ...fromObject(obj, 'the $EVOLOOP_METRICS file'), where: 'the $EVOLOOP_METRICS file', form: 'file' }];
+  return [{ ...fromObject(obj, 'the $EVOLOOP_METRICS file', quoted), where: 'the $EVOLOOP_METRICS file', form: 'file' }];
 }
 
 /** Reports in stdout order, of the forms the channel reads. */
-function fromStdout(lines: string[], channel: MetricsChannel): Report[] {
+function fromStdout(lines: string[], channel: MetricsChannel, quoted: QuotedNumber[]): Report[] {
   const out: Report[] = [];
   lines.forEach((raw, i) => {
     const line = raw.trim();
@@ -99,7 +111,7 @@ function fromStdout(lines: string[], channel: MetricsChannel): Report[] {
     if (channel !== 'lines' && line.startsWith('{') && line.endsWith('}')) {
       const obj = parseJsonObject(line);
       if (obj === undefined) return;
-      const report = fromObject(obj, `JSON ${where}`);
+      const report = fromObject(obj, `JSON ${where}`, quoted);
       // A JSON line without numbers (a test runner's event, say) is not a metrics report.
       if (Object.keys(report.metrics).length > 0) out.push({ ...report, where: `JSON ${where}`, form: 'json' });
       return;
@@ -115,12 +127,17 @@ function fromStdout(lines: string[], channel: MetricsChannel): Report[] {
   return out;
 }
 
-function fromObject(obj: Record<string, unknown>, where: string): { metrics: Metrics; feedback?: string } {
+function fromObject(obj: Record<string, unknown>, where: string, quoted: QuotedNumber[]): { metrics: Metrics; feedback?: string } {
   const metrics: Metrics = {};
   let feedback: string | undefined;
   for (const [key, value] of Object.entries(obj)) {
     if (key === 'feedback' && typeof value === 'string') feedback = value;
     else if (typeof value === 'number' && Number.isFinite(value)) metrics[key] = value;
+    else if (typeof value === 'number') {
+      throw new BadMetrics(
+        `metric "${key}" in ${where} is too large for a number (a value such as 1e999 reads as ${value}), not a finite number; report a real number or leave the key out`,
+      );
+    } else if (typeof value === 'string' && NUMBER_TEXT.test(value.trim())) quoted.push({ key, text: value, where });
     else if (value === null || (typeof value === 'string' && NON_FINITE.test(value.trim()))) {
       throw new BadMetrics(
         `metric "${key}" in ${where} is ${JSON.stringify(value)}, not a finite number (NaN or Infinity is serialized like this); report a real number or leave the key out`,

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StageResult } from '../core/types.js';
@@ -58,5 +58,34 @@ describe('storeRecorder', () => {
     recorder.record(id, 1, { ...result, metrics: { y: 3 } });
     expect(recorder.recorded(id, 0).map((m) => m.metrics.y)).toEqual([1, 2]);
     expect(recorder.recorded(id, 1).map((m) => m.metrics.y)).toEqual([3]);
+  });
+
+  it("records the host that made each result: the worker's, else this machine's", () => {
+    const { id, recorder } = setup();
+    recorder.record(id, 0, { ...result, host: 'gpu-box-7' });
+    recorder.record(id, 0, { ...result, repeat: 1, seed: 2 });
+    expect(recorder.recorded(id, 0).map((m) => m.host)).toEqual(['gpu-box-7', hostname()]);
+  });
+
+  it('a late duplicate from another worker does not replace the first result or its host', () => {
+    const { id, recorder } = setup();
+    recorder.record(id, 0, { ...result, host: 'first' });
+    recorder.record(id, 0, { ...result, host: 'late', metrics: { y: 5 } });
+    expect(recorder.recorded(id, 0)).toMatchObject([{ host: 'first', metrics: { y: 1 } }]);
+  });
+});
+
+describe('workers and queue depth in the store', () => {
+  it('keeps the latest view of each worker and of the queue, per run', () => {
+    const { store } = setup();
+    expect(store.workers('r1')).toEqual([]);
+    expect(store.queueDepth('r1')).toBeUndefined();
+    const w = { id: 'h/1', host: 'h', labels: ['gpu'], jobsDone: 1, failures: 0, busy: 1, lastSeen: 5 };
+    store.saveWorkers('r1', [w]);
+    store.saveWorkers('r1', [{ ...w, jobsDone: 2, busy: 0, lastSeen: 9 }]);
+    expect(store.workers('r1')).toEqual([{ ...w, jobsDone: 2, busy: 0, lastSeen: 9 }]);
+    store.saveQueueDepth('r1', { waiting: 3, active: 1 });
+    expect(store.queueDepth('r1')).toMatchObject({ waiting: 3, active: 1 });
+    expect(store.workers('other')).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // Where stage results go: the one implementation every backend records through, so a
 // result is written in one place whichever backend ran it. The store's unique key
 // (candidate, epoch, stage, repeat) makes a retried duplicate a no-op: the first result stays.
+import { hostname } from 'node:os';
 // A result's artifacts are recorded in the same transaction, so a result is never without them.
 import type { StageResult } from '../core/types.js';
 import type { StageArtifacts } from '../store/artifacts.js';
@@ -20,9 +21,10 @@ export function storeRecorder(
 ): MeasurementRecorder {
   return {
     recorded: (candidateId, epoch) => store.measurements(candidateId, epoch),
+    // A worker's result names its host; one run here was made on this machine.
     record: (candidateId, epoch, result, artifacts) =>
       store.transaction(() => {
-        store.addMeasurement(candidateId, epoch, result);
+        store.addMeasurement(candidateId, epoch, { ...result, host: result.host ?? hostname() });
         if (artifacts && (artifacts.kept.length || artifacts.dropped.length)) store.artifacts.add(candidateId, epoch, result, artifacts, maxRunBytes);
       }),
   };

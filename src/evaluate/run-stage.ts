@@ -205,6 +205,14 @@ function classify(
   const ignored = spec.kind === 'gate' && parsed && 'error' in parsed && parsed.error.kind === 'ambiguous-metrics';
   if (parsed && 'error' in parsed && !ignored) return { kind: parsed.error.kind, message: `${stage}: ${parsed.error.message}` };
   if (spec.kind !== 'gate' && parsed && 'metrics' in parsed && Object.keys(parsed.metrics).length === 0) {
+    if (parsed.quoted) {
+      const named = parsed.quoted.map((q) => `"${q.key}" is the string ${JSON.stringify(q.text)} in ${q.where}`).join('; ');
+      const { key, text } = parsed.quoted[0];
+      return {
+        kind: 'no-metrics',
+        message: `${stage} exited 0 but reported no metrics: ${named}, not a number. Fix: write it without quotes ("${key}": ${text.trim()}).`,
+      };
+    }
     return {
       kind: 'no-metrics',
       message: `${stage} exited 0 but reported no metrics${CHANNEL_HELP[spec.metrics ?? 'auto']}. (Values must be finite JSON numbers — "12" is a string; a very long last line may be cut by the output cap, so prefer $EVOLOOP_METRICS.)`,

@@ -9,6 +9,12 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 /** Retries after the first attempt of a call. */
 export const DEFAULT_MAX_RETRIES = 4;
 
+/** How long a run waits for a model that does not answer (rate limits, 5xx, timeouts, no connection) before it stops. */
+export const DEFAULT_MAX_OUTAGE_MS = 600_000;
+
+/** The longest single wait between tries while a model is down, whatever its Retry-After says. */
+export const MAX_OUTAGE_WAIT_MS = 300_000;
+
 /** max_tokens when none is configured (room for a whole rewritten file): sent to Anthropic, which requires one, and assumed by the usd budget's estimate. */
 export const DEFAULT_MAX_TOKENS = 16_384;
 
@@ -24,13 +30,13 @@ export function parseModelFlag(flag: string, baseUrl?: string): ModelSpec {
   if (colon < 0 || !name || (provider !== 'openai' && provider !== 'anthropic')) {
     throw new Error(
       `--model expects provider:name with provider "openai" (any OpenAI-compatible server) or "anthropic", ` +
-        `e.g. --model openai:gpt-5-mini or --model anthropic:claude-sonnet-4-5; got "${flag}"`,
+        `e.g. --model openai:gpt-5-mini or --model anthropic:claude-sonnet-4-5, or auto (the provider whose API key is set); got "${flag}"`,
     );
   }
   return { provider, name, timeoutMs: DEFAULT_TIMEOUT_MS, ...(baseUrl ? { baseUrl } : {}) };
 }
 
-/** With no model configured: the provider whose API key is set (OpenAI first), with its default model. */
+/** For `model: auto` / `--model auto`: the provider whose API key is set (OpenAI first), with its default model. */
 export function detectModelFromEnv(env: NodeJS.ProcessEnv = process.env): ModelSpec | undefined {
   const provider = (['openai', 'anthropic'] as const).find((p) => env[DEFAULT_KEY_ENV[p]]);
   if (!provider) return undefined;

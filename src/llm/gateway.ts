@@ -4,9 +4,11 @@
 //
 // Provider-down policy: a call that fails with an outage kind (rate limit, 5xx, timeout,
 // connection) after the client's own retries is recorded, a `notice` event says that
-// proposals are paused, and the same call is retried with growing waits (jitter, capped)
-// until the model answers or the run is stopped. No candidate is recorded for an outage,
-// so the candidates budget is not spent on it; evaluations already in flight go on.
+// proposals are paused, and the same call is retried with growing waits (jitter; each wait,
+// Retry-After included, at most MAX_OUTAGE_WAIT_MS) until the model answers, the run is
+// stopped, or the model has been down for model.max_outage: then the run stops as a run
+// error (exit 1, resumable). No candidate is recorded for an outage, so the candidates
+// budget is not spent on it; evaluations already in flight go on.
 // A refused API key or an unknown model (HTTP 401/403/404) stops the run (resumable once
 // fixed); any other bad reply makes this one proposal invalid with the reason.
 // It lives in llm/ so that any user of a model (operators, a judge stage) goes through it.
@@ -14,7 +16,7 @@ import { countTokens } from './tokens.js';
 import { StopProposing } from '../core/errors.js';
 import type { ProposalCost } from '../core/types.js';
 import type { Store } from '../store/store.js';
-import { chooseModel, DEFAULT_MAX_TOKENS } from './choose-model.js';
+import { chooseModel, DEFAULT_MAX_OUTAGE_MS, DEFAULT_MAX_TOKENS, MAX_OUTAGE_WAIT_MS } from './choose-model.js';
 import { costUsd, priceFor } from './pricing.js';
 import { ModelError, type ChatResult, type ModelClient } from './types.js';
 
@@ -23,7 +25,7 @@ const OUTAGE: ReadonlySet<string> = new Set(['rate-limit', 'server', 'timeout', 
 export interface PauseOptions {
   /** First wait after an outage (default 5 s); doubles per failed retry. */
   baseMs?: number;
-  /** Longest wait between retries (default 5 min). */
+  /** Longest wait between retries, Retry-After included (default MAX_OUTAGE_WAIT_MS, 5 min). */
   maxMs?: number;
 }
 
@@ -59,7 +61,8 @@ export class CallLog {
 
 export class ModelGateway {
   private reservedUsd = 0;
-  private down = false;
+  /** When each model that is not answering stopped answering (by label). */
+  private readonly downSince = new Map<string, number>();
 
   constructor(private readonly o: GatewayOptions) {}
 
@@ -98,7 +101,7 @@ export class ModelGateway {
         this.record(client, req, log, { error: e.message, attempts: e.attempts });
         if (e.kind === 'aborted' || signals.signal.aborted) throw new StopProposing('stopped while a model call was in flight', 'interrupted');
         if (e.kind === 'auth' || e.status === 404) {
-          throw new StopProposing(`${e.message}. Fix the model settings or the API key, then run again to resume.`, 'interrupted');
+          throw new StopProposing(`${e.message}. Fix the model settings or the API key, then run again to resume.`, 'interrupted', true);
         }
         if (!OUTAGE.has(e.kind)) throw e;
         await this.pause(client, e, failures, signals.stopping);
@@ -107,10 +110,7 @@ export class ModelGateway {
         this.reservedUsd -= estimate;
       }
       this.record(client, req, log, { result });
-      if (this.down) {
-        this.down = false;
-        this.o.notice(`${client.label} answers again: proposals resumed`);
-      }
+      if (this.downSince.delete(client.label)) this.o.notice(`${client.label} answers again: proposals resumed`);
       return result;
     }
   }
@@ -132,18 +132,32 @@ export class ModelGateway {
   }
 
   private async pause(client: ModelClient, e: ModelError, failures: number, stopping: AbortSignal): Promise<void> {
+    const now = Date.now();
+    const since = this.downSince.get(client.label) ?? now;
+    const first = !this.downSince.has(client.label);
+    this.downSince.set(client.label, since);
+    const maxOutage = client.spec.maxOutageMs ?? DEFAULT_MAX_OUTAGE_MS;
+    const left = since + maxOutage - now;
+    if (left <= 0) {
+      throw new StopProposing(
+        `${client.label} did not answer for ${span(now - since)} (model.max_outage ${span(maxOutage)}); last error: ${e.message}. Check the network, base_url and API key, then run again to resume.`,
+        'interrupted',
+        true,
+      );
+    }
     const base = this.o.pause?.baseMs ?? 5_000;
-    const max = this.o.pause?.maxMs ?? 300_000;
-    const wait = Math.max(e.retryAfterMs ?? 0, Math.min(max, base * 2 ** failures) * (0.5 + Math.random() / 2));
-    if (!this.down || failures === 0) {
-      this.down = true;
+    const max = this.o.pause?.maxMs ?? MAX_OUTAGE_WAIT_MS;
+    const backoff = Math.min(max, base * 2 ** failures) * (0.5 + Math.random() / 2);
+    // Retry-After is honoured up to the cap (a day-long one would look like a hang), and no wait outlasts max_outage.
+    const wait = Math.min(left, max, Math.max(e.retryAfterMs ?? 0, backoff));
+    if (first) {
       this.o.notice(
-        `${client.label} is not answering (${e.message}): proposals paused, retrying in ${Math.round(wait / 1000)}s and then with growing waits (up to ${Math.round(max / 1000)}s); measurements in flight go on`,
+        `${client.label} is not answering (${e.message}): proposals paused, trying again in ${span(wait)} and then with growing waits (each at most ${span(max)}), for up to ${span(maxOutage)} (model.max_outage); measurements in flight go on`,
       );
     } else {
       // Say so at every retry: a run that waits silently looks hung.
       this.o.notice(
-        `${client.label} still not answering after ${failures + 1} tries (${e.kind}); next try in ${Math.round(wait / 1000)}s. Check the network, base_url and key, or Ctrl-C to stop (the run resumes later).`,
+        `${client.label} still not answering after ${failures + 1} tries over ${span(now - since)} (${e.kind}); next try in ${span(wait)}, stopping at ${span(maxOutage)} (model.max_outage). Check the network, base_url and key, or Ctrl-C to stop (the run resumes later).`,
       );
     }
     if (stopping.aborted) throw new StopProposing('stopped while the model was not answering', 'interrupted');
@@ -189,4 +203,13 @@ export class ModelGateway {
       log.usd += r.usage.usd;
     }
   }
+}
+
+/** 1.5s, 40s, 10m, 2h30m: a wait as a person reads it. */
+function span(ms: number): string {
+  const s = ms / 1000;
+  if (s < 10) return `${Number(s.toFixed(1))}s`;
+  if (s < 120) return `${Math.round(s)}s`;
+  const m = Math.round(s / 60);
+  return m < 120 ? `${m}m` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -55,8 +55,9 @@ export function createModelClient(spec: ModelSpec, env: NodeJS.ProcessEnv = proc
         });
       } catch (err) {
         const e = err as ModelError;
+        // "failed", not "gave up": after an outage the gateway tries again (until model.max_outage).
         const tries = e.attempts === 1 ? '1 attempt' : `${e.attempts} attempts`;
-        throw new ModelError(e.kind, `${label}: ${e.message} (gave up after ${tries})`, {
+        throw new ModelError(e.kind, `${label}: ${e.message} (${tries} failed)`, {
           retryable: e.retryable,
           status: e.status,
           retryAfterMs: e.retryAfterMs,

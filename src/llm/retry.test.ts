@@ -54,6 +54,14 @@ describe('httpError', () => {
     expect(httpError(401, undefined, 'bad key', 'MY_KEY').message).toContain('MY_KEY');
     expect(httpError(404, undefined, 'no such model', 'K').message).toContain('model name and base URL');
   });
+
+  it('says the status once, whatever the SDK or server put in the message', () => {
+    expect(httpError(401, undefined, '401 401', 'MY_KEY').message).toBe('HTTP 401: the reply gave no detail (check the API key in MY_KEY)');
+    expect(httpError(401, undefined, '401 status code (no body)', 'MY_KEY').message).toBe('HTTP 401: the reply gave no detail (check the API key in MY_KEY)');
+    expect(httpError(401, undefined, '401 "401"', 'K').message).not.toMatch(/401.*401.*401/);
+    expect(httpError(401, undefined, '401 Incorrect API key provided', 'K').message).toBe('HTTP 401: Incorrect API key provided (check the API key in K)');
+    expect(httpError(500, undefined, '500 {}', 'K').message).toBe('server error (HTTP 500): the reply gave no detail');
+  });
 });
 
 describe('withRetries', () => {

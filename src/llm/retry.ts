@@ -92,7 +92,11 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 }
 
 /** An HTTP error status → ModelError: 429, 408, 409 and 5xx are worth retrying; the rest need a fix. */
-export function httpError(status: number, headers: Headers | undefined, detail: string, keyEnv: string): ModelError {
+export function httpError(status: number, headers: Headers | undefined, sdkDetail: string, keyEnv: string): ModelError {
+  // The SDKs prefix the status ("401 Incorrect API key", "401 status code (no body)"), and some servers' message is the status again ("401 401").
+  const rest = sdkDetail.replace(new RegExp(`^${status}\\b\\s*`), '').trim();
+  const empty = rest === '' || rest === '{}' || rest === 'status code (no body)' || rest.replace(/^"|"$/g, '') === String(status);
+  const detail = empty ? 'the reply gave no detail' : rest;
   const opts = { status, retryAfterMs: parseRetryAfter(headers?.get('retry-after')) };
   if (status === 429) return new ModelError('rate-limit', `rate limited (HTTP 429): ${detail}`, opts);
   if (status >= 500) return new ModelError('server', `server error (HTTP ${status}): ${detail}`, opts);

@@ -27,6 +27,8 @@ export interface ModelSpec {
   weight?: number;
   /** Retries after the first attempt (default 4). */
   maxRetries?: number;
+  /** How long the run waits for this model while it does not answer before stopping (default 10 min). */
+  maxOutageMs?: number;
 }
 
 export interface ChatRequest {

@@ -47,6 +47,8 @@ function ctx(): OperatorContext {
   return {
     runId: 'r1',
     parents: [{ id: 1, score: 1, metrics: { y: 1 }, files: {} }],
+    inspirations: [],
+    island: null,
     readFile: async (p) => (p === 'f.js' ? PROGRAM : undefined),
     editableFiles: ['f.js'],
     history: [],

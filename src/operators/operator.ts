@@ -13,6 +13,13 @@ export interface ParentView {
   files: FileSet;
 }
 
+/** An elite the strategy shows the proposer for ideas (another cell, rarely another island), never built on. */
+export interface Inspiration extends ParentView {
+  /** Its island (null: the run has none). */
+  island: number | null;
+  description: string;
+}
+
 /** One earlier outcome of this operator in this run, oldest first (for self-adaptation). */
 export interface OperatorOutcome {
   candidateId: number;
@@ -27,8 +34,12 @@ export interface OperatorOutcome {
 
 export interface OperatorContext {
   runId: string;
-  /** The strategy's parents, primary first: one for greedy, two for a crossover strategy. */
+  /** The strategy's parents, primary first: as many as the operator's `parents` asks for. */
   parents: ParentView[];
+  /** A few elites from other cells (rarely other islands) with their scores, for the prompt; empty for greedy. */
+  inspirations: Inspiration[];
+  /** The child's island (null: the strategy has none); what the prompt shows of the run stays on it. */
+  island: number | null;
   /** The primary parent's content of a file (its change, else the base), undefined if absent. */
   readFile(path: string): Promise<string | undefined>;
   /** A file as the base commit has it, undefined if absent. */
@@ -73,6 +84,12 @@ export class NothingNew extends Error {
 
 export interface Operator {
   readonly name: string;
+  /**
+   * How many parents it combines (default 1). The engine picks the operator first and asks the
+   * population for this many distinct parents, neither an ancestor of the other; a population
+   * that cannot give them (greedy, or an island with one elite) skips the proposal.
+   */
+  readonly parents?: 1 | 2;
   propose(ctx: OperatorContext): Promise<ProposalResult>;
   /** What it will do in this problem, told once when a run starts (tune: the literals it moves and their ranges). */
   describe?(problem: ProblemView): Promise<string | undefined>;

@@ -8,7 +8,7 @@ import { modelKeyNames, type Config } from '../config/schema.js';
 import { fmtBytes } from '../core/artifact-types.js';
 import type { Metrics } from '../core/types.js';
 import { holdoutFiles, shownFiles } from '../propose/context-files.js';
-import type { EditRules } from '../propose/edit-rules.js';
+import { editRulesFor, type EditRules } from '../propose/edit-rules.js';
 import { readLessons } from '../propose/lessons.js';
 import type { PromptFile, PromptInput, UntrustedOutput } from '../propose/prompt.js';
 import {
@@ -19,6 +19,7 @@ import {
   redact,
   STDERR_LIMITS,
   untrustedOutput,
+  type OutputLimits,
   type Secret,
 } from '../propose/untrusted-output.js';
 import type { Store } from '../store/store.js';
@@ -36,6 +37,9 @@ export interface ProblemInfo {
   baseFiles: () => string[];
 }
 
+/** At most this many inspirations, each file capped: they are ideas, not the program. */
+const MAX_INSPIRATIONS = 3;
+const INSPIRATION_LIMITS: OutputLimits = { lines: 120, chars: 4000, lineChars: 300, keep: 'head' };
 /** Frozen files longer than this are not shown at all (data, generated code). */
 const MAX_FROZEN_BYTES = 200_000;
 /** Holdout files read for their lines (redacted from outputs) up to this size each. */
@@ -65,9 +69,10 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
   }
   const secrets = [...envSecret, ...(await holdoutLines([...holdout.keys()], ctx, [...editable, ...frozen]))];
   const goal = p.config.objective.goal;
+  // On islands the prompt shows the child's own island only: other islands reach it as inspirations.
   const best = p.store
     .listCandidates(p.runId, { status: ['baseline', 'accepted'] })
-    .filter((c) => c.score !== null)
+    .filter((c) => c.score !== null && (ctx.island === null || c.island === null || c.island === ctx.island))
     .sort((a, b) => (goal === 'maximize' ? b.score! - a.score! : a.score! - b.score!))
     .slice(0, 3)
     .map((c) => ({ id: c.id, score: c.score!, description: c.operator === 'baseline' ? 'the base program' : redact(c.description, secrets) }));
@@ -85,19 +90,28 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
       images: artifacts.images,
     },
     best,
+    inspirations: ctx.inspirations.slice(0, MAX_INSPIRATIONS).map((i) => ({
+      id: i.id,
+      score: i.score,
+      island: i.island,
+      description: redact(i.description, secrets),
+      files: Object.entries(i.files)
+        .filter(([path]) => ctx.editableFiles.includes(path))
+        .map(([path, content]) => ({ path, content: untrustedOutput(content, secrets, INSPIRATION_LIMITS) })),
+    })),
     lessons: readLessons(p.store, p.runId, goal, { secrets }),
   };
 }
 
 function instructions(p: ProblemInfo): string | undefined {
   if (p.config.instructions) return p.config.instructions;
+  if (p.config.instructions_file) return readFileSync(path.join(p.problemDir, p.config.instructions_file), 'utf8');
   const file = path.join(p.configFile ? path.dirname(p.configFile) : p.problemDir, 'evoloop.md');
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 function editRules(p: ProblemInfo): EditRules {
-  const config = p.configFile ? path.relative(p.problemDir, p.configFile).split(path.sep).join('/') : undefined;
-  return { edit: p.config.edit, protect: p.config.protect, alwaysProtected: config ? [config] : [] };
+  return editRulesFor(p.config, p.problemDir, p.configFile);
 }
 
 /** The lines of the holdout files, to redact from outputs; lines the prompt shows anyway are left alone. */

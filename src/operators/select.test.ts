@@ -31,10 +31,21 @@ describe('planOperators', () => {
     expect(plan.notice).toBe('Proposing with openai:qwen.');
   });
 
-  it('detects an API key in the environment and says which', () => {
-    const plan = planOperators(config(), { env: { ANTHROPIC_API_KEY: 'k' } });
-    expect(plan.models[0]).toMatchObject({ provider: 'anthropic', name: 'claude-sonnet-4-5' });
-    expect(plan.notice).toMatch(/^Using anthropic:claude-sonnet-4-5 because ANTHROPIC_API_KEY is set/);
+  it('a key in the environment alone starts no paid calls: the notice says it was found and how to use it', () => {
+    const plan = planOperators(config(), { env: { OPENAI_API_KEY: 'k' } });
+    expect(plan.models).toEqual([]);
+    expect(plan.weights).toEqual({ tune: 1 });
+    expect(plan.notice).toMatch(/^No model configured: using the offline `tune` operator/);
+    expect(plan.notice).toMatch(/OPENAI_API_KEY is set but not used: pass --model auto \(or set `model: auto` in evoloop\.yaml\) to propose with openai:gpt-5-mini/);
+    expect(planOperators(config(), noKeys).notice).not.toMatch(/is set but not used/);
+  });
+
+  it('--model auto or model: auto uses the key that is set, and says which', () => {
+    const plan = planOperators(config({ model: 'auto' }), { env: { ANTHROPIC_API_KEY: 'k' } });
+    expect(plan.models[0]).toMatchObject({ provider: 'anthropic', name: 'claude-sonnet-4-5', apiKeyEnv: 'ANTHROPIC_API_KEY' });
+    expect(plan.weights).toEqual({ 'llm-diff': 0.7, 'llm-rewrite': 0.3 });
+    expect(plan.notice).toMatch(/^Using anthropic:claude-sonnet-4-5 because ANTHROPIC_API_KEY is set and model: auto asks for it/);
+    expect(planOperators(config(), { model: 'auto', env: { OPENAI_API_KEY: 'k' } }).models[0]).toMatchObject({ provider: 'openai', name: 'gpt-5-mini' });
     // an explicit mix without model operators needs no model, whatever keys are set
     expect(planOperators(config({ operators: { tune: 1 } }), { env: { OPENAI_API_KEY: 'k' } }).models).toEqual([]);
   });
@@ -56,6 +67,8 @@ describe('planOperators', () => {
     refuse(() => planOperators(config({ operators: { tune: 0 } }), noKeys), /every weight is 0/);
     refuse(() => planOperators(config(), { baseUrl: 'http://127.0.0.1:9/v1', env: {} }), /--base-url needs a model/);
     refuse(() => planOperators(config(), { model: 'gpt-5', env: {} }), /--model expects provider:name/);
+    refuse(() => planOperators(config(), { model: 'auto', env: {} }), /--model auto uses the API key in OPENAI_API_KEY or ANTHROPIC_API_KEY, and neither is set/);
+    refuse(() => planOperators(config({ model: 'auto' }), noKeys), /model: auto uses the API key/);
     refuse(
       () => planOperators(config({ model: { provider: 'openai', name: 'gpt-5-mini' } }), noKeys),
       /needs an API key: set the environment variable OPENAI_API_KEY/,

@@ -17,7 +17,7 @@ import {
   type BackoffOptions,
   type ModelSpec,
 } from '../llm/index.js';
-import { protectedBy } from '../propose/edit-rules.js';
+import { editRulesFor, protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { agentOperator } from './agent/agent.js';
@@ -58,7 +58,14 @@ export interface OperatorPlan {
 
 const MODEL_OPERATORS = ['llm-diff', 'llm-rewrite'];
 const NO_MODEL_NOTICE =
-  'No model configured: using an offline optimizer of the numeric literals (the next line says which). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or set OPENAI_API_KEY / ANTHROPIC_API_KEY.';
+  'No model configured: using an offline optimizer of the numeric literals (the next line says which). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or pass --model auto to use OPENAI_API_KEY / ANTHROPIC_API_KEY.';
+
+/** A key in the environment is never used on its own (it would start paid calls from an "offline" run); the notice says how. */
+function unusedKeyNotice(env: NodeJS.ProcessEnv): string | undefined {
+  const found = detectModelFromEnv(env);
+  if (!found) return undefined;
+  return `${found.apiKeyEnv} is set but not used: pass --model auto (or set \`model: auto\` in evoloop.yaml) to propose with ${found.provider}:${found.name} (paid calls), or --model ${found.provider}:NAME for another model.`;
+}
 
 /** The operator mix and the models; throws UsageError naming the missing key. */
 export function planOperators(config: Config, opts: ModelOptions = {}): OperatorPlan {
@@ -72,7 +79,7 @@ export function planOperators(config: Config, opts: ModelOptions = {}): Operator
   for (const [name] of used) {
     if (MODEL_OPERATORS.includes(name) && models.length === 0) {
       throw new UsageError(
-        `operators.${name} needs a model, but none is configured. Fix: set \`model:\` (provider, name) in evoloop.yaml, pass --model openai:NAME, or set OPENAI_API_KEY / ANTHROPIC_API_KEY.`,
+        `operators.${name} needs a model, but none is configured. Fix: set \`model:\` (provider, name) in evoloop.yaml, pass --model openai:NAME, or pass --model auto with OPENAI_API_KEY / ANTHROPIC_API_KEY set.`,
       );
     }
     if (name === 'agent' && !config.agent) {
@@ -89,7 +96,8 @@ export function planOperators(config: Config, opts: ModelOptions = {}): Operator
       throw err;
     }
   }
-  const notices = [models.length === 0 && used.length === 1 && used[0][0] === 'tune' && !config.operators ? NO_MODEL_NOTICE : modelNotice];
+  const offline = models.length === 0 && used.length === 1 && used[0][0] === 'tune';
+  const notices = [offline && !config.operators ? NO_MODEL_NOTICE : modelNotice, offline ? unusedKeyNotice(env) : undefined];
   const unpriced = models.filter((m) => !priceFor(m)).map((m) => `${m.provider}:${m.name}`);
   if (config.budget.usd !== undefined && unpriced.length > 0) {
     notices.push(
@@ -101,7 +109,8 @@ export function planOperators(config: Config, opts: ModelOptions = {}): Operator
 }
 
 function resolveModels(config: Config, opts: ModelOptions, env: NodeJS.ProcessEnv): { models: ModelSpec[]; notice?: string } {
-  const configured = config.models ?? (config.model ? [config.model] : []);
+  if (opts.model === 'auto' || (!opts.model && config.model === 'auto')) return autoModel(opts, env);
+  const configured = config.models ?? (config.model && config.model !== 'auto' ? [config.model] : []);
   if (opts.model) {
     let flag: ModelSpec;
     try {
@@ -119,13 +128,22 @@ function resolveModels(config: Config, opts: ModelOptions, env: NodeJS.ProcessEn
     return { models: configured.map((m) => toSpec(m, opts.baseUrl)) };
   }
   if (opts.baseUrl) throw new UsageError('--base-url needs a model. Fix: add --model openai:NAME (or set `model:` in evoloop.yaml).');
-  // An explicit operator mix without model operators needs no model, whatever keys are set.
-  const wantsModel = !config.operators || MODEL_OPERATORS.some((k) => (config.operators![k as keyof typeof config.operators] ?? 0) > 0);
-  const detected = wantsModel ? detectModelFromEnv(env) : undefined;
-  if (!detected) return { models: [] };
+  return { models: [] };
+}
+
+/** `--model auto` / `model: auto`: the provider whose API key is set (OpenAI first), with its default model. */
+function autoModel(opts: ModelOptions, env: NodeJS.ProcessEnv): { models: ModelSpec[]; notice: string } {
+  const detected = detectModelFromEnv(env);
+  const asked = opts.model === 'auto' ? '--model auto' : 'model: auto';
+  if (!detected) {
+    throw new UsageError(
+      `${asked} uses the API key in OPENAI_API_KEY or ANTHROPIC_API_KEY, and neither is set. Fix: export one of them, or name the model (--model openai:NAME --base-url URL for a local server).`,
+    );
+  }
+  const spec = opts.baseUrl ? { ...detected, baseUrl: opts.baseUrl } : detected;
   return {
-    models: [detected],
-    notice: `Using ${detected.provider}:${detected.name} because ${detected.apiKeyEnv} is set (choose another with --model or \`model:\` in evoloop.yaml).`,
+    models: [spec],
+    notice: `Using ${spec.provider}:${spec.name} because ${detected.apiKeyEnv} is set and ${asked} asks for it (choose another with --model or \`model:\` in evoloop.yaml).`,
   };
 }
 
@@ -139,6 +157,7 @@ function toSpec(m: ModelConfig, baseUrl?: string): ModelSpec {
     maxTokens: m.max_tokens,
     timeoutMs: m.timeout ?? DEFAULT_TIMEOUT_MS,
     maxRetries: m.max_retries,
+    maxOutageMs: m.max_outage,
     price: m.price && { inputPerMtok: m.price.input_per_mtok, outputPerMtok: m.price.output_per_mtok, cachedInputPerMtok: m.price.cached_input_per_mtok },
     weight: m.weight,
   };
@@ -205,7 +224,7 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
 
 /** The problem's protected trees and files (problem-relative), for the agent's read-only binds. */
 function protectedOf(config: Config, deps: OperatorDeps): string[] {
-  const rules = { edit: config.edit, protect: config.protect, alwaysProtected: deps.configFile ? [path.relative(deps.problemDir, deps.configFile)] : [] };
+  const rules = editRulesFor(config, deps.problemDir, deps.configFile);
   const files = deps.workspace.baseFiles();
   const guarded = files.filter((f) => protectedBy(f, rules) !== undefined);
   return protectedEntries(guarded, protectedTrees(guarded, files));

@@ -4,7 +4,7 @@
 import type { Config } from '../config/schema.js';
 import type { EvaluationBackend } from '../evaluate/backend.js';
 import type { EvolutionEvent } from '../engine/events.js';
-import type { ParentView } from '../operators/operator.js';
+import type { Inspiration, ParentView } from '../operators/operator.js';
 import type { CandidateRecord, RunRecord, Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 
@@ -13,11 +13,30 @@ export interface Parent extends ParentView {
   commitSha: string;
 }
 
+/** The operator of a strategy's copy of an elite onto another island: not a proposal, so it spends no candidate budget. */
+export const MIGRATE_OPERATOR = 'migrate';
+
+/** What the population gives one proposal: its parents, inspirations and island. */
+export interface Selection {
+  /** Primary first, as many as asked for. */
+  parents: Parent[];
+  inspirations: Inspiration[];
+  /** The island the child belongs to (null: the strategy has none). */
+  island: number | null;
+}
+
+/** The population cannot give what the operator needs (e.g. two distinct non-ancestor parents): the proposal is skipped. */
+export interface NoSelection {
+  skip: string;
+}
+
 export interface Population {
   /** Measures the baseline, or restores the population from the store on resume. False when stopped before the baseline was measured. */
   start(): Promise<boolean>;
-  /** The parents of the next child, primary first (one for greedy; crossover takes two). */
-  select(random: () => number): Parent[];
+  /** The parents of the next child (`count` of them, distinct, neither an ancestor of the other), or why there are none. */
+  select(random: () => number, count: 1 | 2): Selection | NoSelection;
+  /** The proposal made from a selection is over (decided, or considered): frees its island's place in flight. */
+  release?(selection: Selection): void;
   /** Measures a pending child and records its decision; undefined when it was abandoned (kept pending for resume). */
   consider(child: CandidateRecord): Promise<CandidateRecord | undefined>;
   /** The best score so far (for budget.target); undefined before the baseline. */

@@ -58,14 +58,23 @@ function setup(name: string) {
 describe('admission: special-cases-feedback flag', () => {
   it('flags a model operator that copies a number its prompt showed', async () => {
     const { store, admit, parent } = setup('model');
-    const c = await admit([parent], 'llm-diff', { operator: 'llm-diff', description: 'd', changes: { 'solver.py': 'rate = 0.053275\n' } });
+    const c = await admit({ parents: [parent], island: null }, 'llm-diff', {
+      operator: 'llm-diff',
+      description: 'd',
+      changes: { 'solver.py': 'rate = 0.053275\n' },
+    });
     expect(c.flags).toContain('suspicious:special-cases-feedback');
     store.close();
   });
 
   it('never flags an operator that does not see feedback (tune), even for the same number', async () => {
     const { store, admit, parent } = setup('tune');
-    const c = await admit([parent], 'tune', { operator: 'tune', description: 'd', changes: { 'solver.py': 'rate = 0.053275\n' }, blind: true });
+    const c = await admit({ parents: [parent], island: null }, 'tune', {
+      operator: 'tune',
+      description: 'd',
+      changes: { 'solver.py': 'rate = 0.053275\n' },
+      blind: true,
+    });
     expect(c.flags).not.toContain('suspicious:special-cases-feedback');
     store.close();
   });

@@ -27,20 +27,27 @@ export interface AdmissionParent {
   files: FileSet;
 }
 
-/** `parents` primary first: the change is laid over the primary's files and committed on its commit; a second one is recorded as parent2. */
-export type Admit = (parents: AdmissionParent[], operator: string, proposal: ProposalResult) => Promise<CandidateRecord>;
+/** Where a child comes from: its parents, primary first, and the island it belongs to (null: none). */
+export interface Lineage {
+  parents: AdmissionParent[];
+  island: number | null;
+}
+
+/** The change is laid over the primary parent's files and committed on its commit; every parent is recorded (`parents`, primary first). */
+export type Admit = (from: Lineage, operator: string, proposal: ProposalResult) => Promise<CandidateRecord>;
 
 /** A pending row comes back committed (commitSha and ref set); any other status is final. */
 export function admission(d: AdmissionDeps): Admit {
   const readFile = async (parent: AdmissionParent, p: string) => parent.files[p] ?? (await d.workspace.readBase(p));
-  return async (parents, operator, proposal) => {
+  return async ({ parents, island }, operator, proposal) => {
     const { store, run, workspace } = d;
     const { cost } = proposal;
     const parent = parents[0];
     const base = {
       runId: run.id,
       parentId: parent.id,
-      parent2Id: parents[1]?.id,
+      parents: parents.map((p) => p.id),
+      island,
       operator,
       model: proposal.model,
       tokensIn: cost?.tokensIn,

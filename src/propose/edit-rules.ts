@@ -12,6 +12,19 @@ export interface EditRules {
   alwaysProtected: string[];
 }
 
+/**
+ * The rules a config sets for its problem: its edit and protect globs, plus the config file
+ * itself and its instructions_file, which no candidate may change.
+ */
+export function editRulesFor(
+  config: { edit: string[]; protect: string[]; instructions_file?: string },
+  problemDir: string,
+  configFile: string | undefined,
+): EditRules {
+  const always = [...(configFile ? [path.relative(problemDir, configFile)] : []), ...(config.instructions_file ? [config.instructions_file] : [])];
+  return { edit: config.edit, protect: config.protect, alwaysProtected: always.map((p) => p.split(path.sep).join('/')) };
+}
+
 /** Never writable, whatever the config: git internals (hooks would run on the host) and evoloop's own store. */
 const BUILTIN_PROTECTED = ['.git', '.evoloop'];
 

@@ -9,6 +9,7 @@ import { sampleScoring } from '../store/samples.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { summarize, type RunSummary } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
+import { imagesHtml, imagesMarkdown, reportImages, type ReportImages } from './artifact-images.js';
 import { escapeXml, scoreChartSvg } from './svg-chart.js';
 
 export interface ReportData {
@@ -25,6 +26,8 @@ export interface ReportData {
   failures: { reason: string; count: number; example: number }[];
   integrity: string[];
   svg: string;
+  /** The main images (artifacts) of the baseline, the champion and every champion. */
+  images: ReportImages;
 }
 
 export async function reportData(store: Store, runId: string): Promise<ReportData> {
@@ -74,6 +77,7 @@ export async function reportData(store: Store, runId: string): Promise<ReportDat
     failures: [...failures].map(([reason, v]) => ({ reason, ...v })).sort((a, b) => b.count - a.count),
     integrity: integrityNotes(summary),
     svg: scoreChartSvg(progress(store, run), { title: `${view.objective} (${view.goal}) over time` }),
+    images: reportImages(store, run),
   };
 }
 
@@ -151,6 +155,7 @@ export function renderMarkdown(d: ReportData, svgFile: string): string {
     '',
     `![score over time](${svgFile})`,
     '',
+    ...imagesMarkdown(d.images),
   ];
   out.push('## Champion diff (against the base)', '');
   out.push(d.championDiff ? ['```diff', d.championDiff.trimEnd(), '```'].join('\n') : '_The baseline is still the champion: no change._', '');
@@ -194,6 +199,8 @@ table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px s
 pre.diff{font:12.5px/1.4 ui-monospace,monospace;background:#f8f9fb;border:1px solid #e3e6ec;padding:8px;overflow:auto}
 .diff span{display:block}.diff .a{background:#e6ffec}.diff .d{background:#ffebe9}.diff .h{color:#57606a;background:#eef3fb}.diff .f{font-weight:600}
 svg{max-width:100%;height:auto}
+.pair{display:flex;gap:16px}.pair figure{flex:1;margin:0}.pair img{max-width:100%}.strip{display:flex;gap:8px;overflow-x:auto}.strip figure{margin:0}.strip img{height:120px}
+figcaption{font-size:13px;color:#555}
 </style></head><body>
 <h1>evoloop report: run ${e(d.summary.run)}</h1>
 <ul>${headline(d)
@@ -201,6 +208,7 @@ svg{max-width:100%;height:auto}
     .join('')}</ul>
 <h2>Score over time</h2>
 ${d.svg}
+${imagesHtml(d.images)}
 <h2>Champion diff (against the base)</h2>
 ${diffHtml}
 <h2>Accepted changes</h2>
@@ -240,6 +248,11 @@ export async function writeReport(store: Store, runId: string, outDir: string): 
   mkdirSync(outDir, { recursive: true });
   const files = { markdown: path.join(outDir, 'report.md'), html: path.join(outDir, 'report.html'), svg: path.join(outDir, 'score-over-time.svg') };
   writeFileSync(files.svg, `${d.svg}\n`);
+  for (const image of [d.images.baseline, d.images.champion, ...d.images.strip]) {
+    if (!image) continue;
+    mkdirSync(path.join(outDir, path.dirname(image.file)), { recursive: true });
+    writeFileSync(path.join(outDir, image.file), image.bytes);
+  }
   writeFileSync(files.markdown, renderMarkdown(d, path.basename(files.svg)));
   writeFileSync(files.html, renderHtml(d));
   return { dir: outDir, ...files };

@@ -169,4 +169,49 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX artifacts_run_hash ON artifacts(run_id, hash, size);
   CREATE INDEX artifacts_hash ON artifacts(hash);
   `,
+  // 7: every parent of a candidate (a crossover has two or more; parent_id stays the first),
+  // and the islands strategy's archives: which confirmed elite holds each cell of each island
+  // (population/islands), plus small named counters a strategy keeps (migration rounds).
+  `
+  ALTER TABLE candidates ADD COLUMN parents_json TEXT NOT NULL DEFAULT '[]';
+  UPDATE candidates SET parents_json = CASE
+    WHEN parent_id IS NULL THEN '[]'
+    WHEN parent2_id IS NULL THEN json_array(parent_id)
+    ELSE json_array(parent_id, parent2_id) END;
+  CREATE TABLE island_cells (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    island INTEGER NOT NULL,
+    cell TEXT NOT NULL,
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    PRIMARY KEY (run_id, island, cell)
+  );
+  CREATE TABLE search_state (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    value_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+  );
+  `,
+  // 8: distributed evaluation: the host that made each measurement, and what the coordinator
+  // last saw of its workers and its queue (status and the dashboard read them from here).
+  `
+  ALTER TABLE measurements ADD COLUMN host TEXT;
+  CREATE TABLE workers (
+    run_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    labels_json TEXT NOT NULL DEFAULT '[]',
+    jobs_done INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    busy INTEGER NOT NULL DEFAULT 0,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (run_id, id)
+  );
+  CREATE TABLE queue_depth (
+    run_id TEXT PRIMARY KEY,
+    waiting INTEGER NOT NULL,
+    active INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

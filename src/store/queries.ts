@@ -68,6 +68,11 @@ export class RunQueries {
     return (this.db.prepare('SELECT score FROM candidates WHERE id = ?').pluck().get(candidateId) as number | null | undefined) ?? null;
   }
 
+  /** Candidates that spend budget.candidates: all but the baseline and a strategy's migrant copies. */
+  proposedCount(runId: string): number {
+    return this.db.prepare("SELECT COUNT(*) FROM candidates WHERE run_id = ? AND operator NOT IN ('baseline', 'migrate')").pluck().get(runId) as number;
+  }
+
   stopRequestedAt(runId: string): number | null {
     return (this.db.prepare('SELECT stop_requested_at FROM runs WHERE id = ?').pluck().get(runId) as number | null | undefined) ?? null;
   }

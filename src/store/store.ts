@@ -17,6 +17,7 @@ import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.
 import { ArtifactStore } from './artifacts.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
+import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
 import { parseVerdict, type Verdict } from './verdict.js';
@@ -46,6 +47,8 @@ export interface CandidateRecord {
   runId: string;
   parentId: number | null;
   parent2Id: number | null;
+  /** Every parent, primary first (parentId is the first); empty for the baseline. */
+  parents: number[];
   status: CandidateStatus;
   reason: string | null;
   operator: string;
@@ -69,6 +72,17 @@ export interface CandidateRecord {
   startedAt: number | null;
   finishedAt: number | null;
   evalMs: number | null;
+}
+
+/** A remote worker as the coordinator last saw it (busy: jobs it was running). */
+export interface WorkerRecord {
+  id: string;
+  host: string;
+  labels: string[];
+  jobsDone: number;
+  failures: number;
+  busy: number;
+  lastSeen: number;
 }
 
 export interface MeasurementRecord extends StageResult {
@@ -98,6 +112,8 @@ function toCandidate(row: Row): CandidateRecord {
   c.metrics = c.metricsJson ? JSON.parse(c.metricsJson as string) : null;
   c.verdict = c.verdictJson ? parseVerdict(c.verdictJson as string, c.id as number) : null;
   c.flags = JSON.parse(c.flagsJson as string);
+  c.parents = JSON.parse(c.parentsJson as string);
+  delete c.parentsJson;
   delete c.filesJson;
   delete c.metricsJson;
   delete c.verdictJson;
@@ -123,6 +139,7 @@ function toMeasurement(row: Row): MeasurementRecord {
     durationMs: row.duration_ms as number,
     stdoutTail: row.stdout_tail as string,
     stderrTail: row.stderr_tail as string,
+    host: (row.host as string | null) ?? undefined,
     createdAt: row.created_at as number,
   };
 }
@@ -130,7 +147,7 @@ function toMeasurement(row: Row): MeasurementRecord {
 export const storePath = (problemDir: string) => path.join(problemDir, '.evoloop', 'evoloop.db');
 
 export type NewCandidate = Pick<CandidateRecord, 'runId' | 'parentId' | 'status' | 'operator' | 'description' | 'changeHash' | 'patch'> &
-  Partial<Pick<CandidateRecord, 'parent2Id' | 'reason' | 'model' | 'island' | 'tokensIn' | 'tokensOut' | 'usd' | 'flags'>> & {
+  Partial<Pick<CandidateRecord, 'parents' | 'reason' | 'model' | 'island' | 'tokensIn' | 'tokensOut' | 'usd' | 'flags'>> & {
     files: FileSet;
   };
 
@@ -168,6 +185,8 @@ export class Store {
   readonly queries: RunQueries;
   /** What stages wrote to $EVOLOOP_ARTIFACTS (rows here, contents beside the database). */
   readonly artifacts: ArtifactStore;
+  /** What a search strategy keeps beyond candidate rows (island archives, counters). */
+  readonly search: SearchState;
   private readonly stmts;
   /** Prepared statements by their text: the store's SQL is a small fixed set, so each is prepared once. */
   private readonly prepared = new Map<string, Database.Statement>();
@@ -204,6 +223,7 @@ export class Store {
     const db = this.db;
     this.queries = new RunQueries(db);
     this.artifacts = new ArtifactStore(db, path.join(path.dirname(file), 'artifacts', 'objects'));
+    this.search = new SearchState(db, () => this.willWrite());
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
       getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),
@@ -215,9 +235,9 @@ export class Store {
       measurements: db.prepare('SELECT * FROM measurements WHERE candidate_id = ? AND epoch = ? ORDER BY id'),
       insertMeasurement: db.prepare(`INSERT INTO measurements
         (candidate_id, epoch, stage, kind, repeat, seed, ok, failure_kind, failure_message, metrics_json, feedback,
-         exit_code, signal, duration_ms, stdout_tail, stderr_tail, created_at)
+         exit_code, signal, duration_ms, stdout_tail, stderr_tail, created_at, host)
         VALUES (@candidateId, @epoch, @stage, @kind, @repeat, @seed, @ok, @failureKind, @failureMessage, @metricsJson, @feedback,
-         @exitCode, @signal, @durationMs, @stdoutTail, @stderrTail, @createdAt)`),
+         @exitCode, @signal, @durationMs, @stdoutTail, @stderrTail, @createdAt, @host)`),
       insertEvent: db.prepare('INSERT INTO events(run_id, ts, type, candidate_id, data_json) VALUES (?, ?, ?, ?, ?)'),
     };
   }
@@ -355,17 +375,20 @@ export class Store {
 
   // ── candidates ─────────────────────────────────────────────────────────────
   insertCandidate(c: NewCandidate): CandidateRecord {
+    const parents = c.parents ?? (c.parentId === null ? [] : [c.parentId]);
+    if (parents.length > 0 && parents[0] !== c.parentId) throw new Error(`parents must start with parentId ${c.parentId}; got ${parents.join(', ')}`);
     const insert = () =>
       this.transaction(() => {
         const files = Object.fromEntries(Object.entries(c.files).map(([p, content]) => [p, this.putBlob(content)]));
         const info = this.sql(
-          `INSERT INTO candidates(run_id, parent_id, parent2_id, status, reason, operator, model, description, files_json, patch,
+          `INSERT INTO candidates(run_id, parent_id, parent2_id, parents_json, status, reason, operator, model, description, files_json, patch,
              change_hash, flags_json, island, tokens_in, tokens_out, usd, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           c.runId,
           c.parentId,
-          c.parent2Id ?? null,
+          parents[1] ?? null,
+          JSON.stringify(parents),
           c.status,
           c.reason ?? null,
           c.operator,
@@ -461,6 +484,7 @@ export class Store {
         stdoutTail: r.stdoutTail,
         stderrTail: r.stderrTail,
         createdAt: Date.now(),
+        host: r.host ?? null,
       });
     } catch (err) {
       if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
@@ -524,6 +548,44 @@ export class Store {
       const link = this.sql('UPDATE llm_calls SET candidate_id = ? WHERE id = ?');
       for (const id of callIds) link.run(candidateId, id);
     });
+  }
+
+  // ── distributed evaluation: what the coordinator last saw of its workers and queue ──
+  /** Records each worker as the coordinator saw it (one row per worker and run, replaced). */
+  saveWorkers(runId: string, workers: WorkerRecord[]): void {
+    this.transaction(() => {
+      const upsert = this.sql(`INSERT INTO workers(run_id, id, host, labels_json, jobs_done, failures, busy, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(run_id, id) DO UPDATE SET host = excluded.host, labels_json = excluded.labels_json, jobs_done = excluded.jobs_done,
+          failures = excluded.failures, busy = excluded.busy, last_seen = excluded.last_seen`);
+      for (const w of workers) upsert.run(runId, w.id, w.host, JSON.stringify(w.labels), w.jobsDone, w.failures, w.busy, w.lastSeen);
+    });
+  }
+
+  workers(runId: string): WorkerRecord[] {
+    const rows = this.sql('SELECT * FROM workers WHERE run_id = ? ORDER BY id').all(runId) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      host: r.host as string,
+      labels: JSON.parse(r.labels_json as string) as string[],
+      jobsDone: r.jobs_done as number,
+      failures: r.failures as number,
+      busy: r.busy as number,
+      lastSeen: r.last_seen as number,
+    }));
+  }
+
+  saveQueueDepth(runId: string, depth: { waiting: number; active: number }): void {
+    this.willWrite();
+    this.sql(
+      `INSERT INTO queue_depth(run_id, waiting, active, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(run_id) DO UPDATE SET waiting = excluded.waiting, active = excluded.active, updated_at = excluded.updated_at`,
+    ).run(runId, depth.waiting, depth.active, Date.now());
+  }
+
+  /** The queue's depth as last seen; undefined for a run that never used a queue. */
+  queueDepth(runId: string): { waiting: number; active: number; updatedAt: number } | undefined {
+    return this.sql('SELECT waiting, active, updated_at AS updatedAt FROM queue_depth WHERE run_id = ?').get(runId) as
+      { waiting: number; active: number; updatedAt: number } | undefined;
   }
 
   spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {

@@ -33,9 +33,23 @@ export function unifiedDiff(before: FileSet, after: FileSet): string {
  * differs from the base) and the base content in git; works for candidates never committed.
  */
 export async function diffAgainstBase(base: BaseRef, files: FileSet): Promise<{ patch: string } | { error: string }> {
+  const before = await baseContents(base, Object.keys(files));
+  return 'error' in before ? before : { patch: unifiedDiff(before.files, files) };
+}
+
+/** From one candidate's program to another's (each an overlay over the base): the dashboard's compare view. */
+export async function diffBetween(base: BaseRef, from: FileSet, to: FileSet): Promise<{ patch: string } | { error: string }> {
+  const only = [...new Set([...Object.keys(from), ...Object.keys(to)])].filter((p) => from[p] === undefined || to[p] === undefined);
+  const shared = await baseContents(base, only);
+  if ('error' in shared) return shared;
+  return { patch: unifiedDiff({ ...shared.files, ...from }, { ...shared.files, ...to }) };
+}
+
+/** The base's content of these files (a file the base does not have is left out). */
+async function baseContents(base: BaseRef, files: string[]): Promise<{ files: FileSet } | { error: string }> {
   const prefix = path.relative(base.repoRoot, base.problemDir).split(path.sep).filter(Boolean).join('/');
   const before: FileSet = {};
-  for (const file of Object.keys(files)) {
+  for (const file of files) {
     const repoPath = prefix ? `${prefix}/${file}` : file;
     const shown = await git(base.repoRoot, ['show', `${base.baseCommit}:${repoPath}`], { allowFail: true }).catch((err: Error) => ({
       code: -1,
@@ -47,10 +61,13 @@ export async function diffAgainstBase(base: BaseRef, files: FileSet): Promise<{ 
       return { error: `the base content is not available from ${base.repoRoot} (${shown.stderr.trim().split('\n')[0]})` };
     }
   }
-  return { patch: unifiedDiff(before, files) };
+  return { files: before };
 }
 
-/** `git diff <base> <commit>` of a committed candidate, byte for byte as git prints it (what `evoloop diff` shows). */
+/**
+ * `git diff --relative <base> <commit>` of a committed candidate, as git prints it (what `evoloop diff` shows):
+ * paths relative to the problem folder, like the config's globs and `evoloop show`.
+ */
 export async function gitDiffAgainstBase(problemDir: string, baseCommit: string, commitSha: string): Promise<string> {
-  return (await git(problemDir, ['diff', baseCommit, commitSha])).stdout;
+  return (await git(problemDir, ['diff', '--relative', baseCommit, commitSha])).stdout;
 }

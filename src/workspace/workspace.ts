@@ -67,11 +67,16 @@ export class Workspace {
   ) {}
 
   /** Opens the workspace of a run whose base is `baseCommit`. */
-  static async open(opts: { problemDir: string; baseCommit: string; poolSize: number }): Promise<Workspace> {
+  static async open(opts: {
+    problemDir: string;
+    baseCommit: string;
+    poolSize: number;
+    /** The pool's folder under .evoloop/ (a worker's is its own). */ pool?: string;
+  }): Promise<Workspace> {
     const problemDir = path.resolve(opts.problemDir);
     const repo = await repoInfo(problemDir);
     const objects = await ObjectWriter.open(repo.root, repo.commonDir, opts.baseCommit);
-    const poolDir = path.join(problemDir, '.evoloop', 'worktrees');
+    const poolDir = path.join(problemDir, '.evoloop', opts.pool ?? 'worktrees');
     return new Workspace(repo, problemDir, opts.baseCommit, objects, poolDir, opts.poolSize);
   }
 

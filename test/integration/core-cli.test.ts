@@ -132,13 +132,14 @@ describe('evoloop run on a problem, then the read commands', () => {
     const indexBefore = p.git('write-tree');
     const diff = await p.cli('diff', 'best', '{dir}');
     expect(diff.code).toBe(0);
-    expect(diff.stdout).toMatch(/^diff --git a\/problem\/program\.mjs b\/problem\/program\.mjs/m);
+    // Problem-relative paths, as in the config's globs, `show` and `diff --parent`.
+    expect(diff.stdout).toMatch(/^diff --git a\/program\.mjs b\/program\.mjs/m);
     const r = await p.cli('apply', 'best', '{dir}', '--branch', 'improved');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/branch improved/);
     const base = p.git('rev-parse', `refs/evoloop/${runId}/base`);
     expect(p.git('rev-parse', 'improved^')).toBe(base);
-    expect(`${p.git('diff', base, 'improved')}\n`).toBe(diff.stdout);
+    expect(`${p.git('diff', '--relative=problem', base, 'improved')}\n`).toBe(diff.stdout);
     // The user's checkout, index and current branch are as they were.
     expect(p.git('rev-parse', 'HEAD')).toBe(headBefore);
     expect(p.git('symbolic-ref', 'HEAD')).toBe('refs/heads/main');

@@ -111,6 +111,8 @@ describe('holdout', () => {
         {
           runId: run.id,
           parents: [{ id: parent.id, score: parent.score, metrics: parent.metrics, files }],
+          inspirations: [],
+          island: null,
           readFile,
           editableFiles: ['program.mjs'],
           history: [],

@@ -32,7 +32,7 @@ it('resumes the same run after the budget was raised in evoloop.yaml, and uses t
 
   const r = await p.cli('run', '{dir}');
   expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout).toContain(`Resuming run ${runId}`);
+  expect(r.stdout).toContain(`Continuing run ${runId}`);
   const store = openStore(p.dir);
   try {
     expect(store.listRuns().map((run) => run.id)).toEqual([runId]);
@@ -77,7 +77,7 @@ it('a run that used its budget continues when run again with a larger one, from 
   expect(again.stdout).toMatch(/has used its budget of 3 candidates/);
   const more = await p.cli('run', '{dir}', '--max-candidates', '6');
   expect(more.code, more.stderr).toBe(0);
-  expect(more.stdout).toMatch(/Resuming run/);
+  expect(more.stdout).toMatch(/Continuing run/);
   const store = openStore(p.dir);
   try {
     const runs = store.listRuns();

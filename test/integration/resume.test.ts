@@ -106,7 +106,7 @@ describe('resume', () => {
 
     const r = await p.cli('run', '{dir}');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`Resuming run ${runId}`);
+    expect(r.stdout).toContain(`Continuing run ${runId}`);
 
     const after = snapshot(p);
     expect(after.runs.map((x) => x.id)).toEqual([runId]);
@@ -161,7 +161,7 @@ describe('resume', () => {
     process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C in a terminal does
     const [code] = await once(child, 'close');
     expect(output()).toMatch(/SIGINT: finishing the candidates in flight/);
-    expect(code).toBe(0);
+    expect(code).toBe(130); // the shell's code for Ctrl-C: a script can tell a stop from a finish
 
     const log = slots(p);
     expect(log.running).toEqual([]); // the stage in flight was allowed to finish
@@ -175,7 +175,7 @@ describe('resume', () => {
 
     const r = await p.cli('run', '{dir}');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`Resuming run ${before.runs[0].id}`);
+    expect(r.stdout).toContain(`Continuing run ${before.runs[0].id}`);
     const after = snapshot(p);
     expect(after.runs).toHaveLength(1);
     expect(after.runs[0].status).toBe('finished');

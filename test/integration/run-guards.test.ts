@@ -97,7 +97,7 @@ it('stops as stuck after ten identical invalid proposals instead of burning the 
   // The only editable file has no numeric literal for tune to move.
   p = createProblem({ config: { edit: ['notes.mjs'], budget: { candidates: 100 } }, files: { 'notes.mjs': 'export const name = "x";\n' } });
   const r = await p.cli('run', '{dir}');
-  expect(r.code, r.stderr).toBe(0);
+  expect(r.code, r.stderr).toBe(1); // stuck is a run error
   expect(r.stdout).toMatch(/stuck: the last 10 proposals were all invalid for the same reason: tune found no literal it may change in notes\.mjs/);
   const status = JSON.parse((await p.cli('status', '{dir}', '--json')).stdout);
   expect(status.candidates).toBe(10);
@@ -120,7 +120,7 @@ it('a finished --allow-dirty run goes on when run again on the same uncommitted 
   expect((await p.cli('run', '{dir}', '--allow-dirty')).code).toBe(0);
   const again = await p.cli('run', '{dir}', '--allow-dirty', '--max-candidates', '4');
   expect(again.code, again.stderr).toBe(0);
-  expect(again.stdout).toMatch(/Resuming run/);
+  expect(again.stdout).toMatch(/Continuing run/);
   const store = openStore(p.dir);
   try {
     expect(store.listRuns()).toHaveLength(1);

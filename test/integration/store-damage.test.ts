@@ -146,7 +146,7 @@ describe('a damaged store is refused in words, with the fix', () => {
     expect(status).toMatchObject({ run: runId, candidates: 3 });
     const resumed = await p.cli('run', '{dir}', '-n', '5');
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toContain(`Resuming run ${runId}`);
+    expect(resumed.stdout).toContain(`Continuing run ${runId}`);
     expect(JSON.parse((await p.cli('status', '{dir}', '--json')).stdout)).toMatchObject({ run: runId, candidates: 5 });
   }, 180_000);
 
@@ -271,7 +271,7 @@ describe('evoloop doctor', () => {
     // And the run goes on from there, recreating the pool.
     const resumed = await p.cli('run', '{dir}', '-n', '4');
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toContain(`Resuming run ${runId}`);
+    expect(resumed.stdout).toContain(`Continuing run ${runId}`);
   }, 180_000);
 });
 

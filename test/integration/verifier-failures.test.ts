@@ -95,6 +95,20 @@ describe('verifier failures are recorded outcomes with a reason', () => {
     expectFailed(o, 'no-metrics', /reported no metrics/);
   });
 
+  it('a number printed as a string: the failure names it and the fix', async () => {
+    const o = await runWith({ 'verifier/score.sh': stage(`echo '{"score": "-1.5"}'`) });
+    expectFailed(
+      o,
+      'no-metrics',
+      /reported no metrics: "score" is the string "-1\.5" in JSON line 1 of stdout, not a number\. Fix: write it without quotes \("score": -1\.5\)/,
+    );
+  });
+
+  it('a number too large for a double (1e999)', async () => {
+    const o = await runWith({ 'verifier/score.sh': stage(`echo '{"score": 1e999}'`) });
+    expectFailed(o, 'bad-metrics', /"score" .*too large for a number \(a value such as 1e999 reads as Infinity\)/);
+  });
+
   it('NaN metrics', async () => {
     const o = await runWith({ 'verifier/score.sh': stage(`echo '{"score": NaN}'`) });
     expectFailed(o, 'bad-metrics', /"score".*not a finite number/);

@@ -14,7 +14,7 @@ export interface FakeUsage {
 }
 
 export type FakeStep =
-  | { reply: string; usage?: FakeUsage | null; delayMs?: number }
+  | { reply: string; usage?: FakeUsage | null; delayMs?: number; ignoreStream?: boolean } // ignoreStream: one application/json completion even to a stream request (servers that do not stream)
   | { status: number; retryAfter?: number | string; message?: string }
   | { hang: true } // accept the request, never answer
   | { truncate: true; then?: 'destroy' | 'end' | 'stall' } // half the stream, then a destroyed socket (default), a proper end, or silence
@@ -110,7 +110,7 @@ function serve(step: FakeStep, provider: 'openai' | 'anthropic', body: any, res:
   const usage = 'reply' in step ? step.usage : undefined;
   const counts = usage === null ? undefined : (usage ?? { input: Math.ceil(promptOf(body).length / 4), output: Math.ceil(reply.length / 4) });
   const model = String(body?.model ?? 'fake');
-  if (!body?.stream) {
+  if (!body?.stream || ('ignoreStream' in step && step.ignoreStream)) {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(provider === 'openai' ? openaiMessage(model, reply, counts) : anthropicMessage(model, reply, counts)));
     return;

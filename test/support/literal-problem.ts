@@ -58,6 +58,8 @@ export function contextFor(
   return {
     runId,
     parents: [{ id: 0, score: parentScore, metrics: null, files: parent === base ? {} : { [FILE]: parent } }],
+    inspirations: [],
+    island: null,
     readFile: async (p) => (p === FILE ? parent : undefined),
     readBase: async (p) => (p === FILE ? base : undefined),
     taken: async (changes: FileSet) => taken(changes[FILE] ?? parent),

@@ -4,6 +4,8 @@
 import { useState } from 'preact/hooks';
 import type { LlmCallRecord, StageResult } from '../../core/types.js';
 import type { Verdict } from '../../store/verdict.js';
+import { ArtifactColumns, type Column } from './artifacts-view.js';
+import { ComparePicker } from './compare-page.js';
 import { DiffView } from './diff-view.js';
 import { fmtDuration, fmtInt, fmtScore, fmtTime, fmtUsd } from './format.js';
 import { html, useLive } from './live.js';
@@ -42,7 +44,7 @@ interface Detail {
   baseDiff: { patch: string } | { error: string };
 }
 
-export function CandidatePage({ id, tick, goal }: { id: number; tick: number; goal: string }) {
+export function CandidatePage({ id, tick, goal, championId }: { id: number; tick: number; goal: string; championId: number | null }) {
   const { data: c, error } = useLive<Detail>(`candidates/${id}`, {}, tick);
   const [against, setAgainst] = useState<'parent' | 'base'>('parent');
   if (error && !c) return html`<div class="error">${error}</div>`;
@@ -85,9 +87,20 @@ export function CandidatePage({ id, tick, goal }: { id: number; tick: number; go
     }
 
     <${VerdictTable} v=${c.verdict} metrics=${c.metrics} />
+    <${ArtifactColumns} columns=${artifactColumns(c, championId)} tick=${tick} />
+    <${ComparePicker} a=${c.id} />
     <${Measurements} rows=${c.measurements} />
     <${ModelCalls} calls=${c.llmCalls} operator=${c.operator} />
   </section>`;
+}
+
+/** This candidate, its parent and the current champion (each once). */
+function artifactColumns(c: Detail, championId: number | null): Column[] {
+  const columns: Column[] = [{ label: 'this candidate', id: c.id }];
+  if (c.parentId !== null) columns.push({ label: 'parent', id: c.parentId });
+  if (championId !== null && championId !== c.id && championId !== c.parentId) columns.push({ label: 'champion', id: championId });
+  else if (championId !== null) columns.find((col) => col.id === championId)!.label += ' (champion)';
+  return columns;
 }
 
 function VerdictTable({ v, metrics }: { v: Verdict | null; metrics: Record<string, number> | null }) {

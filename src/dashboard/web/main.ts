@@ -8,6 +8,8 @@ import './style.css';
 import { api, followEvents, type LiveEvent } from './api.js';
 import { CandidatePage } from './candidate-page.js';
 import { CandidateTable } from './candidate-table.js';
+import { ChampionStrip } from './champion-strip.js';
+import { ComparePage } from './compare-page.js';
 import { fmtDuration, fmtScore, fmtTime, fmtUsd } from './format.js';
 import { IslandsView } from './islands-view.js';
 import { LineageView } from './lineage-view.js';
@@ -90,20 +92,23 @@ function App() {
     <main>
       ${
         view === 'candidate'
-          ? html`<${CandidatePage} id=${Number(route[1])} tick=${tick} goal=${goal} />`
-          : view === 'lineage'
-            ? html`<${LineageView} tick=${tick} />`
-            : view === 'spend'
-              ? html`<${SpendView} tick=${tick} />`
-              : view === 'islands'
-                ? html`<${IslandsView} tick=${tick} goal=${goal} />`
-                : html`<section class="overview">
-                    <div class="chart-row">
-                      <${ProgressChart} tick=${tick} />
-                      <${Feed} events=${feed} />
-                    </div>
-                    <${CandidateTable} tick=${tick} />
-                  </section>`
+          ? html`<${CandidatePage} id=${Number(route[1])} tick=${tick} goal=${goal} championId=${s?.bestCandidate ?? null} />`
+          : view === 'compare'
+            ? html`<${ComparePage} a=${Number(route[1])} b=${Number(route[2])} tick=${tick} />`
+            : view === 'lineage'
+              ? html`<${LineageView} tick=${tick} />`
+              : view === 'spend'
+                ? html`<${SpendView} tick=${tick} />`
+                : view === 'islands'
+                  ? html`<${IslandsView} tick=${tick} goal=${goal} />`
+                  : html`<section class="overview">
+                      <div class="chart-row">
+                        <${ProgressChart} tick=${tick} />
+                        <${Feed} events=${feed} />
+                      </div>
+                      <${ChampionStrip} tick=${tick} />
+                      <${CandidateTable} tick=${tick} />
+                    </section>`
       }
     </main>
   `;

@@ -10,20 +10,23 @@ import { checkVerifier, verifierDigest, type BackendDeps, type CandidateSpec, ty
 import { Evaluator, type Measured } from '../evaluator.js';
 import { HostGuard } from '../host-guard.js';
 import { IntegrityGuard } from '../integrity.js';
-import { storeRecorder } from '../recorder.js';
+import { storeRecorder, type MeasurementRecorder } from '../recorder.js';
+
+/** A backend records into the store; a remote worker (distributed/worker.ts) hands its results back through a recorder of its own. */
+export type LocalDeps = BackendDeps | (Omit<BackendDeps, 'store'> & { recorder: MeasurementRecorder });
 
 export class LocalBackend implements EvaluationBackend {
   private readonly evaluator: Evaluator;
   readonly verifierDigest: string;
 
-  constructor(private readonly opts: BackendDeps) {
+  constructor(private readonly opts: LocalDeps) {
     const { workspace, runId } = opts;
     const stateDir = path.join(workspace.problemDir, '.evoloop');
     const dirs = opts.dirs ?? { scratch: runId, protected: runId };
     this.evaluator = new Evaluator({
       config: opts.config,
       runId,
-      recorder: storeRecorder(opts.store, opts.config.artifacts.run_mb * 1024 * 1024),
+      recorder: 'recorder' in opts ? opts.recorder : storeRecorder(opts.store, opts.config.artifacts.run_mb * 1024 * 1024),
       objective: compileObjective(opts.config.objective),
       stateDir,
       scratchDir: path.join(stateDir, 'scratch', dirs.scratch),

@@ -33,4 +33,12 @@ describe('openAiAttempt', () => {
     expect(body.messages).toEqual([{ role: 'user', content: 'hello' }]);
     expect([body.temperature, body.max_tokens, body.max_completion_tokens]).toEqual([0.2, 900, undefined]);
   });
+
+  it('reads a server that ignores stream: true and answers one JSON completion, with the usage it reports', async () => {
+    server.push({ reply: 'whole reply', usage: { input: 40, output: 7, cached: 8 }, ignoreStream: true });
+    const attempt = openAiAttempt({ ...spec, baseUrl: server.openaiBaseUrl }, 'k', 'K');
+    const reply = await attempt({ system: '', prompt: 'hello' }, new AbortController().signal);
+    expect(server.requests.at(-1)!.body.stream).toBe(true);
+    expect(reply).toEqual({ text: 'whole reply', inputTokens: 40, outputTokens: 7, cachedTokens: 8 });
+  });
 });

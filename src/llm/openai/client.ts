@@ -1,7 +1,10 @@
 // Any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, llama.cpp, LM Studio, OpenRouter, ...).
+// Some local servers ignore `stream: true` and answer one JSON completion: that answer is read
+// as what it is (with the usage it reports) instead of as an empty stream.
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
+import { Stream } from 'openai/streaming';
 import { fromSdkError } from '../retry.js';
-import { ModelError, type Attempt, type ModelSpec } from '../types.js';
+import { ModelError, type Attempt, type ModelSpec, type Reply } from '../types.js';
 
 const SDK = { APIError, APIConnectionTimeoutError };
 
@@ -13,22 +16,28 @@ export function openAiAttempt(spec: ModelSpec, apiKey: string, keyEnv: string): 
   return async (req, signal) => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: req.prompt }];
     if (req.system) messages.unshift({ role: 'system', content: req.system });
-    let stream;
+    let response: Response;
     try {
-      stream = await client.chat.completions.create(
-        {
-          model: spec.name,
-          messages,
-          stream: true,
-          stream_options: { include_usage: true },
-          ...(spec.temperature === undefined ? {} : { temperature: spec.temperature }),
-          ...(spec.maxTokens === undefined ? {} : maxTokens),
-        },
-        { signal },
-      );
+      response = await client.chat.completions
+        .create(
+          {
+            model: spec.name,
+            messages,
+            stream: true,
+            stream_options: { include_usage: true },
+            ...(spec.temperature === undefined ? {} : { temperature: spec.temperature }),
+            ...(spec.maxTokens === undefined ? {} : maxTokens),
+          },
+          { signal },
+        )
+        .asResponse();
     } catch (err) {
       throw fromSdkError(err, 'request', SDK, keyEnv);
     }
+    if (/^application\/json\b/i.test(response.headers.get('content-type') ?? '')) return readCompletion(response);
+    const controller = new AbortController();
+    signal.addEventListener('abort', () => controller.abort(), { once: true });
+    const stream = Stream.fromSSEResponse<OpenAI.ChatCompletionChunk>(response, controller);
     let text = '';
     let finished = false;
     let usage: OpenAI.CompletionUsage | undefined;
@@ -51,5 +60,28 @@ export function openAiAttempt(spec: ModelSpec, apiKey: string, keyEnv: string): 
       outputTokens: usage?.completion_tokens,
       cachedTokens: usage?.prompt_tokens_details?.cached_tokens,
     };
+  };
+}
+
+/** A whole completion where a stream was asked for: the server does not stream. */
+async function readCompletion(response: Response): Promise<Reply> {
+  let body: OpenAI.ChatCompletion;
+  try {
+    body = (await response.json()) as OpenAI.ChatCompletion;
+  } catch (err) {
+    throw new ModelError('bad-response', `the server answered application/json that does not parse: ${(err as Error).message}`, {
+      retryable: true,
+      cause: err,
+    });
+  }
+  const choice = body?.choices?.[0];
+  if (typeof choice?.message?.content !== 'string') {
+    throw new ModelError('bad-response', 'the server answered a JSON completion without choices[0].message.content', { retryable: true });
+  }
+  return {
+    text: choice.message.content,
+    inputTokens: body.usage?.prompt_tokens,
+    outputTokens: body.usage?.completion_tokens,
+    cachedTokens: body.usage?.prompt_tokens_details?.cached_tokens,
   };
 }

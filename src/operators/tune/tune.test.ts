@@ -26,6 +26,8 @@ function ctx(
   return {
     runId: 'r',
     parents: [{ id: 1, score: 0, metrics: null, files: {} }],
+    inspirations: [],
+    island: null,
     readFile: async (p) => files[p],
     readBase: async (p) => files[p],
     taken: async (changes) => opts.taken?.(changes) ?? false,

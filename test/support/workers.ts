@@ -1,0 +1,57 @@
+// `evoloop worker` processes for distributed tests: each in its own clone of a test problem's
+// repository (as on another machine), the leader of its own process group, output collected.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { CLI, type Problem } from './problem.js';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** The problem folder in the worker's clone. */
+  dir: string;
+  output(): string;
+  /** Resolves once the worker's output matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  kill(signal?: NodeJS.Signals): void;
+  exited(): Promise<number | null>;
+}
+
+/** A clone of the problem's repository beside it, as a worker machine would have. */
+export function cloneProblem(p: Problem, name: string): string {
+  const clone = path.join(p.tmp, name);
+  execFileSync('git', ['clone', '-q', p.repo, clone]);
+  return path.join(clone, path.relative(p.repo, p.dir));
+}
+
+export function spawnWorker(dir: string, url: string, args: string[] = []): WorkerProcess {
+  const child = spawn(process.execPath, [CLI, 'worker', dir, '--redis', url, '--stall-timeout', '1s', ...args], {
+    cwd: dir,
+    detached: true,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return {
+    child,
+    dir,
+    output: () => out,
+    waitFor: async (pattern, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(out)) {
+        if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}) before printing ${pattern}:\n${out}`);
+        if (Date.now() > deadline) throw new Error(`worker did not print ${pattern} within ${timeoutMs} ms:\n${out}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    kill: (signal = 'SIGKILL') => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // Already gone.
+      }
+    },
+    exited: () => exit,
+  };
+}
