@@ -2,7 +2,8 @@
 // the real operators and literal layer (test/support/literal-problem.ts: a Python file of
 // hinted literals, a greedy champion as every proposal's parent). Prints, per function and
 // dimension, the median over seeds of the champion's true distance to the optimum after
-// 50, 300 and 1000 evaluations, for random search, tune, cmaes and bayes.
+// 50, 300 and 1000 evaluations, for random search, tune, cmaes and bayes; `--functions circles`
+// is the circle-packing example's parameterization (gap = 2.5 − sum of radii).
 // Run: npx tsx bench/tune/main.ts [--seeds 10] [--only cmaes,tune] [--dims 2,6,20] [--bayes-evals 50]
 import { bayes } from '../../src/operators/bayes/bayes.js';
 import { cmaes } from '../../src/operators/cmaes/cmaes.js';
@@ -11,6 +12,7 @@ import { startingPoint } from '../../src/operators/tune/observations.js';
 import { tune } from '../../src/operators/tune/tune.js';
 import { writePoint } from '../../src/operators/tune/vector.js';
 import { drive, type Knob } from '../../test/support/literal-problem.js';
+import { CIRCLE_KNOBS, sumOfRadii } from './circles.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -66,6 +68,9 @@ function testFunction(name: string, d: number): TestFunction {
         knobs: cont('3.0', '-5.12..5.12'),
         gap: (x) => x.reduce((a, v) => a + (v - 1.2) ** 2 - 10 * Math.cos(2 * Math.PI * (v - 1.2)) + 10, 0),
       };
+    case 'circles':
+      // The circle-packing example's 10 row literals (any --dims): its row layout caps the sum of radii at 2.5.
+      return { knobs: CIRCLE_KNOBS, gap: (x) => 2.5 - sumOfRadii(x) };
     case 'mixed': {
       // Half integers in 0..20 (best at 13, since the bowl's centre is 13.3), half continuous; the gap is from the integer optimum.
       const ints = Math.ceil(d / 2);

@@ -35,8 +35,10 @@ describe('planOperators', () => {
     const plan = planOperators(config(), { env: { OPENAI_API_KEY: 'k' } });
     expect(plan.models).toEqual([]);
     expect(plan.weights).toEqual({ tune: 1 });
-    expect(plan.notice).toMatch(/^No model configured: using the offline `tune` operator/);
-    expect(plan.notice).toMatch(/OPENAI_API_KEY is set but not used: pass --model auto \(or set `model: auto` in evoloop\.yaml\) to propose with openai:gpt-5-mini/);
+    expect(plan.notice).toMatch(/^No model configured: using an offline optimizer of the numeric literals/);
+    expect(plan.notice).toMatch(
+      /OPENAI_API_KEY is set but not used: pass --model auto \(or set `model: auto` in evoloop\.yaml\) to propose with openai:gpt-5-mini/,
+    );
     expect(planOperators(config(), noKeys).notice).not.toMatch(/is set but not used/);
   });
 
@@ -67,7 +69,10 @@ describe('planOperators', () => {
     refuse(() => planOperators(config({ operators: { tune: 0 } }), noKeys), /every weight is 0/);
     refuse(() => planOperators(config(), { baseUrl: 'http://127.0.0.1:9/v1', env: {} }), /--base-url needs a model/);
     refuse(() => planOperators(config(), { model: 'gpt-5', env: {} }), /--model expects provider:name/);
-    refuse(() => planOperators(config(), { model: 'auto', env: {} }), /--model auto uses the API key in OPENAI_API_KEY or ANTHROPIC_API_KEY, and neither is set/);
+    refuse(
+      () => planOperators(config(), { model: 'auto', env: {} }),
+      /--model auto uses the API key in OPENAI_API_KEY or ANTHROPIC_API_KEY, and neither is set/,
+    );
     refuse(() => planOperators(config({ model: 'auto' }), noKeys), /model: auto uses the API key/);
     refuse(
       () => planOperators(config({ model: { provider: 'openai', name: 'gpt-5-mini' } }), noKeys),

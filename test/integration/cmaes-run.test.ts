@@ -40,7 +40,7 @@ describe('cmaes run', () => {
           return false; // the store is not there yet
         }
       },
-      60_000,
+      120_000,
       '8 decided cmaes candidates',
     );
     process.kill(-child.pid!, 'SIGKILL');
@@ -65,5 +65,5 @@ describe('cmaes run', () => {
     const champion = after.rows.find((c) => c.id === after.run.championId)!;
     expect(baseline.score).toBe(100 - 2.5 ** 2 - 3 ** 2 - 5 ** 2);
     expect(champion.score!).toBeGreaterThan(baseline.score! + 10);
-  });
+  }, 150_000);
 });

@@ -92,9 +92,13 @@ export async function drive(operator: Operator, knobs: Knob[], objective: (value
     try {
       result = await operator.propose(contextFor(base, parent, history, random, (c) => seen.has(c), { parentScore: championMeasured, noiseSd: opts.noiseSd }));
     } catch (err) {
-      if (err instanceof NothingNew && ++nothingNew < 10) continue;
-      throw err;
+      if (!(err instanceof NothingNew)) throw err;
+      // As the engine does: ten in a row stop the run as stuck; the champion stays for the remaining counts.
+      if (++nothingNew < 10) continue;
+      for (let n = history.length + 1; n <= opts.evaluations; n++) opts.onEvaluation?.(n, bestTrue);
+      break;
     }
+    nothingNew = 0;
     if ('error' in result) throw new Error(result.error);
     const content = result.changes[FILE] ?? parent;
     seen.add(content);

@@ -15,7 +15,7 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { probit } from 'simple-statistics';
 
 export const SEPARABLE_ABOVE = 30;
-export const INITIAL_SIGMA = 0.25;
+export const INITIAL_SIGMA = 0.1;
 const MAX_RESTARTS = 9;
 /** A restart when every coordinate's spread is below this many of its resolutions (continuous; one grid step for a grid): draws only repeat. */
 const TOL_RESOLUTIONS = 10;
