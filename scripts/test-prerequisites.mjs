@@ -34,7 +34,10 @@ if (canInstall) {
   todo = missing();
   if (install && install.status === 0 && todo.length === 0) process.exit(0);
 }
+// Debian's numpy serves /usr/bin/python3; a python3 of its own first on PATH (pyenv, a venv) needs its own.
+const otherPython = todo.includes('python3-numpy') && spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+const hint = otherPython ? ' (python3-numpy is installed, but the python3 on PATH is another interpreter: pip install numpy for it)' : '';
 console.error(
-  `npm test needs system packages that are missing: ${todo.join(' ')}. Install them (Debian/Ubuntu: sudo apt-get install -y ${todo.join(' ')}) and run npm test again.`,
+  `npm test needs system packages that are missing: ${todo.join(' ')}${hint}. Install them (Debian/Ubuntu: sudo apt-get install -y ${todo.join(' ')}) and run npm test again.`,
 );
 process.exit(1);

@@ -3,12 +3,15 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { SCHEMA_FILE, writeSchemaFile } from './schema.js';
 import { verifierTemplate } from './verifier-templates.js';
 
 export function configTemplate(edit: string): string {
   const verifier = verifierTemplate(edit);
-  return `# evoloop.yaml — what to improve, how to measure it, when to stop.
-# Every key is validated; unknown keys are an error. Editor schema: \`evoloop schema\`.
+  return `# yaml-language-server: $schema=${SCHEMA_FILE}
+# evoloop.yaml — what to improve, how to measure it, when to stop.
+# Every key is validated; unknown keys are an error. The line above gives editors (VS Code with
+# the YAML extension) completion and hover text; \`evoloop schema --out ${SCHEMA_FILE}\` rewrites that file.
 
 # Files the proposer may change (a glob or a list of globs, relative to this folder). Inside them, an
 # EVOLVE-BLOCK-START ... EVOLVE-BLOCK-END comment pair narrows changes to that region.
@@ -29,6 +32,7 @@ protect: ["verifier/**"]
 # context:
 #   show: ["${verifier.file}"]
 
+# How a candidate is measured: an ordered cascade of stages (commands or, in the library, functions).
 verifier:
   # Stages run in order in the candidate's worktree; cheap ones first.
   #   kind: gate    must exit 0 (tests); a failure stops the cascade
@@ -36,7 +40,7 @@ verifier:
   #                 of stdout, or METRIC name=value lines; optional "feedback"
   #   kind: holdout runs only on new champions; never shown to the proposer
   stages:
-    - name: score
+    - name: score        # measurements are recorded by stage name: each stage has its own
       kind: score
       run: ${verifier.command}   # (in the library, fn: an async function instead)
       timeout: 60s       # the whole process group is killed at the timeout
@@ -58,26 +62,41 @@ verifier:
       # requires: [gpu]  # only workers started with --labels gpu run this stage
       # exclusive: true  # at most one exclusive stage at a time per machine (timing benchmarks)
 
+# What "better" means: one metric, or an expression over metrics (expr), and its direction.
 objective:
   metric: score          # or expr: "throughput / latency"
   goal: maximize         # or minimize
 
+# When to stop, whichever comes first; each is the run's total, earlier sessions included.
 budget:
-  candidates: 100
-  # time: 2h
+  candidates: 100        # candidates to propose (the baseline is not counted)
+  # time: 2h             # time spent running
   # usd: 5               # stop before spending more on model calls
   # target: 1.0          # stop when the objective reaches it
   # patience: 50         # stop after this many candidates without improvement
 
+# Who becomes a parent, and how many candidates are evaluated at once.
 search:
   strategy: greedy       # one champion; children of the champion. best-of-n: every child from the
   #                      # base (no evolution), the baseline a population run is compared against
   parallel: 1            # candidates evaluated at once (with --redis: about your workers' total --concurrency)
   # seed: 1              # two runs with the same seed make the same proposals (deterministic verifier)
+  # The islands strategy (strategy: islands): islands evolve apart, each a MAP-Elites archive.
+  # islands: 4           # how many
+  # migration: {interval: 10, rate: 1}  # every 10 accepted children, each island's best 1 is
+  #                      # copied to the next island (a \`migrate\` row, measured before it lands)
+  # features:            # the archive's grid; bin edges fixed from range, outside → edge bins
+  #   - {name: size, builtin: code_size, range: [500, 5000], bins: 8}   # or diff_size
+  #   - {name: speed, metric: ms, range: [0, 100], bins: 5}             # a metric the verifier reports
+  # elites: 5            # with no features: each island keeps its best 5
+  # restart: {patience: 50}  # re-seed an island from the best one after 50 proposals without improving
+  # selection: {exploit: 0.5, explore: 0.3, best: 0.2}  # how a parent is picked: tournament over
+  #                      # elites, uniform over occupied cells, the island's best
 
+# When a challenger replaces the champion.
 accept:
   rule: significant      # keep only statistically significant improvements; \`better\` = naive median
-  alpha: 0.05
+  alpha: 0.05            # significance level of the one-sided test
   min_delta: 0           # the improvement must exceed this (objective units)
   baseline_repeats: 5    # baseline measurements that estimate the noise floor
   max_repeats: 10        # most repeats a challenger gets while the verdict is uncertain
@@ -99,9 +118,9 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # \`model: auto\` (or \`--model auto\`) picks the provider whose OPENAI_API_KEY / ANTHROPIC_API_KEY is set.
 # model:
 #   provider: openai     # or anthropic; any OpenAI-compatible endpoint via base_url
-#   name: gpt-4.1-mini
-#   # base_url: http://127.0.0.1:11434/v1
-#   # api_key_env: OPENAI_API_KEY
+#   name: gpt-4.1-mini   # the model's name at the provider
+#   # base_url: http://127.0.0.1:11434/v1   # the server (OpenAI-compatible: up to /v1)
+#   # api_key_env: OPENAI_API_KEY        # the variable holding the key (default per provider)
 #   # temperature: 0.7   # default: the provider's
 #   # max_tokens: 16384  # longest reply (the default); budget.usd assumes this much output per call
 #   # timeout: 300s      # each attempt, streaming included (the default)
@@ -119,7 +138,7 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # the network, for its own model API): its change is admitted by the same rules as a model's.
 # agent:
 #   run: my-agent --prompt {prompt}   # {prompt}: the prompt file (also $EVOLOOP_PROMPT_FILE)
-#   timeout: 15m
+#   timeout: 15m         # the agent is killed after this long
 #   stall: 5m            # killed after this long with no output and no file change
 #   env: [MY_AGENT_KEY]  # the only variables it gets besides PATH, HOME, LANG, TERM, TMPDIR
 
@@ -132,6 +151,19 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 # cmaes: CMA-ES over the same literals, all at once (bounded ones; restarts with a larger population when stuck).
 # bayes: Bayesian optimization (Gaussian process + expected improvement) for up to 20 literals and small budgets.
 # operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0, cmaes: 0, bayes: 0}
+# The weights are the prior of a bandit that learns which operator (and model, and prompt style)
+# pays off in this run; \`evoloop status\` prints its arms. More operators:
+#   llm-simplify: shorter, clearer code with the same behaviour; kept when smaller and not significantly worse
+#   merge: three-way git-style merge of two parents (offline); llm-crossover: a model combines two parents
+#   (both need two parents: search.strategy islands)
+
+# Reject, before evaluation, proposals at least this similar to a candidate of their island
+# (MinHash over the code's token shingles; 1 = identical after dropping comments and layout).
+# novelty: {threshold: 0.95}
+
+# Every N decided candidates, one model call condenses the lessons into a short scratchpad that
+# later prompts show (recorded and priced like any call; skipped offline).
+# lessons: {summarize_every: 20}
 `;
 }
 
@@ -151,6 +183,7 @@ export function registerInit(program: Command): void {
       if (existsSync(config) && !opts.force) throw new UsageError(`${config} already exists. Fix: edit it, or pass --force to overwrite it.`);
       mkdirSync(path.join(dir, 'verifier'), { recursive: true });
       writeFileSync(config, configTemplate(opts.edit));
+      writeSchemaFile(path.join(dir, SCHEMA_FILE));
       const template = verifierTemplate(opts.edit);
       const verifier = path.join(dir, template.file);
       const wroteVerifier = !existsSync(verifier);

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, Registrar> = {
   report: async () => (await import('./report.js')).registerReport,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
   literals: async () => (await import('./literals.js')).registerLiterals,
+  audit: async () => (await import('./audit.js')).registerAudit,
   worker: async () => (await import('./worker.js')).registerWorker,
   import: async () => (await import('./import.js')).registerImport,
   artifacts: async () => (await import('./artifacts.js')).registerArtifacts,

@@ -1,8 +1,9 @@
 // `evoloop run [problem]`: start or resume the loop, with live progress.
 import { InvalidArgumentError, type Command } from 'commander';
 import { duration } from '../config/schema.js';
-import { UsageError } from '../core/errors.js';
+import { RunError, UsageError } from '../core/errors.js';
 import { runEvolution } from '../engine/run.js';
+import { auditCommand } from './audit.js';
 import { checkRedisUrl } from '../distributed/connection.js';
 import { fmtScore, parseCount, parsePositiveInt } from './context.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -29,6 +30,8 @@ export function registerRun(program: Command): void {
     .option('--ui', 'also serve the live dashboard while the run goes (as `evoloop dashboard`; stays open after the run until Ctrl-C)')
     .option('--port <port>', 'dashboard port with --ui (0 = any free port)', parsePort, 4177)
     .option('--host <host>', 'dashboard address with --ui; anything but loopback requires the printed token', '127.0.0.1')
+    .option('--audit [probes]', 'audit the verifier first (evoloop audit; default the fast probes) and refuse to start if it lets a probe through')
+    .option('--force', 'with --audit: start even when the audit lets a probe through')
     .option(
       '--redis <url>',
       'measure candidates on workers (evoloop worker --redis URL) through this Redis, e.g. redis://host:6379 or rediss://:password@host:6380',
@@ -54,6 +57,8 @@ export function registerRun(program: Command): void {
           ui?: boolean;
           port: number;
           host: string;
+          audit?: boolean | string;
+          force?: boolean;
           redis?: string;
           localSlots?: number;
         },
@@ -63,6 +68,15 @@ export function registerRun(program: Command): void {
         }
         if (opts.localSlots !== undefined && !opts.redis)
           throw new UsageError('--local-slots only applies with --redis URL (without it every candidate is measured here).');
+        if (opts.audit) {
+          const letThrough = await auditCommand(problem, opts.audit === true ? 'fast' : opts.audit, !!opts.json);
+          if (letThrough > 0 && !opts.force) {
+            throw new RunError(
+              `the audit let ${letThrough} probe(s) through, so the run did not start. Fix: fix the verifier as the lines above say, or pass --force to run anyway.`,
+            );
+          }
+          if (letThrough > 0) process.stderr.write(`!! starting anyway (--force) with ${letThrough} probe(s) let through\n`);
+        }
         const ui = opts.ui ? liveDashboard(problem, { port: opts.port, host: opts.host }) : undefined;
         const printer = progressPrinter({ json: !!opts.json, tty: !!process.stdout.isTTY && !opts.json });
         const handle = runEvolution({

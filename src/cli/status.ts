@@ -2,10 +2,17 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CandidateStatus } from '../core/types.js';
 import { operatorStats } from '../operators/stats.js';
+import { islandSummaries, strategyOf } from '../store/island-summary.js';
 import type { WorkerRecord } from '../store/store.js';
 import { summarize } from '../store/summary.js';
+import { auditLine } from '../audit/stored.js';
 import { fmtDuration, fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
 import { verdictLines } from './verdict-lines.js';
+import type { ArmStats } from '../core/bandit.js';
+import { recordedBandits, type BanditStats } from '../operators/bandits.js';
+import { MODEL_DEFAULT_WEIGHTS } from '../operators/select.js';
+import { codeSize, recordedBase } from '../workspace/code-size.js';
+import type { ReadContext } from './context.js';
 import { reasonHeadline } from '../evaluate/reason-headline.js';
 
 const LS_LIMIT = 50;
@@ -29,17 +36,35 @@ export function registerStatus(program: Command): void {
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
     .option('--json', 'print JSON')
-    .action((problem: string, opts: { run?: string; json?: boolean }) => {
+    .action(async (problem: string, opts: { run?: string; json?: boolean }) => {
       const ctx = openRun(problem, opts.run);
       try {
         const s = summarize(ctx.store, ctx.run.id);
+        const audit = await auditLine(ctx.store, ctx.run, ctx.problemDir);
         const goal = s.goal;
         const operators = operatorStats(ctx.store, ctx.run.id, goal);
         const usdPerAccepted = s.accepted > 0 ? s.spend.usd / s.accepted : null;
+        const strategy = strategyOf(ctx.run);
+        const islands = islandSummaries(ctx.store, ctx.run).map(({ grid: _grid, ...i }) => i);
         const workers = ctx.store.workers(ctx.run.id);
         const depth = ctx.store.queueDepth(ctx.run.id);
         const queue = depth ? { waiting: depth.waiting, active: depth.active } : null;
-        if (opts.json) return printJson({ ...s, operators, usdPerAccepted, workers, queue });
+        const config = JSON.parse(ctx.run.configJson);
+        const bandits = recordedBandits(ctx.store.listCandidates(ctx.run.id), config, { withModel: MODEL_DEFAULT_WEIGHTS }).stats();
+        const codeSizes = await championSizes(ctx, s.champions, config);
+        if (opts.json)
+          return printJson({
+            ...s,
+            strategy,
+            ...(strategy === 'islands' && { islands }),
+            operators,
+            usdPerAccepted,
+            workers,
+            queue,
+            bandits,
+            codeSizes,
+            audit,
+          });
         const better = s.best !== null && s.baseline !== null ? (goal === 'maximize' ? s.best - s.baseline : s.baseline - s.best) : 0;
         const pct = s.baseline ? ` ${better >= 0 ? '' : '-'}${Math.abs((100 * better) / s.baseline).toFixed(1)}% ${better >= 0 ? 'better' : 'worse'}` : '';
         const gain = s.best !== null && s.baseline !== null ? ` (${s.best >= s.baseline ? '+' : ''}${fmtScore(s.best - s.baseline)},${pct}; ${goal})` : '';
@@ -57,6 +82,12 @@ export function registerStatus(program: Command): void {
             .join(', ')}`,
           ...verdictLines(s),
         ];
+        if (strategy !== 'greedy') lines.push(`strategy ${strategy}`);
+        for (const i of islands) {
+          lines.push(
+            `  island ${i.id}: best ${fmtScore(i.best)}${i.bestCandidate !== null ? ` (candidate ${i.bestCandidate})` : ''} · ${i.candidates} candidates · ${i.cells} cells`,
+          );
+        }
         if (s.spend.calls > 0) {
           const per = usdPerAccepted === null ? 'no accepted improvement yet' : `$${usdPerAccepted.toFixed(4)} per accepted improvement`;
           lines.push(`model calls ${s.spend.calls}: ${s.spend.inputTokens} in / ${s.spend.outputTokens} out tokens, $${s.spend.usd.toFixed(4)} (${per})`);
@@ -65,12 +96,15 @@ export function registerStatus(program: Command): void {
           if (unpriced.length > 0)
             lines.push(`  cost unknown for ${unpriced.join(', ')}: no price known; set model.price (input_per_mtok, output_per_mtok) to count it`);
         }
+        lines.push(audit);
         lines.push('operators (proposals / valid / accepted / mean gain / cost):');
         for (const o of operators) {
           lines.push(
             `  ${o.operator.padEnd(12)} ${o.proposals} / ${o.valid} / ${o.accepted} / ${o.meanGain === null ? '—' : fmtScore(o.meanGain)} / $${o.usd.toFixed(4)}`,
           );
         }
+        if (codeSizes.length > 0) lines.push(`code size: ${codeSizes.map((c) => c.bytes).join(' → ')} bytes (baseline → each champion)`);
+        lines.push(...banditLines(bandits));
         lines.push(...workerLines(workers, queue));
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {
@@ -106,6 +140,7 @@ export function registerStatus(program: Command): void {
               status: c.status,
               score: c.score,
               operator: c.operator,
+              style: c.style,
               description: c.description,
               reason: c.reason,
             })),
@@ -122,6 +157,36 @@ export function registerStatus(program: Command): void {
         ctx.store.close();
       }
     });
+}
+
+/** The code size of the baseline and of each champion after it, in bytes (of the editable files). */
+async function championSizes(
+  ctx: ReadContext,
+  champions: { id: number }[],
+  config: { edit?: string[]; protect?: string[] },
+): Promise<{ id: number; bytes: number }[]> {
+  if (!config.edit || champions.length === 0) return [];
+  const base = await recordedBase(ctx.run);
+  const rules = { edit: config.edit, protect: config.protect ?? [] };
+  const out: { id: number; bytes: number }[] = [];
+  for (const c of champions) {
+    const row = ctx.store.getCandidate(c.id);
+    if (row) out.push({ id: c.id, bytes: await codeSize(ctx.store.candidateFiles(row), base, rules) });
+  }
+  return out;
+}
+
+/** Each bandit's arms that were pulled or can be: pulls / wins / estimated win rate (per $ when priced). */
+function banditLines(b: BanditStats): string[] {
+  const lines: string[] = [];
+  for (const [name, arms] of Object.entries(b) as [string, ArmStats[]][]) {
+    const shown = arms.filter((a) => a.pulls > 0);
+    if (shown.length === 0) continue;
+    const arm = (a: ArmStats) =>
+      `${a.arm} ${a.pulls}/${a.wins}/${a.value.toFixed(3)}${a.perUsd === null ? '' : ` ($${a.usd.toFixed(4)}, ${a.perUsd.toFixed(1)} per $)`}`;
+    lines.push(`  ${name.padEnd(10)} ${shown.map(arm).join(', ')}`);
+  }
+  return lines.length ? ['bandit arms (pulls / wins / estimated win rate):', ...lines] : [];
 }
 
 /** Remote workers as the coordinator last saw them, and its queue (nothing for a run measured only here). */

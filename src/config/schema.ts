@@ -98,7 +98,7 @@ export const modelSchema = z.strictObject({
   weight: z.number().positive().default(1),
 });
 
-export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes', 'bayes'] as const;
+export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes', 'bayes', 'merge', 'llm-crossover', 'llm-simplify'] as const;
 
 export const configSchema = z
   .strictObject({
@@ -177,6 +177,16 @@ export const configSchema = z
     model: z.union([z.literal('auto'), modelSchema], { error: 'expected `auto` or a model: {provider: openai|anthropic, name: ...}' }).optional(),
     models: z.array(modelSchema).min(1).optional(),
     operators: z.partialRecord(z.enum(OPERATOR_NAMES), z.number().min(0)).optional(),
+    // Proposals at least this similar to a candidate of their island are `duplicate`, never evaluated (propose/novelty.ts).
+    novelty: z
+      .strictObject({
+        threshold: z.number().gt(0, { error: 'a similarity in (0, 1], e.g. 0.95 (1 = only identical code after normalization)' }).max(1, {
+          error: 'a similarity in (0, 1], e.g. 0.95 (1 = only identical code after normalization)',
+        }),
+      })
+      .optional(),
+    // Every N decided candidates one model call condenses the lessons into a scratchpad for later prompts.
+    lessons: z.strictObject({ summarize_every: z.int().min(1, { error: 'a number of candidates, at least 1 (e.g. 20)' }) }).optional(),
     agent: z
       .strictObject({
         run: z.string().min(1),

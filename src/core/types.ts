@@ -68,6 +68,8 @@ export interface Proposal {
   /** Changed files only, full new content; relative to the problem folder. */
   changes: FileSet;
   model?: string;
+  /** The prompt style the model was asked in (operators/styles.ts). */
+  style?: string;
   /** The operator did not see the verifier's feedback (tune): nothing it adds special-cases it. */
   blind?: boolean;
 }

@@ -32,6 +32,8 @@ export interface Progress {
 export interface LineageNode {
   id: number;
   parentId: number | null;
+  /** Every parent, primary first (a merge or crossover has two). */
+  parents: number[];
   status: string;
   score: number | null;
   operator: string;

@@ -3,7 +3,9 @@
 // 100,000 candidates answers in milliseconds.
 import { SORT_COLUMNS, type CallGroup, type CandidateFilter } from '../store/queries.js';
 import { sampleScoring } from '../store/samples.js';
-import type { RunRecord, Store } from '../store/store.js';
+import { ISLAND_DEFAULTS } from '../population/islands/settings.js';
+import { islandSummaries, type IslandSummary } from '../store/island-summary.js';
+import type { RunRecord, Store, WorkerRecord } from '../store/store.js';
 import { headline as runHeadline } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
 import type { CandidateRow, LineageNode, Progress } from './api.js';
@@ -153,8 +155,8 @@ export function lineage(store: Store, run: RunRecord, perParent = 12): { nodes: 
   const rows = store.queries.tree(run.id);
   const byId = new Map<number, LineageNode>();
   const children = new Map<number | null, LineageNode[]>();
-  for (const [id, parentId, status, score, operator] of rows) {
-    const node = { id, parentId, status, score, operator, hidden: 0 };
+  for (const [id, parentId, status, score, operator, parents] of rows) {
+    const node = { id, parentId, parents: JSON.parse(parents) as number[], status, score, operator, hidden: 0 };
     byId.set(id, node);
   }
   for (const node of byId.values()) {
@@ -198,7 +200,15 @@ export async function candidateDetail(store: Store, run: RunRecord, id: number) 
 }
 
 // ── islands ──────────────────────────────────────────────────────────────────
-/** Per island: candidates, accepted and best score. Empty when the run does not use islands. */
-export function islands(store: Store, run: RunRecord): { island: number; candidates: number; accepted: number; best: number | null }[] {
-  return store.queries.islands(run.id, runView(run).goal);
+/** Per island: its summary and its archive's cells, with the grid's shape (bins per feature; [K] for a best-K archive). Empty unless the run uses islands. */
+export function islands(store: Store, run: RunRecord): (IslandSummary & { shape: number[] })[] {
+  const search = (JSON.parse(run.configJson) as { search?: { features?: { bins: number }[]; elites?: number } }).search ?? {};
+  const shape = search.features?.length ? search.features.map((f) => f.bins) : [search.elites ?? ISLAND_DEFAULTS.elites];
+  return islandSummaries(store, run).map((i) => ({ ...i, shape }));
+}
+
+// ── workers ──────────────────────────────────────────────────────────────────
+/** Remote workers and the queue's depth as the coordinator last saw them; queue null for a run measured only locally. */
+export function workers(store: Store, runId: string): { workers: WorkerRecord[]; queue: { waiting: number; active: number; updatedAt: number } | null } {
+  return { workers: store.workers(runId), queue: store.queueDepth(runId) ?? null };
 }

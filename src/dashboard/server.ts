@@ -1,6 +1,7 @@
 // The dashboard's HTTP server: a JSON API over the store, server-sent events for live
 // updates, and the built page. Read-only except POST /api/stop (a confirmed stop request
 // the running engine polls). Loopback by default; any other bind needs the access token.
+import { auditPanel } from '../audit/stored.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,7 @@ import { isLoopback } from '../core/loopback.js';
 import { Store, storePath, type RunRecord } from '../store/store.js';
 import { requestStop } from '../store/stop-request.js';
 import { registerArtifactRoutes } from './artifact-routes.js';
-import { candidateDetail, facets, headline, islands, lineage, progress, queryCandidates, spend, SORT_KEYS, type SortKey } from './queries.js';
+import { candidateDetail, facets, headline, islands, lineage, progress, queryCandidates, spend, SORT_KEYS, workers, type SortKey } from './queries.js';
 
 export interface DashboardOptions {
   problemDir: string;
@@ -132,6 +133,10 @@ export function createDashboardApp(ctx: AppContext): Hono {
     withRun((c, run) => c.json(headline(store, run))),
   );
   app.get(
+    '/api/audit',
+    withRun(async (c, run) => c.json(await auditPanel(store, run))),
+  );
+  app.get(
     '/api/progress',
     withRun((c, run) => c.json(progress(store, run))),
   );
@@ -150,6 +155,10 @@ export function createDashboardApp(ctx: AppContext): Hono {
   app.get(
     '/api/islands',
     withRun((c, run) => c.json(islands(store, run))),
+  );
+  app.get(
+    '/api/workers',
+    withRun((c, run) => c.json(workers(store, run.id))),
   );
 
   app.get(

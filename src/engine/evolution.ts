@@ -21,7 +21,7 @@ export interface EvolutionDeps {
   store: Store;
   run: RunRecord;
   workspace: Pick<Workspace, 'readBase' | 'baseFiles'>;
-  operators: Pick<OperatorSet, 'pick'>;
+  operators: Pick<OperatorSet, 'pick'> & Partial<Pick<OperatorSet, 'observe'>>;
   population: Population;
   admit: Admit;
   emit: (e: EvolutionEvent) => void;
@@ -125,6 +125,7 @@ export class Evolution {
     for (const c of this.d.store.listCandidates(this.d.run.id)) {
       if (c.operator === 'baseline' || c.operator === MIGRATE_OPERATOR || c.status === 'pending') continue;
       this.recordOutcome(c);
+      this.d.operators.observe?.(c);
     }
   }
 
@@ -154,7 +155,7 @@ export class Evolution {
     try {
       await this.propose(operator, selection, random);
     } finally {
-      this.d.population.release?.(selection);
+      await this.d.population.release?.(selection);
     }
   }
 
@@ -227,7 +228,10 @@ export class Evolution {
   }
 
   private decided(c: CandidateRecord): void {
-    if (c.operator !== MIGRATE_OPERATOR) this.recordOutcome(c);
+    if (c.operator !== MIGRATE_OPERATOR) {
+      this.recordOutcome(c);
+      this.d.operators.observe?.(c);
+    }
     // The same invalid reason again and again means no proposal can succeed (e.g. nothing to
     // tune, a model that cannot follow the format): stop rather than burn the budget on it.
     this.invalidStreak = c.status === 'invalid' && c.reason === this.invalidReason ? this.invalidStreak + 1 : c.status === 'invalid' ? 1 : 0;

@@ -13,6 +13,7 @@ import { backends } from '../evaluate/backends/registry.js';
 import type { EvaluationBackend } from '../evaluate/backend.js';
 import { strategies } from '../population/registry.js';
 import { admission } from '../propose/admission.js';
+import { noveltyFilter } from '../propose/novelty.js';
 import { isEditable } from '../propose/edit-rules.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
@@ -160,7 +161,8 @@ export function runEvolution(opts: RunOptions): RunHandle {
         };
         backend = opts.redis ? backends.redis({ ...deps, redis: { url: opts.redis.url, localSlots: opts.redis.localSlots ?? 0 } }) : backends.local(deps);
         const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
-        const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths });
+        const novelty = config.novelty && noveltyFilter(config.novelty.threshold, { store, run, workspace, rules: started.rules });
+        const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths, novelty });
         evolution = new Evolution({
           config,
           rules: started.rules,

@@ -145,6 +145,57 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
   return more(`uncertain: gain ${fmt(gain)}, p=${fmt(better)} (${at})`, next, Math.max(champ.length, next));
 }
 
+/**
+ * Decide on a simplification (llm-simplify): accepted when the program got smaller and the
+ * objective is not significantly worse, instead of only when it is significantly better. A
+ * noisy verifier measures both sides to the first test look before "not worse" is believed, and
+ * the test uses the whole alpha (one look). `size` is code_size in bytes, champion and challenger.
+ */
+export function decideSimplify(
+  champion: number[],
+  challenger: number[],
+  goal: 'maximize' | 'minimize',
+  cfg: AcceptConfig,
+  size: { champion: number; challenger: number },
+): Verdict {
+  validate(champion, challenger, cfg);
+  const sign = goal === 'maximize' ? 1 : -1;
+  const champ = champion.map((v) => sign * v);
+  const chal = challenger.map((v) => sign * v);
+  const gain = median(chal) - median(champ);
+  const sizes = `code size ${size.champion} → ${size.challenger} bytes`;
+  if (size.challenger >= size.champion) {
+    return { decision: 'reject', reason: `simplification not smaller: ${sizes} (kept only when smaller)`, gain, naive: cfg.rule === 'better' };
+  }
+  const within = gain >= -cfg.minDelta;
+  if (cfg.rule === 'better' || (allEqual(champ) && allEqual(chal))) {
+    const how = cfg.rule === 'better' ? 'naive rule: median' : 'deterministic verifier: objective';
+    return {
+      decision: within ? 'accept' : 'reject',
+      reason: `${within ? 'simpler and not worse' : 'simpler but worse'}: ${sizes}; ${how} ${within ? 'not worse' : 'worse'} (gain ${fmt(gain)}, min_delta ${fmt(cfg.minDelta)})`,
+      gain,
+      naive: cfg.rule === 'better',
+    };
+  }
+  const need = looks(cfg).test[0];
+  if (chal.length < need || champ.length < need) {
+    return more(
+      `simplification (${sizes}): measure both to ${need} samples before judging "not worse"`,
+      Math.max(need, chal.length),
+      Math.max(need, champ.length),
+    );
+  }
+  const worse = test(
+    chal.map((v) => v + cfg.minDelta),
+    champ,
+    'less',
+    cfg,
+  ).pValue;
+  const stats = { gain, ci: shift(chal, champ, cfg.alpha, cfg).ci, ciLevel: 1 - 2 * cfg.alpha, pValue: worse, naive: false };
+  if (worse <= cfg.alpha) return { decision: 'reject', reason: `simpler but significantly worse (p=${fmt(worse)}): ${sizes}, gain ${fmt(gain)}`, ...stats };
+  return { decision: 'accept', reason: `simpler and not significantly worse (p=${fmt(worse)}): ${sizes}, gain ${fmt(gain)}`, ...stats };
+}
+
 /** How the challenger's median moved, in words whose sign agrees with the number. */
 function medianMove(gain: number, ahead: boolean, minDelta: number): string {
   if (ahead) return `median better by ${fmt(gain)} (min_delta ${fmt(minDelta)})`;

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   budgetUsd?: number;
   notice: (message: string) => void;
   pause?: PauseOptions;
+  /** Chooses among several models by their labels (the run's model bandit, weights as its prior); by weight without it. */
+  chooser?: { choose(random: () => number): string };
 }
 
 /** The calls made for one proposal: their ids, tokens and dollars. */
@@ -67,6 +69,10 @@ export class ModelGateway {
   constructor(private readonly o: GatewayOptions) {}
 
   pick(random: () => number): ModelClient {
+    if (this.o.chooser && this.o.clients.length > 1) {
+      const label = this.o.chooser.choose(random);
+      return this.o.clients.find((c) => c.label === label)!;
+    }
     const spec = chooseModel(
       this.o.clients.map((c) => c.spec),
       random,

@@ -63,7 +63,7 @@ export interface OperatorContext {
 }
 
 /** An error result may still say what was attempted (`description`), for the lessons. */
-export type ProposalResult = (Proposal | { error: string; operator: string; model?: string; description?: string }) & { cost?: ProposalCost };
+export type ProposalResult = (Proposal | { error: string; operator: string; model?: string; description?: string; style?: string }) & { cost?: ProposalCost };
 
 /** The problem as the base commit has it, for an operator to say what it will do. */
 export interface ProblemView {

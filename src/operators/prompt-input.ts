@@ -50,7 +50,8 @@ const MAX_HOLDOUT_BYTES = 512_000;
  */
 const STARTUP_ENV: NodeJS.ProcessEnv = { ...process.env };
 
-export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): Promise<PromptInput> {
+/** `second`: show the second parent too (a crossover). */
+export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext, opts: { second?: boolean } = {}): Promise<PromptInput> {
   const parent = ctx.parents[0];
   const editable: PromptFile[] = [];
   for (const file of ctx.editableFiles) {
@@ -100,7 +101,19 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext): P
         .map(([path, content]) => ({ path, content: untrustedOutput(content, secrets, INSPIRATION_LIMITS) })),
     })),
     lessons: readLessons(p.store, p.runId, goal, { secrets }),
+    second: opts.second && ctx.parents[1] ? await secondParent(p, ctx, secrets) : undefined,
   };
+}
+
+/** The second parent's measurements and output, and its editable files where they differ from the primary's. */
+async function secondParent(p: ProblemInfo, ctx: OperatorContext, secrets: Secret[]): Promise<NonNullable<PromptInput['second']>> {
+  const second = ctx.parents[1];
+  const differing: PromptFile[] = [];
+  for (const file of ctx.editableFiles) {
+    const content = second.files[file] ?? (await ctx.readBase(file));
+    if (content !== undefined && content !== (await ctx.readFile(file))) differing.push({ path: file, content });
+  }
+  return { id: second.id, score: second.score, metrics: metricsShown(second.metrics, secrets), output: parentOutput(p.store, second.id, secrets), differing };
 }
 
 function instructions(p: ProblemInfo): string | undefined {

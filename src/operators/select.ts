@@ -4,7 +4,6 @@
 import path from 'node:path';
 import type { Config, ModelConfig } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
-import { weightedChoice } from '../core/random.js';
 import { protectedEntries, protectedTrees } from '../evaluate/integrity.js';
 import { ModelGateway, type PauseOptions } from '../llm/gateway.js';
 import {
@@ -25,6 +24,11 @@ import { bayes } from './bayes/bayes.js';
 import { cmaes } from './cmaes/cmaes.js';
 import { llmDiff } from './llm-diff/llm-diff.js';
 import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
+import { ProposalBandits, type Outcome } from './bandits.js';
+import { llmCrossover } from './llm-crossover/llm-crossover.js';
+import { llmSimplify } from './llm-simplify/llm-simplify.js';
+import { mergeOperator } from './merge/merge.js';
+import { MetaLessons } from './meta-lessons.js';
 import { offlineChoice } from './offline-choice.js';
 import type { Operator, ProblemView } from './operator.js';
 import { tune } from './tune/tune.js';
@@ -34,7 +38,10 @@ export interface OperatorSet {
   readonly names: string[];
   /** One line for the user about how proposals are made (e.g. no model configured). */
   notice?: string;
+  /** The operator of the next proposal: the operator bandit's choice, the configured weights as its prior. */
   pick(random: () => number): Operator;
+  /** Feeds a decided candidate to the bandits (operators, models, prompt styles). */
+  observe(c: Outcome): void;
   /** What the operators will do in this problem (tune: the literals it moves), for the run-start line. */
   describe(problem: ProblemView): Promise<string | undefined>;
 }
@@ -56,7 +63,12 @@ export interface OperatorPlan {
   notice?: string;
 }
 
-const MODEL_OPERATORS = ['llm-diff', 'llm-rewrite'];
+/** The operator mix with a model and no `operators:` key. */
+export const MODEL_DEFAULT_WEIGHTS = { 'llm-diff': 0.7, 'llm-rewrite': 0.3 };
+const MODEL_OPERATORS = ['llm-diff', 'llm-rewrite', 'llm-crossover', 'llm-simplify'];
+/** Operators that combine two parents, and the strategies that give two. */
+const TWO_PARENT_OPERATORS = ['merge', 'llm-crossover'];
+const TWO_PARENT_STRATEGIES: string[] = ['islands'];
 const NO_MODEL_NOTICE =
   'No model configured: using an offline optimizer of the numeric literals (the next line says which). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or pass --model auto to use OPENAI_API_KEY / ANTHROPIC_API_KEY.';
 
@@ -71,8 +83,7 @@ function unusedKeyNotice(env: NodeJS.ProcessEnv): string | undefined {
 export function planOperators(config: Config, opts: ModelOptions = {}): OperatorPlan {
   const env = opts.env ?? process.env;
   const { models, notice: modelNotice } = resolveModels(config, opts, env);
-  const weights: Partial<Record<string, number>> =
-    config.operators ?? (models.length > 0 ? { 'llm-diff': 0.7, 'llm-rewrite': 0.3 } : config.agent ? { agent: 1 } : { tune: 1 });
+  const weights: Partial<Record<string, number>> = config.operators ?? (models.length > 0 ? MODEL_DEFAULT_WEIGHTS : config.agent ? { agent: 1 } : { tune: 1 });
   const used = Object.entries(weights).filter(([, w]) => (w ?? 0) > 0);
   if (used.length === 0)
     throw new UsageError('operators: every weight is 0, so nothing can propose a change. Fix: give at least one operator a weight above 0.');
@@ -80,6 +91,11 @@ export function planOperators(config: Config, opts: ModelOptions = {}): Operator
     if (MODEL_OPERATORS.includes(name) && models.length === 0) {
       throw new UsageError(
         `operators.${name} needs a model, but none is configured. Fix: set \`model:\` (provider, name) in evoloop.yaml, pass --model openai:NAME, or pass --model auto with OPENAI_API_KEY / ANTHROPIC_API_KEY set.`,
+      );
+    }
+    if (TWO_PARENT_OPERATORS.includes(name) && !TWO_PARENT_STRATEGIES.includes(config.search.strategy)) {
+      throw new UsageError(
+        `operators.${name} combines two parents, but search.strategy ${config.search.strategy} gives one. Fix: use search.strategy: islands, or remove ${name} from operators.`,
       );
     }
     if (name === 'agent' && !config.agent) {
@@ -187,6 +203,8 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     configFile: deps.configFile,
     baseFiles: () => deps.workspace.baseFiles(),
   };
+  const used = Object.entries(plan.weights).filter(([, w]) => (w ?? 0) > 0) as [string, number][];
+  const bandits = new ProposalBandits(Object.fromEntries(used), Object.fromEntries(plan.models.map((m) => [`${m.provider}:${m.name}`, m.weight ?? 1])));
   const gateway =
     plan.models.length > 0
       ? new ModelGateway({
@@ -196,28 +214,47 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
           budgetUsd: config.budget.usd,
           notice: deps.notice,
           pause: deps.pause,
+          chooser: bandits.models,
         })
       : undefined;
+  const every = config.lessons?.summarize_every;
+  const metaLessons =
+    gateway && every
+      ? new MetaLessons({
+          store: deps.store,
+          runId: deps.runId,
+          gateway,
+          every,
+          goal: config.objective.goal,
+          objective: config.objective.metric ?? config.objective.expr ?? '',
+        })
+      : undefined;
+  const model = () => ({ problem, gateway: gateway!, styles: bandits.styles, metaLessons });
   const build: Record<string, () => Operator> = {
     tune: () => tune,
     cmaes: () => cmaes(),
     bayes: () => bayes(),
-    'llm-diff': () => llmDiff({ problem, gateway: gateway! }),
-    'llm-rewrite': () => llmRewrite({ problem, gateway: gateway! }),
+    'llm-diff': () => llmDiff(model()),
+    'llm-rewrite': () => llmRewrite(model()),
+    'llm-crossover': () => llmCrossover(model()),
+    'llm-simplify': () => llmSimplify(model()),
+    merge: () => mergeOperator({ store: deps.store, goal: config.objective.goal }),
     agent: () => agentOperator({ problem, workspace: deps.workspace, agent: config.agent!, env, protectedPaths: () => protectedOf(config, deps) }),
   };
+  // The default offline operator (no model, no agent, no \`operators:\`) becomes tune, cmaes or bayes when the run describes the problem.
   const offline = plan.models.length === 0 && !config.operators && !config.agent;
   const items = offline
     ? [{ item: offlineChoice(config, deps.store, deps.runId, (name) => build[name](), deps.maxCandidates), weight: 1 }]
-    : Object.entries(plan.weights)
-        .filter(([, w]) => (w ?? 0) > 0)
-        .map(([name, weight]) => ({ item: build[name](), weight: weight! }));
+    : used.map(([name, weight]) => ({ item: build[name](), weight }));
+  const byName = new Map(items.map((i) => [i.item.name, i.item]));
   return {
     get names() {
       return items.map((i) => i.item.name);
     },
     notice: plan.notice,
-    pick: (random) => weightedChoice(items, random),
+    // The default offline operator is the only one, and its name is only known once chosen: no bandit to ask.
+    pick: (random) => (offline ? items[0].item : byName.get(bandits.operators.choose(random))!),
+    observe: (c) => bandits.observe(c),
     describe: async (problem) => (await Promise.all(items.map((i) => i.item.describe?.(problem)))).filter(Boolean).join('\n') || undefined,
   };
 }

@@ -7,6 +7,7 @@ import type { EvolutionEvent } from '../engine/events.js';
 import type { Inspiration, ParentView } from '../operators/operator.js';
 import type { CandidateRecord, RunRecord, Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
+import type { IslandChooser } from './islands/island-choice.js';
 
 /** A parent as an operator sees it, plus the commit its child is built on. */
 export interface Parent extends ParentView {
@@ -35,8 +36,8 @@ export interface Population {
   start(): Promise<boolean>;
   /** The parents of the next child (`count` of them, distinct, neither an ancestor of the other), or why there are none. */
   select(random: () => number, count: 1 | 2): Selection | NoSelection;
-  /** The proposal made from a selection is over (decided, or considered): frees its island's place in flight. */
-  release?(selection: Selection): void;
+  /** The proposal made from a selection is over, whatever became of it (skipped before admission, invalid, duplicate, decided). */
+  release?(selection: Selection): Promise<void> | void;
   /** Measures a pending child and records its decision; undefined when it was abandoned (kept pending for resume). */
   consider(child: CandidateRecord): Promise<CandidateRecord | undefined>;
   /** The best score so far (for budget.target); undefined before the baseline. */
@@ -47,9 +48,11 @@ export interface PopulationDeps {
   config: Config;
   store: Store;
   run: RunRecord;
-  workspace: Pick<Workspace, 'baseCommit' | 'problemDir' | 'setRef'>;
+  workspace: Pick<Workspace, 'baseCommit' | 'problemDir' | 'setRef' | 'baseFiles' | 'readBase'>;
   backend: EvaluationBackend;
   emit: (e: EvolutionEvent) => void;
   /** Aborted when in-flight work is abandoned (kill). */
   signal: AbortSignal;
+  /** Which island a proposal goes to (islands strategy); default: the fewest in flight. A bandit over islands plugs in here. */
+  chooseIsland?: IslandChooser;
 }

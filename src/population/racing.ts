@@ -4,11 +4,15 @@
 // against a cell's occupant and then against the global champion. One loop for both, so an
 // elite is confirmed exactly as a champion is, never on one lucky sample.
 import type { FileSet } from '../core/types.js';
-import { decide, initialRepeats, type AcceptConfig, type Verdict } from '../evaluate/acceptance.js';
+import { decide, decideSimplify, initialRepeats, type AcceptConfig, type Verdict } from '../evaluate/acceptance.js';
 import { describeFailure, type CandidateSpec } from '../evaluate/backend.js';
 import type { Failure } from '../evaluate/evaluator.js';
 import type { CandidateRecord } from '../store/store.js';
+import { codeSize } from '../workspace/code-size.js';
 import type { PopulationDeps } from './population.js';
+
+/** The operator whose children are judged as simplifications. */
+const SIMPLIFY_OPERATOR = 'llm-simplify';
 
 export type Decided = Exclude<Verdict, { decision: 'more' }>;
 
@@ -61,13 +65,18 @@ export class Racing {
 
   /**
    * Races a measured challenger against `incumbent()` (read again after every wait, so a newer
-   * incumbent is the one compared with) until the acceptance rule decides.
+   * incumbent is the one compared with) until the acceptance rule decides. A simplification
+   * (`operator` llm-simplify) is judged by decideSimplify: smaller and not significantly worse.
    */
-  async race(spec: CandidateSpec, first: Measurement, incumbent: () => Incumbent): Promise<RaceOutcome> {
+  async race(spec: CandidateSpec, first: Measurement, incumbent: () => Incumbent, operator?: string): Promise<RaceOutcome> {
     let measured = first;
     for (;;) {
       const against = incumbent();
-      const verdict = decide(against.samples, measured.samples, this.d.config.objective.goal, this.accept);
+      const goal = this.d.config.objective.goal;
+      const verdict =
+        operator === SIMPLIFY_OPERATOR
+          ? decideSimplify(against.samples, measured.samples, goal, this.accept, await this.sizes(against.files, spec.files))
+          : decide(against.samples, measured.samples, goal, this.accept);
       if (verdict.decision !== 'more') return { measured, verdict, against };
       if (verdict.wantChampion > against.samples.length && !(await this.remeasure(against, verdict.wantChampion))) {
         const reason = `the incumbent ${against.id} could not be re-measured, so no fair comparison was possible; kept the incumbent`;
@@ -79,6 +88,12 @@ export class Racing {
         measured = more;
       }
     }
+  }
+
+  /** code_size of an incumbent and of a challenger. */
+  private async sizes(incumbent: FileSet, challenger: FileSet): Promise<{ champion: number; challenger: number }> {
+    const { workspace, config } = this.d;
+    return { champion: await codeSize(incumbent, workspace, config), challenger: await codeSize(challenger, workspace, config) };
   }
 
   /** Adds repeats to an incumbent's samples; one re-measurement of an incumbent at a time. */

@@ -9,6 +9,7 @@ import type { ProposalResult } from '../operators/operator.js';
 import type { CandidateRecord, NewCandidate, RunRecord, Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { checkChanges, type EditRules } from './edit-rules.js';
+import type { NoveltyFilter } from './novelty.js';
 import { changeHash } from './patch-hash.js';
 
 export interface AdmissionDeps {
@@ -18,6 +19,8 @@ export interface AdmissionDeps {
   rules: EditRules;
   /** Paths a patch is suspicious for mentioning (the verifier's). */
   protectedPaths: string[];
+  /** `novelty.threshold`: near-duplicates of earlier candidates are rejected before evaluation. */
+  novelty?: NoveltyFilter;
 }
 
 /** A parent of the child: its id, commit and full change against the base. */
@@ -53,6 +56,7 @@ export function admission(d: AdmissionDeps): Admit {
       tokensIn: cost?.tokensIn,
       tokensOut: cost?.tokensOut,
       usd: cost?.usd,
+      style: proposal.style,
     };
     // Every candidate row of a proposal gets its model calls linked, whatever its status.
     const insert = (row: NewCandidate) => {
@@ -96,7 +100,10 @@ export function admission(d: AdmissionDeps): Admit {
     if (patch === '') return insert({ ...row, status: 'duplicate', reason: 'no change: the proposal equals its parent' });
     const same = store.findByChangeHash(run.id, hash);
     if (same !== undefined) return insert({ ...row, status: 'duplicate', reason: `same change as candidate ${same}` });
+    const novel = await d.novelty?.check(files, island);
+    if (novel?.duplicateOf) return insert({ ...row, status: 'duplicate', reason: novel.duplicateOf.reason, flags: [...flags, 'near-duplicate'] });
     const candidate = insert({ ...row, status: 'pending' });
+    if (novel) d.novelty!.add(candidate.id, island, novel.signature);
     const ref = `refs/evoloop/${run.id}/candidates/${candidate.id}`;
     const commitSha = workspace.commit(files, parent.commitSha, `${proposal.description}\n\nEvoloop-Run: ${run.id}\nEvoloop-Candidate: ${candidate.id}`, ref);
     store.updateCandidate(candidate.id, { commitSha, ref });

@@ -9,6 +9,7 @@ import { sampleScoring } from '../store/samples.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { summarize, type RunSummary } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
+import { auditNotes } from '../audit/stored.js';
 import { imagesHtml, imagesMarkdown, reportImages, type ReportImages } from './artifact-images.js';
 import { escapeXml, scoreChartSvg } from './svg-chart.js';
 
@@ -25,6 +26,8 @@ export interface ReportData {
   accepted: { id: number; score: number | null; gain: number | null; pValue: number | null; operator: string; description: string }[];
   failures: { reason: string; count: number; example: number }[];
   integrity: string[];
+  /** The last `evoloop audit` of the verifier, and what it let through. */
+  audit: string[];
   svg: string;
   /** The main images (artifacts) of the baseline, the champion and every champion. */
   images: ReportImages;
@@ -76,6 +79,7 @@ export async function reportData(store: Store, runId: string): Promise<ReportDat
     accepted,
     failures: [...failures].map(([reason, v]) => ({ reason, ...v })).sort((a, b) => b.count - a.count),
     integrity: integrityNotes(summary),
+    audit: await auditNotes(store, run),
     svg: scoreChartSvg(progress(store, run), { title: `${view.objective} (${view.goal}) over time` }),
     images: reportImages(store, run),
   };
@@ -174,6 +178,7 @@ export function renderMarkdown(d: ReportData, svgFile: string): string {
     out.push('');
   }
   out.push('## Integrity', '', ...d.integrity.map((n) => `- ${n}`), '');
+  out.push('## Verifier audit', '', ...d.audit.map((n) => `- ${cell(n)}`), '');
   return out.join('\n');
 }
 
@@ -231,6 +236,8 @@ ${
 }
 <h2>Integrity</h2>
 <ul>${d.integrity.map((n) => `<li>${e(n)}</li>`).join('')}</ul>
+<h2>Verifier audit</h2>
+<ul>${d.audit.map((n) => `<li>${e(n)}</li>`).join('')}</ul>
 </body></html>
 `;
 }

@@ -214,4 +214,30 @@ export const MIGRATIONS: string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 9: the prompt style a model proposal was asked in (the style bandit learns from it), and the
+  // novelty filter's MinHash signature of every admitted candidate (propose/novelty.ts), so a
+  // resumed run compares against all of them without re-reading their text.
+  `
+  ALTER TABLE candidates ADD COLUMN style TEXT;
+  CREATE TABLE signatures (
+    candidate_id INTEGER PRIMARY KEY REFERENCES candidates(id),
+    run_id TEXT NOT NULL,
+    island INTEGER,
+    minhash BLOB NOT NULL
+  );
+  CREATE INDEX signatures_run ON signatures(run_id);
+  `,
+  // 10: the last verifier audits of the problem (evoloop audit): the digest of the verifier
+  // audited, so status can say when a run's verifier was never audited or changed since.
+  `
+  CREATE TABLE audits (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at INTEGER NOT NULL,
+    base_commit TEXT NOT NULL,
+    verifier_digest TEXT NOT NULL,
+    probes TEXT NOT NULL,
+    let_through INTEGER NOT NULL,
+    report_json TEXT NOT NULL
+  );
+  `,
 ];

@@ -194,13 +194,14 @@ export class RunQueries {
       .all(runId) as { operator: string; candidates: number; accepted: number }[];
   }
 
-  /** Every candidate of a run as [id, parentId, status, score, operator], by id. */
-  tree(runId: string): [number, number | null, string, number | null, string][] {
-    return this.db.prepare('SELECT id, parent_id, status, score, operator FROM candidates WHERE run_id = ? ORDER BY id').raw().all(runId) as [
+  /** Every candidate of a run as [id, parentId, status, score, operator, parents JSON], by id. */
+  tree(runId: string): [number, number | null, string, number | null, string, string][] {
+    return this.db.prepare('SELECT id, parent_id, status, score, operator, parents_json FROM candidates WHERE run_id = ? ORDER BY id').raw().all(runId) as [
       number,
       number | null,
       string,
       number | null,
+      string,
       string,
     ][];
   }
@@ -237,6 +238,17 @@ export class RunQueries {
       .prepare("SELECT id, status, reason FROM candidates WHERE run_id = ? AND status IN ('failed', 'invalid', 'tampered', 'duplicate') ORDER BY id")
       .raw()
       .all(runId) as [number, CandidateStatus, string | null][];
+  }
+
+  /** The model calls of one operator that got a reply: how many, and the newest reply (meta-lessons' scratchpad). */
+  replies(runId: string, operator: string): { count: number; last: string | null } {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS count, (SELECT response FROM llm_calls WHERE run_id = ? AND operator = ? AND response IS NOT NULL ORDER BY id DESC LIMIT 1) AS last
+         FROM llm_calls WHERE run_id = ? AND operator = ? AND response IS NOT NULL`,
+      )
+      .get(runId, operator, runId, operator) as { count: number; last: string | null };
+    return row;
   }
 
   /** Models that used tokens but cost nothing: ones without a known price. */

@@ -19,6 +19,9 @@ export class SearchState {
     private readonly willWrite: () => void,
   ) {
     this.stmts = {
+      cellScores: db.prepare(
+        'SELECT ic.island, ic.cell, ic.candidate_id AS candidateId, c.score FROM island_cells ic JOIN candidates c ON c.id = ic.candidate_id WHERE ic.run_id = ? ORDER BY ic.island, ic.cell',
+      ),
       cells: db.prepare('SELECT island, cell, candidate_id AS candidateId FROM island_cells WHERE run_id = ? ORDER BY island, cell'),
       setCell: db.prepare(
         'INSERT INTO island_cells(run_id, island, cell, candidate_id) VALUES (?, ?, ?, ?) ON CONFLICT(run_id, island, cell) DO UPDATE SET candidate_id = excluded.candidate_id',
@@ -34,6 +37,11 @@ export class SearchState {
   /** Every occupied cell of every island of a run. */
   cells(runId: string): CellRow[] {
     return this.stmts.cells.all(runId) as CellRow[];
+  }
+
+  /** Every occupied cell with its elite's score (status, dashboard). */
+  cellScores(runId: string): (CellRow & { score: number | null })[] {
+    return this.stmts.cellScores.all(runId) as (CellRow & { score: number | null })[];
   }
 
   /** Puts a candidate into a cell, replacing its occupant. */

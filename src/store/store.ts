@@ -17,6 +17,7 @@ import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.
 import { ArtifactStore } from './artifacts.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
+import { AuditRecords } from './audits.js';
 import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
@@ -65,6 +66,8 @@ export interface CandidateRecord {
   verdict: Verdict | null;
   flags: string[];
   island: number | null;
+  /** The prompt style a model proposal was asked in (operators/styles.ts), null otherwise. */
+  style: string | null;
   tokensIn: number;
   tokensOut: number;
   usd: number;
@@ -147,7 +150,7 @@ function toMeasurement(row: Row): MeasurementRecord {
 export const storePath = (problemDir: string) => path.join(problemDir, '.evoloop', 'evoloop.db');
 
 export type NewCandidate = Pick<CandidateRecord, 'runId' | 'parentId' | 'status' | 'operator' | 'description' | 'changeHash' | 'patch'> &
-  Partial<Pick<CandidateRecord, 'parents' | 'reason' | 'model' | 'island' | 'tokensIn' | 'tokensOut' | 'usd' | 'flags'>> & {
+  Partial<Pick<CandidateRecord, 'parents' | 'reason' | 'model' | 'island' | 'tokensIn' | 'tokensOut' | 'usd' | 'flags' | 'style'>> & {
     files: FileSet;
   };
 
@@ -183,6 +186,8 @@ export class Store {
   private readonly db: Database.Database;
   readonly readonly: boolean;
   readonly queries: RunQueries;
+  /** The verifier audits of the problem (evoloop audit). */
+  readonly audits: AuditRecords;
   /** What stages wrote to $EVOLOOP_ARTIFACTS (rows here, contents beside the database). */
   readonly artifacts: ArtifactStore;
   /** What a search strategy keeps beyond candidate rows (island archives, counters). */
@@ -222,6 +227,7 @@ export class Store {
     }
     const db = this.db;
     this.queries = new RunQueries(db);
+    this.audits = new AuditRecords(db, () => this.willWrite());
     this.artifacts = new ArtifactStore(db, path.join(path.dirname(file), 'artifacts', 'objects'));
     this.search = new SearchState(db, () => this.willWrite());
     this.stmts = {
@@ -382,8 +388,8 @@ export class Store {
         const files = Object.fromEntries(Object.entries(c.files).map(([p, content]) => [p, this.putBlob(content)]));
         const info = this.sql(
           `INSERT INTO candidates(run_id, parent_id, parent2_id, parents_json, status, reason, operator, model, description, files_json, patch,
-             change_hash, flags_json, island, tokens_in, tokens_out, usd, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             change_hash, flags_json, island, tokens_in, tokens_out, usd, created_at, style)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           c.runId,
           c.parentId,
@@ -403,6 +409,7 @@ export class Store {
           c.tokensOut ?? 0,
           c.usd ?? 0,
           Date.now(),
+          c.style ?? null,
         );
         return Number(info.lastInsertRowid);
       });
@@ -548,6 +555,26 @@ export class Store {
       const link = this.sql('UPDATE llm_calls SET candidate_id = ? WHERE id = ?');
       for (const id of callIds) link.run(candidateId, id);
     });
+  }
+
+  /** The novelty filter's signature of an admitted candidate (propose/novelty.ts). */
+  putSignature(runId: string, candidateId: number, island: number | null, minhash: Uint32Array): void {
+    this.willWrite();
+    this.sql('INSERT OR REPLACE INTO signatures(candidate_id, run_id, island, minhash) VALUES (?, ?, ?, ?)').run(
+      candidateId,
+      runId,
+      island,
+      Buffer.from(minhash.buffer, minhash.byteOffset, minhash.byteLength),
+    );
+  }
+
+  signatures(runId: string): { candidateId: number; island: number | null; minhash: Uint32Array }[] {
+    const rows = this.sql('SELECT candidate_id, island, minhash FROM signatures WHERE run_id = ? ORDER BY candidate_id').all(runId) as {
+      candidate_id: number;
+      island: number | null;
+      minhash: Buffer;
+    }[];
+    return rows.map((r) => ({ candidateId: r.candidate_id, island: r.island, minhash: new Uint32Array(new Uint8Array(r.minhash).buffer) }));
   }
 
   // ── distributed evaluation: what the coordinator last saw of its workers and queue ──

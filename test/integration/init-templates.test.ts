@@ -41,6 +41,10 @@ it.each(Object.keys(PROGRAMS))('init --edit writes a %s verifier that follows th
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain(verifier);
   expect(loadConfigFile(path.join(dir, 'evoloop.yaml')).verifier.stages[0]).toMatchObject({ run, kind: 'score' });
+  // the modeline of the evoloop.yaml points at the schema init wrote, with hover text
+  expect(readFileSync(path.join(dir, 'evoloop.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.evoloop\/evoloop\.schema\.json\n/);
+  const schema = JSON.parse(readFileSync(path.join(dir, '.evoloop', 'evoloop.schema.json'), 'utf8'));
+  expect(schema.properties.budget.properties.usd.description).toBe('stop before spending more on model calls');
   const template = readFileSync(path.join(dir, verifier), 'utf8');
   expect(template).toContain('$EVOLOOP_METRICS');
   expect(template).toMatch(/evoloop: 0\.05\.\.0\.95/);

@@ -36,6 +36,8 @@ export class NumberBackend implements EvaluationBackend {
   readonly protectedPaths = ['verify.sh'];
   readonly verifierDigest = 'fake-verifier';
   store!: Store;
+  /** The base program's f.js, for a candidate that does not change it. */
+  base = '1';
   inFlight = 0;
   maxInFlight = 0;
   /** Every measure call: candidate id and repeats asked for. */
@@ -48,7 +50,7 @@ export class NumberBackend implements EvaluationBackend {
     await new Promise((r) => setTimeout(r, this.opts.delayMs ?? 0));
     this.inFlight--;
     if (this.opts.fail?.(candidate)) return { ok: false, failure: { kind: 'crash', stage: 's', message: 'exit 1' } };
-    const y = Number(candidate.files['f.js'] ?? '1');
+    const y = Number(candidate.files['f.js'] ?? this.base);
     const recorder = storeRecorder(this.store);
     const epoch = plan.epoch ?? 0;
     const done = new Map(recorder.recorded(candidate.candidateId, epoch).map((m) => [m.repeat, m.metrics.y]));
@@ -107,6 +109,8 @@ export interface HarnessOptions {
   population?: (p: Population, deps: PopulationDeps) => Population;
   store?: Store;
   maxCandidates?: number;
+  /** The base program's f.js (default '1'). */
+  base?: string;
 }
 
 const dirs: string[] = [];
@@ -147,7 +151,7 @@ export function build(dir: string, input: Partial<ConfigInput>, opts: HarnessOpt
       status: 'running',
       ownerPid: null,
     });
-  const base: FileSet = { 'f.js': '1', 'verify.sh': 'exit 0' };
+  const base: FileSet = { 'f.js': opts.base ?? '1', 'verify.sh': 'exit 0' };
   // Commits are named by their content and parent, so two runs of the same search get the same shas.
   const workspace = {
     baseCommit: BASE,
@@ -160,6 +164,7 @@ export function build(dir: string, input: Partial<ConfigInput>, opts: HarnessOpt
   };
   const backend = opts.backend ?? new NumberBackend();
   backend.store = store;
+  backend.base = base['f.js'];
   const abandon = new AbortController();
   const events: EvolutionEvent[] = [];
   const emit = (e: EvolutionEvent) => events.push(e);

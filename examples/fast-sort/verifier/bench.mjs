@@ -45,8 +45,10 @@ const spread = times[times.length - 1] - times[0];
 // A plot of time against input size, the candidate beside the shipped sort, for evoloop's
 // dashboard and report (only when run by evoloop; after the timing above, so it never changes ms).
 if (artifacts) {
-  const { sort: baseline } = await import(new URL('./baseline-sort.mjs', import.meta.url).href);
-  const series = timeBySize({ candidate: sort, baseline }, seed);
+  // Fresh module instances of both, so neither carries the JIT state the benchmark left.
+  const { sort: candidate } = await import(new URL('../sort.mjs?plot', import.meta.url).href);
+  const { sort: baseline } = await import(new URL('./baseline-sort.mjs?plot', import.meta.url).href);
+  const series = timeBySize({ candidate, baseline }, seed);
   writeFileSync(path.join(artifacts, 'time-by-size.svg'), timingSvg(series, `sort time by input size (median score ${ms.toFixed(2)} ms)`));
 }
 console.log(

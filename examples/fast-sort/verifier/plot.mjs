@@ -3,32 +3,31 @@
 import { rng } from './workload.mjs';
 
 const SIZES = [500, 2000, 8000, 32000];
-const ROUNDS = 3; // the fastest of these per size: the plot shows shape, not noise
+const ROUNDS = 5; // the fastest of these per size: the plot shows shape, not noise
 
-/** Milliseconds per size for each named sort: {name: [ms, ...]}. */
+/** Milliseconds per size for each named sort: {name: [ms, ...]}. Rounds alternate between the sorts, so a pause (GC) hits neither more. */
 export function timeBySize(sorts, seed) {
   const random = rng(seed ^ 0x5eed);
   const inputs = SIZES.map((n) => Array.from({ length: n }, () => random() * 2e6 - 1e6));
   const byNumber = (a, b) => a - b;
-  const out = {};
-  for (const [name, sort] of Object.entries(sorts)) {
-    out[name] = inputs.map((input) => {
-      let best = Infinity;
-      for (let r = 0; r < ROUNDS; r++) {
+  const names = Object.keys(sorts);
+  const best = Object.fromEntries(names.map((name) => [name, SIZES.map(() => Infinity)]));
+  inputs.forEach((input, i) => {
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const name of r % 2 ? [...names].reverse() : names) {
         const copy = input.slice();
         const start = performance.now();
-        sort(copy, byNumber);
-        best = Math.min(best, performance.now() - start);
+        sorts[name](copy, byNumber);
+        best[name][i] = Math.min(best[name][i], performance.now() - start);
       }
-      return best;
-    });
-  }
-  return out;
+    }
+  });
+  return best;
 }
 
 const W = 480;
 const H = 300;
-const M = { left: 58, right: 16, top: 30, bottom: 42 };
+const M = { left: 58, right: 30, top: 30, bottom: 42 };
 const COLORS = { candidate: '#d73027', baseline: '#7a8396' };
 
 /** A log-log line plot of timeBySize's result. */

@@ -20,7 +20,7 @@ export function LineageView({ tick }: { tick: number }) {
     roots.length === 1
       ? data.nodes
       : [
-          { id: -1, parentId: null, status: 'root', score: null, operator: '', hidden: 0 },
+          { id: -1, parentId: null, parents: [], status: 'root', score: null, operator: '', hidden: 0 },
           ...data.nodes.map((n) => (n.parentId === null ? { ...n, parentId: -1 } : n)),
         ];
   const root = stratify<Node>()
@@ -34,6 +34,9 @@ export function LineageView({ tick }: { tick: number }) {
   const onPath = new Set(data.championPath);
   const pos = (n: HierarchyPointNode<Node>) => [n.y + 30, n.x - minX + 20];
   const links = laid.links().filter((l) => l.source.data.id !== -1);
+  // A multi-parent candidate (merge, crossover) also gets a dashed edge from each further parent shown.
+  const byId = new Map(all.map((n) => [n.data.id, n]));
+  const extra = all.flatMap((n) => (n.data.parents ?? []).slice(1).flatMap((p) => (byId.has(p) ? [{ source: byId.get(p)!, target: n }] : [])));
   return html`<section class="panel lineage">
     <h3>
       Lineage
@@ -48,6 +51,11 @@ export function LineageView({ tick }: { tick: number }) {
           const [x2, y2] = pos(l.target);
           const champ = onPath.has(l.source.data.id) && onPath.has(l.target.data.id);
           return html`<path class=${champ ? 'link champ' : 'link'} d=${`M${x1},${y1}C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`} />`;
+        })}
+        ${extra.map((l) => {
+          const [x1, y1] = pos(l.source);
+          const [x2, y2] = pos(l.target);
+          return html`<path class="link second" data-testid="second-parent" d=${`M${x1},${y1}C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`} />`;
         })}
         ${all.map((n) => {
           const [x, y] = pos(n);

@@ -6,12 +6,14 @@ import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { api, followEvents, type LiveEvent } from './api.js';
+import { AuditPanel } from './audit-panel.js';
 import { CandidatePage } from './candidate-page.js';
 import { CandidateTable } from './candidate-table.js';
 import { ChampionStrip } from './champion-strip.js';
 import { ComparePage } from './compare-page.js';
 import { fmtDuration, fmtScore, fmtTime, fmtUsd } from './format.js';
 import { IslandsView } from './islands-view.js';
+import { WorkersView } from './workers-view.js';
 import { LineageView } from './lineage-view.js';
 import { html, useLive } from './live.js';
 import { ProgressChart } from './progress-chart.js';
@@ -107,6 +109,7 @@ function App() {
                         <${Feed} events=${feed} />
                       </div>
                       <${ChampionStrip} tick=${tick} />
+                      <${AuditPanel} tick=${tick} />
                       <${CandidateTable} tick=${tick} />
                     </section>`
       }

@@ -7,7 +7,7 @@ import type { Operator } from '../operator.js';
 export function llmDiff(deps: ModelOperatorDeps): Operator {
   return {
     name: 'llm-diff',
-    propose: (ctx) => proposeWithModel(deps, ctx, 'llm-diff', { kind: 'diff' }, parseDiff),
+    propose: (ctx) => proposeWithModel(deps, ctx, 'llm-diff', { kind: 'diff' }, parseDiff, { styled: true }),
   };
 }
 

@@ -63,7 +63,7 @@ export class GreedyPopulation implements Population {
     store.updateCandidate(c.id, { startedAt: started });
     const spec = this.racing.spec(c.id, files, c.commitSha!);
     const first = await this.racing.measure(spec);
-    const outcome = 'failure' in first ? first : await this.racing.race(spec, first.measured, () => this.champion!);
+    const outcome = 'failure' in first ? first : await this.racing.race(spec, first.measured, () => this.champion!, c.operator);
     if ('failure' in outcome) return recordFailure(this.d, c, outcome.failure, started);
     const { measured, verdict, against } = outcome;
     const score = median(measured.samples);

@@ -1,0 +1,62 @@
+// Synthetic landscapes over a genome x in [0, 1]^8, written one coordinate per line (so a
+// line-wise merge can combine two lineages that changed different coordinates). All maximize.
+
+export const DIM = 8;
+
+export interface Landscape {
+  name: string;
+  /** What makes it easy or deceptive. */
+  about: string;
+  /** The base program's genome. */
+  base: number[];
+  value(x: number[]): number;
+  /** The best value there is. */
+  max: number;
+}
+
+const mean = (v: number[]) => v.reduce((s, a) => s + a, 0) / v.length;
+const progress = (t: number) => Math.max(0, Math.min(1, (t - 0.3) / 0.6));
+
+export const LANDSCAPES: Landscape[] = [
+  {
+    name: 'easy',
+    about: 'one smooth peak at 0.7 in every coordinate',
+    base: Array(DIM).fill(0.3),
+    value: (x) => 1 - 2 * mean(x.map((t) => (t - 0.7) ** 2)),
+    max: 1,
+  },
+  {
+    name: 'separable',
+    about: 'two components (coordinates 0-3 and 4-7); climbing one makes the other a valley until both are high, then a bonus',
+    base: Array(DIM).fill(0.3),
+    value: (x) => {
+      const a = mean(x.slice(0, 4).map(progress));
+      const b = mean(x.slice(4).map(progress));
+      const both = a > 0.8 && b > 0.8;
+      return Math.max(a, b) + (both ? 1.5 : -0.5 * Math.min(a, b));
+    },
+    max: 2.5,
+  },
+  {
+    name: 'rugged',
+    about: 'a broad peak at 0.7 under ripples of period 0.1 in every coordinate (many local optima)',
+    base: Array(DIM).fill(0.3),
+    value: (x) => mean(x.map((t) => 0.7 * (1 - 4 * (t - 0.7) ** 2) + 0.3 * Math.cos(2 * Math.PI * 10 * (t - 0.7)))),
+    max: 1,
+  },
+  {
+    name: 'needle',
+    about: 'a slope towards 0 everywhere, and a needle (+1) where x0 and x1 are both above 0.85',
+    base: Array(DIM).fill(0.5),
+    value: (x) => 0.5 * (1 - mean(x)) + (x[0] > 0.85 && x[1] > 0.85 ? 1 : 0),
+    max: 1.5,
+  },
+];
+
+export function genomeText(x: number[]): string {
+  return `${x.map((t) => t.toFixed(3)).join('\n')}\n`;
+}
+
+export function parseGenome(text: string): number[] {
+  return text.trim().split('\n').map(Number);
+}

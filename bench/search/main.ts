@@ -1,0 +1,203 @@
+// Benchmark: which search strategy finds the best program on synthetic deceptive landscapes?
+// Every run is the real engine (engine/evolution.ts) with the real populations (greedy,
+// best-of-n, islands from population/registry.ts), the real admission, store (SQLite in a
+// temp folder, on /dev/shm when there is one), bandit and `merge` operator. Only two parts are
+// stand-ins, so a run takes a fraction of a second instead of minutes: the backend computes the
+// landscape's value from the candidate's genome file in-process (deterministic, recorded as a
+// measurement like any backend's), and the proposer is scripted with a known step distribution:
+//
+//   step: change k coordinates (k = 1, 2, 3 with probability 0.6, 0.3, 0.1, chosen uniformly);
+//         each is resampled uniformly in [0, 1] with probability 0.15, else moved by N(0, 0.1);
+//         clamped to [0, 1], written with 3 decimals.
+//
+// "islands + merge" mixes step 0.8 / merge 0.2 (through the run's operator bandit, those
+// weights as its prior). The figure per cell is the median over seeds of the best value the
+// strategy reports (its champion) after the same number of candidates.
+//
+//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands 4] [--only separable,needle]
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { median } from 'simple-statistics';
+import { validateConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { seedFrom } from '../../src/core/random.js';
+import type { FileSet } from '../../src/core/types.js';
+import { Evolution } from '../../src/engine/evolution.js';
+import type { CandidateSpec, EvaluationBackend, MeasurePlan } from '../../src/evaluate/backend.js';
+import type { Measured } from '../../src/evaluate/evaluator.js';
+import { storeRecorder } from '../../src/evaluate/recorder.js';
+import { ProposalBandits } from '../../src/operators/bandits.js';
+import { mergeOperator } from '../../src/operators/merge/merge.js';
+import type { Operator } from '../../src/operators/operator.js';
+import { strategies } from '../../src/population/registry.js';
+import { admission } from '../../src/propose/admission.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { DIM, genomeText, LANDSCAPES, parseGenome, type Landscape } from './landscapes.js';
+
+const { values: args } = parseArgs({
+  options: {
+    candidates: { type: 'string', default: '240' },
+    seeds: { type: 'string', default: '10' },
+    islands: { type: 'string', default: '4' },
+    only: { type: 'string' },
+  },
+});
+const CANDIDATES = Number(args.candidates);
+const SEEDS = Number(args.seeds);
+const ISLANDS = Number(args.islands);
+const FILE = 'x.txt';
+const BASE_COMMIT = 'b'.repeat(40);
+
+interface Strategy {
+  name: string;
+  search: ConfigInput['search'];
+  operators: Record<string, number>;
+}
+const STRATEGIES: Strategy[] = [
+  { name: 'greedy', search: { strategy: 'greedy' }, operators: { step: 1 } },
+  { name: 'best-of-n', search: { strategy: 'best-of-n' }, operators: { step: 1 } },
+  { name: 'islands', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: 20, rate: 1 } }, operators: { step: 1 } },
+  { name: 'islands + merge', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: 20, rate: 1 } }, operators: { step: 0.8, merge: 0.2 } },
+].filter((s) => s.search?.strategy === undefined || s.search.strategy in strategies);
+
+/** The scripted proposer (see the header). */
+const step: Operator = {
+  name: 'step',
+  async propose(ctx) {
+    const x = parseGenome((await ctx.readFile(FILE))!);
+    const r = ctx.random();
+    const k = r < 0.6 ? 1 : r < 0.9 ? 2 : 3;
+    const coords = [...Array(DIM).keys()];
+    for (let i = 0; i < k; i++) {
+      const [c] = coords.splice(Math.floor(ctx.random() * coords.length), 1);
+      x[c] = ctx.random() < 0.15 ? ctx.random() : x[c] + 0.1 * gaussian(ctx.random);
+      x[c] = Math.min(1, Math.max(0, x[c]));
+    }
+    return { operator: 'step', description: `step on ${k} coordinate(s)`, changes: { [FILE]: genomeText(x) } };
+  },
+};
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/** Measures a candidate by the landscape's value of its genome, recorded like any backend's stage result. */
+class LandscapeBackend implements EvaluationBackend {
+  readonly protectedPaths = ['verify.sh'];
+  readonly verifierDigest = 'landscape';
+  evaluations = 0;
+  constructor(
+    private readonly store: Store,
+    private readonly landscape: Landscape,
+  ) {}
+
+  async measure(candidate: CandidateSpec, plan: MeasurePlan): Promise<Measured> {
+    const y = this.landscape.value(parseGenome(candidate.files[FILE] ?? genomeText(this.landscape.base)));
+    const recorder = storeRecorder(this.store);
+    const done = new Set(recorder.recorded(candidate.candidateId, plan.epoch ?? 0).map((m) => m.repeat));
+    for (let repeat = 0; repeat < plan.repeats; repeat++) {
+      if (done.has(repeat)) continue;
+      this.evaluations++;
+      recorder.record(candidate.candidateId, plan.epoch ?? 0, {
+        stage: 's',
+        kind: 'score',
+        repeat,
+        seed: repeat + 1,
+        ok: true,
+        metrics: { y },
+        exitCode: 0,
+        signal: null,
+        durationMs: 0,
+        stdoutTail: '',
+        stderrTail: '',
+      });
+    }
+    return { ok: true, samples: Array(plan.repeats).fill(y), metrics: { y } };
+  }
+}
+
+async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): Promise<{ best: number; evaluations: number }> {
+  const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'evoloop-search-'));
+  const config = validateConfig({
+    edit: [FILE],
+    protect: ['verify.sh'],
+    verifier: { stages: [{ name: 's', kind: 'score', run: 'x' }] },
+    objective: { metric: 'y', goal: 'maximize' },
+    accept: { rule: 'better', baseline_repeats: 1 },
+    budget: { candidates: CANDIDATES },
+    search: { ...strategy.search, seed },
+    sandbox: 'off',
+  });
+  const store = openStore(dir);
+  try {
+    const run = store.createRun({
+      id: `r${seed}`,
+      problemDir: dir,
+      repoRoot: dir,
+      baseCommit: BASE_COMMIT,
+      configJson: JSON.stringify(config),
+      configHash: 'h',
+      status: 'running',
+      ownerPid: null,
+    });
+    const base: FileSet = { [FILE]: genomeText(landscape.base), 'verify.sh': 'exit 0' };
+    const workspace = {
+      baseCommit: BASE_COMMIT,
+      problemDir: dir,
+      baseFiles: () => Object.keys(base),
+      readBase: async (p: string) => base[p],
+      symlinkOnPath: () => undefined,
+      commit: (files: FileSet, parent: string) => seedFrom(JSON.stringify(files), parent).toString(16).padStart(40, '0'),
+      setRef: () => undefined,
+    };
+    const backend = new LandscapeBackend(store, landscape);
+    const abandon = new AbortController();
+    const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit: () => undefined, signal: abandon.signal });
+    const byName: Record<string, Operator> = { step, merge: mergeOperator({ store, goal: 'maximize' }) };
+    const bandits = new ProposalBandits(strategy.operators, {});
+    const rules = { edit: config.edit, protect: config.protect, alwaysProtected: [] };
+    const evolution = new Evolution({
+      config,
+      rules,
+      store,
+      run,
+      workspace,
+      operators: { pick: (random) => byName[bandits.operators.choose(random)], observe: (c) => bandits.observe(c) },
+      population,
+      admit: admission({ store, run, workspace, rules, protectedPaths: backend.protectedPaths }),
+      emit: () => undefined,
+      abandon,
+    });
+    await evolution.run();
+    return { best: population.best()!, evaluations: backend.evaluations };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const landscapes = LANDSCAPES.filter((l) => !args.only || args.only.split(',').includes(l.name));
+console.log(`bench/search: ${CANDIDATES} candidates per run, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every 20, rate 1`);
+for (const l of landscapes) console.log(`  ${l.name.padEnd(10)} (max ${l.max}, base ${l.value(l.base).toFixed(3)}): ${l.about}`);
+console.log('');
+const header = ['landscape', ...STRATEGIES.map((s) => s.name)];
+console.log(header.map((h, i) => h.padEnd(i === 0 ? 11 : 17)).join(''));
+const started = Date.now();
+for (const l of landscapes) {
+  const cells: string[] = [];
+  for (const s of STRATEGIES) {
+    const bests: number[] = [];
+    for (let seed = 1; seed <= SEEDS; seed++) bests.push((await runOnce(l, s, seed)).best);
+    const solved = l.name === 'easy' || l.name === 'rugged' ? '' : ` ${bests.filter((b) => b >= solvedAt(l)).length}/${SEEDS}`;
+    cells.push(`${median(bests).toFixed(3)}${solved}`);
+  }
+  console.log([l.name.padEnd(11), ...cells.map((c) => c.padEnd(17))].join(''));
+}
+console.log(`\n(separable, needle: "k/N" = seeds that reached the bonus; ${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+
+/** The value above which the landscape's bonus was found. */
+function solvedAt(l: Landscape): number {
+  return l.name === 'separable' ? 2 : 1;
+}

@@ -1,0 +1,110 @@
+// `merge`: crossover without a model, for any language. Two parents that are not each other's
+// ancestors are merged three-way (diff3, line by line) against their nearest common ancestor in
+// the run's lineage (the base when they share none). A file where both changed the same lines
+// differently is resolved by taking that file whole from the parent with the better score; the
+// description names every such file, so the lessons say what was dropped.
+import { diff3Merge } from 'node-diff3';
+import type { FileSet, Goal } from '../../core/types.js';
+import type { Store } from '../../store/store.js';
+import { NothingNew, type Operator, type ParentView, type ProposalResult } from '../operator.js';
+
+export interface MergeDeps {
+  store: Store;
+  goal: Goal;
+}
+
+export function mergeOperator(deps: MergeDeps): Operator {
+  return {
+    name: 'merge',
+    parents: 2,
+    async propose(ctx): Promise<ProposalResult> {
+      const [a, b] = ctx.parents;
+      if (!b) throw new NothingNew('merge needs two parents, and the strategy gave one (use search.strategy: islands)');
+      const lineage = ancestry(deps.store, a.id);
+      if (lineage.has(b.id)) throw new NothingNew(`#${b.id} is an ancestor of #${a.id}: nothing to merge`);
+      const common = nearestCommon(deps.store, b.id, lineage);
+      if (common === a.id) throw new NothingNew(`#${a.id} is an ancestor of #${b.id}: nothing to merge`);
+      const origin = common === undefined ? {} : deps.store.candidateFiles(deps.store.getCandidate(common)!);
+      const better = preferred(a, b, deps.goal);
+      const merged = await mergeFiles(a.files, origin, b.files, ctx.readBase);
+      const changes: FileSet = {};
+      for (const [p, m] of Object.entries(merged)) {
+        const content = m.conflicts > 0 ? await fileOf(better.files, p, ctx.readBase) : m.content;
+        if (content !== undefined && content !== (await ctx.readFile(p))) changes[p] = content;
+      }
+      if (Object.keys(changes).length === 0) throw new NothingNew(`merging #${b.id} into #${a.id} changes nothing: #${a.id} already has its changes`);
+      if (await ctx.taken(changes)) throw new NothingNew(`the merge of #${a.id} and #${b.id} was already tried`);
+      const conflicted = Object.entries(merged).filter(([, m]) => m.conflicts > 0);
+      const clean = Object.keys(merged).length - conflicted.length;
+      const over = common === undefined ? 'the base' : `their common ancestor #${common}`;
+      const notes = conflicted.map(([p, m]) => `${p}: ${m.conflicts} conflicting hunk(s), took #${better.id}'s version (the better score)`);
+      return {
+        operator: 'merge',
+        description: `merge of #${a.id} and #${b.id} over ${over}: ${clean} file(s) merged cleanly${notes.length ? `; ${notes.join('; ')}` : ''}`,
+        changes,
+      };
+    },
+  };
+}
+
+/** Every file either side or their ancestor changed, merged three-way; `conflicts` counts the hunks both changed differently (content undefined then). */
+export async function mergeFiles(
+  a: FileSet,
+  origin: FileSet,
+  b: FileSet,
+  readBase: (p: string) => Promise<string | undefined>,
+): Promise<Record<string, { content: string | undefined; conflicts: number }>> {
+  const out: Record<string, { content: string | undefined; conflicts: number }> = {};
+  for (const p of [...new Set([...Object.keys(a), ...Object.keys(origin), ...Object.keys(b)])].sort()) {
+    const [x, o, y] = await Promise.all([fileOf(a, p, readBase), fileOf(origin, p, readBase), fileOf(b, p, readBase)]);
+    if (x === y || y === o) out[p] = { content: x, conflicts: 0 };
+    else if (x === o) out[p] = { content: y, conflicts: 0 };
+    else {
+      const regions = diff3Merge(lines(x), lines(o), lines(y), { excludeFalseConflicts: true });
+      const conflicts = regions.filter((r) => r.conflict).length;
+      out[p] = { content: conflicts > 0 ? undefined : regions.flatMap((r) => r.ok ?? []).join('\n'), conflicts };
+    }
+  }
+  return out;
+}
+
+async function fileOf(files: FileSet, p: string, readBase: (p: string) => Promise<string | undefined>): Promise<string | undefined> {
+  return p in files ? files[p] : await readBase(p);
+}
+
+function lines(text: string | undefined): string[] {
+  return (text ?? '').split('\n');
+}
+
+function preferred(a: ParentView, b: ParentView, goal: Goal): ParentView {
+  if (b.score === null) return a;
+  if (a.score === null) return b;
+  return (goal === 'maximize' ? b.score > a.score : b.score < a.score) ? b : a;
+}
+
+/** A candidate and all its ancestors through every parent edge. */
+function ancestry(store: Store, id: number): Set<number> {
+  const seen = new Set<number>();
+  const queue = [id];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    queue.push(...(store.getCandidate(next)?.parents ?? []));
+  }
+  return seen;
+}
+
+/** The first of `id`'s ancestors (itself included), nearest first, that is in `lineage`. */
+function nearestCommon(store: Store, id: number, lineage: Set<number>): number | undefined {
+  const seen = new Set<number>();
+  const queue = [id];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    if (lineage.has(next)) return next;
+    queue.push(...(store.getCandidate(next)?.parents ?? []));
+  }
+  return undefined;
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_RUN } from '../../test/support/test-run.js';
+import { changeHash } from './patch-hash.js';
+import { Store } from '../store/store.js';
+import { MinHashIndex, signatureOf, similarity } from './minhash.js';
+import { NoveltyFilter } from './novelty.js';
+import { admission } from './admission.js';
+
+const PROGRAM = Array.from({ length: 40 }, (_, i) => `function step${i}(x) {\n  return x * ${i} + ${i % 7};\n}`).join('\n');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function setup(threshold = 0.9) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-novelty-'));
+  dirs.push(dir);
+  const store = new Store(path.join(dir, 'evoloop.db'));
+  const run = store.createRun(TEST_RUN);
+  const baseline = store.insertCandidate({
+    runId: run.id,
+    parentId: null,
+    status: 'baseline',
+    operator: 'baseline',
+    description: '',
+    files: {},
+    changeHash: changeHash({}),
+    patch: '',
+  });
+  const base: Record<string, string> = { 'f.js': PROGRAM, 'verify.sh': 'exit 0' };
+  const deps = { store, runId: run.id, threshold, baseFiles: ['f.js'], readBase: async (p: string) => base[p], baselineId: () => baseline.id };
+  const filter = new NoveltyFilter(deps);
+  let commits = 0;
+  const admit = admission({
+    store,
+    run,
+    workspace: { readBase: deps.readBase, symlinkOnPath: () => undefined, commit: () => `c${++commits}`.padEnd(40, '0') },
+    rules: { edit: ['f.js'], protect: ['verify.sh'], alwaysProtected: [] },
+    protectedPaths: ['verify.sh'],
+    novelty: filter,
+  });
+  const parent = { id: baseline.id, commitSha: 'b'.repeat(40), files: {} };
+  return { store, run, deps, admit, parent, baseline };
+}
+
+describe('minhash', () => {
+  it('ignores layout and comments, and estimates Jaccard similarity of token shingles', () => {
+    const same = (x: string, y: string) => similarity(signatureOf(x), signatureOf(y));
+    expect(same('a  =\n b+1.5 // note\n/* x */ c # py comment\nd(e)', 'a = b + 1.5 c d ( e )')).toBe(1);
+    expect(same('a = b + 1.5 c d ( e )', 'a = b + 1.6 c d ( e )')).toBeLessThan(1);
+    const a = signatureOf(PROGRAM);
+    expect(similarity(a, signatureOf(PROGRAM.replace(/\n/g, '\n\n  ')))).toBe(1);
+    const tweak = similarity(a, signatureOf(PROGRAM.replace('x * 3 +', 'x * 33 +')));
+    expect(tweak).toBeGreaterThan(0.9);
+    expect(tweak).toBeLessThan(1);
+    expect(similarity(a, signatureOf('while (true) { sort(items, by => by.size); }'))).toBeLessThan(0.1);
+  });
+
+  it('finds the nearest of many signatures through its bands', () => {
+    const index = new MinHashIndex();
+    const other = (i: number) => Array.from({ length: 40 }, (_, j) => `const v${j} = ${(i * j) % 17} + w${i % 5};`).join('\n');
+    for (let i = 0; i < 300; i++) index.add(i, signatureOf(other(i)));
+    index.add(1000, signatureOf(PROGRAM.replace('x * 5 +', 'x * 55 +')));
+    const near = index.nearest(signatureOf(PROGRAM.replace('x * 5 +', 'x * 56 +')));
+    expect(near?.id).toBe(1000);
+    expect(index.nearest(signatureOf('nothing in common at all, really'))?.similarity ?? 0).toBeLessThan(0.1);
+  });
+});
+
+describe('novelty filter in admission', () => {
+  it('rejects a near-duplicate as duplicate naming the nearest candidate, never pending, and keeps a different one', async () => {
+    const { store, admit, parent } = setup(0.9);
+    const first = await admit({ parents: [parent], island: null }, 'llm-rewrite', {
+      operator: 'llm-rewrite',
+      description: 'rewrite step 3',
+      changes: { 'f.js': PROGRAM.replace(/return x \* (\d+) \+ (\d+)/g, 'const y$1 = x ** $2;\n  return y$1 - $1') },
+    });
+    expect(first.status).toBe('pending');
+    const near = await admit({ parents: [parent], island: null }, 'llm-diff', {
+      operator: 'llm-diff',
+      description: 'the same with a comment',
+      changes: { 'f.js': `// same thing\n${store.getBlob(first.files['f.js'])}` },
+    });
+    expect(near.status).toBe('duplicate');
+    expect(near.flags).toContain('near-duplicate');
+    expect(near.reason).toMatch(new RegExp(`near-duplicate of candidate ${first.id}: 100% similar code \\(novelty.threshold 0.9\\); not evaluated`));
+    expect(near.commitSha).toBeNull();
+    // close to the base program: named as the baseline
+    const tiny = await admit({ parents: [parent], island: null }, 'tune', {
+      operator: 'tune',
+      description: 'x * 3 → x * 4',
+      changes: { 'f.js': PROGRAM.replace('x * 3 +', 'x * 4 +') },
+    });
+    expect(tiny.status).toBe('duplicate');
+    expect(tiny.reason).toMatch(/near-duplicate of candidate 1:/);
+    const other = await admit({ parents: [parent], island: null }, 'llm-rewrite', {
+      operator: 'llm-rewrite',
+      description: 'new algorithm',
+      changes: { 'f.js': 'export const table = new Map(Object.entries({ a: 1 }));\nfor (const [k, v] of table) console.log(k, v ** 2);\n' },
+    });
+    expect(other.status).toBe('pending');
+    expect(store.signatures('r1').map((s) => s.candidateId)).toEqual([first.id, other.id]);
+  });
+
+  it('compares with the candidates of an earlier session too (signatures come back from the store)', async () => {
+    const { store, deps, admit, parent } = setup(0.95);
+    const changed = PROGRAM.replace(/return x \* (\d+)/g, 'return x << $1').concat('\nexport default step1;\n');
+    const first = await admit({ parents: [parent], island: null }, 'llm-rewrite', {
+      operator: 'llm-rewrite',
+      description: 'shifts',
+      changes: { 'f.js': changed },
+    });
+    expect(first.status).toBe('pending');
+    const resumed = new NoveltyFilter(deps);
+    const check = await resumed.check({ 'f.js': `${changed}\n` }, null);
+    expect(check.duplicateOf?.id).toBe(first.id);
+    expect(store.signatures('r1')[0].minhash).toEqual(check.signature);
+  });
+});
