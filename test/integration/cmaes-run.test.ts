@@ -52,7 +52,7 @@ describe('cmaes run', () => {
 
     const r = await p.cli('run', '{dir}');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Resuming run/);
+    expect(r.stdout).toMatch(/Continuing run \S+: \d+ of 16 candidates done/);
     const after = candidates(p);
     const cma = after.rows.filter((c) => c.operator === 'cmaes');
     expect(cma).toHaveLength(BUDGET);
