@@ -116,6 +116,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
         configFile: started.configFile,
         workspace,
         notice: (message) => emit({ type: 'notice', message }),
+        maxCandidates: opts.maxCandidates,
       });
       // Built before the environment is scrubbed: the judge's client holds its key, no stage ever does.
       const judge = judgeFor(config, { ...opts.llm, store, runId: run.id, notice: (message) => emit({ type: 'notice', message }) });
