@@ -103,6 +103,8 @@ export interface ProgramProbe extends ProbeBase {
   expect: 'no-gain' | 'worse';
   /** Marks that prove the attack did what it meant to (e.g. "transformed"); without one the probe is skipped. */
   needs?: { mark: string; otherwise: string };
+  /** True when the marks of one measurement already settle the probe (every write refused): the candidate is not raced further. */
+  settled?(marks: string[]): boolean;
   /** A judgement from the marks, before the default (e.g. the candidate could read holdout data). */
   judge?(obs: Observation[], ctx: ProbeContext, tools: ProbeTools): Promise<Judgement | undefined> | Judgement | undefined;
   fix(ctx: ProbeContext, obs: Observation): string;

@@ -168,12 +168,21 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
       },
     };
 
-    const runAttack = async (attack: Attack, changes: FileSet): Promise<Observation> => {
+    const runAttack = async (attack: Attack, changes: FileSet, settled?: (marks: string[]) => boolean): Promise<Observation> => {
       marks = [];
       const parent = { id: baseRow.id, commitSha: baseCommit, files: {} };
       const c = await admit({ parents: [parent], island: null }, 'audit', { changes, description: attack.label, operator: 'audit' });
       if (c.status !== 'pending') return { attack, refused: c.reason ?? c.status, flags: c.flags, marks, candidateId: c.id };
-      const r = await raceCandidate(spec(c.id, store.candidateFiles(c), c.commitSha!));
+      const cspec = spec(c.id, store.candidateFiles(c), c.commitSha!);
+      if (settled) {
+        const first = await measure(cspec, 1);
+        if (settled(marks)) {
+          const obs: Observation = { attack, flags: c.flags, marks: [...new Set(marks)], candidateId: c.id };
+          if (!first.ok) return { ...obs, failed: { kind: first.failure.kind, message: describeFailure(first.failure) } };
+          return { ...obs, verdict: { decision: 'reject', reason: 'the attack had no effect, so it was not raced', median: median(first.samples) } };
+        }
+      }
+      const r = await raceCandidate(cspec);
       const obs: Observation = { attack, flags: c.flags, marks: [...new Set(marks)], candidateId: c.id };
       if ('failed' in r) return { ...obs, failed: r.failed };
       return { ...obs, verdict: { decision: r.decision, reason: r.reason, median: median(r.samples) } };
@@ -217,7 +226,7 @@ async function runProbe(
   probe: Probe,
   ctx: ProbeContext,
   tools: ProbeTools,
-  runAttack: (a: Attack, changes: FileSet) => Promise<Observation>,
+  runAttack: (a: Attack, changes: FileSet, settled?: (marks: string[]) => boolean) => Promise<Observation>,
 ): Promise<Judgement> {
   const skip = probe.skip?.(ctx);
   if (skip) return { outcome: 'skipped', reason: skip };
@@ -226,7 +235,7 @@ async function runProbe(
   for (const attack of probe.attacks(ctx)) {
     const changes = candidateChanges(probe, attack, ctx);
     if (typeof changes === 'string') return { outcome: 'skipped', reason: changes };
-    observations.push(await runAttack(attack, changes));
+    observations.push(await runAttack(attack, changes, probe.settled));
   }
   const injected = probe.attacks(ctx).some((a) => !a.edit);
   if (injected && observations.every((o) => o.refused === undefined && !o.marks.includes('ran'))) {

@@ -98,7 +98,7 @@ accept:
   rule: significant      # keep only statistically significant improvements; \`better\` = naive median
   alpha: 0.05            # significance level of the one-sided test
   min_delta: 0           # the improvement must exceed this (objective units)
-  baseline_repeats: 5    # baseline measurements that estimate the noise floor
+  baseline_repeats: 5    # baseline measurements that estimate the noise floor (two equal samples stop early)
   max_repeats: 10        # most repeats a challenger gets while the verdict is uncertain
 
 # Files a stage writes to $EVOLOOP_ARTIFACTS (pictures .png .svg .jpg, text .txt .log .md

@@ -33,6 +33,7 @@ const COMMANDS: Record<string, Registrar> = {
   import: async () => (await import('./import.js')).registerImport,
   artifacts: async () => (await import('./artifacts.js')).registerArtifacts,
   runs: async () => (await import('./runs.js')).registerRuns,
+  gc: async () => (await import('./gc.js')).registerGc,
 };
 const wanted = COMMANDS[process.argv[2] ?? ''];
 const registrars = wanted ? [wanted] : Object.values(COMMANDS);

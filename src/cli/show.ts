@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { fmtBytes } from '../core/artifact-types.js';
 import { sampleScoring } from '../store/samples.js';
+import { bestBranch } from '../workspace/run-refs.js';
 import { gitDiffAgainstBase } from '../workspace/diff.js';
 import { fmtScore, openRun, printJson, resolveCandidate } from './context.js';
 
@@ -20,7 +21,8 @@ export function registerShow(program: Command): void {
         const measurements = ctx.store.measurements(c.id);
         const artifacts = ctx.store.artifacts.list(c.id);
         if (opts.json) {
-          const branch = c.status === 'accepted' ? `evoloop/${c.runId}/${c.id}` : null;
+          // The run's best branch holds the current champion only; earlier champions keep their ref.
+          const branch = c.id === ctx.run.championId && c.status === 'accepted' ? bestBranch(c.runId) : null;
           return printJson({
             id: c.id,
             run: c.runId,

@@ -178,12 +178,14 @@ export function runEvolution(opts: RunOptions): RunHandle {
         if (stopRequest) evolution.stop(stopRequest);
         outcome = await evolution.run();
       } catch (err) {
+        pruneWorktrees(workspace, emit);
         store.updateRun(run.id, { status: 'failed', stopReason: (err as Error).message, elapsedMs: evolution?.elapsedMs() ?? run.elapsedMs, ownerPid: null });
         emit({ type: 'run-stop', runId: run.id, status: 'failed', reason: (err as Error).message });
         throw err;
       } finally {
         await backend?.close?.();
       }
+      pruneWorktrees(workspace, emit);
       store.updateRun(run.id, { status: outcome.status, stopReason: outcome.reason, elapsedMs: evolution.elapsedMs(), ownerPid: null });
       emit({ type: 'run-stop', runId: run.id, status: outcome.status, reason: outcome.reason, ...(outcome.error ? { error: true } : {}) });
       return { ...summarize(store, run.id), ...(outcome.error ? { error: outcome.reason } : {}) };
@@ -202,4 +204,13 @@ export function runEvolution(opts: RunOptions): RunHandle {
     },
   };
   return handle;
+}
+
+/** The pool is recreated by the next session; one that cannot be removed now (a file a candidate made unremovable) is told, not fatal. */
+function pruneWorktrees(workspace: Workspace, emit: (e: EvolutionEvent) => void): void {
+  try {
+    workspace.removePool();
+  } catch (err) {
+    emit({ type: 'notice', message: `could not remove the worktree pool: ${(err as Error).message} (\`evoloop gc\` or the next run retries)` });
+  }
 }

@@ -5,6 +5,7 @@ import { median } from 'simple-statistics';
 import { RunError } from '../core/errors.js';
 import { describeFailure } from '../evaluate/backend.js';
 import { noiseFloor } from '../evaluate/acceptance.js';
+import { measureBaseline } from '../evaluate/baseline-samples.js';
 import { changeHash } from '../propose/patch-hash.js';
 import type { SampleScoring } from '../store/samples.js';
 import { runHoldout } from './holdout.js';
@@ -36,7 +37,7 @@ export async function startBaseline(d: PopulationDeps, racing: Racing, scoring: 
   store.updateCandidate(baseline.id, { commitSha: base, startedAt: Date.now() });
   store.updateRun(run.id, { baselineId: baseline.id });
   const repeats = Math.max(racing.accept.baselineRepeats, ...racing.scoreRepeats());
-  const measured = await d.backend.measure(racing.spec(baseline.id, {}, base), { kinds: 'search', repeats });
+  const measured = await measureBaseline(d.backend, racing.spec(baseline.id, {}, base), repeats, Math.max(1, ...racing.scoreRepeats()));
   if (!measured.ok) {
     if (d.signal.aborted) return undefined; // resumed next time from the measurements already recorded
     store.updateCandidate(baseline.id, { status: 'failed', reason: describeFailure(measured.failure), finishedAt: Date.now() });

@@ -442,6 +442,15 @@ export class Store {
     ).all(JSON.stringify(runIds)) as { ref: string; sha: string }[];
   }
 
+  /** Forgets the refs of a run's candidates except `keep` (`evoloop gc` deleted them): doctor then expects none. Returns how many. */
+  forgetRefs(runId: string, keep: number[]): number {
+    this.willWrite();
+    return this.sql(`UPDATE candidates SET ref = NULL WHERE run_id = ? AND ref IS NOT NULL AND id NOT IN (SELECT value FROM json_each(?))`).run(
+      runId,
+      JSON.stringify(keep),
+    ).changes;
+  }
+
   /** The first evaluated candidate of this run with the same change, if any. */
   findByChangeHash(runId: string, changeHash: string): number | undefined {
     return this.stmts.byHash.get(runId, changeHash) as number | undefined;

@@ -82,6 +82,8 @@ describe('ObjectWriter', () => {
   }
 
   it('writes commits that git accepts and shows as the change', async () => {
+    git(['config', 'user.name', 'Ada Lovelace']);
+    git(['config', 'user.email', 'ada@example.org']);
     const writer = await open();
     const files = { 'src/lib/b.js': 'export const b = 42;\n', 'src/new.js': 'new\n', 'run.sh': '#!/bin/sh\necho bye\n' };
     const commit = writer.writeCommit(writer.writeTree(files), [base], 'tune: b 2 → 42\n\nEvoloop-Candidate: 7');
@@ -91,12 +93,26 @@ describe('ObjectWriter', () => {
     expect(git(['cat-file', '-t', commit])).toBe('commit');
     expect(git(['rev-parse', 'refs/evoloop/run1/7'])).toBe(commit);
     expect(git(['rev-parse', `${commit}^`])).toBe(base);
-    expect(git(['log', '-1', '--format=%s|%b|%an <%ae>', commit])).toBe('tune: b 2 → 42|Evoloop-Candidate: 7\n|evoloop <evoloop@localhost>');
+    expect(git(['log', '-1', '--format=%s|%b|%an <%ae>', commit])).toBe('tune: b 2 → 42|Evoloop-Candidate: 7\n|Ada Lovelace <ada@example.org>');
     expect(git(['diff', '--name-status', base, commit]).split('\n').sort()).toEqual(['A\tsrc/new.js', 'M\trun.sh', 'M\tsrc/lib/b.js']);
     expect(git(['show', `${commit}:src/lib/b.js`])).toBe('export const b = 42;');
     expect(git(['show', commit, '--', 'src/lib/b.js'])).toMatch(/-export const b = 2;\n\+export const b = 42;/);
     expect(git(['ls-tree', commit, 'run.sh']).split(' ')[0]).toBe('100755');
     expect(git(['ls-tree', commit, 'link.js']).split(' ')[0]).toBe('120000');
+  });
+
+  it('authors commits as evoloop when git has no identity for the user', async () => {
+    git(['config', '--unset', 'user.name']);
+    const home = process.env.HOME;
+    process.env.HOME = mkdtempSync(path.join(tmpdir(), 'evoloop-home-'));
+    try {
+      const writer = await open();
+      const commit = writer.writeCommit(writer.writeTree({ 'a.txt': 'x\n' }), [base], 'x');
+      expect(git(['log', '-1', '--format=%an <%ae>|%cn <%ce>', commit])).toBe('evoloop <evoloop@localhost>|evoloop <evoloop@localhost>');
+    } finally {
+      rmSync(process.env.HOME, { recursive: true, force: true });
+      process.env.HOME = home;
+    }
   });
 
   it('chains commits: a child recorded on its parent commit', async () => {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { git } from './git.js';
+import { git, gitIdentity } from './git.js';
 
 /** An entry of the base tree: mode as git writes it (40000 tree, 100644, 100755, 120000 link, 160000 submodule). */
 export interface TreeEntry {
@@ -23,6 +23,8 @@ export class ObjectWriter {
     private readonly commonDir: string,
     private readonly baseRoot: Map<string, TreeEntry>,
     readonly baseCommit: string,
+    /** "Name <email>" every commit is authored and committed by. */
+    readonly identity: string,
   ) {}
 
   /** Loads the base commit's tree once (`git ls-tree -r -t`). */
@@ -38,7 +40,7 @@ export class ObjectWriter {
       for (const part of parts.slice(0, -1)) dir = dir.get(part)!.children!;
       dir.set(parts[parts.length - 1], mode === '040000' ? { mode: '40000', sha, children: new Map() } : { mode, sha });
     }
-    return new ObjectWriter(commonDir, root, baseCommit);
+    return new ObjectWriter(commonDir, root, baseCommit, await gitIdentity(repoRoot));
   }
 
   /** The base commit's whole tree, name → entry, as listed once at open. */
@@ -113,7 +115,7 @@ export class ObjectWriter {
 
   /** `time` (Unix seconds) makes the commit reproducible: the same content gives the same id. */
   writeCommit(tree: string, parents: string[], message: string, time = Math.floor(Date.now() / 1000)): string {
-    const who = `evoloop <evoloop@localhost> ${time} +0000`;
+    const who = `${this.identity} ${time} +0000`;
     const lines = [`tree ${tree}`, ...parents.map((p) => `parent ${p}`), `author ${who}`, `committer ${who}`, '', message.trimEnd(), ''];
     return this.writeObject('commit', Buffer.from(lines.join('\n')));
   }

@@ -54,6 +54,16 @@ export function git(cwd: string, args: string[], opts: GitOptions & { raw?: bool
   });
 }
 
+/**
+ * Who evoloop's commits are by: the user's git identity in this repository (user.name and
+ * user.email, local or global config), else evoloop's own. Commits carry `Evoloop-Run:` trailers.
+ */
+export async function gitIdentity(repoRoot: string): Promise<string> {
+  const get = async (key: string) => (await git(repoRoot, ['config', '--get', key], { allowFail: true })).stdout.trim().replace(/[<>\n]/g, '');
+  const [name, email] = await Promise.all([get('user.name'), get('user.email')]);
+  return name && email ? `${name} <${email}>` : 'evoloop <evoloop@localhost>';
+}
+
 export interface RepoInfo {
   /** Absolute path of the repository's top level. */
   root: string;

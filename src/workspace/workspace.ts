@@ -127,6 +127,14 @@ export class Workspace {
     else this.free.push(wt);
   }
 
+  /** Removes the pool's folders once a run stops (the next session recreates them): a stopped run leaves no copies of the problem. */
+  removePool(): void {
+    removeTree(this.poolDir);
+    this.free.length = 0;
+    this.state.clear();
+    this.created = 0;
+  }
+
   private async create(index: number): Promise<Worktree> {
     const root = path.join(this.poolDir, String(index));
     mkdirSync(this.poolDir, { recursive: true });
@@ -316,7 +324,7 @@ export class Workspace {
     return sha;
   }
 
-  /** Points a ref at a recorded commit, e.g. `refs/heads/evoloop/<run>/<id>` for champions. */
+  /** Points a ref at a recorded commit, e.g. a champion's (run-refs.ts). */
   setRef(ref: string, sha: string): void {
     this.objects.setRef(ref, sha);
   }

@@ -23,8 +23,9 @@ describe('deterministic verifier (rule significant)', () => {
     expect(c.reason).toBe('deterministic verifier: gain 0.5 > min_delta 0');
     expect(c.score).toBe(10.5);
     expect(p.measurements(2)).toHaveLength(1);
-    expect(p.measurements(1)).toHaveLength(3);
-    expect(summary.noise).toMatchObject({ n: 3, median: 10, mad: 0, cv: 0 });
+    // Two equal baseline samples say the verifier is deterministic: the third of baseline_repeats is not measured.
+    expect(p.measurements(1)).toHaveLength(2);
+    expect(summary.noise).toMatchObject({ n: 2, median: 10, mad: 0, cv: 0 });
     expect(summary.champions.map((ch) => [ch.id, ch.gain])).toEqual([
       [1, null],
       [2, 0.5],
@@ -36,7 +37,7 @@ describe('deterministic verifier (rule significant)', () => {
     expect(c.status).toBe('rejected');
     expect(c.reason).toBe('deterministic verifier: gain 0 <= min_delta 0');
     expect(p.measurements(2)).toHaveLength(1);
-    expect(p.measurements(1)).toHaveLength(3);
+    expect(p.measurements(1)).toHaveLength(2);
   });
 });
 

@@ -205,22 +205,19 @@ process.exit(fs.existsSync('verifier/helper.py') ? 0 : 3);`;
     expect(m.stderrTail).toMatch(/^refused: EROFS\nrefused: EROFS$/m);
     expect(p.candidate(2).status).toBe('failed');
     expect(p.candidate(2).reason).toMatch(/exited with code 3/);
-    const planted = readdirSync(path.join(p.dir, '.evoloop', 'worktrees', '0', 'problem', 'verifier'));
-    expect(planted).not.toContain('helper.py');
-    expect(planted).not.toContain('__pycache__');
     expect(summary.accepted).toBe(0);
   });
 
   const PY_VERIFIER = {
     'verifier/score.py':
-      'import os, sys\nsys.path.insert(0, "verifier")\nimport helper\nprint("METRIC score=10")\nprint("FEEDBACK bytecode=" + os.environ.get("PYTHONDONTWRITEBYTECODE", "unset"))\n',
+      'import os, sys\nsys.path.insert(0, "verifier")\nimport helper\nprint("METRIC score=10")\nprint("FEEDBACK bytecode=" + os.environ.get("PYTHONDONTWRITEBYTECODE", "unset") + " pycache=" + str(os.path.isdir("verifier/__pycache__")))\n',
     'verifier/helper.py': 'X = 1\n',
   };
 
   it.each(['required', 'off'] as const)('PYTHONDONTWRITEBYTECODE=1 reaches every stage (sandbox %s): no __pycache__ is written', async (sandbox) => {
     const { p } = await runModel({ hostile: '', config: { sandbox, verifier: { stages: [score({ run: 'python3 verifier/score.py' })] } }, files: PY_VERIFIER });
-    for (const id of [1, 2]) expect(p.measurements(id).find((x) => x.stage === 'score')).toMatchObject({ ok: true, feedback: 'bytecode=1' });
-    expect(existsSync(path.join(p.dir, '.evoloop', 'worktrees', '0', 'problem', 'verifier', '__pycache__'))).toBe(false);
+    // Checked by the stage itself, after its import: the run's worktrees are removed when it ends.
+    for (const id of [1, 2]) expect(p.measurements(id).find((x) => x.stage === 'score')).toMatchObject({ ok: true, feedback: 'bytecode=1 pycache=False' });
   });
 });
 
@@ -237,12 +234,12 @@ for (const cmd of ['umount /tmp', 'mount -o remount,bind,rw /', 'umount ' + path
   try { child_process.execSync(cmd, { stdio: 'pipe' }); fs.writeSync(2, 'ok: ' + cmd + '\\n'); } catch (e) { fs.writeSync(2, 'refused: ' + cmd + '\\n'); }
 }
 try { fs.writeFileSync(marker, 'escaped'); } catch {}
-try { fs.writeFileSync('verifier/score.mjs', 'console.log(JSON.stringify({ score: 1000 }));'); } catch {}`;
+try { fs.writeFileSync('verifier/score.mjs', 'console.log(JSON.stringify({ score: 1000 }));'); fs.writeSync(2, 'wrote the verifier\\n'); } catch (e) { fs.writeSync(2, 'refused: verifier ' + e.code + '\\n'); }`;
     const { p, summary } = await runModel({ hostile, value: '10', config: { sandbox: 'required' } });
     const m = p.measurements(2).find((x) => x.stage === 'score')!;
     expect(existsSync(marker)).toBe(false);
     expect(m.stderrTail).toMatch(/refused: umount \/tmp\nrefused: mount -o remount,bind,rw \/\nrefused: umount /);
-    expect(readFileSync(path.join(p.dir, '.evoloop', 'worktrees', '0', 'problem', 'verifier', 'score.mjs'), 'utf8')).not.toContain('1000');
+    expect(m.stderrTail).toMatch(/^refused: verifier EROFS$/m);
     expect(p.candidate(2).score).not.toBe(1000);
     expect(summary.accepted).toBe(0);
   });

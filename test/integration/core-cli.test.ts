@@ -64,10 +64,8 @@ describe('evoloop run on a problem, then the read commands', () => {
         expect(scoreOf(program)).toBeCloseTo(c.score!, 6);
         expect(store.measurements(c.id)).toHaveLength(1);
       }
-      // Champions are also branches, and their short names are unambiguous (git switch works).
-      for (const c of accepted) {
-        expect(p.git('rev-parse', '--symbolic-full-name', `evoloop/${runId}/${c.id}`)).toBe(`refs/heads/evoloop/${runId}/${c.id}`);
-      }
+      // Every champion keeps a ref out of `git branch`.
+      for (const c of accepted) expect(refs.get(`refs/evoloop/${runId}/champions/${c.id}`)).toBe(c.commitSha);
       // Every verifier invocation is a recorded measurement, and nothing ran twice.
       const measured = all.reduce((n, c) => n + store.measurements(c.id).length, 0);
       expect(p.log().filter((l) => l[0] === 'end')).toHaveLength(measured);
@@ -76,21 +74,23 @@ describe('evoloop run on a problem, then the read commands', () => {
     }
   });
 
-  it('keeps the champion as a branch and leaves the checkout alone', () => {
+  it('keeps the champion on one moving branch, evoloop/<run>/best, and leaves the checkout alone', () => {
     const status = p.git('status', '--porcelain');
     expect(status).toBe('');
     expect(p.git('rev-parse', 'HEAD')).toBe(headBefore);
     const store = openStore(p.dir);
     const best = store.getCandidate(store.getRun(runId)!.championId!)!;
-    const accepted = store.listCandidates(runId, { status: ['accepted'] }).map((c) => `evoloop/${runId}/${c.id}`);
+    expect(store.listCandidates(runId, { status: ['accepted'] }).length).toBeGreaterThan(0);
     store.close();
-    expect(p.git('rev-parse', `refs/heads/evoloop/${runId}/${best.id}`)).toBe(best.commitSha);
-    // Only champions are branches; the other candidates stay out of `git branch`.
+    // Its short name is unambiguous (git switch works).
+    expect(p.git('rev-parse', '--symbolic-full-name', `evoloop/${runId}/best`)).toBe(`refs/heads/evoloop/${runId}/best`);
+    expect(p.git('rev-parse', `evoloop/${runId}/best`)).toBe(best.commitSha);
+    // One branch per run however many champions it had; candidates and earlier champions stay out of `git branch`.
     const branches = p
       .git('for-each-ref', '--format=%(refname)', 'refs/heads')
       .split('\n')
       .map((b) => b.replace('refs/heads/', ''));
-    expect(branches.filter((b) => b !== 'main').sort()).toEqual(accepted.sort());
+    expect(branches.filter((b) => b !== 'main')).toEqual([`evoloop/${runId}/best`]);
   });
 
   it('status --json reports the headline', async () => {
@@ -110,7 +110,7 @@ describe('evoloop run on a problem, then the read commands', () => {
     const r = await p.cli('show', 'best', '{dir}', '--json');
     expect(r.code).toBe(0);
     const c = JSON.parse(r.stdout);
-    expect(c).toMatchObject({ id: s.bestCandidate, status: 'accepted', score: s.best, branch: `evoloop/${runId}/${s.bestCandidate}` });
+    expect(c).toMatchObject({ id: s.bestCandidate, status: 'accepted', score: s.best, branch: `evoloop/${runId}/best` });
     expect(typeof c.parent).toBe('number');
     expect(c.metrics.score).toBe(s.best);
     expect(c.measurements[0]).toMatchObject({ stage: 'score', repeat: 0, ok: true });

@@ -5,7 +5,7 @@
 // after a kill -9, a read-only mount, an immutable flag) and drives the real CLI.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
@@ -229,6 +229,8 @@ describe('evoloop doctor', () => {
     s.updateRun(runId, { status: 'running', ownerPid: 2 ** 22 + 1, heartbeatAt: Date.now() - 60_000 }); // above pid_max: never alive
     s.close();
     p.git('update-ref', '-d', candidate.ref!);
+    // The run removed its pool when it stopped; a stray entry is what a crash mid-cleanup would leave.
+    mkdirSync(path.join(evoloopDir(p), 'worktrees'), { recursive: true });
     writeFileSync(path.join(evoloopDir(p), 'worktrees', 'left-behind'), 'x');
     writeFileSync(path.join(evoloopDir(p), 'backup', backups(p)[0]), 'not a database any more');
 

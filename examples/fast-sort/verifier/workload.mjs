@@ -42,3 +42,13 @@ export function benchWorkload(seed) {
   }
   return [floats, dupes, nearly, ...small];
 }
+
+/** One line that changes with any element of any array, or their order (the bench's proof that a round really sorted). */
+export function checksum(arrays) {
+  let h = 0;
+  for (const a of arrays) {
+    h = (h * 31 + a.length) % 1e15;
+    for (let i = 0; i < a.length; i++) h = (h * 31 + Math.round(a[i] * 1e6)) % 1e15;
+  }
+  return `sorted ${arrays.length} ${h}`;
+}

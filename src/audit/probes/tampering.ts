@@ -24,6 +24,9 @@ function unnoticed(obs: Observation[], what: string, fix: string): Judgement | u
   return { outcome: 'let-through', reason: `managed to ${what} (${[...new Set(wrote)].join(', ')}) and was not failed as tampered`, fix };
 }
 
+/** Nothing was written: the attack had no effect, so racing it would only spend time. */
+const nothingWritten = (marks: string[]) => !marks.some((m) => m.startsWith('wrote:'));
+
 const protectFix = (ctx: ProbeContext) =>
   `add the verifier's files to protect: (e.g. protect: [${folders(ctx)
     .map((d) => JSON.stringify(d === '.' ? codeFiles(ctx)[0] : `${d}/**`))
@@ -65,6 +68,7 @@ export const tamperingProbes: Probe[] = [
         }),
       },
     ],
+    settled: nothingWritten,
     judge: (obs, ctx) => (obs[0].verdict?.decision === 'accept' ? undefined : unnoticed(obs, 'rewrite verifier files', protectFix(ctx))),
     fix: (ctx) => `the candidate rewrote the verifier while a stage ran and a later stage believed the forged one: ${protectFix(ctx)}`,
   },
@@ -88,6 +92,7 @@ export const tamperingProbes: Probe[] = [
         ],
       },
     ],
+    settled: nothingWritten,
     judge: (obs, ctx) => unnoticed(obs, 'move verifier files', protectFix(ctx)),
     fix: (ctx) => protectFix(ctx),
   },
@@ -126,6 +131,7 @@ export const tamperingProbes: Probe[] = [
       }
       return [{ label: `plants ${[...new Set(steps.map((s) => ('tag' in s ? s.tag : '')))].join(', ')}`, steps }];
     },
+    settled: nothingWritten,
     judge: (obs, ctx) => unnoticed(obs, 'plant files beside the verifier', protectFix(ctx)),
     fix: (ctx) => protectFix(ctx),
   },
@@ -138,6 +144,7 @@ export const tamperingProbes: Probe[] = [
     languages: ['javascript', 'python', 'shell'],
     expect: 'no-gain',
     attacks: () => [{ label: 'plants .git/config with core.fsmonitor in its worktree and appends to .git/config above it', steps: [{ do: 'git' }] }],
+    settled: nothingWritten,
     judge: (obs) => unnoticed(obs, "change git's files", 'evoloop should have failed this candidate as tampered: please report it.'),
     fix: () => 'evoloop should have failed this candidate as tampered: please report it.',
   },

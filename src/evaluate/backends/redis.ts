@@ -78,8 +78,9 @@ export class RedisBackend implements EvaluationBackend {
     const record = (results: ReportedResult[]) => {
       for (const r of results) this.recorder.record(candidate.candidateId, epoch, r.result, artifactsOf(r));
     };
+    let stop = () => {};
     const aborted = new Promise<Measured>((resolve) => {
-      const stop = () => resolve({ ok: false, failure: { kind: 'signal', stage: 'queue', message: 'run stopped' } });
+      stop = () => resolve({ ok: false, failure: { kind: 'signal', stage: 'queue', message: 'run stopped' } });
       if (this.deps.signal.aborted) stop();
       this.deps.signal.addEventListener('abort', stop, { once: true });
     });
@@ -90,6 +91,7 @@ export class RedisBackend implements EvaluationBackend {
       );
       return await Promise.race([result, aborted]);
     } finally {
+      this.deps.signal.removeEventListener('abort', stop);
       if (this.deps.signal.aborted) this.queue.forget(job);
     }
   }

@@ -10,6 +10,7 @@ import { startBaseline } from '../baseline.js';
 import { runHoldout } from '../holdout.js';
 import type { NoSelection, Parent, Population, PopulationDeps, Selection } from '../population.js';
 import { Racing, recordFailure, type Incumbent } from '../racing.js';
+import { recordChampion } from '../../workspace/run-refs.js';
 
 export class GreedyPopulation implements Population {
   protected readonly racing: Racing;
@@ -83,7 +84,7 @@ export class GreedyPopulation implements Population {
       const previous = this.champion!.score;
       this.champion = { id: c.id, files, commitSha: c.commitSha!, samples: measured.samples, score };
       store.updateRun(this.d.run.id, { championId: c.id });
-      this.d.workspace.setRef(`refs/heads/evoloop/${this.d.run.id}/${c.id}`, c.commitSha!);
+      recordChampion(this.d.workspace, this.d.run.id, c.id, c.commitSha!);
       this.d.emit({ type: 'champion', candidateId: c.id, score, previous, gain: improvement(score, previous, this.d.config.objective.goal) });
       await runHoldout(this.d, this.racing, c.id, files, c.commitSha!, against.id);
     }

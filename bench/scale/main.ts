@@ -1,0 +1,244 @@
+// The islands coordinator at scale: a store holding N candidates over 8 islands (seeded
+// straight into SQLite: rows, one measurement each, novelty signatures, full archives and
+// counters), then resume (open the store + IslandsPopulation.start) and the work of one
+// decision, timed: select (parents, inspirations, island) + admit (edit rules, diff, hash,
+// dedupe, novelty against the island, commit) + prompt assembly (gatherPromptInput +
+// renderPrompt, lessons and best-so-far read from the store). No verifier runs: the
+// evaluation is the backend's and is measured by bench/overhead.
+//
+//   npx tsx bench/scale/main.ts [--sizes 1000,10000,100000] [--decisions 300] [--no-prompt]
+//
+// --no-prompt leaves prompt assembly out: it reads every candidate of the run for the lessons
+// (propose/lessons.ts) and grows with the run, which this bench shows when it is left in.
+//
+// Prints, per size: seeding time, resume time, decision median and p99 (and each part's
+// median), and the coordinator's RSS and heap after the decisions.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { validateConfig } from '../../src/config/load.js';
+import { seededRandom, seedFrom } from '../../src/core/random.js';
+import type { FileSet } from '../../src/core/types.js';
+import type { Measured } from '../../src/evaluate/evaluator.js';
+import { gatherPromptInput } from '../../src/operators/prompt-input.js';
+import { IslandsPopulation } from '../../src/population/islands/islands.js';
+import { admission } from '../../src/propose/admission.js';
+import { signatureOf } from '../../src/propose/minhash.js';
+import { noveltyFilter } from '../../src/propose/novelty.js';
+import { changeHash } from '../../src/propose/patch-hash.js';
+import { renderPrompt } from '../../src/propose/prompt.js';
+import { openStore, type Store } from '../../src/store/store.js';
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,10000,100000' },
+    decisions: { type: 'string', default: '300' },
+    'no-prompt': { type: 'boolean', default: false },
+  },
+});
+const SIZES = args.sizes.split(',').map(Number);
+const DECISIONS = Number(args.decisions);
+const ISLANDS = 8;
+const BASE = 'b'.repeat(40);
+const PROGRAM = (a: number, b: number) => `// EVOLVE-BLOCK-START\nconst a = ${a};\nconst b = ${b};\n// EVOLVE-BLOCK-END\nexport const score = () => a * b;\n`;
+
+const config = validateConfig({
+  edit: ['f.js'],
+  protect: ['verify.sh'],
+  verifier: { stages: [{ name: 's', kind: 'score', run: 'x' }] },
+  objective: { metric: 'y', goal: 'maximize' },
+  accept: { rule: 'better', baseline_repeats: 1 },
+  search: {
+    strategy: 'islands',
+    islands: ISLANDS,
+    migration: { interval: 10, rate: 1 },
+    features: [{ name: 'm', metric: 'm', range: [0, 1], bins: 10 }],
+    seed: 1,
+  },
+  novelty: { threshold: 0.95 },
+});
+const base: FileSet = { 'f.js': PROGRAM(1, 1), 'verify.sh': 'exit 0' };
+const workspace = {
+  baseCommit: BASE,
+  problemDir: '/p',
+  baseFiles: () => Object.keys(base),
+  readBase: async (p: string) => base[p],
+  symlinkOnPath: () => undefined,
+  commit: (files: FileSet, parent: string) => seedFrom(JSON.stringify(files), parent).toString(16).padStart(40, '0'),
+  setRef: () => undefined,
+};
+const backend = {
+  protectedPaths: ['verify.sh'],
+  verifierDigest: 'd',
+  measure: async (): Promise<Measured> => {
+    throw new Error('the bench measures no candidate');
+  },
+};
+const rules = { edit: config.edit, protect: config.protect, alwaysProtected: [] };
+
+function measurement(y: number, m: number) {
+  return {
+    stage: 's',
+    kind: 'score' as const,
+    repeat: 0,
+    seed: 1,
+    ok: true,
+    metrics: { y, m },
+    exitCode: 0,
+    signal: null,
+    durationMs: 1,
+    stdoutTail: '',
+    stderrTail: '',
+  };
+}
+
+/** N candidates over the islands: a baseline, then children each on its island's earlier one, a tenth accepted into cells. */
+function seed(store: Store, n: number): void {
+  const run = store.createRun({
+    id: 'r',
+    problemDir: '/p',
+    repoRoot: '/p',
+    baseCommit: BASE,
+    configJson: JSON.stringify(config),
+    configHash: 'h',
+    status: 'running',
+    ownerPid: null,
+  });
+  const random = seededRandom(1);
+  store.transaction(() => {
+    const b = store.insertCandidate({
+      runId: run.id,
+      parentId: null,
+      status: 'baseline',
+      operator: 'baseline',
+      description: 'base',
+      files: {},
+      changeHash: changeHash({}),
+      patch: '',
+    });
+    store.addMeasurement(b.id, 0, measurement(1, 0.05));
+    store.updateCandidate(b.id, {
+      score: 1,
+      metrics: { y: 1, m: 0.05 },
+      commitSha: BASE,
+      verdict: { kind: 'baseline', noise: { n: 1, median: 1, mad: 0, cv: 0 } },
+    });
+    store.updateRun(run.id, { baselineId: b.id, championId: b.id });
+    const last: number[] = Array(ISLANDS).fill(b.id);
+    const cells = new Map<string, { id: number; y: number }>();
+    for (let i = 1; i < n; i++) {
+      const island = i % ISLANDS;
+      const a = i;
+      const files = { 'f.js': PROGRAM(a, 2) };
+      const y = 1 + random();
+      const m = random();
+      const status = random() < 0.1 ? 'accepted' : 'rejected';
+      const c = store.insertCandidate({
+        runId: run.id,
+        parentId: last[island],
+        status,
+        operator: 'tune',
+        description: `a = ${a}`,
+        files,
+        changeHash: changeHash(files),
+        patch: `-const a = 1;\n+const a = ${a};`,
+        island,
+      });
+      store.addMeasurement(c.id, 0, measurement(y, m));
+      store.updateCandidate(c.id, { score: y, metrics: { y, m }, commitSha: workspace.commit(files, BASE), finishedAt: Date.now() });
+      store.putSignature(run.id, c.id, island, signatureOf(files['f.js']));
+      if (status === 'accepted') {
+        last[island] = c.id;
+        const cell = String(Math.min(9, Math.floor(m * 10)));
+        const key = `${island}:${cell}`;
+        if (!cells.has(key) || cells.get(key)!.y < y) cells.set(key, { id: c.id, y });
+      }
+    }
+    for (let island = 0; island < ISLANDS; island++) store.search.setCell(run.id, island, '0', b.id);
+    for (const [key, { id }] of cells) {
+      const [island, cell] = key.split(':');
+      store.search.setCell(run.id, Number(island), cell, id);
+    }
+    store.search.set(run.id, 'islands.counters', { accepted: Math.floor(n / 10), migrations: Math.floor(n / 100), stale: Array(ISLANDS).fill(0) });
+  });
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+async function measure(n: number) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-scale-'));
+  try {
+    let t = process.hrtime.bigint();
+    const seeding = openStore(dir);
+    seed(seeding, n);
+    seeding.close();
+    const seedMs = ms(t);
+
+    t = process.hrtime.bigint();
+    const store = openStore(dir);
+    const run = store.getRun('r')!;
+    const population = new IslandsPopulation({ config, store, run, workspace, backend, emit: () => undefined, signal: new AbortController().signal });
+    await population.start();
+    const resumeMs = ms(t);
+
+    const novelty = noveltyFilter(config.novelty!.threshold, { store, run, workspace, rules });
+    const admit = admission({ store, run, workspace, rules, protectedPaths: ['verify.sh'], novelty });
+    const problem = { store, runId: run.id, config, problemDir: dir, baseFiles: () => Object.keys(base) };
+    const parts = { select: [] as number[], admit: [] as number[], prompt: [] as number[], total: [] as number[] };
+    for (let k = 0; k < DECISIONS; k++) {
+      const random = seededRandom(seedFrom('decision', k));
+      const t0 = process.hrtime.bigint();
+      const selection = population.select(random, 1);
+      if ('skip' in selection) throw new Error(selection.skip);
+      const t1 = process.hrtime.bigint();
+      const parent = selection.parents[0];
+      const ctx = {
+        runId: run.id,
+        parents: selection.parents,
+        inspirations: selection.inspirations,
+        island: selection.island,
+        readFile: async (p: string) => parent.files[p] ?? base[p],
+        readBase: async (p: string) => base[p],
+        taken: async () => false,
+        editableFiles: ['f.js'],
+        history: [],
+        random,
+        signal: new AbortController().signal,
+        stopping: new AbortController().signal,
+      };
+      if (!args['no-prompt'] && renderPrompt(await gatherPromptInput(problem, ctx), { kind: 'diff' }).tokens === 0) throw new Error('empty prompt');
+      const t2 = process.hrtime.bigint();
+      const proposal = { operator: 'tune', description: `b = ${k + 3}`, changes: { 'f.js': PROGRAM(n + k, k + 3) } };
+      await admit({ parents: selection.parents, island: selection.island }, 'tune', proposal);
+      await population.release(selection);
+      const t3 = process.hrtime.bigint();
+      parts.select.push(Number(t1 - t0) / 1e6);
+      parts.prompt.push(Number(t2 - t1) / 1e6);
+      parts.admit.push(Number(t3 - t2) / 1e6);
+      parts.total.push(Number(t3 - t0) / 1e6);
+    }
+    const mem = process.memoryUsage();
+    store.close();
+    return { n, seedMs, resumeMs, parts, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const f = (x: number) => x.toFixed(2);
+console.log(
+  `islands coordinator, ${ISLANDS} islands, 1 feature × 10 bins, novelty on; ${DECISIONS} decisions per size (select + ${args['no-prompt'] ? 'no prompt' : 'prompt assembly'} + admit with novelty)`,
+);
+console.log('candidates   seed s   resume ms   decision median ms   p99 ms   (select / prompt / admit medians ms)   rss MB   heap MB');
+for (const n of SIZES) {
+  const r = await measure(n);
+  const p = r.parts;
+  console.log(
+    `${String(n).padStart(10)}   ${(r.seedMs / 1000).toFixed(1).padStart(6)}   ${f(r.resumeMs).padStart(9)}   ${f(quantile(p.total, 0.5)).padStart(18)}   ${f(quantile(p.total, 0.99)).padStart(6)}   (${f(quantile(p.select, 0.5))} / ${f(quantile(p.prompt, 0.5))} / ${f(quantile(p.admit, 0.5))})   ${r.rssMb.toFixed(0).padStart(6)}   ${r.heapMb.toFixed(0).padStart(7)}`,
+  );
+}
