@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startDashboard } from '../../src/dashboard/server.js';
 import { createProblem, PROJECT_ROOT, type Problem } from '../support/problem.js';
 
 const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures', 'audit');
@@ -73,9 +74,10 @@ describe('evoloop audit', () => {
     }
   }, 90_000);
 
-  it('a verifier that ignores the (shell) program scores a no-op, a crash and random output the same: let through', async () => {
-    const { by } = await auditFixture('blind', ['noop-exit', 'program-crash', 'output-random']);
-    for (const name of ['noop-exit', 'program-crash', 'output-random']) expect(by[name].outcome, `${name}: ${by[name].reason}`).toBe('let-through');
+  it('a verifier that ignores the (shell) program scores a no-op, a crash, random and empty output the same: let through', async () => {
+    const { by } = await auditFixture('blind', ['noop-exit', 'program-crash', 'output-random', 'output-empty']);
+    for (const name of ['noop-exit', 'program-crash', 'output-random', 'output-empty'])
+      expect(by[name].outcome, `${name}: ${by[name].reason}`).toBe('let-through');
     expect(by['noop-exit'].fix).toMatch(/is the verifier measuring the program/);
     expect(by['program-crash'].fix).toMatch(/exit status/);
   }, 60_000);
@@ -121,7 +123,20 @@ describe('evoloop audit', () => {
     const mdFile = report.stdout.match(/^\s+(\S+\.md)$/m)![1];
     const md = readFileSync(path.isAbsolute(mdFile) ? mdFile : path.join(p.repo, mdFile), 'utf8');
     expect(md).toMatch(/## Verifier audit\n\n- !! Audit .*\n- LET THROUGH noop-exit: .*Fix: the score does not get worse/);
-  }, 60_000);
+    const dash = await startDashboard({ problemDir: p.dir, port: 0 });
+    try {
+      const panel = (await (await fetch(new URL('/api/audit', dash.url))).json()) as { line: string; last: { letThrough: { name: string; fix: string }[] } };
+      expect(panel.line).toMatch(/LET THROUGH: noop-exit/);
+      expect(panel.last.letThrough.map((x) => x.name)).toEqual(['noop-exit']);
+    } finally {
+      await dash.close();
+    }
+    // A new run with another verifier: status says it was not audited since it changed.
+    p.write('verifier/score.mjs', `${p.read('verifier/score.mjs')}// changed\n`);
+    p.git('commit', '-qam', 'change the verifier');
+    expect((await p.cli('run', '{dir}', '-n', '1')).code).toBe(0);
+    expect((await p.cli('status', '{dir}')).stdout).toMatch(/audit: the verifier changed since its last audit .* Run `evoloop audit` again/);
+  }, 150_000);
 
   it('an unknown probe name is a usage error that names it', async () => {
     const p = createProblem({ from: path.join(FIXTURES, 'sound'), sub: 'problem' });
