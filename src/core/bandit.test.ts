@@ -80,3 +80,46 @@ describe('Bandit', () => {
     expect(late.filter((c) => c === 'paid').length).toBeGreaterThan(0.9 * late.length);
   });
 });
+
+describe('the island bandit (operators/bandits.ts)', () => {
+  it('sends more proposals to the island whose children are accepted, only among the least busy, rebuilt from rows', async () => {
+    const { ProposalBandits } = await import('../operators/bandits.js');
+    const bandits = new ProposalBandits({ step: 1 }, {}, 3);
+    const random = seededRandom(3);
+    const world = seededRandom(4);
+    const rows: Parameters<typeof bandits.observe>[0][] = [];
+    const picks: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const island = bandits.chooseIsland(
+        [0, 1, 2].map((n) => ({ island: n, inFlight: 0 })),
+        random,
+      );
+      picks.push(island);
+      const row = {
+        operator: 'step',
+        model: null,
+        style: null,
+        status: world() < [0.05, 0.4, 0.05][island] ? 'accepted' : 'rejected',
+        usd: 0,
+        island,
+      } as const;
+      rows.push(row);
+      bandits.observe(row);
+    }
+    expect(picks.filter((p) => p === 1).length).toBeGreaterThan(200);
+    // a busy island is not chosen while another has fewer in flight
+    expect(
+      bandits.chooseIsland(
+        [
+          { island: 0, inFlight: 0 },
+          { island: 1, inFlight: 2 },
+          { island: 2, inFlight: 1 },
+        ],
+        random,
+      ),
+    ).toBe(0);
+    const rebuilt = new ProposalBandits({ step: 1 }, {}, 3);
+    for (const r of rows) rebuilt.observe(r);
+    expect(rebuilt.stats().islands).toEqual(bandits.stats().islands);
+  });
+});

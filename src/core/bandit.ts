@@ -54,9 +54,9 @@ export class Bandit {
     this.arms.set(arm, a);
   }
 
-  /** Draws a win rate per arm from its posterior and picks the best per dollar (per pull when nothing has a price). */
-  choose(random: () => number): string {
-    const open = [...this.arms].filter(([, a]) => a.prior > 0);
+  /** Draws a win rate per arm from its posterior and picks the best per dollar (per pull when nothing has a price); `among` narrows the arms. */
+  choose(random: () => number, among?: readonly string[]): string {
+    const open = [...this.arms].filter(([name, a]) => a.prior > 0 && (!among || among.includes(name)));
     if (open.length === 0) throw new Error('the bandit has no arm to choose: give at least one a weight above 0');
     if (open.length === 1) return open[0][0];
     const cost = this.costModel();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedStore } from '../../bench/dashboard/seed.js';
 import { Store, storePath } from '../store/store.js';
 import { stopRequestedSince } from '../store/stop-request.js';
-import { startDashboard, type DashboardServer } from './server.js';
+import { MAX_EVENT_STREAMS, startDashboard, type DashboardServer } from './server.js';
 
 const SECRET = 'sk-test-never-show-this-0123456789';
 let dir: string;
@@ -170,5 +170,45 @@ describe('dashboard on a non-loopback address', () => {
     } finally {
       await open.close();
     }
+  });
+});
+
+describe('dashboard server bounds', () => {
+  it('keeps no 404 in its file cache (unique bad URLs cost no memory), and serves a file that appears later', async () => {
+    const web = mkdtempSync(path.join(tmpdir(), 'evoloop-web-'));
+    writeFileSync(path.join(web, 'index.html'), '<p>ok</p>');
+    const own = await startDashboard({ problemDir: dir, port: 0, pollMs: 50, webDir: web });
+    try {
+      for (let i = 0; i < 2000; i += 500) {
+        const batch = await Promise.all(Array.from({ length: 500 }, (_, j) => fetch(new URL(`/missing-${i + j}.js`, own.url)).then((r) => r.status)));
+        expect(new Set(batch)).toEqual(new Set([404]));
+      }
+      expect((await fetch(new URL('/late.js', own.url))).status).toBe(404);
+      writeFileSync(path.join(web, 'late.js'), 'export {};');
+      const late = await fetch(new URL('/late.js', own.url));
+      expect([late.status, await late.text()]).toEqual([200, 'export {};']);
+    } finally {
+      await own.close();
+      rmSync(web, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it(`serves at most ${MAX_EVENT_STREAMS} event streams at once; the next gets 503 until one closes`, async () => {
+    const open = await Promise.all(
+      Array.from({ length: MAX_EVENT_STREAMS }, async () => {
+        const ac = new AbortController();
+        const res = await fetch(new URL('/api/events', server.url), { signal: ac.signal });
+        expect(res.status).toBe(200);
+        return ac;
+      }),
+    );
+    const extra = await fetch(new URL('/api/events', server.url));
+    expect(extra.status).toBe(503);
+    expect(await extra.text()).toContain(`already ${MAX_EVENT_STREAMS} live event streams open`);
+    for (const ac of open) ac.abort();
+    await new Promise((r) => setTimeout(r, 300));
+    const again = new AbortController();
+    expect((await fetch(new URL('/api/events', server.url), { signal: again.signal })).status).toBe(200);
+    again.abort();
   });
 });

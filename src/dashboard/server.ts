@@ -206,6 +206,10 @@ export function createDashboardApp(ctx: AppContext): Hono {
   app.get(
     '/api/events',
     withRun((c, run) => {
+      // Each stream polls the store: a bounded number keeps a page left open in many tabs (or a script) from starving the run.
+      if (ctx.streams.size >= MAX_EVENT_STREAMS) {
+        return c.json({ error: `already ${MAX_EVENT_STREAMS} live event streams open; close a dashboard tab and reload` }, 503);
+      }
       let last = Number(c.req.query('after') ?? c.req.header('last-event-id') ?? 0) || 0;
       const abort = new AbortController();
       ctx.streams.add(abort);
@@ -235,7 +239,7 @@ export function createDashboardApp(ctx: AppContext): Hono {
 
   app.all('/api/*', (c) => c.json({ error: `no API route ${c.req.method} ${c.req.path}` }, 404));
 
-  const files = new Map<string, Buffer | null>();
+  const files = new Map<string, Buffer>();
   app.get('*', (c) => {
     let rel: string;
     try {
@@ -245,7 +249,8 @@ export function createDashboardApp(ctx: AppContext): Hono {
     }
     const full = path.resolve(ctx.webDir, rel);
     if (!full.startsWith(ctx.webDir + path.sep)) return c.text('not found', 404);
-    if (!files.has(full)) files.set(full, existsSync(full) ? readFileSync(full) : null);
+    // Only files that exist are cached (the built page: a fixed, small set); a miss is never kept, so unique bad URLs cost no memory.
+    if (!files.has(full) && existsSync(full)) files.set(full, readFileSync(full));
     const body = files.get(full);
     if (!body) {
       return rel === 'index.html' ? c.text(`the dashboard page is not built (no ${full}). Fix: npm run build.`, 500) : c.text('not found', 404);
@@ -261,6 +266,9 @@ export function createDashboardApp(ctx: AppContext): Hono {
 
   return app;
 }
+
+/** Live `/api/events` streams served at once; more get 503. */
+export const MAX_EVENT_STREAMS = 32;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -159,7 +159,16 @@ export function runEvolution(opts: RunOptions): RunHandle {
           notice: (message: string) => emit({ type: 'notice', message }),
         };
         backend = opts.redis ? backends.redis({ ...deps, redis: { url: opts.redis.url, localSlots: opts.redis.localSlots ?? 0 } }) : backends.local(deps);
-        const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit, signal: abandon.signal });
+        const population = strategies[config.search.strategy]({
+          config,
+          store,
+          run,
+          workspace,
+          backend,
+          emit,
+          signal: abandon.signal,
+          chooseIsland: operators.chooseIsland,
+        });
         const novelty = config.novelty && noveltyFilter(config.novelty.threshold, { store, run, workspace, rules: started.rules });
         const admit = admission({ store, run, workspace, rules: started.rules, protectedPaths: backend.protectedPaths, novelty });
         evolution = new Evolution({

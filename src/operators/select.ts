@@ -29,6 +29,8 @@ import { llmSimplify } from './llm-simplify/llm-simplify.js';
 import { mergeOperator } from './merge/merge.js';
 import { MetaLessons } from './meta-lessons.js';
 import type { Operator, ProblemView } from './operator.js';
+import type { IslandChooser } from '../population/islands/island-choice.js';
+import { islandSettings } from '../population/islands/settings.js';
 import { tune } from './tune/tune.js';
 
 export interface OperatorSet {
@@ -37,8 +39,10 @@ export interface OperatorSet {
   notice?: string;
   /** The operator of the next proposal: the operator bandit's choice, the configured weights as its prior. */
   pick(random: () => number): Operator;
-  /** Feeds a decided candidate to the bandits (operators, models, prompt styles). */
+  /** Feeds a decided candidate to the bandits (operators, models, prompt styles, islands). */
   observe(c: Outcome): void;
+  /** Which island the next proposal goes to (islands strategy): the island bandit's pick among the least busy. */
+  chooseIsland: IslandChooser;
   /** What the operators will do in this problem (tune: the literals it moves), for the run-start line. */
   describe(problem: ProblemView): Promise<string | undefined>;
 }
@@ -199,7 +203,12 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     baseFiles: () => deps.workspace.baseFiles(),
   };
   const used = Object.entries(plan.weights).filter(([, w]) => (w ?? 0) > 0) as [string, number][];
-  const bandits = new ProposalBandits(Object.fromEntries(used), Object.fromEntries(plan.models.map((m) => [`${m.provider}:${m.name}`, m.weight ?? 1])));
+  const islands = config.search.strategy === 'islands' ? islandSettings(config.search).islands : 0;
+  const bandits = new ProposalBandits(
+    Object.fromEntries(used),
+    Object.fromEntries(plan.models.map((m) => [`${m.provider}:${m.name}`, m.weight ?? 1])),
+    islands,
+  );
   const gateway =
     plan.models.length > 0
       ? new ModelGateway({
@@ -242,6 +251,7 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     notice: plan.notice,
     pick: (random) => byName.get(bandits.operators.choose(random))!,
     observe: (c) => bandits.observe(c),
+    chooseIsland: bandits.chooseIsland,
     describe: async (problem) => (await Promise.all(items.map((i) => i.item.describe?.(problem)))).filter(Boolean).join('\n') || undefined,
   };
 }

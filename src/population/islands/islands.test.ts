@@ -6,6 +6,7 @@ import { build, cleanup, counter, NumberBackend, randomStep, setup, tempProblem 
 import type { ConfigInput } from '../../config/schema.js';
 import type { Population } from '../population.js';
 import type { CandidateRecord, Store } from '../../store/store.js';
+import { recordedBandits } from '../../operators/bandits.js';
 import type { IslandsPopulation } from './islands.js';
 
 afterEach(cleanup);
@@ -174,5 +175,17 @@ describe('islands', () => {
     expect(snapshot(second.store)).toEqual(snapshot(whole.store));
     whole.store.close();
     second.store.close();
+  });
+});
+
+describe('islands and the proposal bandits', () => {
+  it('migrant copies are no operator arm and no pull', () => {
+    const rows = [
+      { operator: 'tune', model: null, style: null, status: 'accepted' as const, usd: 0 },
+      { operator: 'migrate', model: null, style: null, status: 'accepted' as const, usd: 0 },
+    ];
+    const arms = recordedBandits(rows, {}, { withModel: {} }).stats().operators;
+    expect(JSON.stringify(arms)).not.toContain('migrate');
+    expect(JSON.stringify(arms)).toContain('tune');
   });
 });
