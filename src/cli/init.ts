@@ -143,10 +143,14 @@ sandbox: auto            # bubblewrap when installed; required | auto | off
 #   env: [MY_AGENT_KEY]  # the only variables it gets besides PATH, HOME, LANG, TERM, TMPDIR
 
 # How proposals are made, by relative weight (0 turns one off). Default: llm-diff 0.7 and
-# llm-rewrite 0.3 with a model; else agent with agent:; else tune (numeric literals, offline:
-# \`evoloop literals\` lists the ones it moves; bound one with a comment \`evoloop: 0.1..0.9\` on its line).
+# llm-rewrite 0.3 with a model; else agent with agent:; else an offline optimizer of the numeric
+# literals chosen by the problem and said in the run-start line: bayes for up to 20 literals with
+# a range and budget.candidates up to 150, else cmaes; tune when most literals have no range
+# (\`evoloop literals\` lists the ones they move; bound one with a comment \`evoloop: 0.1..0.9\` on its line).
+# tune: a (1+1)-ES moving one to three literals per candidate.
 # cmaes: CMA-ES over the same literals, all at once (bounded ones; restarts with a larger population when stuck).
-# operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0, cmaes: 0}
+# bayes: Bayesian optimization (Gaussian process + expected improvement) for up to 20 literals and small budgets.
+# operators: {llm-diff: 0.7, llm-rewrite: 0.3, agent: 0, tune: 0, cmaes: 0, bayes: 0}
 # The weights are the prior of a bandit that learns which operator (and model, and prompt style)
 # pays off in this run; \`evoloop status\` prints its arms. More operators:
 #   llm-simplify: shorter, clearer code with the same behaviour; kept when smaller and not significantly worse

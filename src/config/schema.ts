@@ -98,7 +98,7 @@ export const modelSchema = z.strictObject({
   weight: z.number().positive().default(1),
 });
 
-export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes', 'merge', 'llm-crossover', 'llm-simplify'] as const;
+export const OPERATOR_NAMES = ['llm-diff', 'llm-rewrite', 'agent', 'tune', 'cmaes', 'bayes', 'merge', 'llm-crossover', 'llm-simplify'] as const;
 
 export const configSchema = z
   .strictObject({

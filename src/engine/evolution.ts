@@ -51,6 +51,7 @@ export class Evolution {
   private invalidReason: string | null = null;
   /** Proposals in a row that found nothing new; it also varies the next one's seed. */
   private nothingNewStreak = 0;
+  private baselineNoise?: number;
 
   constructor(private readonly d: EvolutionDeps) {}
 
@@ -174,6 +175,8 @@ export class Evolution {
         taken: (changes) => changeTaken(this.d, parent, changes),
         editableFiles: [...new Set([...workspace.baseFiles(), ...Object.keys(parent.files)])].filter((p) => isEditable(p, rules)).sort(),
         history: this.history.get(operator.name) ?? [],
+        goal: config.objective.goal,
+        noiseSd: this.noiseSd(),
         random,
         signal: this.d.abandon.signal,
         // A wait inside the operator (a model that is down) also ends when the time budget does.
@@ -196,6 +199,16 @@ export class Evolution {
     if (child.status !== 'pending') return this.decided(child);
     this.d.emit({ type: 'proposed', candidateId: child.id, operator: operator.name, description: child.description });
     await this.consider(child);
+  }
+
+  /** The baseline's measured noise (robust SD), for operators that model the objective. */
+  private noiseSd(): number {
+    if (this.baselineNoise === undefined) {
+      const id = this.d.store.getRun(this.d.run.id)?.baselineId;
+      const verdict = id == null ? undefined : this.d.store.getCandidate(id)?.verdict;
+      if (verdict?.kind === 'baseline') this.baselineNoise = 1.4826 * verdict.noise.mad;
+    }
+    return this.baselineNoise ?? 0;
   }
 
   /** Nothing new to try: no candidate and no budget spent, but patience is; the reason is in the run's events. */

@@ -114,6 +114,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
         configFile: started.configFile,
         workspace,
         notice: (message) => emit({ type: 'notice', message }),
+        maxCandidates: opts.maxCandidates,
       });
       if (opts.scrubEnvironment) {
         const keys = modelKeyNames(config);

@@ -1,6 +1,6 @@
 // The one interface every way of proposing a child implements (tune, llm-diff,
 // llm-rewrite, agent). Operators propose; they never run the verifier.
-import type { FileSet, Metrics, Proposal, ProposalCost } from '../core/types.js';
+import type { FileSet, Goal, Metrics, Proposal, ProposalCost } from '../core/types.js';
 
 // Part of the operator contract; defined in core/ so that llm/ (the model gateway) can throw it too.
 export { StopProposing } from '../core/errors.js';
@@ -50,6 +50,10 @@ export interface OperatorContext {
   editableFiles: string[];
   /** This operator's earlier outcomes in this run. */
   history: OperatorOutcome[];
+  /** Which way the objective goes (a parent's `score` is the objective's value). */
+  goal: Goal;
+  /** The verifier's noise as measured on the baseline's repeats: a robust SD (1.4826·MAD) in objective units, 0 when they agree. */
+  noiseSd: number;
   /** Deterministic per candidate, so a resumed run proposes reproducibly. */
   random: () => number;
   /** Aborts when in-flight work is abandoned (kill). */

@@ -12,11 +12,11 @@ const config = (over: Record<string, unknown> = {}) => validateConfig({ ...base,
 const noKeys = { env: {} };
 
 describe('planOperators', () => {
-  it('uses tune with a one-line notice when no model is configured or detected', () => {
+  it('uses an offline optimizer with a one-line notice when no model is configured or detected', () => {
     const plan = planOperators(config(), noKeys);
     expect(plan.weights).toEqual({ tune: 1 });
     expect(plan.models).toEqual([]);
-    expect(plan.notice).toMatch(/^No model configured: using the offline `tune` operator.*OPENAI_API_KEY \/ ANTHROPIC_API_KEY\.$/);
+    expect(plan.notice).toMatch(/^No model configured: using an offline optimizer of the numeric literals.*OPENAI_API_KEY \/ ANTHROPIC_API_KEY\.$/);
   });
 
   it('defaults to llm-diff 0.7 / llm-rewrite 0.3 with a configured model, keeping its settings', () => {
@@ -35,7 +35,7 @@ describe('planOperators', () => {
     const plan = planOperators(config(), { env: { OPENAI_API_KEY: 'k' } });
     expect(plan.models).toEqual([]);
     expect(plan.weights).toEqual({ tune: 1 });
-    expect(plan.notice).toMatch(/^No model configured: using the offline `tune` operator/);
+    expect(plan.notice).toMatch(/^No model configured: using an offline optimizer of the numeric literals/);
     expect(plan.notice).toMatch(
       /OPENAI_API_KEY is set but not used: pass --model auto \(or set `model: auto` in evoloop\.yaml\) to propose with openai:gpt-5-mini/,
     );

@@ -20,6 +20,7 @@ import { editRulesFor, protectedBy } from '../propose/edit-rules.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { agentOperator } from './agent/agent.js';
+import { bayes } from './bayes/bayes.js';
 import { cmaes } from './cmaes/cmaes.js';
 import { llmDiff } from './llm-diff/llm-diff.js';
 import { llmRewrite } from './llm-rewrite/llm-rewrite.js';
@@ -28,13 +29,15 @@ import { llmCrossover } from './llm-crossover/llm-crossover.js';
 import { llmSimplify } from './llm-simplify/llm-simplify.js';
 import { mergeOperator } from './merge/merge.js';
 import { MetaLessons } from './meta-lessons.js';
+import { offlineChoice } from './offline-choice.js';
 import type { Operator, ProblemView } from './operator.js';
 import type { IslandChooser } from '../population/islands/island-choice.js';
 import { islandSettings } from '../population/islands/settings.js';
 import { tune } from './tune/tune.js';
 
 export interface OperatorSet {
-  names: string[];
+  /** The operators' names (the default offline one's once the run has described the problem). */
+  readonly names: string[];
   /** One line for the user about how proposals are made (e.g. no model configured). */
   notice?: string;
   /** The operator of the next proposal: the operator bandit's choice, the configured weights as its prior. */
@@ -71,7 +74,7 @@ const MODEL_OPERATORS = ['llm-diff', 'llm-rewrite', 'llm-crossover', 'llm-simpli
 const TWO_PARENT_OPERATORS = ['merge', 'llm-crossover'];
 const TWO_PARENT_STRATEGIES: string[] = ['islands'];
 const NO_MODEL_NOTICE =
-  'No model configured: using the offline `tune` operator (numeric literals). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or pass --model auto to use OPENAI_API_KEY / ANTHROPIC_API_KEY.';
+  'No model configured: using an offline optimizer of the numeric literals (the next line says which). To use a language model, set `model:` in evoloop.yaml, pass --model openai:NAME (with --base-url for a local server), or pass --model auto to use OPENAI_API_KEY / ANTHROPIC_API_KEY.';
 
 /** A key in the environment is never used on its own (it would start paid calls from an "offline" run); the notice says how. */
 function unusedKeyNotice(env: NodeJS.ProcessEnv): string | undefined {
@@ -188,6 +191,8 @@ export interface OperatorDeps extends ModelOptions {
   workspace: Workspace;
   /** For notices such as "the model is down: proposals paused". */
   notice: (message: string) => void;
+  /** CLI --max-candidates, which overrides budget.candidates (the default offline operator weighs the budget). */
+  maxCandidates?: number;
 }
 
 export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet {
@@ -237,6 +242,7 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
   const build: Record<string, () => Operator> = {
     tune: () => tune,
     cmaes: () => cmaes(),
+    bayes: () => bayes(),
     'llm-diff': () => llmDiff(model()),
     'llm-rewrite': () => llmRewrite(model()),
     'llm-crossover': () => llmCrossover(model()),
@@ -244,12 +250,19 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     merge: () => mergeOperator({ store: deps.store, goal: config.objective.goal }),
     agent: () => agentOperator({ problem, workspace: deps.workspace, agent: config.agent!, env, protectedPaths: () => protectedOf(config, deps) }),
   };
-  const items = used.map(([name, weight]) => ({ item: build[name](), weight }));
+  // The default offline operator (no model, no agent, no \`operators:\`) becomes tune, cmaes or bayes when the run describes the problem.
+  const offline = plan.models.length === 0 && !config.operators && !config.agent;
+  const items = offline
+    ? [{ item: offlineChoice(config, deps.store, deps.runId, (name) => build[name](), deps.maxCandidates), weight: 1 }]
+    : used.map(([name, weight]) => ({ item: build[name](), weight }));
   const byName = new Map(items.map((i) => [i.item.name, i.item]));
   return {
-    names: items.map((i) => i.item.name),
+    get names() {
+      return items.map((i) => i.item.name);
+    },
     notice: plan.notice,
-    pick: (random) => byName.get(bandits.operators.choose(random))!,
+    // The default offline operator is the only one, and its name is only known once chosen: no bandit to ask.
+    pick: (random) => (offline ? items[0].item : byName.get(bandits.operators.choose(random))!),
     observe: (c) => bandits.observe(c),
     chooseIsland: bandits.chooseIsland,
     describe: async (problem) => (await Promise.all(items.map((i) => i.item.describe?.(problem)))).filter(Boolean).join('\n') || undefined,

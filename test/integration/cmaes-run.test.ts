@@ -40,7 +40,7 @@ describe('cmaes run', () => {
           return false; // the store is not there yet
         }
       },
-      60_000,
+      120_000,
       '8 decided cmaes candidates',
     );
     process.kill(-child.pid!, 'SIGKILL');
@@ -52,7 +52,7 @@ describe('cmaes run', () => {
 
     const r = await p.cli('run', '{dir}');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Resuming run/);
+    expect(r.stdout).toMatch(/Continuing run \S+: \d+ of 16 candidates done/);
     const after = candidates(p);
     const cma = after.rows.filter((c) => c.operator === 'cmaes');
     expect(cma).toHaveLength(BUDGET);
@@ -65,5 +65,5 @@ describe('cmaes run', () => {
     const champion = after.rows.find((c) => c.id === after.run.championId)!;
     expect(baseline.score).toBe(100 - 2.5 ** 2 - 3 ** 2 - 5 ** 2);
     expect(champion.score!).toBeGreaterThan(baseline.score! + 10);
-  });
+  }, 150_000);
 });

@@ -29,7 +29,7 @@ describe('evoloop run on a problem, then the read commands', () => {
     const r = await p.cli('run', '{dir}', '--max-candidates', String(N));
     expect(r.stderr).not.toMatch(/Error:|at .*\.js:\d+/);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/offline `tune` operator/);
+    expect(r.stdout).toMatch(/No model configured: using an offline optimizer.*\nOffline operator: bayes \(3 literals with a range/);
     runId = /Starting run (\S+)/.exec(r.stdout)![1];
   });
   afterAll(() => p.cleanup());

@@ -63,8 +63,9 @@ describe('runEvolution', () => {
     expect(types.indexOf('baseline')).toBeGreaterThan(types.indexOf('run-start'));
     expect(types).toContain('champion');
     const start = events.find((e) => e.type === 'run-start') as Extract<EvolutionEvent, { type: 'run-start' }>;
-    expect(start).toMatchObject({ resumed: false, operators: ['tune'] });
-    expect(start.notice).toMatch(/No model configured/);
+    // Three bounded literals and 12 candidates: the default offline operator is bayes.
+    expect(start).toMatchObject({ resumed: false, operators: ['bayes'] });
+    expect(start.notice).toMatch(/No model configured: using an offline optimizer[^\n]*\nOffline operator: bayes \(3 literals with a range/);
     const decided = events.filter((e): e is Extract<EvolutionEvent, { type: 'decided' }> => e.type === 'decided');
     expect(decided).toHaveLength(12);
     const champions = events.filter((e): e is Extract<EvolutionEvent, { type: 'champion' }> => e.type === 'champion');

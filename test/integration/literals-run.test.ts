@@ -30,6 +30,7 @@ function config(budget: Record<string, number>, score: Score): ConfigInput {
     verifier: { stages: [{ name: 'score', kind: 'score', timeout: '10s', fn: async ({ cwd }) => ({ score: score(knobsIn(cwd)) }) }] },
     objective: { metric: 'score', goal: 'maximize' },
     budget,
+    operators: { tune: 1 },
     accept: { rule: 'better', baseline_repeats: 1 },
     sandbox: 'off',
   });
@@ -89,7 +90,6 @@ describe('the run-start line', () => {
   it('shows the table of literals tune moves, with their ranges, once', async () => {
     const { events } = await run('a = 3  # evoloop: 1..8\nb = 0.25\nx = [a, b][0]\n', { candidates: 1 });
     const start = events.find((e) => e.type === 'run-start') as Extract<EvolutionEvent, { type: 'run-start' }>;
-    expect(start.notice).toMatch(/No model configured: using the offline `tune` operator/);
     expect(start.notice).toMatch(/tune moves 2 literals in knobs\.py \(Python, tree-sitter\)/);
     expect(start.notice).toMatch(/knobs\.py:1 +a = 3 +evoloop: 1\.\.8 int +hint/);
     expect(start.notice).toMatch(/knobs\.py:2 +b = 0\.25 +evoloop: 0\.125\.\.0\.5 +inferred/);
@@ -133,6 +133,7 @@ describe('a hint-free Python program', () => {
         edit: ['search.py'],
         verifier: { stages: [{ name: 'score', kind: 'score', run: 'python3 search.py', timeout: '30s' }] },
         budget: { candidates: 30 },
+        operators: { tune: 1 },
       },
     });
     const result = await problem.cli('run', '{dir}', '--json');

@@ -59,7 +59,7 @@ it('npx evoloop init, then npx evoloop run, in a project of its own', () => {
   execFileSync('git', ['add', '-A'], { cwd: app, env });
   execFileSync('git', ['commit', '-q', '-m', 'my problem'], { cwd: app, env });
   const out = npx('run', '.', '--max-candidates', '2');
-  expect(out).toMatch(/No model configured: using the offline `tune` operator/);
+  expect(out).toMatch(/No model configured: using an offline optimizer of the numeric literals/);
   expect(out).toMatch(/run \S+ finished: budget: candidates/);
   expect(npx('status', '.')).toMatch(/baseline/);
 }, 180_000);

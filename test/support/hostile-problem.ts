@@ -1,7 +1,8 @@
 // A throwaway problem whose first candidate is hostile, without any model: program.mjs
 // holds one tunable literal, `const MODE = 0; // evoloop: -1..1`, inside its EVOLVE-BLOCK.
-// The offline `tune` operator always moves it to -1 or +1 on the first proposal (an integer
-// moves by at least 1 and the range keeps it there), so candidate 2 runs with MODE !== 0:
+// The default offline operator (bayes, for one literal and a small budget; tune likewise)
+// always moves it to -1 or +1 on the first proposal (a draw that leaves it at 0 is drawn
+// again, and the range keeps it there), so candidate 2 runs with MODE !== 0:
 // the program behaves normally at MODE 0 and does the hostile thing otherwise.
 //
 // The default verifier (verifier/score.mjs, protected) imports the program, so the hostile

@@ -30,6 +30,8 @@ export interface DriveOptions {
   seed: number;
   /** The measured value of a point (minimized); the true value is `objective`. Defaults to `objective`. */
   measure?: (values: number[], random: () => number) => number;
+  /** The verifier's noise SD as the run would have measured it at baseline. */
+  noiseSd?: number;
   /** Called after each evaluation with the best true value so far. */
   onEvaluation?: (count: number, bestTrue: number) => void;
 }
@@ -49,12 +51,13 @@ export function contextFor(
   history: OperatorOutcome[],
   random: () => number,
   taken: (content: string) => boolean,
-  runId = 'bench',
+  opts: { runId?: string; noiseSd?: number; parentScore?: number } = {},
 ): OperatorContext {
+  const { runId = 'bench', noiseSd = 0, parentScore = null } = opts;
   const never = new AbortController().signal;
   return {
     runId,
-    parents: [{ id: 0, score: null, metrics: null, files: parent === base ? {} : { [FILE]: parent } }],
+    parents: [{ id: 0, score: parentScore, metrics: null, files: parent === base ? {} : { [FILE]: parent } }],
     inspirations: [],
     island: null,
     readFile: async (p) => (p === FILE ? parent : undefined),
@@ -62,6 +65,8 @@ export function contextFor(
     taken: async (changes: FileSet) => taken(changes[FILE] ?? parent),
     editableFiles: [FILE],
     history,
+    goal: 'minimize',
+    noiseSd,
     random,
     signal: never,
     stopping: never,
@@ -85,11 +90,15 @@ export async function drive(operator: Operator, knobs: Knob[], objective: (value
     const random = seededRandom(seedFrom('bench', opts.seed, k));
     let result;
     try {
-      result = await operator.propose(contextFor(base, parent, history, random, (c) => seen.has(c)));
+      result = await operator.propose(contextFor(base, parent, history, random, (c) => seen.has(c), { parentScore: championMeasured, noiseSd: opts.noiseSd }));
     } catch (err) {
-      if (err instanceof NothingNew && ++nothingNew < 10) continue;
-      throw err;
+      if (!(err instanceof NothingNew)) throw err;
+      // As the engine does: ten in a row stop the run as stuck; the champion stays for the remaining counts.
+      if (++nothingNew < 10) continue;
+      for (let n = history.length + 1; n <= opts.evaluations; n++) opts.onEvaluation?.(n, bestTrue);
+      break;
     }
+    nothingNew = 0;
     if ('error' in result) throw new Error(result.error);
     const content = result.changes[FILE] ?? parent;
     seen.add(content);

@@ -75,6 +75,8 @@ export const holdoutProbes: Probe[] = [
           taken: async () => false,
           editableFiles: ctx.programs.map((p) => p.path),
           history: [],
+          goal: ctx.config.objective.goal,
+          noiseSd: 0,
           inspirations: [],
           island: null,
           random: Math.random,

@@ -95,6 +95,7 @@ describe('strategy', () => {
       points,
       points.map((p) => -p.reduce((a, v) => a + (v - 0.2) ** 2, 0)),
       A,
+      () => ({ size: 1e-6, grid: false }),
     );
     expect(next.C).toHaveLength(1);
     expect(next.mean.reduce((a, v) => a + v, 0) / sep.n).toBeLessThan(0.5);

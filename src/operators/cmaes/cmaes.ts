@@ -8,7 +8,8 @@ import { NothingNew, type Operator, type OperatorContext, type ProblemView, type
 import { nothingToMove, Observations, startingPoint, type Observed } from '../tune/observations.js';
 import { literalTable } from '../tune/table.js';
 import { DRAWS } from '../tune/tune.js';
-import { describeChanges, distanceToNextValue, readLiterals, writePoint, type LiteralSpace } from '../tune/vector.js';
+import { gridUnit } from '../tune/domain.js';
+import { describeChanges, distanceToNextValue, readLiterals, resolutionAt, writePoint, type LiteralSpace } from '../tune/vector.js';
 import { initialState, margin, mirror, sample, tell, type CmaState } from './strategy.js';
 
 /** The gap function of the margin for a space. */
@@ -27,6 +28,7 @@ function replay(from: CmaState, observed: Observed[], space: LiteralSpace): { st
       generation.map((o) => o.point),
       generation.map((o) => o.fitness),
       margin(state, gaps(space)),
+      (i, u) => ({ size: resolutionAt(space.coords[i], u), grid: gridUnit(space.coords[i].range) !== undefined }),
     );
     k += generation.length;
   }

@@ -15,9 +15,10 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { probit } from 'simple-statistics';
 
 export const SEPARABLE_ABOVE = 30;
-export const INITIAL_SIGMA = 0.25;
+export const INITIAL_SIGMA = 0.1;
 const MAX_RESTARTS = 9;
-const TOL_X = 1e-7;
+/** A restart when every coordinate's spread is below this many of its resolutions (continuous; one grid step for a grid): draws only repeat. */
+const TOL_RESOLUTIONS = 10;
 const MAX_CONDITION = 1e14;
 /** Generations in a row whose points all score the same before a restart. */
 const FLAT_GENERATIONS = 3;
@@ -150,7 +151,7 @@ export function mirror(u: number): number {
  * grid) and their fitness (higher is better; null = failed, ranked last). Returns the next
  * state, which is a fresh, larger restart when this one has run its course.
  */
-export function tell(s: CmaState, points: number[][], fitness: (number | null)[], A: number[]): CmaState {
+export function tell(s: CmaState, points: number[][], fitness: (number | null)[], A: number[], resolution: Resolution): CmaState {
   const p = params(s);
   const n = s.n;
   const order = points.map((_, k) => k).sort((a, b) => (fitness[b] ?? -Infinity) - (fitness[a] ?? -Infinity));
@@ -205,15 +206,22 @@ export function tell(s: CmaState, points: number[][], fitness: (number | null)[]
     flat: flatNow ? s.flat + 1 : 0,
     restartReason: undefined,
   };
-  const why = restartReason(next);
+  const why = restartReason(next, resolution);
   if (!why || s.restart >= MAX_RESTARTS) return next;
   return initialState(next.best?.x ?? s.mean, s.restart + 1, next.best, why);
 }
 
-function restartReason(s: CmaState): string | undefined {
+/** Per coordinate at a unit position: the smallest move that changes its written value, and whether that is a grid step. */
+export type Resolution = (i: number, u: number) => { size: number; grid: boolean };
+
+function restartReason(s: CmaState, resolution: Resolution): string | undefined {
   if (s.flat >= FLAT_GENERATIONS) return `flat fitness for ${s.flat} generations`;
   if (s.sinceImprovement > 10 + Math.ceil((30 * s.n) / s.lambda)) return `no improvement in ${s.sinceImprovement} generations`;
-  if (s.sigma * Math.sqrt(Math.max(...s.mean.map((_, i) => variance(s, i)))) < TOL_X) return 'step size below 1e-7 of the range';
+  const settled = s.mean.every((m, i) => {
+    const r = resolution(i, Math.min(1, Math.max(0, m)));
+    return s.sigma * Math.sqrt(variance(s, i)) < r.size * (r.grid ? 1 : TOL_RESOLUTIONS);
+  });
+  if (settled) return 'converged to the precision the literals are written with';
   const dMax = Math.max(...s.D);
   const dMin = Math.min(...s.D);
   if ((dMax / dMin) ** 2 > MAX_CONDITION) return 'covariance ill-conditioned';

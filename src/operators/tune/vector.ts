@@ -112,6 +112,18 @@ export function distanceToNextValue(c: Coordinate, u: number): number | undefine
   return Math.max(0, Math.min(u - lo, hi - u));
 }
 
+/**
+ * The smallest unit-space move that changes what is written at u: one grid step, or one in
+ * the sixth significant digit (what writeNumber keeps) for a continuous literal.
+ */
+export function resolutionAt(c: Coordinate, u: number): number {
+  const unit = gridUnit(c.range);
+  const v = fromUnit(c.range, u);
+  const digit = unit ?? (v === 0 ? 1e-12 : 10 ** (Math.floor(Math.log10(Math.abs(v))) - 5));
+  const up = toUnit(c.range, v + digit) - toUnit(c.range, v);
+  return up > 0 ? up : toUnit(c.range, v) - toUnit(c.range, v - digit);
+}
+
 /** A short description of a proposal: the first few changes, and how many more. */
 export function describeChanges(notes: string[], shown = 4): string {
   if (notes.length <= shown) return notes.join('; ');
