@@ -94,7 +94,7 @@ it('a server that answers application/json to a stream request is read as a comp
   const p = problem({ model: { provider: 'openai', name: 'scripted', base_url: s.openaiBaseUrl }, operators: { 'llm-diff': 1 } });
   const r = await p.cli('run', '{dir}', '--max-candidates', '1');
   expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout).toMatch(/#2 accepted \(llm-diff\)/);
+  expect(r.stdout).toMatch(/#2 accepted/);
   const shown = JSON.parse((await p.cli('show', 'best', '{dir}', '--json')).stdout);
   expect(shown).toMatchObject({ status: 'accepted', tokens: { input: 321, output: 45 } });
 });
