@@ -85,7 +85,7 @@ it('an unreachable model stops the run after model.max_outage → 1; nothing wai
   const p = problem(model(`http://127.0.0.1:${await deadPort()}/v1`, { max_outage: '1s' }));
   const started = Date.now();
   const r = await p.cli('run', '{dir}');
-  expect(Date.now() - started).toBeLessThan(20_000);
+  expect(Date.now() - started).toBeLessThan(45_000); // a wait of Retry-After (a day) would time the test out
   expect(r.code, r.stdout + r.stderr).toBe(1);
   expect(r.stdout).toMatch(
     /openai:scripted is not answering \(.*cannot reach the server.*\(1 attempt failed\)\): proposals paused, trying again in 1s .*for up to 1s \(model\.max_outage\)/,
@@ -99,7 +99,7 @@ it('a Retry-After of a day is capped: the run stops at model.max_outage → 1', 
   const p = problem(model(s.openaiBaseUrl, { max_outage: '2s' }));
   const started = Date.now();
   const r = await p.cli('run', '{dir}');
-  expect(Date.now() - started).toBeLessThan(20_000);
+  expect(Date.now() - started).toBeLessThan(45_000); // a wait of Retry-After (a day) would time the test out
   expect(r.code, r.stdout + r.stderr).toBe(1);
   expect(r.stdout).toMatch(/trying again in 2s /);
   expect(r.stderr).toMatch(/did not answer for 2(\.\d)?s \(model\.max_outage 2s\); last error: .*HTTP 503/);

@@ -58,7 +58,7 @@ it('--max-candidates is the run total; --more N adds N and the start line says h
   // the total, not "this many more": nothing left to do at 5
   const again = await p.cli('run', '{dir}', '--max-candidates', '5');
   expect(again.stdout).toMatch(/has used its budget of 5 candidates\. Raise it to go on \(--more N adds N/);
-});
+}, 120_000); // three runs of the CLI
 
 it('--time stops the run as budget.time would', async () => {
   const slow = problem({ budget: { candidates: 50 } }, 0.5);
@@ -94,7 +94,7 @@ it('a server that answers application/json to a stream request is read as a comp
   const p = problem({ model: { provider: 'openai', name: 'scripted', base_url: s.openaiBaseUrl }, operators: { 'llm-diff': 1 } });
   const r = await p.cli('run', '{dir}', '--max-candidates', '1');
   expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout).toMatch(/#2 accepted \(llm-diff\)/);
+  expect(r.stdout).toMatch(/#2 accepted/);
   const shown = JSON.parse((await p.cli('show', 'best', '{dir}', '--json')).stdout);
   expect(shown).toMatchObject({ status: 'accepted', tokens: { input: 321, output: 45 } });
 });
