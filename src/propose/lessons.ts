@@ -17,16 +17,28 @@ export interface Lesson {
 const MAX_LINE = 240;
 
 /** The run's attempts (baseline excluded), oldest first: recent ones and every accepted one. */
+/** Accepted candidates kept as lessons beyond the recent ones: the latest this many. */
+const MAX_NOTABLE = 20;
+
 export function readLessons(store: Store, runId: string, goal: Goal, opts: { recent?: number; secrets?: readonly Secret[] } = {}): Lesson[] {
-  const recent = opts.recent ?? 40;
-  const all = store.listCandidates(runId).filter((c) => c.operator !== 'baseline');
-  const keep = all.filter((c, i) => c.status === 'accepted' || i >= all.length - recent);
-  const scores = new Map(store.listCandidates(runId).map((c) => [c.id, c.score]));
-  return keep.map((c) => ({
-    candidateId: c.id,
-    notable: c.status === 'accepted',
-    text: lessonLine(c, c.parentId === null ? null : (scores.get(c.parentId) ?? null), goal, opts.secrets),
-  }));
+  // Bounded reads: a prompt is built for every proposal, and a run may hold 100,000 candidates.
+  const recent = store.listCandidates(runId, { order: 'desc', limit: (opts.recent ?? 40) + 1 });
+  const accepted = store.listCandidates(runId, { status: ['accepted'], order: 'desc', limit: MAX_NOTABLE });
+  const byId = new Map([...recent, ...accepted].filter((c) => c.operator !== 'baseline').map((c) => [c.id, c]));
+  const keep = [...byId.values()].sort((x, y) => x.id - y.id).slice(-((opts.recent ?? 40) + MAX_NOTABLE));
+  const inRecent = new Set(
+    recent
+      .filter((c) => c.operator !== 'baseline')
+      .slice(0, opts.recent ?? 40)
+      .map((c) => c.id),
+  );
+  return keep
+    .filter((c) => c.status === 'accepted' || inRecent.has(c.id))
+    .map((c) => ({
+      candidateId: c.id,
+      notable: c.status === 'accepted',
+      text: lessonLine(c, c.parentId === null ? null : (store.getCandidate(c.parentId)?.score ?? null), goal, opts.secrets),
+    }));
 }
 
 /** `#12 (llm-diff) <what changed> → <outcome>`, redacted (see untrusted-output.ts). */
