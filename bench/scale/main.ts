@@ -8,8 +8,8 @@
 //
 //   npx tsx bench/scale/main.ts [--sizes 1000,10000,100000] [--decisions 300] [--no-prompt]
 //
-// --no-prompt leaves prompt assembly out: it reads every candidate of the run for the lessons
-// (propose/lessons.ts) and grows with the run, which this bench shows when it is left in.
+// --no-prompt leaves prompt assembly out (the model's prompt: lessons, best so far, inspirations),
+// to time the coordinator's own decision alone.
 //
 // Prints, per size: seeding time, resume time, decision median and p99 (and each part's
 // median), and the coordinator's RSS and heap after the decisions.
