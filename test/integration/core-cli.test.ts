@@ -271,7 +271,7 @@ describe('evoloop init and schema', () => {
     expect(schema.required).toEqual(expect.arrayContaining(['edit', 'verifier', 'objective']));
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['edit', 'protect', 'verifier', 'objective', 'budget', 'search', 'accept']));
     const stage = schema.properties.verifier.properties.stages.items;
-    expect(stage.properties.kind.enum).toEqual(['gate', 'score', 'holdout']);
+    expect(stage.properties.kind.enum).toEqual(['gate', 'score', 'holdout', 'judge']);
   });
 });
 
