@@ -9,7 +9,7 @@ import { createProblem, type Problem } from '../support/problem.js';
 let p: Problem;
 let runId: string;
 beforeAll(async () => {
-  p = createProblem({ config: { budget: { candidates: 8 } } });
+  p = createProblem({ config: { budget: { candidates: 8 }, operators: { tune: 1 } } }); // apply's message names tune's steps
   p.git('config', 'user.name', 'Ada Lovelace');
   p.git('config', 'user.email', 'ada@example.org');
   const r = await p.cli('run', '{dir}');

@@ -36,6 +36,7 @@ async function runWith(files: Record<string, string>, config: Record<string, unk
     files: { 'verifier/base-program.mjs': PROGRAM, ...files },
     config: {
       verifier: { stages: [{ name: 'score', kind: 'score', run: 'sh verifier/score.sh', timeout: '1s' }] },
+      operators: { tune: 1 }, // the reasons below name the operator
       ...config,
     },
   });
