@@ -53,6 +53,8 @@ export interface RunOptions {
    * them from /proc/<pid>/environ. The CLI sets it; a library caller decides for its own process.
    */
   scrubEnvironment?: boolean;
+  /** Leave the worktree pool in place when the run stops, to look at what candidates left there (`evoloop gc` removes it). */
+  keepWorktrees?: boolean;
   /** Measure through Redis workers (`evoloop worker`): the queue's URL, and how many candidates this process measures itself meanwhile (default 0). */
   redis?: { url: string; localSlots?: number };
 }
@@ -198,14 +200,14 @@ export function runEvolution(opts: RunOptions): RunHandle {
         if (stopRequest) evolution.stop(stopRequest);
         outcome = await evolution.run();
       } catch (err) {
-        pruneWorktrees(workspace, emit);
+        if (!opts.keepWorktrees) pruneWorktrees(workspace, emit);
         store.updateRun(run.id, { status: 'failed', stopReason: (err as Error).message, elapsedMs: evolution?.elapsedMs() ?? run.elapsedMs, ownerPid: null });
         emit({ type: 'run-stop', runId: run.id, status: 'failed', reason: (err as Error).message });
         throw err;
       } finally {
         await backend?.close?.();
       }
-      pruneWorktrees(workspace, emit);
+      if (!opts.keepWorktrees) pruneWorktrees(workspace, emit);
       store.updateRun(run.id, { status: outcome.status, stopReason: outcome.reason, elapsedMs: evolution.elapsedMs(), ownerPid: null });
       emit({ type: 'run-stop', runId: run.id, status: outcome.status, reason: outcome.reason, ...(outcome.error ? { error: true } : {}) });
       return { ...summarize(store, run.id), ...(outcome.error ? { error: outcome.reason } : {}) };

@@ -24,7 +24,7 @@ describe('evoloop run on a problem, then the read commands', () => {
   const N = 15;
 
   beforeAll(async () => {
-    p = createProblem();
+    p = createProblem({ config: { operators: undefined } }); // the default offline choice
     headBefore = p.git('rev-parse', 'HEAD');
     const r = await p.cli('run', '{dir}', '--max-candidates', String(N));
     expect(r.stderr).not.toMatch(/Error:|at .*\.js:\d+/);

@@ -37,7 +37,7 @@ const offline = { llm: { env: {} } }; // no API keys: always the offline operato
 
 describe('runEvolution', () => {
   it('improves the problem with an async score function and reports every step as events', async () => {
-    p = createProblem();
+    p = createProblem({ config: { operators: undefined } }); // the default offline choice
     const events: EvolutionEvent[] = [];
     const seeds: number[] = [];
     const handle = runEvolution({

@@ -141,7 +141,7 @@ export function createHostileProblem(opts: HostileOptions = {}): HostileProblem 
     async run(maxCandidates = 1) {
       const events: EvolutionEvent[] = [];
       if (opts.via !== 'model') {
-        const summary = await runEvolution({ problemDir: dir, maxCandidates, newRun: true, onEvent: (e) => events.push(e) }).done;
+        const summary = await runEvolution({ problemDir: dir, maxCandidates, newRun: true, keepWorktrees: true, onEvent: (e) => events.push(e) }).done;
         return { summary, events, requests: [] };
       }
       const server = await startFakeLlmServer({ steps: (opts.replies ?? [MODE_ON_REPLY]).map((reply) => ({ reply })), whenExhausted: 'repeat-last' });
@@ -150,6 +150,7 @@ export function createHostileProblem(opts: HostileOptions = {}): HostileProblem 
           problemDir: dir,
           maxCandidates,
           newRun: true,
+          keepWorktrees: true, // worktreeFile() shows what the attack left
           model: 'openai:scripted',
           baseUrl: server.openaiBaseUrl,
           llm: {

@@ -97,6 +97,8 @@ export function defaultConfig(): Record<string, unknown> {
     accept: { rule: 'better', baseline_repeats: 1 },
     // Verifiers here log to a file outside the worktree, which a sandbox would forbid.
     sandbox: 'off',
+    // Tests describe tune's proposals; a test of the default offline choice passes operators: undefined.
+    operators: { tune: 1 },
   };
 }
 
