@@ -82,7 +82,7 @@ describe('distributed evaluation under faults', () => {
     await new Promise((r) => first.once('exit', r));
     const again = await p.cli('run', '{dir}', '--redis', redis.url);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toMatch(/resum/i);
+    expect(again.stdout).toMatch(/Continuing run/);
     const { starts } = runs(p);
     expect(
       [...starts.values()].every((n) => n === 1),
