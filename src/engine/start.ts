@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findConfigFile, loadConfigFile, validateConfig } from '../config/load.js';
 import { judgeClient } from '../evaluate/judge/judge.js';
+import { modelRunClients } from '../evaluate/model-run/model-run.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
@@ -57,6 +58,7 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   }
   planOperators(config, { model: opts.model, baseUrl: opts.baseUrl, env: opts.llm?.env });
   judgeClient(config, opts.llm?.env ?? process.env);
+  modelRunClients(config, opts.llm?.env ?? process.env);
   const rules: EditRules = editRulesFor(config, problemDir, configFile);
   if (config.instructions_file && !existsSync(path.join(problemDir, config.instructions_file))) {
     throw new UsageError(
