@@ -89,7 +89,10 @@ export const stageSchema = z
     // kind: judge only. `champion`: pairwise, this candidate's outputs against the champion's, both orders (evaluate/judge/pairwise.ts).
     compare: z.enum(['champion']).optional(),
     // kind: judge only. The metric the grade is reported as (default: the stage name), e.g. a holdout judge reporting the objective's metric.
-    report_as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'a metric name: letters, digits and _ (usable in objective.expr)' }).optional(),
+    report_as: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'a metric name: letters, digits and _ (usable in objective.expr)' })
+      .optional(),
     // evoloop itself calls this model once per item with the candidate's prompt file; no key reaches a stage (evaluate/model-run/).
     model_run: z
       .strictObject({
@@ -111,7 +114,8 @@ export const stageSchema = z
     error: '`input`, `rubric`, `scale`, `references`, `compare` and `report_as` belong to `kind: judge` stages (or a holdout stage with a `rubric`)',
   })
   .refine((s) => !(s.compare && s.scale), {
-    error: '`scale` is for pointwise grading; a pairwise stage (compare: champion) reports 1 (better than the champion), 0.5 (tie) or 0 (worse). Remove `scale`',
+    error:
+      '`scale` is for pointwise grading; a pairwise stage (compare: champion) reports 1 (better than the champion), 0.5 (tie) or 0 (worse). Remove `scale`',
     path: ['scale'],
   })
   .refine((s) => !(s.compare && s.kind === 'holdout'), {
@@ -295,7 +299,8 @@ export const configSchema = z
     path: ['verifier', 'stages'],
   })
   .refine((c) => c.search.strategy === 'greedy' || !c.verifier.stages.some((s) => s.compare), {
-    error: 'a pairwise judge stage (compare: champion) compares with the one champion of search.strategy: greedy. Fix: use greedy, or grade pointwise (remove `compare`)',
+    error:
+      'a pairwise judge stage (compare: champion) compares with the one champion of search.strategy: greedy. Fix: use greedy, or grade pointwise (remove `compare`)',
     path: ['search', 'strategy'],
   })
   .refine((c) => (['score', 'holdout'] as const).every((k) => c.verifier.stages.filter((s) => s.kind === k && s.model_run).length <= 1), {

@@ -125,9 +125,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
       const judge = judgeFor(config, { ...opts.llm, store, runId: run.id, notice: (message) => emit({ type: 'notice', message }) });
       const modelRun = modelRunFor(config, { ...opts.llm, store, runId: run.id, notice: (message) => emit({ type: 'notice', message }) });
       if (modelRun && opts.redis) {
-        throw new UsageError(
-          'model_run stages call their model from where its key is, and workers never get keys: run them without --redis.',
-        );
+        throw new UsageError('model_run stages call their model from where its key is, and workers never get keys: run them without --redis.');
       }
       if (judge && opts.redis) {
         throw new UsageError(

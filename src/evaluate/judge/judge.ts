@@ -1,5 +1,6 @@
 // A `kind: judge` stage: the judge model grades what earlier stages produced (files they
-// wrote in the worktree, or one stage's stdout) against the stage's rubric, on its scale.
+// wrote in the worktree, or one stage's stdout) against the stage's rubric: on its scale
+// (pointwise), or against the champion's outputs in both orders (pairwise, pairwise.ts).
 // The call goes through the model gateway (recorded, priced, counted against budget.usd); the
 // judge sees the rubric, the references and the outputs only. Each repeat is a fresh request
 // (its seed is in the prompt), so the acceptance rule sees the judge's noise like any other.

@@ -53,7 +53,8 @@ export function parseItems(source: string, rel: string): Item[] {
     if (typeof o !== 'object' || o === null || typeof o.id !== 'string' || typeof o.text !== 'string') {
       throw new Error(`${where} needs a string "id" and a string "text", e.g. {"id": "a1", "text": "..."}`);
     }
-    if (!/^[A-Za-z0-9_.-]+$/.test(o.id) || o.id.startsWith('.')) throw new Error(`${where}: id ${JSON.stringify(o.id)} names a reply file; use letters, digits, _ . -`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(o.id) || o.id.startsWith('.'))
+      throw new Error(`${where}: id ${JSON.stringify(o.id)} names a reply file; use letters, digits, _ . -`);
     if (ids.has(o.id)) throw new Error(`${where}: id ${JSON.stringify(o.id)} is used twice`);
     ids.add(o.id);
     items.push({ id: o.id, text: o.text });

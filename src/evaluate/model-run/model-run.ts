@@ -131,6 +131,13 @@ export function modelRunFor(
 ): ModelRun | undefined {
   const clients = modelRunClients(config, o.env ?? process.env, o.backoff);
   if (clients.size === 0) return undefined;
-  const gateway = new ModelGateway({ store: o.store, runId: o.runId, clients: [...clients.values()], budgetUsd: config.budget.usd, notice: o.notice, pause: o.pause });
+  const gateway = new ModelGateway({
+    store: o.store,
+    runId: o.runId,
+    clients: [...clients.values()],
+    budgetUsd: config.budget.usd,
+    notice: o.notice,
+    pause: o.pause,
+  });
   return new ModelRun(gateway, clients, o.store);
 }
