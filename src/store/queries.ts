@@ -155,14 +155,44 @@ export class RunQueries {
       .all(runId) as [number, number, number | null, string][];
   }
 
-  /** The baseline and every accepted champion with a score, in the order they finished. */
+  /**
+   * The baseline and every candidate that became the run's champion, with a score, in the order they
+   * finished. Under greedy and best-of-n every accepted row replaced the champion; on islands an
+   * accepted row is an elite that entered its cell, and only those crowned (a `champion` event, or
+   * the run's current champion: the event is written just after it) were the run's best.
+   */
   champions(runId: string): { id: number; finishedAt: number; score: number }[] {
+    const islands = this.db.prepare("SELECT json_extract(config_json, '$.search.strategy') = 'islands' FROM runs WHERE id = ?").pluck().get(runId) === 1;
+    const crowned = islands
+      ? `AND (status = 'baseline' OR id = (SELECT champion_id FROM runs WHERE id = @run)
+              OR id IN (SELECT candidate_id FROM events WHERE run_id = @run AND type = 'champion'))`
+      : '';
     return this.db
       .prepare(
         `SELECT id, finished_at AS finishedAt, score FROM candidates
-         WHERE run_id = ? AND status IN ('baseline', 'accepted') AND score IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at, id`,
+         WHERE run_id = @run AND status IN ('baseline', 'accepted') AND score IS NOT NULL AND finished_at IS NOT NULL ${crowned} ORDER BY finished_at, id`,
       )
-      .all(runId) as { id: number; finishedAt: number; score: number }[];
+      .all({ run: runId }) as { id: number; finishedAt: number; score: number }[];
+  }
+
+  /**
+   * The `limit` best-scored of the baseline and the accepted rows (on islands: elites), of one
+   * island and the baseline when `island` is a number: the prompt's "best so far", read in SQL so a
+   * prompt costs the same at 100,000 candidates.
+   */
+  bestKept(
+    runId: string,
+    goal: 'maximize' | 'minimize',
+    island: number | null,
+    limit: number,
+  ): { id: number; score: number; operator: string; description: string }[] {
+    return this.db
+      .prepare(
+        `SELECT id, score, operator, description FROM candidates
+         WHERE run_id = @run AND status IN ('baseline', 'accepted') AND score IS NOT NULL ${island === null ? '' : 'AND (island = @island OR island IS NULL)'}
+         ORDER BY score ${goal === 'maximize' ? 'DESC' : 'ASC'}, id LIMIT @limit`,
+      )
+      .all({ run: runId, limit, ...(island === null ? {} : { island }) }) as { id: number; score: number; operator: string; description: string }[];
   }
 
   /** Every model call of a run as [createdAt, tokens, usd], in order. */
