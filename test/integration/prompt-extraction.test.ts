@@ -3,7 +3,7 @@
 // the JSON shape, a score stage measures field accuracy on the labelled items, the judge grades
 // the unlabelled ones, and the test split is the holdout. The fake task model follows what the
 // prompt asks for, so better prompts get better answers; the proposer's edits are scripted.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runEvolution } from '../../src/engine/run.js';
@@ -94,6 +94,14 @@ describe('examples/prompt-extraction', () => {
     expect(holdout(full)).toBeGreaterThan(holdout(baseline)! + 0.5);
     expect(calls.filter((c) => c.operator === 'model-run:test-run').length).toBe(14 * 3);
     expect(full.flags).not.toContain('holdout-alarm');
+  });
+
+  it('is refused with --redis before anything is written, naming the model_run stage and the fix', async () => {
+    const p = createProblem({ from: EXAMPLE, sub: 'prompt-extraction' });
+    cleanups.push(() => p.cleanup());
+    const run = runEvolution({ problemDir: p.dir, redis: { url: 'redis://127.0.0.1:9' }, llm: { env: { PATH: process.env.PATH } } });
+    await expect(run.done).rejects.toThrow(/stage run is a model_run stage, which cannot be measured through Redis: .*Fix: run without --redis/);
+    expect(existsSync(path.join(p.dir, '.evoloop', 'evoloop.db'))).toBe(false);
   });
 });
 
