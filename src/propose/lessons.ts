@@ -31,24 +31,11 @@ export function readLessons(
   opts: { recent?: number; secrets?: readonly Secret[]; island?: number | null } = {},
 ): Lesson[] {
   // Bounded reads: a prompt is built for every proposal, and a run may hold 100,000 candidates.
-  const island = opts.island ?? null;
-  const recent = store.listCandidates(runId, { island, order: 'desc', limit: (opts.recent ?? 40) + 1 });
-  const accepted = store.listCandidates(runId, { island, status: ['accepted'], order: 'desc', limit: MAX_NOTABLE });
-  const byId = new Map([...recent, ...accepted].filter((c) => c.operator !== 'baseline').map((c) => [c.id, c]));
-  const keep = [...byId.values()].sort((x, y) => x.id - y.id).slice(-((opts.recent ?? 40) + MAX_NOTABLE));
-  const inRecent = new Set(
-    recent
-      .filter((c) => c.operator !== 'baseline')
-      .slice(0, opts.recent ?? 40)
-      .map((c) => c.id),
-  );
-  return keep
-    .filter((c) => c.status === 'accepted' || inRecent.has(c.id))
-    .map((c) => ({
-      candidateId: c.id,
-      notable: c.status === 'accepted',
-      text: lessonLine(c, c.parentId === null ? null : (store.getCandidate(c.parentId)?.score ?? null), goal, opts.secrets),
-    }));
+  return store.queries.lessonRows(runId, opts.island ?? null, opts.recent ?? 40, MAX_NOTABLE).map((c) => ({
+    candidateId: c.id,
+    notable: c.status === 'accepted',
+    text: lessonLine(c, c.parentScore, goal, opts.secrets),
+  }));
 }
 
 /** `#12 (llm-diff) <what changed> → <outcome>`, redacted (see untrusted-output.ts). */

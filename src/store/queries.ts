@@ -33,6 +33,17 @@ export interface CandidateFilter {
   limit: number;
 }
 
+/** A candidate as a lesson tells it (see queries.lessonRows). */
+export interface LessonRow {
+  id: number;
+  operator: string;
+  description: string;
+  status: CandidateStatus;
+  reason: string | null;
+  score: number | null;
+  parentScore: number | null;
+}
+
 export interface CallGroup {
   key: string;
   calls: number;
@@ -54,6 +65,11 @@ export class RunQueries {
   /** Candidates that spend budget.candidates: all but the baseline and a strategy's migrant copies. */
   proposedCount(runId: string): number {
     return this.db.prepare("SELECT COUNT(*) FROM candidates WHERE run_id = ? AND operator NOT IN ('baseline', 'migrate')").pluck().get(runId) as number;
+  }
+
+  /** Ids of the run's proposals (what proposedCount counts), ascending. */
+  proposedIds(runId: string): number[] {
+    return this.db.prepare("SELECT id FROM candidates WHERE run_id = ? AND operator NOT IN ('baseline', 'migrate') ORDER BY id").pluck().all(runId) as number[];
   }
 
   stopRequestedAt(runId: string): number | null {
@@ -156,6 +172,24 @@ export class RunQueries {
          WHERE run_id = @run AND status IN ('baseline', 'accepted') AND score IS NOT NULL AND finished_at IS NOT NULL ${crowned} ORDER BY finished_at, id`,
       )
       .all({ run: runId }) as { id: number; finishedAt: number; score: number }[];
+  }
+
+  /**
+   * What the lessons are made of: the run's latest `recent` attempts (the baseline excluded) and its
+   * latest `notable` accepted ones, oldest first, each with its parent's score; of one island only
+   * when `island` is a number. Two bounded index reads and a join, whatever the run's size.
+   */
+  lessonRows(runId: string, island: number | null, recent: number, notable: number): LessonRow[] {
+    const onIsland = island === null ? '' : 'AND island = @island';
+    return this.db
+      .prepare(
+        `SELECT c.id, c.operator, c.description, c.status, c.reason, c.score, p.score AS parentScore
+         FROM candidates c LEFT JOIN candidates p ON p.id = c.parent_id
+         WHERE c.id IN (SELECT id FROM (SELECT id FROM candidates WHERE run_id = @run AND operator != 'baseline' ${onIsland} ORDER BY id DESC LIMIT @recent)
+                        UNION SELECT id FROM (SELECT id FROM candidates WHERE run_id = @run AND status = 'accepted' ${onIsland} ORDER BY id DESC LIMIT @notable))
+         ORDER BY c.id`,
+      )
+      .all({ run: runId, recent, notable, ...(island === null ? {} : { island }) }) as LessonRow[];
   }
 
   /**

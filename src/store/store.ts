@@ -344,20 +344,12 @@ export class Store {
     return this.stmts.byHash.get(runId, changeHash) as number | undefined;
   }
 
-  /** `island`: the rows of that island and those on none (the baseline); null or absent: every row. */
-  listCandidates(
-    runId: string,
-    opts: { status?: CandidateStatus[]; island?: number | null; limit?: number; offset?: number; order?: 'asc' | 'desc' } = {},
-  ): CandidateRecord[] {
+  listCandidates(runId: string, opts: { status?: CandidateStatus[]; limit?: number; offset?: number; order?: 'asc' | 'desc' } = {}): CandidateRecord[] {
     const where = ['run_id = ?'];
     const args: unknown[] = [runId];
     if (opts.status?.length) {
       where.push(`status IN (${opts.status.map(() => '?').join(', ')})`);
       args.push(...opts.status);
-    }
-    if (opts.island !== undefined && opts.island !== null) {
-      where.push('(island = ? OR island IS NULL)');
-      args.push(opts.island);
     }
     const sql = `SELECT * FROM candidates WHERE ${where.join(' AND ')} ORDER BY id ${opts.order === 'desc' ? 'DESC' : 'ASC'}
       LIMIT ? OFFSET ?`;
