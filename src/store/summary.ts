@@ -13,7 +13,7 @@ export interface RunSummary extends RunHeadline {
   noise: StoredNoise | null;
   /** Rule pooled: whether verdicts compare seed by seed or unpaired, and why. */
   noiseModel: StoredNoiseModel | null;
-  /** Every champion in order: estimated gain over the champion it replaced, with its interval, and holdout. */
+  /** Every champion in order (the baseline, then each candidate that became the run's best; on islands not every elite): estimated gain over what it raced, with its interval, and holdout. */
   champions: ChampionLine[];
   /** Candidates that changed protected files, and champions that raised the holdout alarm. */
   integrity: { tampered: number[]; holdoutAlarms: number[]; suspicious: number[] };
@@ -74,7 +74,7 @@ export function summarize(store: Store, runId: string): RunSummary {
   const config = JSON.parse(run.configJson);
   const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
   const { spend, ...head } = headline(store, run);
-  const championRows = store.listCandidates(runId, { status: ['baseline', 'accepted'] });
+  const championRows = store.queries.champions(runId).map(({ id }) => store.getCandidate(id)!);
   const reported = championGains(store, config, baseline, championRows);
   return {
     ...head,
