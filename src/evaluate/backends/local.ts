@@ -36,6 +36,7 @@ export class LocalBackend implements EvaluationBackend {
       worktreeAudit: (wt) => workspace.audit(wt),
       worktreeBytes: (wt) => workspace.takeAllocated(wt),
       judge: opts.judge,
+      modelRun: opts.modelRun,
     });
     this.verifierDigest = verifierDigest(opts.protectedFiles, opts.config.verifier);
   }
