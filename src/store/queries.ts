@@ -50,6 +50,17 @@ export interface CandidateSummaryRow {
   evalMs: number | null;
 }
 
+/** A candidate as a lesson tells it (see queries.lessonRows). */
+export interface LessonRow {
+  id: number;
+  operator: string;
+  description: string;
+  status: CandidateStatus;
+  reason: string | null;
+  score: number | null;
+  parentScore: number | null;
+}
+
 export interface CallGroup {
   key: string;
   calls: number;
@@ -71,6 +82,11 @@ export class RunQueries {
   /** Candidates that spend budget.candidates: all but the baseline and a strategy's migrant copies. */
   proposedCount(runId: string): number {
     return this.db.prepare("SELECT COUNT(*) FROM candidates WHERE run_id = ? AND operator NOT IN ('baseline', 'migrate')").pluck().get(runId) as number;
+  }
+
+  /** Ids of the run's proposals (what proposedCount counts), ascending. */
+  proposedIds(runId: string): number[] {
+    return this.db.prepare("SELECT id FROM candidates WHERE run_id = ? AND operator NOT IN ('baseline', 'migrate') ORDER BY id").pluck().all(runId) as number[];
   }
 
   stopRequestedAt(runId: string): number | null {
@@ -155,14 +171,62 @@ export class RunQueries {
       .all(runId) as [number, number, number | null, string][];
   }
 
-  /** The baseline and every accepted champion with a score, in the order they finished. */
+  /**
+   * The baseline and every candidate that became the run's champion, with a score, in the order they
+   * finished. Under greedy and best-of-n every accepted row replaced the champion; on islands an
+   * accepted row is an elite that entered its cell, and only those crowned (a `champion` event, or
+   * the run's current champion: the event is written just after it) were the run's best.
+   */
   champions(runId: string): { id: number; finishedAt: number; score: number }[] {
+    const islands = this.db.prepare("SELECT json_extract(config_json, '$.search.strategy') = 'islands' FROM runs WHERE id = ?").pluck().get(runId) === 1;
+    const crowned = islands
+      ? `AND (status = 'baseline' OR id = (SELECT champion_id FROM runs WHERE id = @run)
+              OR id IN (SELECT candidate_id FROM events WHERE run_id = @run AND type = 'champion'))`
+      : '';
     return this.db
       .prepare(
         `SELECT id, finished_at AS finishedAt, score FROM candidates
-         WHERE run_id = ? AND status IN ('baseline', 'accepted') AND score IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at, id`,
+         WHERE run_id = @run AND status IN ('baseline', 'accepted') AND score IS NOT NULL AND finished_at IS NOT NULL ${crowned} ORDER BY finished_at, id`,
       )
-      .all(runId) as { id: number; finishedAt: number; score: number }[];
+      .all({ run: runId }) as { id: number; finishedAt: number; score: number }[];
+  }
+
+  /**
+   * What the lessons are made of: the run's latest `recent` attempts (the baseline excluded) and its
+   * latest `notable` accepted ones, oldest first, each with its parent's score; of one island only
+   * when `island` is a number. Two bounded index reads and a join, whatever the run's size.
+   */
+  lessonRows(runId: string, island: number | null, recent: number, notable: number): LessonRow[] {
+    const onIsland = island === null ? '' : 'AND island = @island';
+    return this.db
+      .prepare(
+        `SELECT c.id, c.operator, c.description, c.status, c.reason, c.score, p.score AS parentScore
+         FROM candidates c LEFT JOIN candidates p ON p.id = c.parent_id
+         WHERE c.id IN (SELECT id FROM (SELECT id FROM candidates WHERE run_id = @run AND operator != 'baseline' ${onIsland} ORDER BY id DESC LIMIT @recent)
+                        UNION SELECT id FROM (SELECT id FROM candidates WHERE run_id = @run AND status = 'accepted' ${onIsland} ORDER BY id DESC LIMIT @notable))
+         ORDER BY c.id`,
+      )
+      .all({ run: runId, recent, notable, ...(island === null ? {} : { island }) }) as LessonRow[];
+  }
+
+  /**
+   * The `limit` best-scored of the baseline and the accepted rows (on islands: elites), of one
+   * island and the baseline when `island` is a number: the prompt's "best so far", read in SQL so a
+   * prompt costs the same at 100,000 candidates.
+   */
+  bestKept(
+    runId: string,
+    goal: 'maximize' | 'minimize',
+    island: number | null,
+    limit: number,
+  ): { id: number; score: number; operator: string; description: string }[] {
+    return this.db
+      .prepare(
+        `SELECT id, score, operator, description FROM candidates
+         WHERE run_id = @run AND status IN ('baseline', 'accepted') AND score IS NOT NULL ${island === null ? '' : 'AND (island = @island OR island IS NULL)'}
+         ORDER BY score ${goal === 'maximize' ? 'DESC' : 'ASC'}, id LIMIT @limit`,
+      )
+      .all({ run: runId, limit, ...(island === null ? {} : { island }) }) as { id: number; score: number; operator: string; description: string }[];
   }
 
   /** Every model call of a run as [createdAt, tokens, usd], in order. */
