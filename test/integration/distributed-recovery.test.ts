@@ -10,7 +10,7 @@ const d = useDistributed();
 describe('distributed evaluation when the coordinator or Redis goes away', () => {
   it('the coordinator killed mid-run and restarted re-attaches to the jobs in flight and re-runs no finished one', async () => {
     const redis = await d.startRedis();
-    const p = d.problem({ sleep: 1, config: { budget: { candidates: 5 }, search: { strategy: 'greedy', parallel: 2 } } });
+    const p = d.problem({ sleep: 1, config: { budget: { candidates: 3 }, search: { strategy: 'greedy', parallel: 2 } } });
     d.worker('w1', ['--concurrency', '2']);
     const first = p.spawnCli('run', '{dir}', '--redis', redis.url);
     await waitFor(() => verifierRuns(p).ends.size >= 2 && verifierRuns(p).running.length > 0, 40_000, 'two finished stages and one running');
@@ -24,12 +24,12 @@ describe('distributed evaluation when the coordinator or Redis goes away', () =>
       [...starts.values()].every((n) => n === 1),
       JSON.stringify([...starts]),
     ).toBe(true);
-    expectMeasuredOnce(p, 5);
+    expectMeasuredOnce(p, 3);
   }, 60_000);
 
   it('Redis gone for a few seconds mid-run: the coordinator pauses with a notice, goes on when it is back, and loses nothing', async () => {
     const redis = await d.startRedis();
-    const p = d.problem({ sleep: 1, config: { budget: { candidates: 4 } } });
+    const p = d.problem({ sleep: 1, config: { budget: { candidates: 3 } } });
     const worker = d.worker('w1');
     const coordinator = p.spawnCli('run', '{dir}', '--redis', redis.url);
     let out = '';
@@ -44,6 +44,6 @@ describe('distributed evaluation when the coordinator or Redis goes away', () =>
     expect(code, out).toBe(0);
     expect(out).toMatch(/is back: continuing/);
     await worker.waitFor(/reconnected to Redis/);
-    expectMeasuredOnce(p, 4);
+    expectMeasuredOnce(p, 3);
   }, 60_000);
 });

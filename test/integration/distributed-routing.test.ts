@@ -44,7 +44,7 @@ describe('job routing', () => {
     const ran = p.log().filter((l) => l[0] === 'start');
     expect(ran.length).toBeGreaterThanOrEqual(4); // baseline and three candidates
     for (const line of ran) expect(line[4]).toContain(`${path.sep}gpu${path.sep}`);
-    const done = await jobsDone(p);
+    const done = jobsDone(p);
     expect(done[gpu.id()]).toBe(ran.length);
     expect(done[plain.id()]).toBe(0);
     expect(done[other.id()]).toBe(0);

@@ -70,8 +70,12 @@ export function expectMeasuredOnce(problem: Problem, candidates: number, except:
   }
 }
 
-/** jobsDone per worker id, from `status --json`. */
-export async function jobsDone(problem: Problem): Promise<Record<string, number>> {
-  const status = JSON.parse((await problem.cli('status', '{dir}', '--json')).stdout);
-  return Object.fromEntries(status.workers.map((w: { id: string; jobsDone: number }) => [w.id, w.jobsDone]));
+/** jobsDone per worker id, as the coordinator last copied the workers' heartbeats into the store (what status shows). */
+export function jobsDone(problem: Problem): Record<string, number> {
+  const store = openStore(problem.dir);
+  try {
+    return Object.fromEntries(store.workers(store.latestRun()!.id).map((w) => [w.id, w.jobsDone]));
+  } finally {
+    store.close();
+  }
 }
