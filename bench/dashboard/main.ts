@@ -1,6 +1,6 @@
 // Dashboard benchmark: a store with 100,000 candidates; time to first render of the
 // progress view and of the candidate table — server time per API call and page load in
-// Chromium (median of several runs). Target: under 1.5 s.
+// Chromium (median of several runs). Targets: under 1 s at 1,000 candidates, 1.5 s at 100,000.
 //   npm run build && npx tsx bench/dashboard/main.ts [--n 100000] [--runs 7]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -63,6 +63,10 @@ try {
   });
   const progress: number[] = [];
   const table: number[] = [];
+  // The same moment seen from inside the page (its clock starts at navigation): excludes the
+  // harness's own round trips to Chromium, which dominate on a loaded machine.
+  const inPage: number[] = [];
+  const domReady: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const context = await browser.newContext({ viewport: { width: 1300, height: 900 } }); // fresh: no cache
     const page = await context.newPage();
@@ -72,6 +76,8 @@ try {
       page.waitForSelector('[data-testid=progress][data-ready="1"] canvas', { timeout: 30_000 }).then(() => progress.push(performance.now() - t)),
       page.waitForSelector('[data-testid=candidates] tbody tr', { timeout: 30_000 }).then(() => table.push(performance.now() - t)),
     ]);
+    inPage.push(await page.evaluate(() => performance.now()));
+    domReady.push(await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd));
     await context.close();
   }
   await browser.close();
@@ -80,8 +86,11 @@ try {
     `  progress chart drawn (${N.toLocaleString('en-US')} points)      ${ms(median(progress)).padStart(8)}   runs: ${progress.map((x) => x.toFixed(0)).join(', ')}`,
   );
   console.log(`  candidate table rows shown                 ${ms(median(table)).padStart(8)}   runs: ${table.map((x) => x.toFixed(0)).join(', ')}`);
+  console.log(`  in the page's own clock: DOM ready ${ms(median(domReady))}, both drawn by ${ms(median(inPage))}`);
+  // Issue targets: first useful paint under 1 s for a 1,000-candidate run, under 1.5 s at 100,000.
+  const target = N <= 1000 ? 1000 : 1500;
   const worst = Math.max(median(progress), median(table));
-  console.log(`\ntarget < 1500 ms: ${worst < 1500 ? 'met' : 'MISSED'} (${ms(worst)})`);
+  console.log(`\ntarget < ${target} ms: ${worst < target ? 'met' : 'MISSED'} (${ms(worst)})`);
   await server.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

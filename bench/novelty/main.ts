@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { quantile } from 'simple-statistics';
 import { seededRandom } from '../../src/core/random.js';
-import { MinHashIndex, signatureOf } from '../../src/propose/minhash.js';
+import { MinHashIndex } from '../../src/propose/minhash-index.js';
+import { signatureOf } from '../../src/propose/minhash.js';
 
 const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000,100000' } } });
 const random = seededRandom(1);

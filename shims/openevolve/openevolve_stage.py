@@ -3,18 +3,20 @@
     python3 verifier/openevolve_stage.py evaluate PROGRAM [--features a,b]
     python3 verifier/openevolve_stage.py cascade PROGRAM --thresholds T1,T2 [--features a,b]
 
-`evaluate` calls evaluate(PROGRAM) in verifier/evaluator.py; `cascade` runs evaluate_stage1,
+`evaluate` calls evaluate(PROGRAM) in verifier/evaluator.py (awaited when it is async); `cascade` runs evaluate_stage1,
 2, 3 as OpenEvolve does: the next stage runs only while the score so far reaches its
 threshold, and a program stopped early keeps the metrics it has (a low score, not a
 failure: OpenEvolve keeps it in its population too). The result (a dict or an
 EvaluationResult) becomes evoloop metrics: every numeric value (bools as 0/1) except
 `error`, merged over the stages, plus `combined_score` as OpenEvolve computes fitness when
 the evaluator gives none (the mean of the numeric metrics other than the MAP-Elites
-features). Text artifacts become the stage's feedback and files in $EVOLOOP_ARTIFACTS. The
+features). A result with an `error` and every number 0 fails the stage (fail_if_error). Text artifacts become the stage's feedback and files in $EVOLOOP_ARTIFACTS. The
 evaluator's own prints go to stderr, so nothing it or the program prints can be read as a
 metric; the metrics go to $EVOLOOP_METRICS only.
 """
 
+import asyncio
+import inspect
 import json
 import math
 import os
@@ -44,8 +46,12 @@ def main(argv):
         for i, function in enumerate(functions):
             if i > 0 and (i > len(thresholds) or not fitness(metrics, features) >= thresholds[i - 1]):
                 break  # OpenEvolve's cascade stops here and keeps what it has
-            raw, found = split(function, getattr(evaluator, function)(program))
+            result = getattr(evaluator, function)(program)
+            if inspect.iscoroutine(result):  # an `async def evaluate`
+                result = asyncio.run(result)
+            raw, found = split(function, result)
             artifacts.update(found)
+            fail_if_error(function, raw, artifacts)
             for name, value in raw.items():
                 if isinstance(value, bool):
                     metrics[name] = 1.0 if value else 0.0
@@ -100,6 +106,22 @@ def split(function, result):
     if not isinstance(metrics, dict):
         sys.exit(f"{function}() returned {type(result).__name__}, not a dict or an EvaluationResult")
     return dict(metrics), dict(getattr(result, "artifacts", None) or {})
+
+
+def fail_if_error(function, raw, artifacts):
+    """`{"combined_score": 0.0, "error": str(e)}` is how OpenEvolve's evaluators say they could not
+    evaluate the program (a missing module, a crash they caught): every number 0 and an error.
+    OpenEvolve keeps such a program with fitness 0; evoloop fails the stage with the error as the
+    reason, so a baseline that cannot be evaluated is refused by name instead of measured as 0.
+    A result with an error and some non-zero number (partial credit) stays a measurement."""
+    error = raw.get("error", artifacts.get("error"))
+    numbers = [v for k, v in raw.items() if k != "error" and isinstance(v, (int, float))]
+    if error in (None, "", False) or any(v != 0 for v in numbers):
+        return
+    for name, value in artifacts.items():  # the evaluator's traceback, before the reason (the tail is kept)
+        if name != "error" and isinstance(value, str):
+            print(f"{name}: {value[-FEEDBACK_LIMIT:]}", file=sys.stderr)
+    sys.exit(f"{function}() reported an error (and every metric 0): {str(error)[:FEEDBACK_LIMIT]}")
 
 
 def write_artifacts(artifacts):

@@ -58,7 +58,8 @@ verifier:
       #                  # the file if written, else the report printed last. The same metric
       #                  # reported twice with different values fails (ambiguous-metrics);
       #                  # \`file\` keeps echoed program output from ever counting.
-      # Distributed evaluation (evoloop run --redis URL, evoloop worker --redis URL):
+      # Distributed evaluation (evoloop run --redis URL, evoloop worker --redis URL; a URL with
+      # a password is better given as EVOLOOP_REDIS_URL, which the process list does not show):
       # requires: [gpu]  # only workers started with --labels gpu run this stage
       # exclusive: true  # at most one exclusive stage at a time per machine (timing benchmarks)
     # A judge stage: the judge model (judge.model below) grades what earlier stages produced

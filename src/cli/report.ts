@@ -7,7 +7,9 @@ import { openRun, printJson } from './context.js';
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description("write a run's report: headline, score chart (SVG), champion diff, accepted changes, failures, integrity")
+    .description(
+      "write a run's report: headline, score chart (SVG), champion diff, accepted changes, failures, integrity, and a best-of-n run of the same problem side by side",
+    )
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
     .option('--out <dir>', 'output folder (default: <problem>/.evoloop/reports/<run>)')
@@ -18,7 +20,9 @@ export function registerReport(program: Command): void {
         const out = path.resolve(opts.out ?? path.join(ctx.problemDir, '.evoloop', 'reports', ctx.run.id));
         const written = await writeReport(ctx.store, ctx.run.id, out);
         if (opts.json) return printJson(written);
-        process.stdout.write(`report of run ${ctx.run.id}:\n  ${written.markdown}\n  ${written.html}\n  ${written.svg}\n`);
+        process.stdout.write(
+          `report of run ${ctx.run.id}:\n  ${written.markdown}\n  ${written.html}\n  ${written.svg}\n${written.comparison ? `  ${written.comparison}\n` : ''}`,
+        );
       } finally {
         ctx.store.close();
       }

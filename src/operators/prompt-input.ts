@@ -71,12 +71,9 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext, op
   const secrets = [...envSecret, ...(await holdoutLines([...holdout.keys()], ctx, [...editable, ...frozen]))];
   const goal = p.config.objective.goal;
   // On islands the prompt shows the child's own island only: other islands reach it as inspirations.
-  const best = p.store
-    .listCandidates(p.runId, { status: ['baseline', 'accepted'] })
-    .filter((c) => c.score !== null && (ctx.island === null || c.island === null || c.island === ctx.island))
-    .sort((a, b) => (goal === 'maximize' ? b.score! - a.score! : a.score! - b.score!))
-    .slice(0, 3)
-    .map((c) => ({ id: c.id, score: c.score!, description: c.operator === 'baseline' ? 'the base program' : redact(c.description, secrets) }));
+  const best = p.store.queries
+    .bestKept(p.runId, goal, ctx.island, 3)
+    .map((c) => ({ id: c.id, score: c.score, description: c.operator === 'baseline' ? 'the base program' : redact(c.description, secrets) }));
   const artifacts = parentArtifacts(p.store, parent.id, secrets, p.config.artifacts.prompt_kb * 1024);
   return {
     instructions: instructions(p),
@@ -100,7 +97,7 @@ export async function gatherPromptInput(p: ProblemInfo, ctx: OperatorContext, op
         .filter(([path]) => ctx.editableFiles.includes(path))
         .map(([path, content]) => ({ path, content: untrustedOutput(content, secrets, INSPIRATION_LIMITS) })),
     })),
-    lessons: readLessons(p.store, p.runId, goal, { secrets }),
+    lessons: readLessons(p.store, p.runId, goal, { secrets, island: ctx.island }),
     second: opts.second && ctx.parents[1] ? await secondParent(p, ctx, secrets) : undefined,
   };
 }

@@ -16,29 +16,26 @@ export interface Lesson {
 
 const MAX_LINE = 240;
 
-/** The run's attempts (baseline excluded), oldest first: recent ones and every accepted one. */
 /** Accepted candidates kept as lessons beyond the recent ones: the latest this many. */
 const MAX_NOTABLE = 20;
 
-export function readLessons(store: Store, runId: string, goal: Goal, opts: { recent?: number; secrets?: readonly Secret[] } = {}): Lesson[] {
+/**
+ * The run's attempts (baseline excluded), oldest first: the recent ones and the latest accepted
+ * ones. With `island` (the child's island), only that island's: islands evolve in isolation, and
+ * what another island tried reaches a prompt only as a labelled inspiration.
+ */
+export function readLessons(
+  store: Store,
+  runId: string,
+  goal: Goal,
+  opts: { recent?: number; secrets?: readonly Secret[]; island?: number | null } = {},
+): Lesson[] {
   // Bounded reads: a prompt is built for every proposal, and a run may hold 100,000 candidates.
-  const recent = store.listCandidates(runId, { order: 'desc', limit: (opts.recent ?? 40) + 1 });
-  const accepted = store.listCandidates(runId, { status: ['accepted'], order: 'desc', limit: MAX_NOTABLE });
-  const byId = new Map([...recent, ...accepted].filter((c) => c.operator !== 'baseline').map((c) => [c.id, c]));
-  const keep = [...byId.values()].sort((x, y) => x.id - y.id).slice(-((opts.recent ?? 40) + MAX_NOTABLE));
-  const inRecent = new Set(
-    recent
-      .filter((c) => c.operator !== 'baseline')
-      .slice(0, opts.recent ?? 40)
-      .map((c) => c.id),
-  );
-  return keep
-    .filter((c) => c.status === 'accepted' || inRecent.has(c.id))
-    .map((c) => ({
-      candidateId: c.id,
-      notable: c.status === 'accepted',
-      text: lessonLine(c, c.parentId === null ? null : (store.getCandidate(c.parentId)?.score ?? null), goal, opts.secrets),
-    }));
+  return store.queries.lessonRows(runId, opts.island ?? null, opts.recent ?? 40, MAX_NOTABLE).map((c) => ({
+    candidateId: c.id,
+    notable: c.status === 'accepted',
+    text: lessonLine(c, c.parentScore, goal, opts.secrets),
+  }));
 }
 
 /** `#12 (llm-diff) <what changed> → <outcome>`, redacted (see untrusted-output.ts). */

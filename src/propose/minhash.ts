@@ -1,27 +1,20 @@
-// MinHash (one permutation, binned) over token shingles of normalized code, and a banded (LSH) index over signatures,
-// so "what is the nearest earlier candidate?" looks at the few that share a band instead of
-// scanning every candidate's text. A program's signature is the element-wise minimum of its
-// files' signatures (the MinHash of the union of their shingles), so only changed files are hashed.
+// MinHash (one permutation, binned) over token shingles of normalized code: a program's
+// fingerprint, indexed by bands in minhash-index.ts. A program's signature is the element-wise
+// minimum of its files' signatures (the MinHash of the union of their shingles), so only changed
+// files are hashed.
 
-/** 128 hashes in 32 bands of 4: a pair with Jaccard 0.5 shares a band with probability 0.87, at 0.7 with 0.9997. */
+/** 128 hashes (in 32 bands of 4, minhash-index.ts: a pair with Jaccard 0.5 shares a band with probability 0.87, at 0.7 with 0.9997). */
 export const HASHES = 128;
-const BAND_ROWS = 4;
-const BANDS = HASHES / BAND_ROWS;
 /** Tokens per shingle. */
 const SHINGLE = 5;
-/**
- * Most signatures compared per query. Bands are read rarest bucket first (a band value few
- * candidates share says more about closeness), newest candidate first within a bucket, so the
- * nearest is almost always among them even when the whole run is one family of similar programs.
- */
-const MAX_COMPARED = 256;
 
 export type Signature = Uint32Array;
 
 /** 128 bins = the top 7 bits of a shingle's hash; the rest is its value in the bin. */
 const BIN_SHIFT = 25;
 const VALUE_MASK = (1 << BIN_SHIFT) - 1;
-const EMPTY = 0xffffffff;
+/** A bin no shingle fell in. */
+export const EMPTY = 0xffffffff;
 
 function stripComments(code: string): string {
   return code
@@ -98,67 +91,6 @@ export function similarity(a: Signature, b: Signature): number {
     if (a[k] === b[k]) same++;
   }
   return used === 0 ? 1 : same / used;
-}
-
-export class MinHashIndex {
-  private readonly bands: Map<number, number[]>[] = Array.from({ length: BANDS }, () => new Map());
-  private readonly sigs = new Map<number, Signature>();
-
-  get size(): number {
-    return this.sigs.size;
-  }
-
-  add(id: number, sig: Signature): void {
-    this.sigs.set(id, sig);
-    for (let b = 0; b < BANDS; b++) {
-      const key = bandKey(sig, b);
-      if (key === undefined) continue;
-      const bucket = this.bands[b].get(key);
-      if (bucket) bucket.push(id);
-      else this.bands[b].set(key, [id]);
-    }
-  }
-
-  /** The most similar indexed signature among those sharing a band, or undefined. */
-  nearest(sig: Signature): { id: number; similarity: number } | undefined {
-    const buckets: number[][] = [];
-    for (let b = 0; b < BANDS; b++) {
-      const key = bandKey(sig, b);
-      const bucket = key === undefined ? undefined : this.bands[b].get(key);
-      if (bucket) buckets.push(bucket);
-    }
-    buckets.sort((x, y) => x.length - y.length);
-    const seen = new Set<number>();
-    let best: { id: number; similarity: number } | undefined;
-    for (const bucket of buckets) {
-      for (let i = bucket.length - 1; i >= 0 && seen.size < MAX_COMPARED; i--) {
-        const id = bucket[i];
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const s = similarity(sig, this.sigs.get(id)!);
-        if (!best || s > best.similarity) best = { id, similarity: s };
-      }
-      if (seen.size >= MAX_COMPARED) break;
-    }
-    return best;
-  }
-}
-
-/** A band's bucket key; undefined for a band of empty bins (it says nothing about the code). */
-function bandKey(sig: Signature, band: number): number | undefined {
-  let h = 0x811c9dc5;
-  let empty = true;
-  for (let r = band * BAND_ROWS; r < (band + 1) * BAND_ROWS; r++) {
-    if (sig[r] !== EMPTY) empty = false;
-    h = Math.imul(h ^ sig[r], 0x01000193);
-  }
-  return empty ? undefined : h >>> 0;
-}
-
-function fnv(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 /** murmur3's finalizer: a good 32-bit mix. */

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_RUN } from '../../test/support/test-run.js';
 import { changeHash } from './patch-hash.js';
 import { Store } from '../store/store.js';
-import { MinHashIndex, signatureOf, similarity } from './minhash.js';
+import { BUCKET_CAP, MinHashIndex } from './minhash-index.js';
+import { signatureOf, similarity } from './minhash.js';
 import { NoveltyFilter } from './novelty.js';
 import { admission } from './admission.js';
 
@@ -67,6 +68,48 @@ describe('minhash', () => {
     const near = index.nearest(signatureOf(PROGRAM.replace('x * 5 +', 'x * 56 +')));
     expect(near?.id).toBe(1000);
     expect(index.nearest(signatureOf('nothing in common at all, really'))?.similarity ?? 0).toBeLessThan(0.1);
+  });
+
+  it('never misses a near-duplicate of a recent candidate, even when every program of the island is alike', () => {
+    // 5000 programs that each differ from the base by one literal: they share most bands, so
+    // those buckets hold thousands of candidates and a lookup must still find the right one.
+    const family = Array.from({ length: 12 }, (_, i) => `function step${i}(x) {\n  return x * ${i} + ${i % 7};\n}`).join('\n');
+    const variant = (k: number) => family.replace(`x * ${k % 12} + ${(k % 12) % 7}`, `x * ${k % 12} + ${1000 + k}`);
+    const index = new MinHashIndex();
+    const n = 5000;
+    for (let k = 0; k < n; k++) index.add(k, signatureOf(variant(k)));
+    expect(similarity(signatureOf(variant(1)), signatureOf(variant(2)))).toBeGreaterThan(0.7); // all alike
+    for (let k = n - BUCKET_CAP; k < n; k++) {
+      // The same program with its layout and a comment changed: similarity 1 with candidate k only.
+      const copy = `// retry\n${variant(k).replace(/\n/g, '\n  ')}`;
+      const found = index.nearest(signatureOf(copy), 0.99);
+      expect(found, `copy of candidate ${k}`).toEqual({ id: k, similarity: 1 });
+    }
+    // Below the threshold the answer is the best compared, and a program unlike the family shares no band.
+    const fresh = index.nearest(signatureOf(variant(n + 7)), 0.99)!;
+    expect(fresh.similarity).toBeLessThan(0.99);
+    expect(fresh.similarity).toBeGreaterThan(0.7);
+    expect(index.nearest(signatureOf('while (true) { sort(items, by => by.size); }'))).toBeUndefined();
+  });
+
+  it('finds a recent candidate through the crowded buckets alone', () => {
+    // Every signature is the base's but for 8 bins of its own (bands 0-7): 24 bands are shared by
+    // all 2000. The query is candidate k's with one more bin changed in each of those 8 bands, so
+    // it shares only the crowded bands with k, and k (15/16 alike) is its one near-duplicate.
+    const base = Uint32Array.from({ length: 128 }, (_, i) => 1000 + i);
+    const own = (k: number) => {
+      const sig = base.slice();
+      for (let band = 0; band < 8; band++) sig[band * 4 + (k % 4)] = 100_000 + k;
+      return sig;
+    };
+    const index = new MinHashIndex();
+    const n = 2000;
+    for (let k = 0; k < n; k++) index.add(k, own(k));
+    for (let k = n - BUCKET_CAP; k < n; k++) {
+      const query = own(k);
+      for (let band = 0; band < 8; band++) query[band * 4 + ((k + 1) % 4)] = 200_000 + band;
+      expect(index.nearest(query, 0.9), `near-duplicate of candidate ${k}`).toEqual({ id: k, similarity: 15 / 16 });
+    }
   });
 });
 

@@ -3,13 +3,14 @@
 // Jaccard over normalized code, minhash.ts) to a candidate of its island — the whole run when
 // there are no islands — becomes a `duplicate` row naming that candidate, and no stage runs.
 // The row's reason reaches later prompts through the lessons. Signatures are kept in the store,
-// one per admitted candidate, and indexed in memory by bands, so a decision reads a few
-// signatures, not every candidate's text.
+// one per admitted candidate, and indexed in memory by bands per island (minhash-index.ts), so a
+// decision compares a bounded few signatures, not every candidate's text.
 import type { FileSet } from '../core/types.js';
 import type { RunRecord, Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { isEditable, type EditRules } from './edit-rules.js';
-import { MinHashIndex, signatureOf, similarity, unionOf, type Signature } from './minhash.js';
+import { MinHashIndex } from './minhash-index.js';
+import { signatureOf, similarity, unionOf, type Signature } from './minhash.js';
 
 export interface NoveltyDeps {
   store: Store;
@@ -40,7 +41,7 @@ export class NoveltyFilter {
   async check(files: FileSet, island: number | null): Promise<NoveltyCheck> {
     await this.load();
     const signature = await this.programSignature(files);
-    const found = [this.byIsland.get(island)?.nearest(signature), await this.baselineMatch(signature)]
+    const found = [this.byIsland.get(island)?.nearest(signature, this.d.threshold), await this.baselineMatch(signature)]
       .filter((n) => n !== undefined)
       .sort((a, b) => b.similarity - a.similarity)[0];
     if (!found || found.similarity < this.d.threshold) return { signature };

@@ -71,9 +71,14 @@ export function renderPrompt(input: PromptInput, format: ReplyFormat, maxTokens 
   const system = systemText(format);
   const lessons = [...input.lessons];
   const frozen = input.frozen.map((f) => ({ ...f, shown: f.content.length > FROZEN_FULL_CHARS ? summarize(f.content) : f.content }));
+  // Most prompts fit: then the whole is counted once (counting is most of a prompt's cost).
+  const systemTokens = countTokens(system);
+  const whole = assemble(input, format, lessons, frozen, 0);
+  const wholeTokens = countTokens(whole);
+  if (systemTokens + wholeTokens <= maxTokens) return { system, prompt: whole, tokens: systemTokens + wholeTokens, trimmed: [] };
   const trimmed: string[] = [];
   const fixed =
-    countTokens(system) +
+    systemTokens +
     countTokens(headSections(input)) +
     countTokens(programSection(input.editable)) +
     countTokens(scratchpadSection(input.scratchpad)) +
@@ -82,7 +87,7 @@ export function renderPrompt(input: PromptInput, format: ReplyFormat, maxTokens 
   const frozenTokens = frozen.map((f) => countTokens(f.shown) + 20);
   const parts = () => fixed + lessonTokens.reduce((s, n) => s + n, 0) + frozenTokens.reduce((s, n) => s + n, 0);
   // Headings, fences and separators, counted once on the whole prompt; trimming only lowers it.
-  const overhead = Math.max(0, countTokens(system) + countTokens(assemble(input, format, lessons, frozen, 0)) - parts());
+  const overhead = Math.max(0, systemTokens + wholeTokens - parts());
   const total = () => parts() + overhead;
   let dropped = 0;
   while (total() > maxTokens) {
@@ -121,7 +126,7 @@ export function renderPrompt(input: PromptInput, format: ReplyFormat, maxTokens 
   }
   if (dropped > 0) trimmed.unshift(`${dropped} older lessons left out`);
   const prompt = assemble(input, format, lessons, frozen, dropped);
-  return { system, prompt, tokens: countTokens(system) + countTokens(prompt), trimmed };
+  return { system, prompt, tokens: systemTokens + countTokens(prompt), trimmed };
 }
 
 function assemble(input: PromptInput, format: ReplyFormat, lessons: Lesson[], frozen: { path: string; shown: string }[], dropped: number): string {

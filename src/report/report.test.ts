@@ -70,6 +70,9 @@ describe('report', () => {
     expect(md).toContain('Cost: $');
     expect(md).toContain('&lt;img src=x onerror=alert(1)&gt; \\| pipes');
     expect(md).not.toContain('<img');
+    // One run alone: no best-of-n run to set beside it (test/integration/population-report.test.ts has two).
+    expect(md).not.toContain('Beside the best-of-n baseline');
+    expect(written.comparison).toBeUndefined();
 
     const html = readFileSync(written.html, 'utf8');
     expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg"');

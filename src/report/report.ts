@@ -11,7 +11,8 @@ import { summarize, type RunSummary } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
 import { auditNotes } from '../audit/stored.js';
 import { imagesHtml, imagesMarkdown, reportImages, type ReportImages } from './artifact-images.js';
-import { escapeXml, scoreChartSvg } from './svg-chart.js';
+import { comparison, type Comparison } from './comparison.js';
+import { curvesChartSvg, escapeXml, scoreChartSvg } from './svg-chart.js';
 
 export interface ReportData {
   summary: RunSummary;
@@ -31,6 +32,8 @@ export interface ReportData {
   svg: string;
   /** The main images (artifacts) of the baseline, the champion and every champion. */
   images: ReportImages;
+  /** A best-of-n run and a population run of the same problem and objective, side by side (with their curves' SVG). */
+  comparison: (Comparison & { svg: string }) | null;
 }
 
 export async function reportData(store: Store, runId: string): Promise<ReportData> {
@@ -82,7 +85,30 @@ export async function reportData(store: Store, runId: string): Promise<ReportDat
     audit: await auditNotes(store, run),
     svg: scoreChartSvg(progress(store, run), { title: `${view.objective} (${view.goal}) over time` }),
     images: reportImages(store, run),
+    comparison: sideBySide(store, run),
   };
+}
+
+function sideBySide(store: Store, run: RunRecord): ReportData['comparison'] {
+  const c = comparison(store, run);
+  if (!c) return null;
+  const curves = c.runs.map((r) => ({ label: `${r.strategy} (run ${r.run})`, points: r.curve, end: r.candidates }));
+  return { ...c, svg: curvesChartSvg(curves, c.runs[0].baseline, { title: `best ${c.objective} so far (${c.goal}) by candidates proposed` }) };
+}
+
+/** The side-by-side table: a row per figure, a column per run. */
+function comparisonRows(c: Comparison, thisRun: string): { head: string[]; rows: string[][] } {
+  const head = ['', ...c.runs.map((r) => `${r.strategy} (run ${r.run}${r.run === thisRun ? ', this report' : ''})`)];
+  const rows = [
+    [`best ${c.objective}`, ...c.runs.map((r) => `${fmt(r.best)}${r.bestCandidate !== null ? ` (#${r.bestCandidate})` : ''}`)],
+    [`best after ${c.at} candidates`, ...c.bestAt.map((b) => fmt(b))],
+    ['baseline', ...c.runs.map((r) => fmt(r.baseline))],
+    ['candidates', ...c.runs.map((r) => String(r.candidates))],
+    ['evaluated / accepted', ...c.runs.map((r) => `${r.evaluated} / ${r.accepted}`)],
+    ['cost', ...c.runs.map((r) => `$${r.usd.toFixed(4)} (${r.calls} model calls)`)],
+    ['time', ...c.runs.map((r) => duration(r.elapsedMs))],
+  ];
+  return { head, rows };
 }
 
 /** A reason without its particulars, so equal causes count together ("same change as candidate N"). */
@@ -161,6 +187,12 @@ export function renderMarkdown(d: ReportData, svgFile: string): string {
     '',
     ...imagesMarkdown(d.images),
   ];
+  if (d.comparison) {
+    const { head, rows } = comparisonRows(d.comparison, d.run.id);
+    out.push('## Beside the best-of-n baseline', '', ...d.comparison.notes.map((n) => `- ${n}`), '');
+    out.push(`| ${head.map(cell).join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`), '');
+    out.push(`![best so far, both runs](${COMPARISON_SVG})`, '');
+  }
   out.push('## Champion diff (against the base)', '');
   out.push(d.championDiff ? ['```diff', d.championDiff.trimEnd(), '```'].join('\n') : '_The baseline is still the champion: no change._', '');
   out.push('## Accepted changes', '');
@@ -214,6 +246,7 @@ figcaption{font-size:13px;color:#555}
 <h2>Score over time</h2>
 ${d.svg}
 ${imagesHtml(d.images)}
+${d.comparison ? comparisonHtml(d.comparison, d.run.id, table) : ''}
 <h2>Champion diff (against the base)</h2>
 ${diffHtml}
 <h2>Accepted changes</h2>
@@ -242,11 +275,24 @@ ${
 `;
 }
 
+function comparisonHtml(c: NonNullable<ReportData['comparison']>, thisRun: string, table: (head: string[], rows: string[][]) => string): string {
+  const { head, rows } = comparisonRows(c, thisRun);
+  return `<h2>Beside the best-of-n baseline</h2>
+<ul>${c.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul>
+${table(head, rows)}
+${c.svg}`;
+}
+
+/** The side-by-side curves' file, beside report.md (when there is a run to compare with). */
+const COMPARISON_SVG = 'beside-best-of-n.svg';
+
 export interface WrittenReport {
   dir: string;
   markdown: string;
   html: string;
   svg: string;
+  /** The side-by-side curves with the best-of-n baseline, when there is one. */
+  comparison?: string;
 }
 
 /** Writes report.md, report.html and score-over-time.svg into `outDir`. */
@@ -255,6 +301,8 @@ export async function writeReport(store: Store, runId: string, outDir: string): 
   mkdirSync(outDir, { recursive: true });
   const files = { markdown: path.join(outDir, 'report.md'), html: path.join(outDir, 'report.html'), svg: path.join(outDir, 'score-over-time.svg') };
   writeFileSync(files.svg, `${d.svg}\n`);
+  const comparisonSvg = d.comparison ? path.join(outDir, COMPARISON_SVG) : undefined;
+  if (comparisonSvg) writeFileSync(comparisonSvg, `${d.comparison!.svg}\n`);
   for (const image of [d.images.baseline, d.images.champion, ...d.images.strip]) {
     if (!image) continue;
     mkdirSync(path.join(outDir, path.dirname(image.file)), { recursive: true });
@@ -262,5 +310,5 @@ export async function writeReport(store: Store, runId: string, outDir: string): 
   }
   writeFileSync(files.markdown, renderMarkdown(d, path.basename(files.svg)));
   writeFileSync(files.html, renderHtml(d));
-  return { dir: outDir, ...files };
+  return { dir: outDir, ...files, ...(comparisonSvg ? { comparison: comparisonSvg } : {}) };
 }

@@ -104,6 +104,62 @@ export function scoreChartSvg(p: Progress, opts: ChartOptions = {}): string {
   return out.join('\n');
 }
 
+/** One run's best-so-far steps over candidates proposed, for the side-by-side chart. */
+export interface Curve {
+  label: string;
+  points: { x: number; score: number }[];
+  /** Where its line ends (its number of candidates). */
+  end: number;
+}
+
+const CURVE_COLORS = ['#1a9850', '#4575b4', '#d73027'];
+
+/** Best-so-far of several runs against candidates proposed (not time: runs go at different speeds), with the baseline. */
+export function curvesChartSvg(curves: Curve[], baseline: number | null, opts: ChartOptions = {}): string {
+  const W = opts.width ?? 800;
+  const H = opts.height ?? 280;
+  const ys = [...curves.flatMap((c) => c.points.map((p) => p.score)), ...(baseline !== null ? [baseline] : [])];
+  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  const pad = (y1 - y0) * 0.08;
+  [y0, y1] = [y0 - pad, y1 + pad];
+  const x1 = Math.max(1, ...curves.map((c) => c.end));
+  const sx = (x: number) => M.left + (x / x1) * (W - M.left - M.right);
+  const sy = (v: number) => M.top + (1 - (v - y0) / (y1 - y0)) * (H - M.top - M.bottom);
+  const f = (v: number) => v.toFixed(1);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`);
+  out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
+  if (opts.title) out.push(`<text x="${M.left}" y="17" font-size="13" font-weight="bold">${escapeXml(opts.title)}</text>`);
+  for (const v of ticks(y0, y1, 5)) {
+    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${f(sy(v))}" y2="${f(sy(v))}" stroke="#eee"/>`);
+    out.push(`<text x="${M.left - 6}" y="${f(sy(v) + 4)}" text-anchor="end">${escapeXml(fmt(v))}</text>`);
+  }
+  for (const x of ticks(0, x1, 6).filter((x) => Number.isInteger(x))) {
+    out.push(`<text x="${f(sx(x))}" y="${H - M.bottom + 15}" text-anchor="middle">${x}</text>`);
+  }
+  out.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 6}" text-anchor="middle" fill="#555">candidates proposed</text>`);
+  out.push(`<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#ccc"/>`);
+  if (baseline !== null) {
+    out.push(
+      `<line class="baseline" x1="${M.left}" x2="${W - M.right}" y1="${f(sy(baseline))}" y2="${f(sy(baseline))}" stroke="#888" stroke-dasharray="6 4"/>`,
+    );
+  }
+  let lx = M.left + 220;
+  curves.forEach((c, i) => {
+    const color = CURVE_COLORS[i % CURVE_COLORS.length];
+    const steps = c.points.flatMap((p, k) => {
+      const next = k + 1 < c.points.length ? c.points[k + 1].x : c.end;
+      return [`${f(sx(p.x))},${f(sy(p.score))}`, `${f(sx(next))},${f(sy(p.score))}`];
+    });
+    out.push(`<polyline class="curve" data-run="${escapeXml(c.label)}" points="${steps.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    out.push(`<line x1="${lx}" x2="${lx + 14}" y1="13" y2="13" stroke="${color}" stroke-width="2"/><text x="${lx + 18}" y="17">${escapeXml(c.label)}</text>`);
+    lx += 40 + c.label.length * 6;
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}
+
 function ticks(lo: number, hi: number, count: number): number[] {
   const span = hi - lo || 1;
   const step0 = span / count;

@@ -4,6 +4,7 @@
 // Only the store speaks SQL; this is its read side, reached as `store.queries`.
 import type Database from 'better-sqlite3';
 import type { CandidateStatus } from '../core/types.js';
+import type { CandidateRow } from '../dashboard/api.js';
 
 type Row = Record<string, unknown>;
 
@@ -32,22 +33,15 @@ export interface CandidateFilter {
   limit: number;
 }
 
-/** One row of the candidate table: the columns a list shows, text cut to 240 characters. */
-export interface CandidateSummaryRow {
+/** A candidate as a lesson tells it (see queries.lessonRows). */
+export interface LessonRow {
   id: number;
-  parentId: number | null;
-  status: string;
   operator: string;
-  model: string | null;
-  island: number | null;
-  score: number | null;
   description: string;
+  status: CandidateStatus;
   reason: string | null;
-  flags: string[];
-  tokens: number;
-  usd: number;
-  finishedAt: number | null;
-  evalMs: number | null;
+  score: number | null;
+  parentScore: number | null;
 }
 
 export interface CallGroup {
@@ -73,6 +67,11 @@ export class RunQueries {
     return this.db.prepare("SELECT COUNT(*) FROM candidates WHERE run_id = ? AND operator NOT IN ('baseline', 'migrate')").pluck().get(runId) as number;
   }
 
+  /** Ids of the run's proposals (what proposedCount counts), ascending. */
+  proposedIds(runId: string): number[] {
+    return this.db.prepare("SELECT id FROM candidates WHERE run_id = ? AND operator NOT IN ('baseline', 'migrate') ORDER BY id").pluck().all(runId) as number[];
+  }
+
   stopRequestedAt(runId: string): number | null {
     return (this.db.prepare('SELECT stop_requested_at FROM runs WHERE id = ?').pluck().get(runId) as number | null | undefined) ?? null;
   }
@@ -87,7 +86,7 @@ export class RunQueries {
   }
 
   /** One page of the candidate table. Empty values (a failed candidate's score) sort last either way. */
-  candidatePage(runId: string, f: CandidateFilter): { total: number; rows: CandidateSummaryRow[] } {
+  candidatePage(runId: string, f: CandidateFilter): { total: number; rows: CandidateRow[] } {
     const where = ['run_id = ?'];
     const args: unknown[] = [runId];
     if (f.status?.length) {
@@ -155,14 +154,62 @@ export class RunQueries {
       .all(runId) as [number, number, number | null, string][];
   }
 
-  /** The baseline and every accepted champion with a score, in the order they finished. */
+  /**
+   * The baseline and every candidate that became the run's champion, with a score, in the order they
+   * finished. Under greedy and best-of-n every accepted row replaced the champion; on islands an
+   * accepted row is an elite that entered its cell, and only those crowned (a `champion` event, or
+   * the run's current champion: the event is written just after it) were the run's best.
+   */
   champions(runId: string): { id: number; finishedAt: number; score: number }[] {
+    const islands = this.db.prepare("SELECT json_extract(config_json, '$.search.strategy') = 'islands' FROM runs WHERE id = ?").pluck().get(runId) === 1;
+    const crowned = islands
+      ? `AND (status = 'baseline' OR id = (SELECT champion_id FROM runs WHERE id = @run)
+              OR id IN (SELECT candidate_id FROM events WHERE run_id = @run AND type = 'champion'))`
+      : '';
     return this.db
       .prepare(
         `SELECT id, finished_at AS finishedAt, score FROM candidates
-         WHERE run_id = ? AND status IN ('baseline', 'accepted') AND score IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at, id`,
+         WHERE run_id = @run AND status IN ('baseline', 'accepted') AND score IS NOT NULL AND finished_at IS NOT NULL ${crowned} ORDER BY finished_at, id`,
       )
-      .all(runId) as { id: number; finishedAt: number; score: number }[];
+      .all({ run: runId }) as { id: number; finishedAt: number; score: number }[];
+  }
+
+  /**
+   * What the lessons are made of: the run's latest `recent` attempts (the baseline excluded) and its
+   * latest `notable` accepted ones, oldest first, each with its parent's score; of one island only
+   * when `island` is a number. Two bounded index reads and a join, whatever the run's size.
+   */
+  lessonRows(runId: string, island: number | null, recent: number, notable: number): LessonRow[] {
+    const onIsland = island === null ? '' : 'AND island = @island';
+    return this.db
+      .prepare(
+        `SELECT c.id, c.operator, c.description, c.status, c.reason, c.score, p.score AS parentScore
+         FROM candidates c LEFT JOIN candidates p ON p.id = c.parent_id
+         WHERE c.id IN (SELECT id FROM (SELECT id FROM candidates WHERE run_id = @run AND operator != 'baseline' ${onIsland} ORDER BY id DESC LIMIT @recent)
+                        UNION SELECT id FROM (SELECT id FROM candidates WHERE run_id = @run AND status = 'accepted' ${onIsland} ORDER BY id DESC LIMIT @notable))
+         ORDER BY c.id`,
+      )
+      .all({ run: runId, recent, notable, ...(island === null ? {} : { island }) }) as LessonRow[];
+  }
+
+  /**
+   * The `limit` best-scored of the baseline and the accepted rows (on islands: elites), of one
+   * island and the baseline when `island` is a number: the prompt's "best so far", read in SQL so a
+   * prompt costs the same at 100,000 candidates.
+   */
+  bestKept(
+    runId: string,
+    goal: 'maximize' | 'minimize',
+    island: number | null,
+    limit: number,
+  ): { id: number; score: number; operator: string; description: string }[] {
+    return this.db
+      .prepare(
+        `SELECT id, score, operator, description FROM candidates
+         WHERE run_id = @run AND status IN ('baseline', 'accepted') AND score IS NOT NULL ${island === null ? '' : 'AND (island = @island OR island IS NULL)'}
+         ORDER BY score ${goal === 'maximize' ? 'DESC' : 'ASC'}, id LIMIT @limit`,
+      )
+      .all({ run: runId, limit, ...(island === null ? {} : { island }) }) as { id: number; score: number; operator: string; description: string }[];
   }
 
   /** Every model call of a run as [createdAt, tokens, usd], in order. */

@@ -9,7 +9,7 @@ export interface RunSummary extends RunHeadline {
   accept: { rule: string; naive: boolean };
   /** The baseline's noise floor (spread of its repeated measurements). */
   noise: StoredNoise | null;
-  /** Every champion in order: estimated gain over the champion it replaced, with its interval, and holdout. */
+  /** Every champion in order (the baseline, then each candidate that became the run's best; on islands not every elite): estimated gain over what it raced, with its interval, and holdout. */
   champions: ChampionLine[];
   /** Candidates that changed protected files, and champions that raised the holdout alarm. */
   integrity: { tampered: number[]; holdoutAlarms: number[]; suspicious: number[] };
@@ -73,7 +73,8 @@ export function summarize(store: Store, runId: string): RunSummary {
     goal: config.objective?.goal ?? 'maximize',
     accept: { rule: config.accept?.rule ?? 'significant', naive: config.accept?.rule === 'better' },
     noise: baseline?.verdict?.kind === 'baseline' ? baseline.verdict.noise : null,
-    champions: store.listCandidates(runId, { status: ['baseline', 'accepted'] }).map((c) => {
+    champions: store.queries.champions(runId).map(({ id }) => {
+      const c = store.getCandidate(id)!;
       const decided = c.verdict?.kind === 'decided' ? c.verdict : undefined;
       const holdout = c.verdict?.holdout;
       return {

@@ -135,6 +135,10 @@ describe('dashboard in Chromium', () => {
       await page.waitForSelector('[data-testid=progress][data-ready="1"] canvas');
       expect(page.url()).not.toContain('token='); // dropped from the address bar; a cookie carries it
       expect(await page.$$eval('[data-testid=candidates] tbody tr', (r) => r.length)).toBeGreaterThan(0);
+      // The run ended (stopped above): the Live panel says how, and shows its last events, not "waiting".
+      expect(await page.textContent('[data-testid=feed-ended]')).toBe('run interrupted: stopped by the user');
+      await page.waitForSelector('[data-testid=feed] .feed-line');
+      expect(await page.textContent('[data-testid=feed]')).not.toContain('waiting for events');
       await page.close();
     } finally {
       await server.close();

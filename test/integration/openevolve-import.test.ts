@@ -24,8 +24,14 @@ def solve():
 
 // Cascade: stage1 checks the program runs (combined_score 1 when it does), stage2 scores it.
 const EVALUATOR = `import importlib.util
+import os
+import re
 from openevolve.evaluation_result import EvaluationResult
 from helper import target
+
+# Settings of its own, read from the config.yaml beside it (as AlgoTune's evaluators do).
+with open(os.path.join(os.path.dirname(__file__), "config.yaml")) as f:
+    SCALE = float(re.search(r"scale: ([0-9.]+)", f.read()).group(1))
 
 
 def load(path):
@@ -47,7 +53,7 @@ def evaluate_stage2(program_path):
     print("METRIC combined_score=999")  # an evaluator's print is never read as a metric
     print('{"combined_score": 999}')
     return EvaluationResult(
-        metrics={"combined_score": 100.0 - distance, "distance": distance, "note": "a string is not a metric"},
+        metrics={"combined_score": SCALE * (100.0 - distance), "distance": distance, "note": "a string is not a metric", "error": "partial credit"},
         artifacts={"advice": f"the target is {distance:.3f} away"},
     )
 
@@ -65,16 +71,22 @@ llm:
   secondary_model: "other-model"
   secondary_model_weight: 0.2
   api_base: "http://127.0.0.1:9/v1"
+  api_key: "sk-literal-never-copied"
   temperature: 0.4
 prompt:
   system_message: "Move the point to the target."
 database:
   population_size: 50
   num_islands: 2
+  migration_interval: 5
+  migration_rate: 0.4
 evaluator:
   timeout: 20
   cascade_thresholds: [0.5]
   memory_limit_mb: 1024
+parallel_evaluations: 4
+problem:
+  scale: 1.0
 `;
 
 let tmp: string;
@@ -108,6 +120,11 @@ describe('evoloop import openevolve', () => {
     for (const f of ['evaluator.py', 'helper.py', 'openevolve_stage.py', 'openevolve/evaluation_result.py'])
       expect(existsSync(path.join(dir, 'verifier', f))).toBe(true);
     expect(existsSync(path.join(dir, 'config.yaml'))).toBe(false);
+    // The evaluator reads its config.yaml: it is beside it, without the literal API key.
+    const copied = readFileSync(path.join(dir, 'verifier', 'config.yaml'), 'utf8');
+    expect(copied).toContain('scale: 1.0');
+    expect(copied).toContain('temperature: 0.4');
+    expect(copied).not.toContain('sk-literal');
 
     const text = readFileSync(path.join(dir, 'evoloop.yaml'), 'utf8');
     const config = parse(text);
@@ -117,7 +134,7 @@ describe('evoloop import openevolve', () => {
       instructions: 'Move the point to the target.',
       objective: { metric: 'combined_score', goal: 'maximize' },
       budget: { candidates: 25 },
-      search: { seed: 7 },
+      search: { seed: 7, strategy: 'islands', islands: 2, migration: { interval: 5, rate: 2 } },
       operators: { tune: 1 },
     });
     expect(config.verifier.stages).toEqual([
@@ -127,6 +144,10 @@ describe('evoloop import openevolve', () => {
     const header = text.slice(0, text.indexOf('\nedit:'));
     expect(header).toMatch(/Not translated \(no evoloop meaning\):\n(#.*\n)*#\s+database\.population_size: /);
     expect(header).toMatch(/no effect in OpenEvolve itself:\n#\s+evaluator\.memory_limit_mb/);
+    expect(header).toMatch(/#\s+parallel_evaluations: not an OpenEvolve setting/); // top level: OpenEvolve ignores it
+    expect(header).toMatch(/#\s+problem\.scale: not an OpenEvolve setting/);
+    expect(header).toMatch(/change of meaning:\n#\s+database\.migration_interval: 5 generations → search\.migration\.interval: 5 accepted children/);
+    expect(text).not.toContain('sk-literal');
     expect(header).toContain('name: some-model'); // the models, commented out for the offline import
 
     const run = await cli('run', 'problem', '-n', '12');
@@ -141,10 +162,11 @@ describe('evoloop import openevolve', () => {
     expect(diff).toMatch(/^\+\s+[xy] = /m);
     expect(diff).not.toMatch(/^[-+]x_offset/m);
     expect(readFileSync(path.join(dir, 'initial_program.py'), 'utf8')).toBe(PROGRAM); // the user's files are untouched
-  });
+  }, 240_000); // a dozen candidates of a Python verifier: tens of seconds on a loaded machine
 
   it('translates the models (weights, base url, temperature) and the operator mix when not offline', async () => {
-    writeSource({ 'config.yaml': CONFIG.replace('diff_based_evolution: true', 'diff_based_evolution: false') });
+    // `no` is false to OpenEvolve's PyYAML (YAML 1.1), so it is here too.
+    writeSource({ 'config.yaml': CONFIG.replace('diff_based_evolution: true', 'diff_based_evolution: no') });
     const imported = await cli('import', 'openevolve', 'source', '--out', 'problem');
     expect(imported.code, imported.stderr).toBe(0);
     const config = parse(readFileSync(path.join(tmp, 'problem', 'evoloop.yaml'), 'utf8'));
@@ -159,11 +181,17 @@ describe('evoloop import openevolve', () => {
 
   it.each([
     ['hangs', 'import time\ndef evaluate(program_path):\n    time.sleep(60)\n', /timeout/i],
-    ['crashes', 'def evaluate(program_path):\n    raise ValueError("evaluator bug 42")\n', /evaluator bug 42/],
+    ['crashes (async def evaluate, awaited)', 'async def evaluate(program_path):\n    raise ValueError("evaluator bug 42")\n', /evaluator bug 42/],
     ['returns NaN', 'def evaluate(program_path):\n    return {"combined_score": float("nan")}\n', /NaN/],
     ['returns None', 'def evaluate(program_path):\n    return None\n', /returned None/],
-  ])('an evaluator that %s fails the stage with that reason', async (_what, evaluator, reason) => {
-    writeSource({ 'evaluator.py': evaluator, 'config.yaml': 'evaluator:\n  timeout: 2\n' });
+    [
+      'catches its exception and reports it with a score of 0',
+      'def evaluate(program_path):\n    try:\n        import jaxx\n    except Exception as e:\n        return {"combined_score": 0.0, "error": str(e)}\n',
+      /evaluate\(\) reported an error \(and every metric 0\): No module named 'jaxx'/,
+    ],
+  ])('an evaluator that %s fails the stage with that reason', async (what, evaluator, reason) => {
+    // Only the hanging evaluator meets its timeout; the others get time enough on a loaded machine.
+    writeSource({ 'evaluator.py': evaluator, 'config.yaml': `evaluator:\n  timeout: ${what === 'hangs' ? 2 : 60}\n` });
     expect((await cli('import', 'openevolve', 'source', '--out', 'problem', '--offline')).code).toBe(0);
     const run = await cli('run', 'problem', '-n', '1');
     expect(run.code).not.toBe(0);

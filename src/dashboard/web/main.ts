@@ -56,7 +56,8 @@ function App() {
   const hash = useHash();
 
   useEffect(() => {
-    if (summary.data && after === null) setAfter(summary.data.lastEventId);
+    // Start a few events back, so the Live panel of a finished (or quiet) run shows how it went.
+    if (summary.data && after === null) setAfter(Math.max(0, summary.data.lastEventId - FEED_LINES));
   }, [summary.data]);
   useEffect(() => {
     if (after === null) return;
@@ -70,7 +71,7 @@ function App() {
         frame = 0;
         const batch = pending;
         pending = [];
-        setFeed((f) => [...batch.reverse(), ...f].slice(0, 12));
+        setFeed((f) => [...batch.reverse(), ...f].slice(0, FEED_LINES));
         setTick((t) => t + 1);
       });
     });
@@ -106,7 +107,7 @@ function App() {
                   : html`<section class="overview">
                       <div class="chart-row">
                         <${ProgressChart} tick=${tick} />
-                        <${Feed} events=${feed} />
+                        <${Feed} events=${feed} run=${s} />
                       </div>
                       <${ChampionStrip} tick=${tick} />
                       <${AuditPanel} tick=${tick} />
@@ -168,7 +169,10 @@ function StopButton({ s }: { s: Summary }) {
   </div>`;
 }
 
-function Feed({ events }: { events: LiveEvent[] }) {
+/** Lines the Live panel keeps, newest first. */
+const FEED_LINES = 12;
+
+function Feed({ events, run }: { events: LiveEvent[]; run: Summary | undefined }) {
   const line = (e: LiveEvent) => {
     const who = e.candidateId !== undefined ? html`<a href=${`#/candidate/${e.candidateId}`}>#${e.candidateId}</a> ` : '';
     switch (e.type) {
@@ -186,7 +190,12 @@ function Feed({ events }: { events: LiveEvent[] }) {
   };
   return html`<aside class="feed" data-testid="feed">
     <h3>Live</h3>
-    ${events.length === 0 ? html`<p class="muted">waiting for events…</p>` : events.map((e) => html`<div class="feed-line" key=${e.id}>${line(e)}</div>`)}
+    ${run && run.status !== 'running' && html`<p class="feed-ended" data-testid="feed-ended">run ${run.status}${run.stopReason ? `: ${run.stopReason}` : ''}</p>`}
+    ${
+      events.length === 0
+        ? html`<p class="muted">${run && run.status !== 'running' ? 'no events recorded' : 'waiting for events…'}</p>`
+        : events.map((e) => html`<div class="feed-line" key=${e.id}>${line(e)}</div>`)
+    }
   </aside>`;
 }
 

@@ -1,6 +1,7 @@
 // OpenEvolve's config.yaml → evoloop.yaml. Every key of the source is accounted for: translated,
 // listed as having no evoloop meaning, or listed as having no effect in OpenEvolve itself (keys
 // its Config declares that none of its code reads), so nothing is dropped silently.
+import { ISLAND_DEFAULTS } from '../../population/islands/settings.js';
 
 export interface EvaluatorShape {
   /** The cascade functions evaluator.py defines, in order (evaluate_stage1…3). */
@@ -15,6 +16,8 @@ export interface MappedConfig {
   untranslated: string[];
   /** Source keys that OpenEvolve declares but never reads. */
   noEffect: string[];
+  /** Source keys translated to an evoloop key whose meaning differs, each with how. */
+  approximate: string[];
   /** Models written as a comment only (--offline), for the user to enable. */
   offlineModels?: unknown[];
 }
@@ -65,9 +68,6 @@ const NO_MEANING: Record<string, string> = {
   'database.embedding_model': 'no equivalent',
   'database.similarity_threshold': 'no equivalent',
   'database.random_seed': 'search.seed is set from random_seed',
-  'database.num_islands': 'set search.strategy: islands and search.islands when that strategy is available',
-  'database.migration_interval': 'search.migration.interval with the islands strategy',
-  'database.migration_rate': 'search.migration.rate (a count, not a fraction) with the islands strategy',
   'prompt.template_dir': "evoloop's prompts are its own",
   'prompt.evaluator_system_message': 'use a judge stage',
   'prompt.num_top_programs': 'no equivalent',
@@ -86,11 +86,39 @@ const NO_MEANING: Record<string, string> = {
   early_stopping_metric: 'the objective is combined_score',
   convergence_threshold: 'use accept.min_delta for the smallest gain that counts',
   max_tasks_per_child: 'each stage runs in a fresh process',
+  'llm.system_message': 'prompt.system_message becomes instructions',
+  'llm.reasoning_effort': 'not configurable in evoloop',
+  'llm.random_seed': 'search.seed is set from random_seed',
 };
+
+/** The settings OpenEvolve's Config reads (0.2.x, openevolve/config.py); it ignores any other key. */
+const SECTIONS: Record<string, string[]> = {
+  '': `max_iterations checkpoint_interval log_level log_dir random_seed language file_suffix llm prompt database evaluator evolution_trace
+    diff_based_evolution max_code_length diff_pattern early_stopping_patience convergence_threshold early_stopping_metric max_tasks_per_child`.split(/\s+/),
+  llm: `api_base api_key name init_client weight system_message temperature top_p max_tokens timeout retries retry_delay random_seed
+    reasoning_effort models evaluator_models primary_model primary_model_weight secondary_model secondary_model_weight`.split(/\s+/),
+  prompt: `template_dir system_message evaluator_system_message num_top_programs num_diverse_programs use_template_stochasticity
+    template_variations use_meta_prompting meta_prompt_weight include_artifacts max_artifact_bytes artifact_security_filter
+    suggest_simplification_after_chars include_changes_under_chars concise_implementation_max_lines comprehensive_implementation_min_lines
+    code_length_threshold`.split(/\s+/),
+  database: `db_path in_memory log_prompts population_size archive_size num_islands elite_selection_ratio exploration_ratio exploitation_ratio
+    diversity_metric feature_dimensions feature_bins diversity_reference_size migration_interval migration_rate random_seed artifacts_base_path
+    artifact_size_threshold cleanup_old_artifacts artifact_retention_days novelty_llm embedding_model similarity_threshold`.split(/\s+/),
+  evaluator: `timeout max_retries memory_limit_mb cpu_limit cascade_evaluation cascade_thresholds parallel_evaluations distributed
+    use_llm_feedback llm_feedback_weight enable_artifacts max_artifact_storage`.split(/\s+/),
+  evolution_trace: 'enabled format include_code include_prompts output_path buffer_size compress'.split(' '),
+};
+
+/** Whether OpenEvolve's Config has this (dotted) key; keys under a list or a dict-valued setting count as the setting. */
+function isOpenEvolveKey(key: string): boolean {
+  const [first, second] = key.split('.');
+  if (!SECTIONS[''].includes(first)) return false;
+  return !(first in SECTIONS) || second === undefined || SECTIONS[first].includes(second);
+}
 
 type Dict = Record<string, unknown>;
 /** `${NAME}` or `$NAME`: a key read from the environment, the only form evoloop copies (as api_key_env). */
-const ENV_REFERENCE = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
+export const ENV_REFERENCE = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function mapOpenEvolveConfig(source: Dict, shape: EvaluatorShape, program: string, opts: { offline?: boolean } = {}): MappedConfig {
@@ -131,9 +159,11 @@ export function mapOpenEvolveConfig(source: Dict, shape: EvaluatorShape, program
   const search: Dict = {};
   if (num('evaluator.parallel_evaluations') !== undefined) search.parallel = Math.min(64, Math.max(1, num('evaluator.parallel_evaluations')!));
   if (Number.isInteger(num('random_seed'))) search.seed = num('random_seed');
-  if (Object.keys(search).length > 0) config.search = search;
 
   const models = mapModels(get);
+  const approximate = mapIslands(get, search);
+  if (Object.keys(search).length > 0) config.search = search;
+
   const diff = get('diff_based_evolution') !== false;
   if (opts.offline || models.length === 0) {
     config.operators = { tune: 1 };
@@ -146,14 +176,42 @@ export function mapOpenEvolveConfig(source: Dict, shape: EvaluatorShape, program
   const noEffect: string[] = [];
   for (const key of leafKeys(source)) {
     if (NO_EFFECT.has(key)) noEffect.push(key);
+    else if (!isOpenEvolveKey(key)) noEffect.push(`${key}: not an OpenEvolve setting (its config loader ignores it)`);
     else if (!isUsed(key, used)) {
-      const why = NO_MEANING[key] ?? NO_MEANING[key.split('.')[0]];
+      const why = reasonFor(key);
       untranslated.push(why ? `${key}: ${why}` : key);
     }
   }
   const key = get('llm.api_key');
   if (typeof key === 'string' && !ENV_REFERENCE.test(key)) untranslated.push(`llm.api_key: ${NO_MEANING['llm.api_key']}`);
-  return { config, untranslated, noEffect, ...(opts.offline && models.length > 0 ? { offlineModels: models } : {}) };
+  return { config, untranslated, noEffect, approximate, ...(opts.offline && models.length > 0 ? { offlineModels: models } : {}) };
+}
+
+/**
+ * database.num_islands > 1 → the islands strategy. OpenEvolve migrates every migration_interval
+ * generations a fraction (migration_rate) of each island; evoloop every interval accepted
+ * children a count of elites: the interval is kept, the fraction becomes a count of the
+ * default 5 elites (at least 1). Returns how each key was translated.
+ */
+function mapIslands(get: (key: string) => unknown, search: Dict): string[] {
+  const islands = get('database.num_islands');
+  const interval = get('database.migration_interval');
+  const rate = get('database.migration_rate');
+  if (!Number.isInteger(islands) || (islands as number) < 2) return [];
+  search.strategy = 'islands';
+  search.islands = Math.min(64, islands as number);
+  const migration: Dict = {};
+  const notes: string[] = [];
+  if (Number.isInteger(interval) && (interval as number) >= 1) {
+    migration.interval = interval;
+    notes.push(`database.migration_interval: ${interval} generations → search.migration.interval: ${interval} accepted children`);
+  }
+  if (typeof rate === 'number' && rate > 0) {
+    migration.rate = Math.max(1, Math.round(rate * ISLAND_DEFAULTS.elites));
+    notes.push(`database.migration_rate: ${rate} of an island → search.migration.rate: ${migration.rate} of its ${ISLAND_DEFAULTS.elites} elites`);
+  }
+  if (Object.keys(migration).length > 0) search.migration = { interval: ISLAND_DEFAULTS.interval, rate: ISLAND_DEFAULTS.rate, ...migration };
+  return notes;
 }
 
 function mapModels(get: (key: string) => unknown): Dict[] {
@@ -190,6 +248,12 @@ function mapModels(get: (key: string) => unknown): Dict[] {
 function leafKeys(v: unknown, prefix = ''): string[] {
   if (!isDict(v)) return prefix ? [prefix] : [];
   return Object.entries(v).flatMap(([k, child]) => leafKeys(child, prefix ? `${prefix}.${k}` : k));
+}
+
+/** The reason given for the key or its nearest parent (dict-valued settings such as feature_bins are split into leaves). */
+function reasonFor(key: string): string | undefined {
+  for (let k = key; k; k = k.includes('.') ? k.slice(0, k.lastIndexOf('.')) : '') if (NO_MEANING[k]) return NO_MEANING[k];
+  return undefined;
 }
 
 function isUsed(key: string, used: Set<string>): boolean {

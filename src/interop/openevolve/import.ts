@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, stringify } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { mapOpenEvolveConfig, type EvaluatorShape } from './config-map.js';
+import { ENV_REFERENCE, mapOpenEvolveConfig, type EvaluatorShape } from './config-map.js';
 
 const SHIM_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shims/openevolve');
 /** Files of an OpenEvolve example that are results or docs, not part of its verifier. */
@@ -59,9 +59,9 @@ export function importOpenEvolve(sourceDir: string, outDir: string, opts: Import
   const program = programs[0];
   const evaluator = readFileSync(path.join(src, 'evaluator.py'), 'utf8');
   const shape: EvaluatorShape = {
-    hasEvaluate: /^def evaluate\s*\(/m.test(evaluator),
+    hasEvaluate: /^(async\s+)?def evaluate\s*\(/m.test(evaluator),
     cascade: ['evaluate_stage1', 'evaluate_stage2', 'evaluate_stage3'].filter((fn, i, all) =>
-      all.slice(0, i + 1).every((f) => new RegExp(`^def ${f}\\s*\\(`, 'm').test(evaluator)),
+      all.slice(0, i + 1).every((f) => new RegExp(`^(async\\s+)?def ${f}\\s*\\(`, 'm').test(evaluator)),
     ),
   };
   if (!shape.hasEvaluate && shape.cascade.length === 0) {
@@ -72,8 +72,11 @@ export function importOpenEvolve(sourceDir: string, outDir: string, opts: Import
   mkdirSync(path.join(out, 'verifier'), { recursive: true });
   cpSync(path.join(src, program), path.join(out, program));
   for (const f of entries) {
-    const skip = f === program || (configFile && path.join(src, f) === configFile) || /^config.*\.ya?ml$/.test(f) || NOT_VERIFIER.test(f);
-    if (!skip) cpSync(path.join(src, f), path.join(out, 'verifier', f), { recursive: true });
+    const isConfig = /^config.*\.ya?ml$/.test(f) || (configFile !== undefined && path.join(src, f) === configFile);
+    if (f === program || NOT_VERIFIER.test(f)) continue;
+    // Some evaluators read their config.yaml (settings of their own); it goes beside them, without literal keys.
+    if (isConfig && evaluator.includes(f)) writeFileSync(path.join(out, 'verifier', f), withoutApiKeys(readFileSync(path.join(src, f), 'utf8')));
+    else if (!isConfig) cpSync(path.join(src, f), path.join(out, 'verifier', f), { recursive: true });
   }
   cpSync(SHIM_DIR, path.join(out, 'verifier'), { recursive: true });
   writeFileSync(path.join(out, 'evoloop.yaml'), configText(mapped, path.relative(process.cwd(), configFile ?? src) || '.'));
@@ -98,7 +101,7 @@ function pickConfig(src: string, entries: string[], chosen?: string): string | u
 }
 
 function readYaml(file: string): Record<string, unknown> {
-  const doc = parseDocument(readFileSync(file, 'utf8'));
+  const doc = parseDocument(readFileSync(file, 'utf8'), { version: '1.1' }); // OpenEvolve reads it with PyYAML (YAML 1.1: yes/no are booleans)
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     throw new UsageError(`${file}:${e.linePos?.[0].line ?? '?'}: not valid YAML (${e.message.split('\n')[0]}). Fix the file and import again.`);
@@ -108,6 +111,22 @@ function readYaml(file: string): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
+/** A config without literal API keys (a `${NAME}` reference stays): the problem folder is committed. */
+function withoutApiKeys(text: string): string {
+  const doc = parseDocument(text);
+  const literal = (v: unknown) => typeof v === 'string' && !ENV_REFERENCE.test(v);
+  const paths: (string | number)[][] = [['llm', 'api_key']];
+  for (const list of ['models', 'evaluator_models']) {
+    const items = doc.getIn(['llm', list]);
+    const n = items && typeof items === 'object' && 'items' in items ? (items as { items: unknown[] }).items.length : 0;
+    for (let i = 0; i < n; i++) paths.push(['llm', list, i, 'api_key']);
+  }
+  const found = paths.filter((p) => literal(doc.getIn(p)));
+  if (found.length === 0) return text;
+  for (const p of found) doc.deleteIn(p);
+  return doc.toString();
+}
+
 function configText(mapped: ReturnType<typeof mapOpenEvolveConfig>, from: string): string {
   const comment = (lines: string[]) => lines.map((l) => `#   ${l}`).join('\n');
   const header = [
@@ -115,6 +134,7 @@ function configText(mapped: ReturnType<typeof mapOpenEvolveConfig>, from: string
     '# The evaluator runs the program inside its own Python process, as in OpenEvolve: such a program',
     '# can forge what the evaluator returns. `evoloop audit` shows which cheats this verifier lets through.',
   ];
+  if (mapped.approximate.length > 0) header.push('# Translated with a change of meaning:', comment(mapped.approximate));
   if (mapped.untranslated.length > 0) header.push('# Not translated (no evoloop meaning):', comment(mapped.untranslated));
   if (mapped.noEffect.length > 0) header.push('# Not translated: these keys have no effect in OpenEvolve itself:', comment(mapped.noEffect));
   if (mapped.offlineModels) {
