@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findConfigFile, loadConfigFile, validateConfig } from '../config/load.js';
 import { judgeClient } from '../evaluate/judge/judge.js';
-import { isJudgeStage, type Config, type ConfigInput } from '../config/schema.js';
+import { modelRunClients } from '../evaluate/model-run/model-run.js';
+import { isJudgeStage, isModelRunStage, type Config, type ConfigInput } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
 import { planOperators } from '../operators/select.js';
@@ -59,6 +60,13 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   }
   planOperators(config, { model: opts.model, baseUrl: opts.baseUrl, env: opts.llm?.env });
   judgeClient(config, opts.llm?.env ?? process.env);
+  modelRunClients(config, opts.llm?.env ?? process.env);
+  const modelRun = config.verifier.stages.find(isModelRunStage);
+  if (modelRun && opts.redis) {
+    throw new UsageError(
+      `stage ${modelRun.name} is a model_run stage, which cannot be measured through Redis: evoloop calls its model with a key only this machine holds (workers never get keys). Fix: run without --redis / EVOLOOP_REDIS_URL. Nothing was started.`,
+    );
+  }
   const judged = config.verifier.stages.find(isJudgeStage);
   if (judged && opts.redis) {
     throw new UsageError(
