@@ -9,8 +9,8 @@ import type { AcceptConfig, Verdict } from './acceptance.js';
 import { pairedDifferences, sumSquares, type NoiseContext, type PooledVariance } from './noise-model.js';
 import { fQuantile, studentCdf, studentQuantile } from './statistics.js';
 
-/** At one sample: t below this is futile (about a quarter of neutral challengers pass; few real gains of 2 noise SDs are lost). */
-const SCREEN_T = 0.75;
+/** At one sample: t below this is futile (about 27% of neutral challengers pass; few real gains of 2 noise SDs are lost). */
+const SCREEN_T = 0.6;
 /** From two samples on: t below this is futile, its repeats are better spent on the next challenger. */
 const FUTILITY_T = 1.25;
 /** False-alarm rate of the spread check (an F test of the challenger's variance against the pool's); high on purpose, a false alarm only costs repeats. */
