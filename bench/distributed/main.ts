@@ -6,19 +6,24 @@
 //   npx tsx bench/distributed/main.ts [--jobs-per-worker 4] [--overhead-jobs 20]
 //
 // Throughput: jobs / wall time for a batch of jobs-per-worker × N jobs submitted at once.
-// Scaling efficiency: throughput(N) / (N × throughput(1)). Queue overhead per job: with one
-// idle worker and one job at a time, the coordinator's round trip (submit → result recorded)
-// minus the stage's own recorded duration (median, p90): enqueue, the worker's fetch,
-// materialize and report, and the result's way back.
+// Scaling efficiency: throughput(N) / (N × throughput(1)), and against the ideal N jobs/s; the
+// CPU each job cost the workers (with their stages) and the coordinator shows what bounds it. Per job, with one idle worker and
+// one job at a time, the round trip (submit → result in the coordinator) splits by the job's
+// own timestamps in Redis into: the queue's overhead (submit → a worker picks it up, plus the
+// worker's return → the coordinator has the result), the worker's own work around the stage
+// (materialize, integrity checks, reporting: pickup → return minus the stage), and the stage.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
 import { quantile } from 'simple-statistics';
 import { loadConfigFile } from '../../src/config/load.js';
 import type { CandidateSpec } from '../../src/evaluate/backend.js';
 import { baseProtectedFiles } from '../../src/evaluate/backends/local.js';
 import { RedisBackend } from '../../src/evaluate/backends/redis.js';
+import { jobId, PREFIX, queueName } from '../../src/distributed/protocol.js';
 import { openStore } from '../../src/store/store.js';
 import { Workspace } from '../../src/workspace/workspace.js';
 import { CLI, createProblem } from '../../test/support/problem.js';
@@ -67,7 +72,11 @@ function startWorkers(n: number): Promise<ChildProcess[]> {
     dirs.slice(0, n).map(
       (dir) =>
         new Promise<ChildProcess>((resolve, reject) => {
-          const child = spawn(process.execPath, [CLI, 'worker', dir, '--redis', redis.url], { stdio: ['ignore', 'ignore', 'pipe'] });
+          const child = spawn(
+            process.execPath,
+            [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/distprof'] : []), CLI, 'worker', dir, '--redis', redis.url],
+            { stdio: ['ignore', 'ignore', 'pipe'] },
+          );
           let out = '';
           child.stderr!.on('data', (d) => {
             out += d;
@@ -97,42 +106,70 @@ const spec = (): CandidateSpec => {
   return { runId: run.id, candidateId: c.id, baseCommit, commitSha: baseCommit, files: {}, verifierDigest: backend.verifierDigest };
 };
 
-const rows: { workers: number; jobs: number; wallS: number; perS: number }[] = [];
+/** CPU ms a process and the children it reaped (its stages) used so far. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / 100; // utime stime cutime cstime, in 1/100 s
+}
+const coordinatorCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const rows: { workers: number; jobs: number; wallS: number; perS: number; workerCpu: number; coordinatorCpu: number }[] = [];
 for (const n of COUNTS) {
   const children = await startWorkers(n);
   const jobs = Array.from({ length: n * PER_WORKER }, spec);
+  const cpu0 = children.map((c) => cpuMs(c.pid!));
+  const coordinator0 = coordinatorCpuMs();
   const t0 = performance.now();
   const results = await Promise.all(jobs.map((s) => backend.measure(s, { kinds: 'search', repeats: 1 })));
   const wallS = (performance.now() - t0) / 1000;
+  const workerCpu = children.reduce((sum, c, i) => sum + cpuMs(c.pid!) - cpu0[i], 0) / jobs.length;
+  const coordinatorCpu = (coordinatorCpuMs() - coordinator0) / jobs.length;
   if (results.some((r) => !r.ok)) throw new Error(`a job failed: ${JSON.stringify(results.find((r) => !r.ok))}`);
-  rows.push({ workers: n, jobs: jobs.length, wallS, perS: jobs.length / wallS });
+  rows.push({ workers: n, jobs: jobs.length, wallS, perS: jobs.length / wallS, workerCpu, coordinatorCpu });
   await stopWorkers(children);
 }
 
 // The queue's own cost: one idle worker, one job at a time.
+const jobs = new Queue(queueName([]), { connection: { host: '127.0.0.1', port: redis.port }, prefix: PREFIX });
 const children = await startWorkers(1);
-const overheads: number[] = [];
+const split = { roundTrip: [] as number[], queue: [] as number[], pickup: [] as number[], back: [] as number[], worker: [] as number[], stage: [] as number[] };
 for (let i = 0; i < OVERHEAD_JOBS; i++) {
   const s = spec();
-  const t0 = performance.now();
+  const t0 = Date.now();
   await backend.measure(s, { kinds: 'search', repeats: 1 });
-  const roundTrip = performance.now() - t0;
+  const t1 = Date.now();
+  const job = (await jobs.getJob(jobId({ runId: run.id, candidateId: s.candidateId, epoch: 0, kinds: 'search', repeats: 1 })))!;
   const [m] = store.measurements(s.candidateId);
-  overheads.push(roundTrip - m.durationMs);
+  split.roundTrip.push(t1 - t0);
+  split.pickup.push(job.processedOn! - t0);
+  split.back.push(t1 - job.finishedOn!);
+  split.queue.push(job.processedOn! - t0 + (t1 - job.finishedOn!));
+  split.worker.push(job.finishedOn! - job.processedOn! - m.durationMs);
+  split.stage.push(m.durationMs);
 }
+await jobs.close();
 await stopWorkers(children);
 
 const base = rows[0].perS;
 console.log(`distributed evaluation on ${hostname()} (verifier: sleep 1 s; ${PER_WORKER} jobs per worker per batch)`);
-console.log('workers  jobs  wall s  jobs/s  efficiency vs linear');
+console.log('workers  jobs  wall s  jobs/s  vs linear  vs ideal (N/s)  CPU ms/job: worker+stage  coordinator');
 for (const r of rows) {
+  const pct = (x: number) => `${(100 * x).toFixed(1).padStart(5)} %`;
   console.log(
-    `${String(r.workers).padStart(7)}  ${String(r.jobs).padStart(4)}  ${r.wallS.toFixed(2).padStart(6)}  ${r.perS.toFixed(2).padStart(6)}  ${((100 * r.perS) / (r.workers * base)).toFixed(1).padStart(5)} %`,
+    `${String(r.workers).padStart(7)}  ${String(r.jobs).padStart(4)}  ${r.wallS.toFixed(2).padStart(6)}  ${r.perS.toFixed(2).padStart(6)}  ${pct(r.perS / (r.workers * base))}    ${pct(r.perS / r.workers)}      ${r.workerCpu.toFixed(0).padStart(18)}  ${r.coordinatorCpu.toFixed(0).padStart(11)}`,
   );
 }
-console.log(
-  `queue overhead per job (round trip − stage duration, ${OVERHEAD_JOBS} jobs, one idle worker): median ${quantile(overheads, 0.5).toFixed(1)} ms, p90 ${quantile(overheads, 0.9).toFixed(1)} ms`,
-);
+const ms = (xs: number[]) => `median ${quantile(xs, 0.5).toFixed(1)} ms, p90 ${quantile(xs, 0.9).toFixed(1)} ms`;
+console.log(`per job (${OVERHEAD_JOBS} jobs one at a time, one idle worker):`);
+console.log(`  queue overhead (submit → pickup + return → result):  ${ms(split.queue)}`);
+console.log(`    submit → pickup by the worker:                     ${ms(split.pickup)}`);
+console.log(`    worker's return → result in the coordinator:       ${ms(split.back)}`);
+console.log(`  worker around the stage (materialize, checks, report): ${ms(split.worker)}`);
+console.log(`  stage (sleep 1):                                     ${ms(split.stage)}`);
+console.log(`  round trip:                                          ${ms(split.roundTrip)}`);
 await backend.close();
 store.close();
 await redis.cleanup();

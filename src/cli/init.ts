@@ -58,7 +58,8 @@ verifier:
       #                  # the file if written, else the report printed last. The same metric
       #                  # reported twice with different values fails (ambiguous-metrics);
       #                  # \`file\` keeps echoed program output from ever counting.
-      # Distributed evaluation (evoloop run --redis URL, evoloop worker --redis URL):
+      # Distributed evaluation (evoloop run --redis URL, evoloop worker --redis URL; a URL with
+      # a password is better given as EVOLOOP_REDIS_URL, which the process list does not show):
       # requires: [gpu]  # only workers started with --labels gpu run this stage
       # exclusive: true  # at most one exclusive stage at a time per machine (timing benchmarks)
     # A judge stage: the judge model (judge.model below) grades what earlier stages produced
@@ -70,7 +71,24 @@ verifier:
     #   rubric: Is the summary faithful to the text, complete and short?
     #   scale: [1, 10]               # the default
     #   # references: verifier/reference.md   # trusted reference answers shown to the judge
+    #   # report_as: quality       # the metric's name (default: the stage's), e.g. for a holdout
+    #   #                          # judge (kind: holdout with a rubric) reporting the objective's metric
+    #   # compare: champion        # pairwise instead: these outputs against the champion's, both
+    #   #                          # orders asked; reports 1 better / 0.5 tie / 0 worse and
+    #   #                          # <metric>_agreement (1 when both orders agree); no scale
     #   repeat: 3
+    # A prompt to evolve: evoloop itself calls the model once per item with the prompt file
+    # ({{text}} replaced by the item's text) and writes each reply to out/<id>.txt for the
+    # stages after it. No stage gets a key. Metrics: items, input_tokens_per_item,
+    # output_tokens_per_item, usd_per_item (e.g. objective expr "accuracy - 0.001 * input_tokens_per_item").
+    # - name: run
+    #   kind: score            # or holdout (then with the test split's items)
+    #   model_run:
+    #     model: {provider: openai, name: gpt-4.1-mini}   # same keys as model:
+    #     prompt: prompt.md            # the candidate's file (in edit)
+    #     items: verifier/dev.jsonl    # one {"id": ..., "text": ...} per line; other fields (labels) never sent
+    #     out: out/dev                 # replies: out/dev/<id>.txt
+    #     parallel: 4                  # calls in flight at once
 
 # What "better" means: one metric, or an expression over metrics (expr), and its direction.
 objective:

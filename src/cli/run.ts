@@ -4,7 +4,7 @@ import { duration } from '../config/schema.js';
 import { RunError, UsageError } from '../core/errors.js';
 import { runEvolution } from '../engine/run.js';
 import { auditCommand } from './audit.js';
-import { checkRedisUrl } from '../distributed/connection.js';
+import { redisUrlFrom, REDIS_URL_ENV } from '../distributed/connection.js';
 import { fmtScore, parseCount, parsePositiveInt } from './context.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { liveDashboard, parsePort } from './dashboard.js';
@@ -34,7 +34,7 @@ export function registerRun(program: Command): void {
     .option('--force', 'with --audit: start even when the audit lets a probe through')
     .option(
       '--redis <url>',
-      'measure candidates on workers (evoloop worker --redis URL) through this Redis, e.g. redis://host:6379 or rediss://:password@host:6380',
+      `measure candidates on workers (evoloop worker --redis URL) through this Redis, e.g. redis://host:6379 or rediss://:password@host:6380 (or set ${REDIS_URL_ENV}: the process list shows arguments, not the environment)`,
     )
     .option('--local-slots <n>', 'with --redis: also measure up to this many candidates here at a time (default 0)', parseCount)
     .addHelpText('after', `\n${EXIT_CODES}`)
@@ -66,8 +66,9 @@ export function registerRun(program: Command): void {
         if (opts.more !== undefined && opts.maxCandidates !== undefined) {
           throw new UsageError('--more adds to the candidates the run has; --max-candidates sets its total. Fix: pass one of them.');
         }
-        if (opts.localSlots !== undefined && !opts.redis)
-          throw new UsageError('--local-slots only applies with --redis URL (without it every candidate is measured here).');
+        const redisUrl = redisUrlFrom(opts.redis);
+        if (opts.localSlots !== undefined && !redisUrl)
+          throw new UsageError(`--local-slots only applies with --redis URL or ${REDIS_URL_ENV} (without one every candidate is measured here).`);
         if (opts.audit) {
           const letThrough = await auditCommand(problem, opts.audit === true ? 'fast' : opts.audit, !!opts.json);
           if (letThrough > 0 && !opts.force) {
@@ -89,7 +90,7 @@ export function registerRun(program: Command): void {
           allowDirty: opts.allowDirty,
           newRun: opts.new,
           scrubEnvironment: true,
-          redis: opts.redis ? { url: checkRedisUrl(opts.redis), localSlots: opts.localSlots } : undefined,
+          redis: redisUrl ? { url: redisUrl, localSlots: opts.localSlots } : undefined,
           onEvent: ui ? (e) => (printer(e), ui.onEvent(e)) : printer,
         });
         let interrupts = 0;

@@ -1,22 +1,7 @@
 // The artifacts keys: defaults, and each bad value named with its key and a fix.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, validateConfig } from './load.js';
-
-const minimal = {
-  edit: ['program.py'],
-  verifier: { stages: [{ name: 'score', kind: 'score', run: 'python score.py' }] },
-  objective: { metric: 'score', goal: 'maximize' },
-};
-
-function errorOf(input: unknown): string {
-  try {
-    validateConfig(input, 'evoloop.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the config to be rejected');
-}
+import { configErrorOf as errorOf, minimalConfig as minimal } from '../../test/support/config-errors.js';
+import { validateConfig } from './load.js';
 
 describe('artifacts config', () => {
   it('defaults to 16 MB per stage run, 1024 MB per run and 4 KB of text in the prompt', () => {

@@ -2,25 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { configErrorOf as errorOf, minimalConfig as minimal } from '../../test/support/config-errors.js';
 import { UsageError } from '../core/errors.js';
 import { ConfigError, defineConfig, findConfigFile, jsonSchema, loadConfigFile, validateConfig } from './load.js';
-
-const minimal = {
-  edit: ['program.py'],
-  verifier: { stages: [{ name: 'score', kind: 'score', run: 'python score.py' }] },
-  objective: { metric: 'score', goal: 'maximize' },
-};
-
-/** The message validateConfig throws for `input`. */
-function errorOf(input: unknown): string {
-  try {
-    validateConfig(input, 'evoloop.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -32,6 +32,18 @@ export type StageFunction = (ctx: {
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, { error: 'expected an environment variable name (a trailing * matches a prefix)' });
 
+/** A judge stage as written: `kind: judge`, or a holdout stage with a rubric (graded on holdout outputs, never shown to the proposer). */
+const isJudgeKind = (s: { kind: string; rubric?: string }) => s.kind === 'judge' || (s.kind === 'holdout' && s.rubric !== undefined);
+
+const problemPath = (example: string) =>
+  z
+    .string()
+    .min(1)
+    .refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), { error: `give a path inside the problem folder: ${example}` });
+
+// modelSchema is declared below the stage schema; zod reads it when the stage is parsed.
+const modelSchemaRef = () => z.lazy(() => modelSchema);
+
 export const stageSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'use letters, digits, _ . - only' }),
@@ -74,15 +86,45 @@ export const stageSchema = z
       .optional(),
     /** A file (problem-relative) of reference answers shown to the judge. */
     references: z.string().min(1).optional(),
+    // kind: judge only. `champion`: pairwise, this candidate's outputs against the champion's, both orders (evaluate/judge/pairwise.ts).
+    compare: z.enum(['champion']).optional(),
+    // kind: judge only. The metric the grade is reported as (default: the stage name), e.g. a holdout judge reporting the objective's metric.
+    report_as: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'a metric name: letters, digits and _ (usable in objective.expr)' })
+      .optional(),
+    // evoloop itself calls this model once per item with the candidate's prompt file; no key reaches a stage (evaluate/model-run/).
+    model_run: z
+      .strictObject({
+        model: modelSchemaRef(),
+        prompt: problemPath('the candidate prompt file, e.g. prompt.md'),
+        items: problemPath('a JSON Lines file of items, e.g. verifier/dev.jsonl'),
+        out: problemPath('a folder for the replies, e.g. out/dev'),
+        parallel: z.int().min(1).max(64).default(4),
+      })
+      .optional(),
   })
-  .refine((s) => s.kind === 'judge' || (s.run === undefined) !== (s.fn === undefined), {
+  .refine((s) => isJudgeKind(s) || s.model_run !== undefined || (s.run === undefined) !== (s.fn === undefined), {
     error: 'a stage needs exactly one of `run` (a shell command) or `fn` (a function, library only)',
   })
-  .refine((s) => s.kind !== 'judge' || (s.run === undefined && s.fn === undefined && s.input !== undefined && s.rubric !== undefined), {
+  .refine((s) => !isJudgeKind(s) || (s.run === undefined && s.fn === undefined && s.input !== undefined && s.rubric !== undefined), {
     error: 'a judge stage asks the judge model to grade earlier outputs: give it `input` (files or stdout) and a `rubric`, and no `run`/`fn`',
   })
-  .refine((s) => s.kind === 'judge' || [s.input, s.rubric, s.scale, s.references].every((v) => v === undefined), {
-    error: '`input`, `rubric`, `scale` and `references` belong to `kind: judge` stages',
+  .refine((s) => isJudgeKind(s) || [s.input, s.rubric, s.scale, s.references, s.compare, s.report_as].every((v) => v === undefined), {
+    error: '`input`, `rubric`, `scale`, `references`, `compare` and `report_as` belong to `kind: judge` stages (or a holdout stage with a `rubric`)',
+  })
+  .refine((s) => !(s.compare && s.scale), {
+    error:
+      '`scale` is for pointwise grading; a pairwise stage (compare: champion) reports 1 (better than the champion), 0.5 (tie) or 0 (worse). Remove `scale`',
+    path: ['scale'],
+  })
+  .refine((s) => !(s.compare && s.kind === 'holdout'), {
+    error: 'a holdout runs on a new champion, which would be compared with itself: grade holdout outputs pointwise (remove `compare`)',
+    path: ['compare'],
+  })
+  .refine((s) => s.model_run === undefined || ((s.kind === 'score' || s.kind === 'holdout') && s.run === undefined && s.fn === undefined), {
+    error: 'a `model_run` stage is a score or holdout stage in which evoloop calls the model: remove `run`/`fn` (the stages after it read its replies)',
+    path: ['model_run'],
   })
   .refine((s) => !(s.fn && s.metrics), {
     error: '`metrics` picks how a command stage reports; a function stage returns its metrics, so remove it',
@@ -255,6 +297,16 @@ export const configSchema = z
   .refine((c) => c.verifier.stages.some((s) => s.kind === 'score'), {
     error: 'the verifier needs at least one `kind: score` stage to measure the objective',
     path: ['verifier', 'stages'],
+  })
+  .refine((c) => c.search.strategy === 'greedy' || !c.verifier.stages.some((s) => s.compare), {
+    error:
+      'a pairwise judge stage (compare: champion) compares with the one champion of search.strategy: greedy. Fix: use greedy, or grade pointwise (remove `compare`)',
+    path: ['search', 'strategy'],
+  })
+  .refine((c) => (['score', 'holdout'] as const).every((k) => c.verifier.stages.filter((s) => s.kind === k && s.model_run).length <= 1), {
+    error:
+      'at most one `model_run` stage among the score stages and one among the holdout stages: each reports input_tokens_per_item, usd_per_item… under the same names. Fix: put the items of both in one file',
+    path: ['verifier', 'stages'],
   });
 
 /** The environment variables that hold the configured models' API keys. */
@@ -262,8 +314,12 @@ export function modelKeyNames(config: {
   model?: 'auto' | { api_key_env?: string };
   models?: { api_key_env?: string }[];
   judge?: { model: { api_key_env?: string } };
+  verifier?: { stages: { model_run?: { model: { api_key_env?: string } } }[] };
 }): string[] {
-  return [config.model, ...(config.models ?? []), config.judge?.model].flatMap((m) => (typeof m === 'object' && m.api_key_env ? [m.api_key_env] : []));
+  const stageModels = (config.verifier?.stages ?? []).flatMap((s) => (s.model_run ? [s.model_run.model] : []));
+  return [config.model, ...(config.models ?? []), config.judge?.model, ...stageModels].flatMap((m) =>
+    typeof m === 'object' && m.api_key_env ? [m.api_key_env] : [],
+  );
 }
 
 /** A validated config, as the engine uses it (durations in ms, defaults filled in). */
@@ -274,4 +330,6 @@ export type StageConfig = z.output<typeof stageSchema>;
 
 /** A `kind: judge` stage (stored as a score stage with a rubric). */
 export const isJudgeStage = (s: StageConfig): boolean => s.rubric !== undefined;
+/** A stage in which evoloop calls a model over items with the candidate's prompt (evaluate/model-run/). */
+export const isModelRunStage = (s: StageConfig): boolean => s.model_run !== undefined;
 export type ModelConfig = z.output<typeof modelSchema>;

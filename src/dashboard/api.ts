@@ -1,6 +1,7 @@
 // The shapes of the dashboard's JSON API, shared by the server's queries and the page
 // (type-only imports on the page side: nothing of the server is bundled).
 
+/** One row of the candidate table (store.queries.candidatePage): the columns a list shows, text cut to 240 characters. */
 export interface CandidateRow {
   id: number;
   parentId: number | null;

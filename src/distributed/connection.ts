@@ -16,18 +16,32 @@ export function maskRedisUrl(url: string): string {
   }
 }
 
-/** Checks a --redis URL; the error names the problem without repeating a password. */
-export function checkRedisUrl(url: string): string {
+/** Where a Redis URL may come from instead of --redis: the process list shows a command's arguments to every user of the machine, not its environment. */
+export const REDIS_URL_ENV = 'EVOLOOP_REDIS_URL';
+
+/** Checks a Redis URL from `source` (--redis or EVOLOOP_REDIS_URL); the error names the problem without repeating a password. */
+export function checkRedisUrl(url: string, source = '--redis'): string {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new UsageError(`--redis: expected a URL such as redis://host:6379 or rediss://:password@host:6380/0, got ${JSON.stringify(maskRedisUrl(url))}.`);
+    throw new UsageError(`${source}: expected a URL such as redis://host:6379 or rediss://:password@host:6380/0, got ${JSON.stringify(maskRedisUrl(url))}.`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new UsageError(`--redis: ${maskRedisUrl(url)} is not a Redis URL; use redis://host:6379 (or rediss:// for TLS).`);
+    throw new UsageError(`${source}: ${maskRedisUrl(url)} is not a Redis URL; use redis://host:6379 (or rediss:// for TLS).`);
   }
   return url;
+}
+
+/**
+ * The Redis URL of --redis, else of EVOLOOP_REDIS_URL (checked), or undefined with neither.
+ * The variable leaves this process's environment here, so nothing started later (a stage) inherits it.
+ */
+export function redisUrlFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env[REDIS_URL_ENV];
+  delete env[REDIS_URL_ENV];
+  if (flag !== undefined) return checkRedisUrl(flag);
+  return fromEnv ? checkRedisUrl(fromEnv, REDIS_URL_ENV) : undefined;
 }
 
 export interface ConnectionEvents {

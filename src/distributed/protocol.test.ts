@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../config/load.js';
 import { requiredLabels } from '../evaluate/backends/redis.js';
-import { checkRedisUrl, maskRedisUrl } from './connection.js';
+import { checkRedisUrl, maskRedisUrl, redisUrlFrom } from './connection.js';
 import { jobId, queueName, servedLabelSets } from './protocol.js';
 
 describe('label routing', () => {
@@ -78,5 +78,15 @@ describe('Redis URLs', () => {
       expect((err as Error).message).not.toContain('hunter2');
     }
     expect(checkRedisUrl('rediss://:pw@host:6380')).toBe('rediss://:pw@host:6380');
+  });
+  it('EVOLOOP_REDIS_URL stands in for --redis (kept out of the process list), is checked as such, and leaves the environment', () => {
+    const env: NodeJS.ProcessEnv = { EVOLOOP_REDIS_URL: 'redis://:hunter2@host:6379' };
+    expect(redisUrlFrom(undefined, env)).toBe('redis://:hunter2@host:6379');
+    expect(env).toEqual({}); // no stage started later inherits it
+    expect(redisUrlFrom('redis://flag:1', { EVOLOOP_REDIS_URL: 'redis://env:2' })).toBe('redis://flag:1');
+    expect(redisUrlFrom(undefined, {})).toBeUndefined();
+    expect(() => redisUrlFrom(undefined, { EVOLOOP_REDIS_URL: 'http://:hunter2@host' })).toThrow(
+      /^EVOLOOP_REDIS_URL: http:\/\/:\*\*\*@host\/ is not a Redis URL/,
+    );
   });
 });

@@ -1,8 +1,10 @@
 // The coordinator's side of the BullMQ queue: it enqueues one job per measurement request and
-// waits for its result. Waiting listens to the queue's events and also looks at each pending
-// job every second, so a missed event, a coordinator restart (the same job id re-attaches to
-// the job in flight, or finds it finished) and a Redis that came back empty (the job is added
-// again) all end in the one result. Workers' heartbeats and the queue's depth are read here.
+// waits for its result. A result comes with the queue's `completed` event (no further round
+// trip); as a safety net each pending job's state is also looked at every few seconds and as
+// soon as Redis is back after an outage, so a missed event, a coordinator restart (the same job
+// id re-attaches to the job in flight, or finds it finished) and a Redis that came back empty
+// (the job is added again) all end in the one result. Workers' heartbeats and the queue's
+// depth are read here.
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { closeRedis, connectRedis, maskRedisUrl } from './connection.js';
@@ -24,7 +26,8 @@ import {
   type WorkerInfo,
 } from './protocol.js';
 
-const CHECK_MS = 1_000;
+/** The safety net's period: events carry the results, this only catches what they missed. */
+const CHECK_MS = 3_000;
 /** Finished jobs stay this long, so a coordinator restarted within it finds their results. */
 const KEEP_S = 7 * 24 * 3600;
 
@@ -49,6 +52,8 @@ export class EvaluationQueue {
   private readonly checker: NodeJS.Timeout;
   private coordinator?: NodeJS.Timeout;
   private reachable = true;
+  /** A look at the pending jobs is under way (they are not looked at twice at once). */
+  private checking = false;
 
   constructor(private readonly opts: QueueOptions) {
     const where = maskRedisUrl(opts.url);
@@ -60,6 +65,7 @@ export class EvaluationQueue {
       up: () => {
         this.reachable = true;
         opts.notice(`Redis at ${where} is back: continuing`);
+        void this.checkPending(); // a Redis that came back empty lost the jobs: ask again now
       },
     });
     this.checker = setInterval(() => void this.checkPending(), CHECK_MS);
@@ -130,7 +136,7 @@ export class EvaluationQueue {
       eventsConnection.on('error', () => {});
       const events = new QueueEvents(name, { connection: eventsConnection, prefix: PREFIX });
       events.on('error', () => {});
-      events.on('completed', ({ jobId }) => void this.check(jobId));
+      events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, returnvalue as unknown as JobResult));
       events.on('failed', ({ jobId }) => void this.check(jobId));
       events.on('progress', ({ jobId, data }) => {
         const results = (data as Partial<JobProgress>)?.results;
@@ -152,9 +158,26 @@ export class EvaluationQueue {
     });
   }
 
+  /** Looks at every pending job's state (one cheap command each), and settles or re-adds the ones that need it. */
   private async checkPending(): Promise<void> {
-    if (!this.reachable) return;
-    for (const id of [...this.pending.keys()]) await this.check(id);
+    if (!this.reachable || this.checking) return;
+    this.checking = true;
+    try {
+      for (const [id, p] of [...this.pending]) {
+        const state = await p.queue.getJobState(id).catch(() => undefined);
+        if (state === 'completed' || state === 'failed' || state === 'unknown') await this.check(id);
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private settle(id: string, result: JobResult): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.onResults(result.results);
+    p.resolve(result);
   }
 
   /** Settles a pending job that has finished; adds it again when Redis no longer has it. */
@@ -166,12 +189,8 @@ export class EvaluationQueue {
       job = (await p.queue.getJob(id)) as Job | undefined;
       if (!job) return void (await this.add(p.queue, p.job)); // Redis lost it (restarted empty): ask again
       const state = await job.getState();
-      if (state === 'completed') {
-        this.pending.delete(id);
-        const result = job.returnvalue as JobResult;
-        p.onResults(result.results);
-        p.resolve(result);
-      } else if (state === 'failed') {
+      if (state === 'completed') this.settle(id, job.returnvalue as JobResult);
+      else if (state === 'failed') {
         this.pending.delete(id);
         p.reject(new Error(describeFailedJob(job)));
       }

@@ -104,8 +104,7 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
       );
     }
     const release = await slots.take();
-    stats.busy++;
-    heartbeat();
+    stats.busy++; // told with the next periodic heartbeat: one Redis round trip less per job
     const key = jobKey(data.candidateId, data.epoch);
     // Results of an earlier attempt (a worker that died mid-job) are reused, not run again.
     const produced: ReportedResult[] = [...((job.progress as Partial<JobProgress>)?.results ?? [])];
@@ -135,7 +134,7 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
       current.jobs.delete(key);
       stats.busy--;
       release();
-      heartbeat();
+      heartbeat(); // jobs done are exact as soon as the coordinator has the result
     }
   };
 

@@ -8,7 +8,7 @@ import { describeSandboxView } from '../evaluate/sandbox.js';
 import { killStrayProcesses } from '../evaluate/strays.js';
 import { selectOperators, type ModelOptions } from '../operators/select.js';
 import { judgeFor } from '../evaluate/judge/judge.js';
-import { UsageError } from '../core/errors.js';
+import { modelRunFor } from '../evaluate/model-run/model-run.js';
 import { Workspace } from '../workspace/workspace.js';
 import { baseProtectedFiles } from '../evaluate/backends/local.js';
 import { backends } from '../evaluate/backends/registry.js';
@@ -122,11 +122,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
       });
       // Built before the environment is scrubbed: the judge's client holds its key, no stage ever does.
       const judge = judgeFor(config, { ...opts.llm, store, runId: run.id, notice: (message) => emit({ type: 'notice', message }) });
-      if (judge && opts.redis) {
-        throw new UsageError(
-          'judge stages run where the judge model and its key are, and workers never get keys: run them without --redis (or move the judge stage to a run of its own).',
-        );
-      }
+      const modelRun = modelRunFor(config, { ...opts.llm, store, runId: run.id, notice: (message) => emit({ type: 'notice', message }) });
       if (opts.scrubEnvironment) {
         const keys = modelKeyNames(config);
         scrubSecretsFromEnvironment((name) => isSecretName(name) || keys.includes(name));
@@ -170,6 +166,7 @@ export function runEvolution(opts: RunOptions): RunHandle {
           protectedFiles: await baseProtectedFiles(workspace, started.rules),
           notice: (message: string) => emit({ type: 'notice', message }),
           judge,
+          modelRun,
         };
         backend = opts.redis ? backends.redis({ ...deps, redis: { url: opts.redis.url, localSlots: opts.redis.localSlots ?? 0 } }) : backends.local(deps);
         const population = strategies[config.search.strategy]({

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findConfigFile, loadConfigFile, validateConfig } from '../config/load.js';
 import { judgeClient } from '../evaluate/judge/judge.js';
-import type { Config, ConfigInput } from '../config/schema.js';
+import { modelRunClients } from '../evaluate/model-run/model-run.js';
+import { isJudgeStage, isModelRunStage, type Config, type ConfigInput } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { compileObjective } from '../core/fitness.js';
 import { planOperators } from '../operators/select.js';
@@ -33,6 +34,8 @@ export interface StartOptions {
   llm?: { env?: NodeJS.ProcessEnv };
   /** CLI --parallel, --seed, --time, --usd, --patience. */
   overrides?: RunOverrides;
+  /** Measured through Redis workers: what they cannot measure (judge stages) is refused before anything is written. */
+  redis?: { url: string };
 }
 
 export interface Started {
@@ -57,6 +60,19 @@ export async function startRun(opts: StartOptions): Promise<Started> {
   }
   planOperators(config, { model: opts.model, baseUrl: opts.baseUrl, env: opts.llm?.env });
   judgeClient(config, opts.llm?.env ?? process.env);
+  modelRunClients(config, opts.llm?.env ?? process.env);
+  const modelRun = config.verifier.stages.find(isModelRunStage);
+  if (modelRun && opts.redis) {
+    throw new UsageError(
+      `stage ${modelRun.name} is a model_run stage, which cannot be measured through Redis: evoloop calls its model with a key only this machine holds (workers never get keys). Fix: run without --redis / EVOLOOP_REDIS_URL. Nothing was started.`,
+    );
+  }
+  const judged = config.verifier.stages.find(isJudgeStage);
+  if (judged && opts.redis) {
+    throw new UsageError(
+      `stage ${judged.name} is a judge stage, which cannot be measured through Redis: it grades the outputs a candidate leaves in its worktree (on a worker) with the judge model's key, which only this machine holds (workers never get keys). Fix: run without --redis / EVOLOOP_REDIS_URL, or measure the judge stage in a run of its own here. Nothing was started.`,
+    );
+  }
   const rules: EditRules = editRulesFor(config, problemDir, configFile);
   if (config.instructions_file && !existsSync(path.join(problemDir, config.instructions_file))) {
     throw new UsageError(

@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { Failure, Measured } from './evaluator.js';
 import type { Judge } from './judge/judge.js';
+import type { ModelRun } from './model-run/model-run.js';
 
 export interface CandidateSpec {
   runId: string;
@@ -56,6 +57,8 @@ export interface BackendDeps {
   protectedFiles: FileSet;
   /** Grades `kind: judge` stages (evaluate/judge/judge.ts); only where the judge model's key is. */
   judge?: Judge;
+  /** Calls the model of `model_run` stages (evaluate/model-run/); only where that model's key is. */
+  modelRun?: ModelRun;
   /** Written over every candidate's files (reverify puts the current verifier in place). */
   overlay?: FileSet;
   /** Folder names under .evoloop/: scratch/ and protected/ (the run id unless reverifying). */

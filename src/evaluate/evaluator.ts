@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { median } from 'simple-statistics';
-import { isJudgeStage, modelKeyNames, type Config, type StageConfig } from '../config/schema.js';
+import { isJudgeStage, isModelRunStage, modelKeyNames, type Config, type StageConfig } from '../config/schema.js';
 import type { compileObjective } from '../core/fitness.js';
 import type { FailureKind, Metrics, StageResult } from '../core/types.js';
 import type { StageArtifacts } from '../store/artifacts.js';
@@ -14,6 +14,7 @@ import { collectArtifacts } from './artifacts.js';
 import { exclusively } from './exclusive-lock.js';
 import { runFunctionStage } from './function-stage.js';
 import type { Judge } from './judge/judge.js';
+import type { ModelRun } from './model-run/model-run.js';
 import type { HostGuard } from './host-guard.js';
 import type { IntegrityGuard } from './integrity.js';
 import type { MeasurementRecorder } from './recorder.js';
@@ -46,6 +47,8 @@ export interface EvaluatorOptions {
   worktreeAudit?: (wt: Worktree) => string[];
   /** Grades `kind: judge` stages (built from judge.model when the verifier has one). */
   judge?: Judge;
+  /** Calls the model of `model_run` stages (built from their model_run.model). */
+  modelRun?: ModelRun;
 }
 
 /** Seeds of the run's schedule; reverification epochs get fresh ones. */
@@ -57,6 +60,11 @@ export class Evaluator {
   private judge(): Judge {
     if (!this.opts.judge) throw new Error('a judge stage needs judge.model (validated at start)');
     return this.opts.judge;
+  }
+
+  private modelRun(): ModelRun {
+    if (!this.opts.modelRun) throw new Error('a model_run stage needs its model (validated at start)');
+    return this.opts.modelRun;
   }
 
   get protectedPaths(): string[] {
@@ -76,27 +84,27 @@ export class Evaluator {
     for (let repeat = 0; repeat < repeats; repeat++) {
       const merged: Metrics = {};
       const stages = this.stagesFor(kinds, repeat);
-      // A judge grades what the stages before it left in this worktree: when it must run, they run again too.
-      const lastJudge = stages.findLastIndex((st) => isJudgeStage(st) && !recorded.has(`${st.name}#${repeat}`));
+      // A judge grades what the stages before it left in this worktree, and every stage after a model_run
+      // stage reads its replies: when such a stage must run, the stages before it run again too.
+      const readsEarlier = (i: number) => isJudgeStage(stages[i]) || stages.slice(0, i).some(isModelRunStage);
+      const lastJudge = stages.findLastIndex((st, i) => readsEarlier(i) && !recorded.has(`${st.name}#${repeat}`));
       for (const st of stages.slice(0, lastJudge)) recorded.delete(`${st.name}#${repeat}`);
       const stdout = new Map<string, string>();
       for (const stage of stages) {
         let result = recorded.get(`${stage.name}#${repeat}`);
+        if (result && isJudgeStage(stage)) result = this.judge().asRecorded(stage, result, candidateId);
         if (!result) {
           let artifacts: StageArtifacts | undefined;
           if (this.opts.signal.aborted) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
           // Taken before the stage and compared after: anything the stage did to protected entries shows.
           const before = this.opts.guard.listing(wt.problemDir);
           try {
+            const ctx = { cwd: wt.problemDir, candidateId, repeat, seed: seedFor(epoch, repeat), signal: this.opts.signal };
             ({ result, artifacts } = isJudgeStage(stage)
-              ? await this.judge().run(stage, {
-                  cwd: wt.problemDir,
-                  stdoutOf: (name) => stdout.get(name),
-                  repeat,
-                  seed: seedFor(epoch, repeat),
-                  signal: this.opts.signal,
-                })
-              : await this.runOne(stage, candidateId, wt, repeat, epoch));
+              ? await this.judge().run(stage, { ...ctx, stdoutOf: (name) => stdout.get(name) })
+              : isModelRunStage(stage)
+                ? await this.modelRun().run(stage, ctx)
+                : await this.runOne(stage, candidateId, wt, repeat, epoch));
           } catch (err) {
             if (!this.opts.signal.aborted) throw err;
           }

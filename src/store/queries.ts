@@ -4,6 +4,7 @@
 // Only the store speaks SQL; this is its read side, reached as `store.queries`.
 import type Database from 'better-sqlite3';
 import type { CandidateStatus } from '../core/types.js';
+import type { CandidateRow } from '../dashboard/api.js';
 
 type Row = Record<string, unknown>;
 
@@ -30,24 +31,6 @@ export interface CandidateFilter {
   dir?: 'asc' | 'desc';
   offset: number;
   limit: number;
-}
-
-/** One row of the candidate table: the columns a list shows, text cut to 240 characters. */
-export interface CandidateSummaryRow {
-  id: number;
-  parentId: number | null;
-  status: string;
-  operator: string;
-  model: string | null;
-  island: number | null;
-  score: number | null;
-  description: string;
-  reason: string | null;
-  flags: string[];
-  tokens: number;
-  usd: number;
-  finishedAt: number | null;
-  evalMs: number | null;
 }
 
 /** A candidate as a lesson tells it (see queries.lessonRows). */
@@ -111,7 +94,7 @@ export class RunQueries {
   }
 
   /** One page of the candidate table. Empty values (a failed candidate's score) sort last either way. */
-  candidatePage(runId: string, f: CandidateFilter): { total: number; rows: CandidateSummaryRow[] } {
+  candidatePage(runId: string, f: CandidateFilter): { total: number; rows: CandidateRow[] } {
     const where = ['run_id = ?'];
     const args: unknown[] = [runId];
     if (f.status?.length) {

@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
-import { createProblem, waitFor, type Problem } from '../support/problem.js';
+import { createProblem, waitWhileRunning, type Problem } from '../support/problem.js';
 
 const BUDGET = 16;
 
@@ -27,13 +27,10 @@ describe('cmaes run', () => {
   it('improves on the toy problem, resumes after kill -9, and goes on from the generation it had reached', async () => {
     p = createProblem({ config: { operators: { cmaes: 1 }, budget: { candidates: BUDGET } } });
     const child = p.spawnCli('run', '{dir}');
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
     // λ is 7 for three literals: kill once more than one generation has a verdict.
-    await waitFor(
+    const { output } = await waitWhileRunning(
+      child,
       () => {
-        if (child.exitCode !== null) throw new Error(`evoloop exited early (${child.exitCode}):\n${output}`);
         try {
           return candidates(p!).rows.filter((c) => c.operator === 'cmaes' && c.status !== 'pending').length >= 8;
         } catch {
@@ -45,7 +42,7 @@ describe('cmaes run', () => {
     );
     process.kill(-child.pid!, 'SIGKILL');
     await once(child, 'close');
-    expect(output).toMatch(/cmaes moves 3 literals in program\.mjs/);
+    expect(output()).toMatch(/cmaes moves 3 literals in program\.mjs/);
     const before = candidates(p).rows.filter((c) => c.operator === 'cmaes');
     const reached = Math.max(...before.map((c) => generationOf(c.description)));
     expect(reached).toBeGreaterThanOrEqual(1);

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer } from '../support/fake-llm-server.js';
 import { createHostileProblem, MODE_ON_REPLY, processesWith, type HostileOptions, type HostileProblem } from '../support/hostile-problem.js';
-import { CLI, runCli, waitFor } from '../support/problem.js';
+import { CLI, runCli, waitFor, waitWhileRunning } from '../support/problem.js';
 
 const made: HostileProblem[] = [];
 afterAll(() => made.forEach((p) => p.cleanup()));
@@ -146,12 +146,9 @@ if (!fs.existsSync(${JSON.stringify(gate)})) {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const daemons = await waitFor(
+    const { value: daemons } = await waitWhileRunning(
+      child,
       () => {
-        if (child.exitCode !== null) throw new Error(`evoloop exited early (${child.exitCode}):\n${output}`);
         const found = daemonsWith(m);
         return found.length > 0 && found;
       },

@@ -30,7 +30,7 @@ async function server(steps: Parameters<typeof startFakeLlmServer>[0]): Promise<
   return s;
 }
 
-function problem(judge: FakeLlmServer | undefined): Problem {
+function problem(judge: FakeLlmServer | undefined, quality: Record<string, unknown> = {}): Problem {
   const p = createProblem({
     config: {
       edit: ['program.mjs'],
@@ -39,7 +39,7 @@ function problem(judge: FakeLlmServer | undefined): Problem {
       verifier: {
         stages: [
           { name: 'write', kind: 'gate', run: WRITE_ANSWER, timeout: '30s' },
-          { name: 'quality', kind: 'judge', input: { files: ['out/*.txt'] }, rubric: 'Is the answer polished and clear?', scale: [1, 10] },
+          { name: 'quality', kind: 'judge', input: { files: ['out/*.txt'] }, rubric: 'Is the answer polished and clear?', scale: [1, 10], ...quality },
         ],
       },
       objective: { metric: 'quality', goal: 'maximize' },
@@ -109,6 +109,69 @@ describe('kind: judge stages', () => {
     expect(judgeCalls).toHaveLength(3);
     expect(judgeCalls.every((c) => (c.usd as number) > 0)).toBe(true);
     expect(spend.usd).toBeGreaterThanOrEqual(judgeCalls.reduce((s, c) => s + (c.usd as number), 0));
+  });
+
+  it('pairwise: compares with the champion in both orders, ties the champion with itself, and keeps climbing', async () => {
+    // The judge ranks answers; on two alike it says "A" whatever the order (a position bias the swap exposes).
+    const rank: Record<string, number> = { 'a first draft': 0, 'a polished, clear answer': 1, 'a polished, clear answer!': 1, 'a perfect answer': 2 };
+    const shown = (prompt: string, which: 'A' | 'B') => new RegExp(`## Output ${which}\\n(=+OUTPUT=+)\\n--- out/answer.txt ---\\n(.*)\\n\\1`).exec(prompt)![2];
+    const judge = await server({
+      steps: [],
+      whenExhausted: {
+        respond: (prompt) => {
+          const [a, b] = [rank[shown(prompt, 'A')], rank[shown(prompt, 'B')]];
+          return { reply: JSON.stringify({ better: a >= b ? 'A' : 'B', rationale: a === b ? 'much the same' : `${a > b ? 'A' : 'B'} reads better` }) };
+        },
+      },
+    });
+    const proposer = await server([
+      { reply: change('a polished, clear answer') },
+      { reply: change('a polished, clear answer!', 'a polished, clear answer') },
+      { reply: change('a perfect answer', 'a polished, clear answer') },
+    ]);
+    const p = problem(judge, { compare: 'champion', scale: undefined });
+    const summary = await runEvolution({
+      problemDir: p.dir,
+      model: 'openai:proposer',
+      baseUrl: proposer.openaiBaseUrl,
+      maxCandidates: 3,
+      llm: { env: { PATH: process.env.PATH }, backoff: { baseDelayMs: 5, maxDelayMs: 20 } },
+    }).done;
+    expect(summary.status).toBe('finished');
+    const store = openStore(p.dir);
+    const runId = store.latestRun()!.id;
+    const [baseline, polished, exclaimed, perfect] = store.listCandidates(runId);
+    const feedback = store.measurements(polished.id).find((m) => m.stage === 'quality')?.feedback;
+    store.close();
+
+    // No champion yet: the baseline is a tie with itself, and no judge call is made for it.
+    expect(baseline.metrics).toMatchObject({ quality: 0.5, quality_agreement: 1 });
+    expect(polished).toMatchObject({ status: 'accepted', metrics: { quality: 1, quality_agreement: 1 } });
+    // Alike: the judge said A both times, so the orders disagree and the score is a tie: not better.
+    expect(exclaimed).toMatchObject({ status: 'rejected', metrics: { quality: 0.5, quality_agreement: 0 } });
+    // Compared with the new champion (whose own samples now count as ties), a better answer still wins.
+    expect(perfect).toMatchObject({ status: 'accepted', metrics: { quality: 1, quality_agreement: 1 } });
+
+    expect(judge.requests).toHaveLength(6);
+    const pairs = judge.requests.map((r) => [shown(r.prompt, 'A'), shown(r.prompt, 'B')].join(' | ')).sort();
+    expect(pairs).toEqual(
+      [
+        'a first draft | a polished, clear answer',
+        'a polished, clear answer | a first draft',
+        'a polished, clear answer | a polished, clear answer!',
+        'a polished, clear answer! | a polished, clear answer',
+        'a polished, clear answer | a perfect answer',
+        'a perfect answer | a polished, clear answer',
+      ].sort(),
+    );
+    for (const r of judge.requests) {
+      expect(r.prompt).toContain('Is the answer polished and clear?');
+      expect(r.prompt).not.toMatch(/SECRET-PROPOSER-INSTRUCTIONS|Idea: reword/);
+    }
+    expect(feedback).toBe(
+      `against the champion (candidate ${baseline.id}), this output shown first: this one is better (A reads better); shown second: this one is better (B reads better)`,
+    );
+    expect(proposer.requests[1].prompt).toContain('this one is better (A reads better)');
   });
 
   it('refuses to start without judge.model, and a judge stage without a rubric', async () => {

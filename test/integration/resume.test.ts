@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
-import { createProblem, processAlive, waitFor, type Problem } from '../support/problem.js';
+import { createProblem, processAlive, waitFor, waitWhileRunning, type Problem } from '../support/problem.js';
 
 const BUDGET = 6;
 
@@ -31,12 +31,9 @@ function slots(problem: Problem) {
 
 /** Waits until `minEnds` stages finished and another one is running, so a kill lands mid-stage. */
 async function midStage(problem: Problem, child: ChildProcess, minEnds: number) {
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await waitFor(
+  const { output } = await waitWhileRunning(
+    child,
     () => {
-      if (child.exitCode !== null) throw new Error(`evoloop exited early (${child.exitCode}):\n${output}`);
       const s = slots(problem);
       return s.ends.size >= minEnds && s.running.length > 0;
     },
@@ -44,7 +41,7 @@ async function midStage(problem: Problem, child: ChildProcess, minEnds: number) 
     `${minEnds} finished stages and one running`,
   );
   await new Promise((r) => setTimeout(r, 200)); // well inside the 1 s sleep
-  return () => output;
+  return output;
 }
 
 function pgidOf(pid: number): number {

@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSy
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { CLI, createProblem, waitFor, type CliResult, type Problem } from '../support/problem.js';
+import { CLI, createProblem, waitWhileRunning, type CliResult, type Problem } from '../support/problem.js';
 
 let p: Problem | undefined;
 afterEach(() => {
@@ -74,12 +74,9 @@ function cliOnReadOnlyMount(q: Problem, ...args: string[]): Promise<CliResult> {
 
 /** Waits until the verifier has finished `ends` stages, then kills evoloop and its verifiers with SIGKILL. */
 async function killMidRun(q: Problem, child: ChildProcess, ends: number): Promise<number> {
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await waitFor(
+  await waitWhileRunning(
+    child,
     () => {
-      if (child.exitCode !== null) throw new Error(`evoloop exited early (${child.exitCode}):\n${output}`);
       return q.log().filter(([e]) => e === 'end').length >= ends;
     },
     60_000,

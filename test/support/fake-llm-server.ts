@@ -19,7 +19,8 @@ export type FakeStep =
   | { hang: true } // accept the request, never answer
   | { truncate: true; then?: 'destroy' | 'end' | 'stall' } // half the stream, then a destroyed socket (default), a proper end, or silence
   | { garbage: true } // 200 with a body that is neither SSE nor JSON
-  | { empty: true }; // a well-formed, finished reply with no text
+  | { empty: true } // a well-formed, finished reply with no text
+  | { respond: (prompt: string) => FakeStep }; // the step is computed from the request's prompt (promptResponder below)
 
 export interface FakeScript {
   steps: FakeStep[];
@@ -93,6 +94,7 @@ export async function startFakeLlmServer(script: FakeStep[] | FakeScript = [], p
 }
 
 function serve(step: FakeStep, provider: 'openai' | 'anthropic', body: any, res: ServerResponse): void {
+  if ('respond' in step) return serve(step.respond(promptOf(body)), provider, body, res);
   if ('hang' in step) return;
   if ('status' in step) {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -128,6 +130,78 @@ function serve(step: FakeStep, provider: 'openai' | 'anthropic', body: any, res:
   const delay = 'delayMs' in step ? step.delayMs : undefined;
   if (delay) setTimeout(send, delay);
   else send();
+}
+
+// A model that answers by the prompt's content, for prompt-evolution tests (examples/prompt-extraction):
+// an extraction prompt gets a reply that follows what its instructions ask for (JSON, an ISO date, the
+// total as a number, an ISO 4217 currency), so a better prompt gets better answers; a judge prompt
+// (evaluate/judge/judge-prompt.ts) gets a grade or a preference by how usable the fenced replies are,
+// with a little noise per evaluation number, and a position bias (says A) when both are alike.
+export function promptResponder(): FakeStep {
+  return { respond: (prompt) => ({ reply: prompt.includes('impartial grader') ? judgeReply(prompt) : extractionReply(prompt) }) };
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONEY = /([$€£])([\d,]+\.\d{2})|([\d,]+\.\d{2}) (USD|EUR|GBP)|(USD|EUR|GBP) ([\d,]+\.\d{2})/;
+const SYMBOL_CODE: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP' };
+
+function extractionReply(prompt: string): string {
+  const lines = prompt.split('\n');
+  const at = lines.findLastIndex((l) => MONEY.test(l));
+  const text = at >= 0 ? lines[at] : '';
+  const ask = lines
+    .filter((_, i) => i !== at)
+    .join('\n')
+    .toLowerCase();
+  const vendor = /\b(?:from|at|by|this is) ([A-Z][\w'&]*(?: (?:&|[A-Z][\w'&]*))*)/.exec(text)?.[1] ?? '';
+  const month = `(${MONTHS.join('|')})`;
+  const d = new RegExp(`${month} (\\d{1,2}), (\\d{4})|(\\d{1,2}) ${month} (\\d{4})|(\\d{4})-(\\d{2})-(\\d{2})`).exec(text);
+  const pad = (n: string | number) => String(n).padStart(2, '0');
+  const iso = !d ? '' : d[1] ? `${d[3]}-${pad(MONTHS.indexOf(d[1]) + 1)}-${pad(d[2])}` : d[4] ? `${d[6]}-${pad(MONTHS.indexOf(d[5]) + 1)}-${pad(d[4])}` : d[0];
+  const m = MONEY.exec(text);
+  const [amount, sign] = !m ? ['', ''] : m[1] ? [m[2], m[1]] : m[3] ? [m[3], m[4]] : [m[6], m[5]];
+  const fields: Record<string, string | number> = {};
+  if (ask.includes('vendor')) fields.vendor = vendor;
+  if (ask.includes('date')) fields.date = /yyyy-mm-dd|iso 8601/.test(ask) ? iso : (d?.[0] ?? '');
+  if (ask.includes('total')) fields.total = ask.includes('number') ? Number(amount.replaceAll(',', '')) : m ? m[0] : '';
+  if (ask.includes('currency')) fields.currency = /iso 4217|three-letter/.test(ask) ? (SYMBOL_CODE[sign] ?? sign) : sign;
+  if (ask.includes('json')) return JSON.stringify(fields);
+  return `Sure! ${Object.entries(fields)
+    .map(([k, v]) => `The ${k} is ${v}.`)
+    .join(' ')}`;
+}
+
+/** The share of usable fields over every reply in a fenced output (`--- file ---` blocks or one reply). */
+function usable(output: string): number {
+  const replies = output.split(/^--- .* ---$/m).filter((r) => r.trim());
+  let good = 0;
+  for (const r of replies) {
+    let o: any;
+    try {
+      o = JSON.parse(r.trim());
+    } catch {
+      continue;
+    }
+    if (typeof o?.vendor === 'string' && o.vendor) good++;
+    if (typeof o?.date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(o.date)) good++;
+    if (typeof o?.total === 'number') good++;
+    if (typeof o?.currency === 'string' && /^[A-Z]{3}$/.test(o.currency)) good++;
+  }
+  return replies.length ? good / (4 * replies.length) : 0;
+}
+
+function judgeReply(prompt: string): string {
+  const fenced = [...prompt.matchAll(/^(=+OUTPUT=+)\n([\s\S]*?)\n\1$/gm)].map((f) => usable(f[2]));
+  const evaluation = Number(/\(evaluation (\d+)\)/.exec(prompt)?.[1] ?? 0);
+  if (prompt.includes('## Output B')) {
+    const [a, b] = fenced;
+    const better = Math.abs(a - b) < 0.05 ? 'A' : a > b ? 'A' : 'B';
+    return JSON.stringify({ better, rationale: `usable fields: A ${Math.round(100 * a)}%, B ${Math.round(100 * b)}%` });
+  }
+  const [, lo, hi] = /from (-?[\d.]+) \(worst\) to (-?[\d.]+)/.exec(prompt) ?? ['', '1', '10'];
+  const noise = ((evaluation % 3) - 1) * 0.25;
+  const score = Math.min(Number(hi), Math.max(Number(lo), Number(lo) + (Number(hi) - Number(lo)) * fenced[0] + noise));
+  return `{"score": ${score.toFixed(2)}, "rationale": "${Math.round(100 * fenced[0])}% of the fields are usable"}`;
 }
 
 function chunks(text: string): string[] {

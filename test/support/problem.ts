@@ -193,6 +193,27 @@ export async function waitFor<T>(check: () => T | undefined | false, timeoutMs: 
   }
 }
 
+/** Collects a spawned evoloop's output and waits for `check` while it runs; its exit first fails with that output. */
+export async function waitWhileRunning<T>(
+  child: ChildProcess,
+  check: () => T | undefined | false,
+  timeoutMs: number,
+  what: string,
+): Promise<{ value: T; output: () => string }> {
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const value = await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`evoloop exited early (${child.exitCode}):\n${output}`);
+      return check();
+    },
+    timeoutMs,
+    what,
+  );
+  return { value, output: () => output };
+}
+
 /** Whether a process exists and is not a zombie (a container's init may not reap orphans). */
 export function processAlive(pid: number): boolean {
   try {

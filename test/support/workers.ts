@@ -1,5 +1,6 @@
-// `evoloop worker` processes for distributed tests: each in its own clone of a test problem's
-// repository (as on another machine), the leader of its own process group, output collected.
+// `evoloop worker` processes for distributed tests and the bench: each in its own clone of a
+// test problem's repository (as on another machine), the leader of its own process group,
+// output collected.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { CLI, type Problem } from './problem.js';
@@ -8,6 +9,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** The problem folder in the worker's clone. */
   dir: string;
+  /** The id it printed at start (host/pid/random), as status --json lists it. */
+  id(): string;
   output(): string;
   /** Resolves once the worker's output matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
@@ -22,11 +25,12 @@ export function cloneProblem(p: Problem, name: string): string {
   return path.join(clone, path.relative(p.repo, p.dir));
 }
 
-export function spawnWorker(dir: string, url: string, args: string[] = []): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', dir, '--redis', url, '--stall-timeout', '1s', ...args], {
+/** `evoloop worker` in `dir`; `url` undefined: it takes the URL from EVOLOOP_REDIS_URL in `env`. */
+export function spawnWorker(dir: string, url: string | undefined, args: string[] = [], env: NodeJS.ProcessEnv = {}): WorkerProcess {
+  const child = spawn(process.execPath, [CLI, 'worker', dir, ...(url ? ['--redis', url] : []), '--stall-timeout', '1s', ...args], {
     cwd: dir,
     detached: true,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -36,11 +40,13 @@ export function spawnWorker(dir: string, url: string, args: string[] = []): Work
   return {
     child,
     dir,
+    id: () => /worker (\S+): talking/.exec(out)?.[1] ?? '(no id printed yet)',
     output: () => out,
     waitFor: async (pattern, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(out)) {
-        if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}) before printing ${pattern}:\n${out}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${out}`);
         if (Date.now() > deadline) throw new Error(`worker did not print ${pattern} within ${timeoutMs} ms:\n${out}`);
         await new Promise((r) => setTimeout(r, 25));
       }

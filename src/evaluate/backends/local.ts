@@ -35,6 +35,7 @@ export class LocalBackend implements EvaluationBackend {
       hostGuard: HostGuard.create(workspace.repo.commonDir),
       worktreeAudit: (wt) => workspace.audit(wt),
       judge: opts.judge,
+      modelRun: opts.modelRun,
     });
     this.verifierDigest = verifierDigest(opts.protectedFiles, opts.config.verifier);
   }

@@ -19,6 +19,7 @@ export interface PairwiseAsk {
   rubric: string;
   first: string;
   second: string;
+  references?: string;
   seed: number;
 }
 
@@ -42,6 +43,7 @@ export function pairwisePrompt(a: PairwiseAsk): { system: string; prompt: string
     system: SYSTEM,
     prompt: [
       `## Rubric\n${a.rubric.trim()}`,
+      ...(a.references?.trim() ? [`## Reference answers (trusted)\n${a.references.trim()}`] : []),
       `## Output A\n${fence(a.first)}`,
       `## Output B\n${fence(a.second)}`,
       `## Your answer\nWhich output is better on the rubric? Reply with one JSON object and nothing else:\n{"better": "A" | "B" | "tie", "rationale": "<one or two sentences>"}\n(evaluation ${a.seed})`,

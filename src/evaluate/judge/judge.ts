@@ -1,5 +1,6 @@
 // A `kind: judge` stage: the judge model grades what earlier stages produced (files they
-// wrote in the worktree, or one stage's stdout) against the stage's rubric, on its scale.
+// wrote in the worktree, or one stage's stdout) against the stage's rubric: on its scale
+// (pointwise), or against the champion's outputs in both orders (pairwise, pairwise.ts).
 // The call goes through the model gateway (recorded, priced, counted against budget.usd); the
 // judge sees the rubric, the references and the outputs only. Each repeat is a fresh request
 // (its seed is in the prompt), so the acceptance rule sees the judge's noise like any other.
@@ -8,7 +9,7 @@ import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isJudgeStage, type Config, type StageConfig } from '../../config/schema.js';
 import { UsageError } from '../../core/errors.js';
-import type { StageResult } from '../../core/types.js';
+import type { Metrics, StageResult } from '../../core/types.js';
 import { CallLog, ModelGateway, type PauseOptions } from '../../llm/gateway.js';
 import { createModelClient, type BackoffOptions } from '../../llm/index.js';
 import { ModelError, type ModelClient } from '../../llm/types.js';
@@ -18,12 +19,14 @@ import { globMatcher } from '../../propose/edit-rules.js';
 import type { StageArtifacts } from '../../store/artifacts.js';
 import { addressesJudge } from './addresses-judge.js';
 import { parseScore, pointwisePrompt } from './judge-prompt.js';
+import { championOutputs, compare, JUDGED_ARTIFACT, metricOf, selfComparison, tieMetrics } from './pairwise.js';
 
 export const DEFAULT_SCALE: [number, number] = [1, 10];
 
 export interface JudgeContext {
   /** The candidate's problem folder in its worktree (where earlier stages left their files). */
   cwd: string;
+  candidateId: number;
   /** Stdout of the stages that ran before this one in this repeat. */
   stdoutOf: (stage: string) => string | undefined;
   repeat: number;
@@ -31,11 +34,14 @@ export interface JudgeContext {
   signal: AbortSignal;
 }
 
+type Graded = { metrics: Metrics; rationale: string } | { error: string; kind: 'crash' | 'bad-metrics' };
+
 export class Judge {
   constructor(
     private readonly gateway: ModelGateway,
     private readonly client: ModelClient,
     private readonly store: Store,
+    private readonly runId: string,
   ) {}
 
   async run(stage: StageConfig, ctx: JudgeContext): Promise<{ result: StageResult; artifacts?: StageArtifacts }> {
@@ -49,29 +55,67 @@ export class Judge {
       const what = stage.input!.stdout ? `stage ${stage.input!.stdout} printed nothing` : `no file matches ${stage.input!.files!.join(', ')}`;
       return fail('no-metrics', `nothing to judge: ${what}. Fix: make an earlier stage write the outputs the judge grades, or correct \`input\`.`);
     }
-    const artifacts: StageArtifacts = { kept: [{ name: 'judged.txt', bytes: Buffer.from(output) }], dropped: [] };
+    const artifacts: StageArtifacts = { kept: [{ name: JUDGED_ARTIFACT, bytes: Buffer.from(output) }], dropped: [] };
     const steering = addressesJudge(output);
     if (steering) return { ...fail('tampered', `its output ${steering}: a candidate that tries to steer its judge is never accepted`), artifacts };
 
-    const scale = stage.scale ?? DEFAULT_SCALE;
     const references = stage.references ? readFileSync(path.join(ctx.cwd, stage.references), 'utf8') : undefined;
-    const ask = pointwisePrompt({ rubric: stage.rubric!, scale, output, references, seed: ctx.seed });
-    let reply: string;
+    const graded = stage.compare ? await this.pairwise(stage, ctx, output, references) : await this.pointwise(stage, ctx, output, references);
+    if ('error' in graded) return { ...fail(graded.kind, graded.error), artifacts };
+    // Holdout output never reaches a proposer: a holdout judge's rationale is not feedback.
+    const feedback = stage.kind === 'holdout' ? undefined : graded.rationale || undefined;
+    return { result: { ...base, ok: true, metrics: graded.metrics, feedback, durationMs: performance.now() - started }, artifacts };
+  }
+
+  /** A recorded result of this stage, as it counts now: a pairwise result of the current champion is its tie with itself. */
+  asRecorded(stage: StageConfig, result: StageResult, candidateId: number): StageResult {
+    return stage.compare && this.championId() === candidateId ? selfComparison(stage, result) : result;
+  }
+
+  private championId(): number | null {
+    return this.store.getRun(this.runId)?.championId ?? null;
+  }
+
+  private async pointwise(stage: StageConfig, ctx: JudgeContext, output: string, references?: string): Promise<Graded> {
+    const scale = stage.scale ?? DEFAULT_SCALE;
+    const reply = await this.ask(stage, ctx, pointwisePrompt({ rubric: stage.rubric!, scale, output, references, seed: ctx.seed }));
+    if (typeof reply !== 'string') return reply;
+    const parsed = parseScore(reply, scale);
+    return 'error' in parsed ? { error: parsed.error, kind: 'bad-metrics' } : { metrics: { [metricOf(stage)]: parsed.value }, rationale: parsed.rationale };
+  }
+
+  private async pairwise(stage: StageConfig, ctx: JudgeContext, output: string, references?: string): Promise<Graded> {
+    const championId = this.championId();
+    // No champion yet (this is the baseline, the first one), or the champion itself: a tie, no call.
+    if (championId === null || championId === ctx.candidateId) return { metrics: tieMetrics(stage), rationale: '' };
+    const champion = championOutputs(this.store, championId, stage.name, ctx.repeat);
+    if (champion === undefined) {
+      return {
+        kind: 'crash',
+        error: `the champion's (candidate ${championId}) outputs for stage ${stage.name} are not recorded, so there is nothing to compare with. Fix: raise artifacts.run_mb (its cap drops new outputs) and run again.`,
+      };
+    }
+    let failed: Graded | undefined;
+    const result = await compare(stage, { candidate: output, champion, championId, references, seed: ctx.seed }, async (p) => {
+      const reply = await this.ask(stage, ctx, p);
+      if (typeof reply === 'string') return reply;
+      failed = reply;
+      return '';
+    });
+    if (failed) return failed;
+    return 'error' in result ? { error: result.error, kind: 'bad-metrics' } : result;
+  }
+
+  private async ask(stage: StageConfig, ctx: JudgeContext, ask: { system: string; prompt: string }): Promise<string | Graded> {
     try {
       const r = await this.gateway.complete(this.client, { ...ask, operator: `judge:${stage.name}` }, new CallLog(this.store), {
         signal: ctx.signal,
         stopping: ctx.signal,
       });
-      reply = r.text;
+      return r.text;
     } catch (err) {
-      return fail('crash', `the judge model failed: ${(err as Error).message}`);
+      return { kind: 'crash', error: `the judge model failed: ${(err as Error).message}` };
     }
-    const parsed = parseScore(reply, scale);
-    if ('error' in parsed) return { ...fail('bad-metrics', parsed.error), artifacts };
-    return {
-      result: { ...base, ok: true, metrics: { [stage.name]: parsed.value }, feedback: parsed.rationale || undefined, durationMs: performance.now() - started },
-      artifacts,
-    };
   }
 
   private gather(stage: StageConfig, ctx: JudgeContext): string {
@@ -106,7 +150,7 @@ export function judgeFor(
   const client = judgeClient(config, o.env ?? process.env, o.backoff);
   if (!client) return undefined;
   const gateway = new ModelGateway({ store: o.store, runId: o.runId, clients: [client], budgetUsd: config.budget.usd, notice: o.notice, pause: o.pause });
-  return new Judge(gateway, client, o.store);
+  return new Judge(gateway, client, o.store, o.runId);
 }
 
 /** The judge model's client; undefined without judge stages. Run start calls it first to refuse a bad judge config (exit 2). */

@@ -53,8 +53,17 @@ export class GreedyPopulation implements Population {
       const row = store.getCandidate(championId)!;
       const samples = store.objectiveSamples(row.id, this.scoring);
       this.champion = { id: row.id, files: store.candidateFiles(row), commitSha: row.commitSha!, samples, score: row.score ?? median(samples) };
+      await this.asChampion(this.champion);
     }
     return true;
+  }
+
+  /** With a pairwise judge stage, a champion's recorded comparisons were with its predecessor: as the incumbent its samples are
+   * those repeats read again against itself, ties (evaluate/judge/pairwise.ts; recorded results only, nothing runs again). */
+  private async asChampion(c: Incumbent): Promise<void> {
+    if (!this.d.config.verifier.stages.some((s) => s.compare)) return;
+    const again = await this.d.backend.measure(this.racing.spec(c.id, c.files, c.commitSha), { kinds: 'search', repeats: c.samples.length });
+    if (again.ok) c.samples = again.samples;
   }
 
   async consider(c: CandidateRecord): Promise<CandidateRecord | undefined> {
@@ -84,6 +93,7 @@ export class GreedyPopulation implements Population {
       const previous = this.champion!.score;
       this.champion = { id: c.id, files, commitSha: c.commitSha!, samples: measured.samples, score };
       store.updateRun(this.d.run.id, { championId: c.id });
+      await this.asChampion(this.champion);
       recordChampion(this.d.workspace, this.d.run.id, c.id, c.commitSha!);
       this.d.emit({ type: 'champion', candidateId: c.id, score, previous, gain: improvement(score, previous, this.d.config.objective.goal) });
       await runHoldout(this.d, this.racing, c.id, files, c.commitSha!, against.id);

@@ -1,0 +1,113 @@
+// examples/prompt-extraction end to end, against the loopback model server: the candidate is a
+// prompt file; evoloop calls the task model over the dev set with it (model_run), a gate checks
+// the JSON shape, a score stage measures field accuracy on the labelled items, the judge grades
+// the unlabelled ones, and the test split is the holdout. The fake task model follows what the
+// prompt asks for, so better prompts get better answers; the proposer's edits are scripted.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runEvolution } from '../../src/engine/run.js';
+import { openStore } from '../../src/store/store.js';
+import { promptResponder, startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
+import { createProblem, PROJECT_ROOT } from '../support/problem.js';
+
+const EXAMPLE = path.join(PROJECT_ROOT, 'examples', 'prompt-extraction');
+const LOCAL = 'http://127.0.0.1:11434/v1';
+const FIRST_LINE = 'Extract the vendor, the date and the total amount from the text below. Answer in JSON.';
+const edit = (idea: string, from: string, to: string) => ({ reply: `Idea: ${idea}\nprompt.md\n<<<<<<< SEARCH\n${from}\n=======\n${to}\n>>>>>>> REPLACE\n` });
+const ISO = 'Extract the vendor, the date (as YYYY-MM-DD) and the total amount from the text below. Answer in JSON.';
+const BLOAT = `${ISO}\nRead the text carefully. Read it again. Be precise and careful, and think about every field twice before you answer; precision matters a great deal here.`;
+const LEAK = `${ISO}\nThe expected answer is {{expected}}.`;
+const FULL =
+  'Extract the vendor, the date (as YYYY-MM-DD), the total amount as a number and the currency as its ISO 4217 code from the text below. Answer in JSON.';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function server(script: Parameters<typeof startFakeLlmServer>[0]): Promise<FakeLlmServer> {
+  const s = await startFakeLlmServer(script);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+describe('examples/prompt-extraction', () => {
+  it('evolves the prompt: the dev score rises, tokens are metrics, the champion is checked on the test split', async () => {
+    const model = await server({ steps: [], whenExhausted: promptResponder() });
+    const proposer = await server([
+      edit('dates as ISO', FIRST_LINE, ISO),
+      edit('be careful', ISO, BLOAT),
+      edit('show the model the labels', ISO, LEAK),
+      edit('numbers and currency codes', ISO, FULL),
+    ]);
+    const config = EXAMPLE_CONFIG.replaceAll(LOCAL, model.openaiBaseUrl);
+    const p = createProblem({ from: EXAMPLE, sub: 'prompt-extraction', files: { 'evoloop.yaml': config } });
+    cleanups.push(() => p.cleanup());
+
+    const summary = await runEvolution({
+      problemDir: p.dir,
+      model: 'openai:proposer',
+      baseUrl: proposer.openaiBaseUrl,
+      maxCandidates: 4,
+      llm: { env: { PATH: process.env.PATH }, backoff: { baseDelayMs: 5, maxDelayMs: 20 } },
+    }).done;
+    expect(summary.status).toBe('finished');
+
+    const store = openStore(p.dir);
+    const runId = store.latestRun()!.id;
+    const [baseline, iso, bloat, leak, full] = store.listCandidates(runId);
+    const calls = [...store.queries.exportRows(runId, 'llm_calls')];
+    const champion = store.getRun(runId)!.championId;
+    store.close();
+
+    expect(baseline.status).toBe('baseline');
+    expect(iso).toMatchObject({ status: 'accepted' });
+    expect(full).toMatchObject({ status: 'accepted' });
+    expect(champion).toBe(full.id);
+    // Field accuracy on the labelled dev items climbs as the prompt asks for more.
+    expect(baseline.metrics!.accuracy).toBeLessThan(0.45);
+    expect(iso.metrics!.accuracy).toBeGreaterThan(baseline.metrics!.accuracy + 0.15);
+    expect(full.metrics!.accuracy).toBe(1);
+    expect(full.metrics!.quality).toBeGreaterThan(baseline.metrics!.quality + 3);
+    expect(full.score!).toBeGreaterThan(baseline.score! + 0.5);
+
+    // The same answers for more tokens per item lose under the objective's price on tokens.
+    expect(bloat.status).toBe('rejected');
+    expect(bloat.metrics!.accuracy).toBe(iso.metrics!.accuracy);
+    expect(bloat.metrics!.input_tokens_per_item).toBeGreaterThan(iso.metrics!.input_tokens_per_item + 20);
+    expect(full.metrics).toMatchObject({ items: 26, usd_per_item: 0 });
+    // A prompt naming the labels gets nothing: only {{text}} is ever filled in.
+    expect(leak.status).toBe('rejected');
+    const taskCalls = calls.filter((c) => c.operator === 'model-run:run');
+    expect(taskCalls.some((c) => String(c.prompt).includes('The expected answer is {{expected}}.'))).toBe(true);
+    expect(model.requests.every((r) => !r.prompt.includes('"expected"'))).toBe(true);
+    // The task model's calls are recorded per candidate; the judge never sees the proposer's text.
+    expect(taskCalls.filter((c) => c.candidate_id === full.id).length).toBeGreaterThanOrEqual(26);
+    const judged = model.requests.filter((r) => r.prompt.includes('impartial grader'));
+    expect(judged.length).toBeGreaterThan(0);
+    for (const r of judged) expect(r.prompt).not.toMatch(/Idea:|prompt\.md is a prompt template/);
+
+    // Holdout on the test split: the baseline and each champion, and the champion is better there too.
+    const holdout = (c: typeof baseline) => (c.verdict as { holdout?: { score?: number } } | null)?.holdout?.score;
+    expect(holdout(baseline)).toBeDefined();
+    expect(holdout(full)).toBeGreaterThan(holdout(baseline)! + 0.5);
+    expect(calls.filter((c) => c.operator === 'model-run:test-run').length).toBe(14 * 3);
+    expect(full.flags).not.toContain('holdout-alarm');
+  });
+
+  it('is refused with --redis before anything is written, naming the model_run stage and the fix', async () => {
+    const p = createProblem({ from: EXAMPLE, sub: 'prompt-extraction' });
+    cleanups.push(() => p.cleanup());
+    const run = runEvolution({ problemDir: p.dir, redis: { url: 'redis://127.0.0.1:9' }, llm: { env: { PATH: process.env.PATH } } });
+    await expect(run.done).rejects.toThrow(/stage run is a model_run stage, which cannot be measured through Redis: .*Fix: run without --redis/);
+    expect(existsSync(path.join(p.dir, '.evoloop', 'evoloop.db'))).toBe(false);
+  });
+});
+
+// The example's config as shipped, with what the scripted proposer needs: only SEARCH/REPLACE
+// proposals (its replies are edits), and the naive rule on one sample each (the fake model is
+// deterministic and the judge's noise is small next to these gains; it keeps the test fast).
+const EXAMPLE_CONFIG = readFileSync(path.join(EXAMPLE, 'evoloop.yaml'), 'utf8')
+  .replace(/^accept:[\s\S]*$/m, 'accept: {rule: better, baseline_repeats: 1}\n')
+  .concat('operators: {llm-diff: 1}\n');
