@@ -4,7 +4,7 @@
 //   npx tsx bench/audit/main.ts [runs per example, default 1]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +13,12 @@ const CLI = path.join(ROOT, 'bin', 'evoloop.js');
 const runs = Number(process.argv[2] ?? 1);
 const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@localhost' };
 
+// The machine may be shared: the load average says what the figures were taken under.
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+console.log(`load average before: ${load()}`);
 for (const example of readdirSync(path.join(ROOT, 'examples'))) {
   const seconds: number[] = [];
   let summary = '';
@@ -40,6 +46,6 @@ for (const example of readdirSync(path.join(ROOT, 'examples'))) {
   seconds.sort((a, b) => a - b);
   const median = seconds[seconds.length >> 1];
   console.log(
-    `${example.padEnd(16)} audit --probes fast: median ${median.toFixed(1)} s over ${runs} run(s) (${seconds.map((s) => s.toFixed(1)).join(', ')}); ${summary}`,
+    `${example.padEnd(16)} audit --probes fast: median ${median.toFixed(1)} s over ${runs} run(s) (${seconds.map((s) => s.toFixed(1)).join(', ')}); ${summary}; load average after ${load()}`,
   );
 }

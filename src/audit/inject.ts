@@ -4,7 +4,7 @@
 // JavaScript and TypeScript run the kit in their own process; Python and shell run it as
 // a node child and stop when it says so; output rewriting hooks stdout (or, for shell,
 // re-runs the script through a pipe).
-import { childSource, inProcessSource, pipeSource, pythonTransform, type KitParams, type Transform } from './kit.js';
+import { childSource, inProcessSource, pipeSource, pythonReplay, pythonTransform, type KitParams, type Transform } from './kit.js';
 
 export type Language = 'javascript' | 'python' | 'shell';
 export const LANGUAGES: Language[] = ['javascript', 'python', 'shell'];
@@ -26,9 +26,12 @@ const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 export function attackLine(language: Language, kit: KitParams, transform: Transform | undefined, content: string): string {
   const node = process.execPath;
   if (language === 'javascript') return `new Function(atob(${JSON.stringify(b64(inProcessSource(kit, transform)))}))();`;
-  const child = `eval(Buffer.from("${b64(childSource(kit))}","base64").toString())`;
   if (language === 'python') {
-    const py = `import os, subprocess, sys
+    // Python replays in Python: a hit must cost no more than a real attacker's (no node start-up).
+    const replay = kit.steps.find((s) => s.do === 'replay');
+    const rest = { ...kit, steps: kit.steps.filter((s) => s.do !== 'replay') };
+    const child = `eval(Buffer.from("${b64(childSource(rest))}","base64").toString())`;
+    const py = `${replay ? pythonReplay(kit, replay.records) : ''}import os, subprocess, sys
 sys.stdout.flush(); sys.stderr.flush()
 try:
     _r = subprocess.run([${JSON.stringify(node)}, '-e', ${JSON.stringify(child)}], close_fds=False).returncode
@@ -39,6 +42,7 @@ if _r >= 40:
 ${transform ? pythonTransform(kit.marker, transform) : ''}`;
     return `exec(__import__('base64').b64decode('${b64(py)}').decode(), {'__name__': '__evoloop_audit__'})`;
   }
+  const child = `eval(Buffer.from("${b64(childSource(kit))}","base64").toString())`;
   const run = `__ea=0; '${node}' -e '${child}' || __ea=$?; if [ "$__ea" -ge 40 ]; then exit $((__ea - 40)); fi`;
   if (!transform) return run;
   const shell = /^#!.*\bbash\b/.test(content) ? 'bash' : 'sh';

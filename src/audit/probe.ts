@@ -31,6 +31,8 @@ export interface Attack {
   transform?: Transform;
   /** A plain edit instead of (or before) injected code: the changes to propose, or a reason it cannot apply. */
   edit?: (ctx: ProbeContext) => FileSet | string;
+  /** True when the marks of its first measurement already settle it (e.g. every write refused): it is not raced further. */
+  settled?(marks: string[]): boolean;
 }
 
 /** What happened to one attack candidate. */
@@ -74,8 +76,8 @@ export interface ProbeTools {
   problemDir: string;
   configFile: string;
   baseFiles: string[];
-  /** Measures the unchanged program again under a fresh candidate id, raced against the baseline. */
-  remeasure(): Promise<{ samples: number[]; decision: 'accept' | 'reject' | 'failed'; reason: string }>;
+  /** Measures the unchanged program again under a fresh candidate id (`repeats` samples, not raced), or why it failed. */
+  remeasure(repeats: number): Promise<{ samples: number[] } | { failed: string }>;
   /** Seeded randomness for simulations (the same audit gives the same figures). */
   random: () => number;
 }
@@ -89,22 +91,23 @@ interface ProbeBase {
   fast: boolean;
   /** Why it does not apply to this problem, if it does not. */
   skip?(ctx: ProbeContext): string | undefined;
+  /** Its attacks reach outside their worktree (the metrics channel's search, git's config, /tmp, $HOME): measured while no other probe runs. */
+  alone?: boolean;
 }
 
 export interface ProgramProbe extends ProbeBase {
   kind: 'program';
   /** Languages the injected code exists for (an edit-only probe applies to any). */
   languages: Language[];
-  attacks(ctx: ProbeContext): Attack[];
+  /** Its candidates, measured in order; `earlier` holds the observations of those before (a later attack may use what an earlier one recorded). */
+  attacks(ctx: ProbeContext, earlier: Observation[]): Attack[];
   /**
    * no-gain: contained unless accepted as an improvement; worse: contained only when the
    * candidate fails or scores worse than the baseline (a no-op must not score the same).
    */
   expect: 'no-gain' | 'worse';
-  /** Marks that prove the attack did what it meant to (e.g. "transformed"); without one the probe is skipped. */
+  /** Marks that prove the attack did what it meant to (e.g. "transformed"); without one the probe is skipped (and its later attacks are not tried). */
   needs?: { mark: string; otherwise: string };
-  /** True when the marks of one measurement already settle the probe (every write refused): the candidate is not raced further. */
-  settled?(marks: string[]): boolean;
   /** A judgement from the marks, before the default (e.g. the candidate could read holdout data). */
   judge?(obs: Observation[], ctx: ProbeContext, tools: ProbeTools): Promise<Judgement | undefined> | Judgement | undefined;
   fix(ctx: ProbeContext, obs: Observation): string;

@@ -1,11 +1,13 @@
 // `evoloop audit`: measure the baseline, then put every selected probe through the real
 // pipeline — admission (propose/admission.ts), the local backend with its sandbox, stages
 // and integrity checks, and the acceptance rule's race (decide()) — and judge each one.
-// Probes are never candidates of a run: they live in a scratch store and worktree pool of
+// Probes are never candidates of a run: they live in a scratch store and worktree pools of
 // their own under .evoloop/audit/, replaced by the next audit; their refs are removed at
-// the end. Only the report is kept, in the problem's store (store/audits.ts).
+// the end. Only the report is kept, in the problem's store (store/audits.ts). Probes run
+// side by side in lanes (lanes.ts) when the verifier is deterministic, one by one otherwise.
 import { randomBytes } from 'node:crypto';
-import { lstatSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { median } from 'simple-statistics';
 import { findConfigFile, loadConfigFile } from '../config/load.js';
@@ -14,21 +16,22 @@ import { seededRandom } from '../core/random.js';
 import type { FileSet } from '../core/types.js';
 import { describeFailure, type CandidateSpec } from '../evaluate/backend.js';
 import { baseProtectedFiles } from '../evaluate/backends/local.js';
-import { backends } from '../evaluate/backends/registry.js';
-import type { Measured } from '../evaluate/evaluator.js';
 import { sandboxStatus } from '../evaluate/sandbox.js';
 import { admission } from '../propose/admission.js';
 import { isEditable, protectedBy } from '../propose/edit-rules.js';
 import { changeHash } from '../propose/patch-hash.js';
 import { Store } from '../store/store.js';
 import { Workspace, resolveBase } from '../workspace/workspace.js';
-import { MARKS_FILE, probeContext } from './context.js';
-import { attackLine, insertLine, LANGUAGES } from './inject.js';
-import { judgeObservation, worst } from './judge.js';
-import type { Attack, Judgement, Observation, Probe, ProbeContext, ProbeTools, ProgramProbe } from './probe.js';
+import { RaceDeferred, runProbe, type AttemptDeps, type ProbeOutcome } from './attempt.js';
+import { probeContext } from './context.js';
+import { openLane, type Lane } from './lanes.js';
+import type { ProbeTools } from './probe.js';
 import { selectProbes } from './select.js';
-import { acceptConfig, race } from './race.js';
+import { acceptConfig, race as raceAgainst } from './race.js';
 import type { AuditReport, ProbeResult } from './report.js';
+
+/** Lanes: enough to overlap the probes' process start-ups and waits on a small machine. */
+const LANES = Math.max(2, Math.min(4, availableParallelism()));
 
 export interface AuditOptions {
   problemDir: string;
@@ -57,53 +60,22 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
   for (const f of [scratchFile, `${scratchFile}-wal`, `${scratchFile}-shm`]) rmSync(f, { force: true });
   const store = new Store(scratchFile);
   const runId = `audit-${randomBytes(4).toString('hex')}`;
+  const runIds = [runId, `${runId}-alone`];
   const workspace = await Workspace.open({ problemDir, baseCommit, poolSize: 1, pool: 'audit/worktrees' });
   try {
-    const run = store.createRun({
-      id: runId,
-      problemDir,
-      repoRoot,
-      baseCommit,
-      configJson: '{}',
-      configHash: 'audit',
-      status: 'running',
-      ownerPid: process.pid,
-    });
-    // The pool has one worktree, so its path is known before a candidate runs: the kit's marks go there, read back before it is reset.
-    const wtRoot = path.join(auditDir, 'worktrees', '0');
-    const worktree = { root: wtRoot, dir: path.join(wtRoot, workspace.repo.prefix) };
-    let marks: string[] = [];
-    const pooled = new Proxy(workspace, {
-      get(target, prop) {
-        if (prop === 'release') {
-          return (wt: Parameters<Workspace['release']>[0]) => {
-            marks.push(...readMarks(path.join(wt.problemDir, MARKS_FILE)));
-            target.release(wt);
-          };
-        }
-        const v = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
-    const backend = backends.local({
-      config,
-      runId,
-      store,
-      workspace: pooled,
-      signal: new AbortController().signal,
-      protectedFiles: await baseProtectedFiles(workspace, rules),
-      dirs: { scratch: 'audit', protected: 'audit' },
-    });
-    const admit = admission({ store, run, workspace, rules, protectedPaths: backend.protectedPaths });
+    const runRow = (id: string) =>
+      store.createRun({ id, problemDir, repoRoot, baseCommit, configJson: '{}', configHash: 'audit', status: 'running', ownerPid: process.pid });
+    const run = runRow(runId);
+    const laneDeps = { problemDir, baseCommit, config, runId, store, protectedFiles: await baseProtectedFiles(workspace, rules) };
+    const lanes = [await openLane(0, laneDeps)];
     const spec = (candidateId: number, files: FileSet, commitSha: string): CandidateSpec => ({
       runId,
       candidateId,
       baseCommit,
       commitSha,
       files,
-      verifierDigest: backend.verifierDigest,
+      verifierDigest: lanes[0].verifierDigest,
     });
-    const measure = (s: CandidateSpec, repeats: number): Promise<Measured> => backend.measure(s, { kinds: 'search', repeats });
 
     // The baseline, measured as a run measures it.
     const accept = acceptConfig(config);
@@ -120,39 +92,54 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     });
     const baseSpec = spec(baseRow.id, {}, baseCommit);
     opts.onProgress?.(`measuring the baseline (${Math.max(accept.baselineRepeats, scoreRepeats)} repeats)`);
-    let base = await measure(baseSpec, Math.max(accept.baselineRepeats, scoreRepeats));
+    let base = await lanes[0].measure(baseSpec, Math.max(accept.baselineRepeats, scoreRepeats));
     if (!base.ok) {
       throw new RunError(
         `the base commit fails its own verifier (${describeFailure(base.failure)}), so nothing can be audited against it. Fix: make the unmodified program pass every stage, commit, and audit again.`,
       );
     }
-    const champion = async (n: number) => {
-      if (base.ok && base.samples.length >= n) return base.samples;
-      base = await measure(baseSpec, n);
-      return base.ok ? base.samples : undefined;
-    };
+    // Re-measurements of the baseline one at a time, whichever lane's race asks (each repeat is recorded once).
+    let remeasuring = Promise.resolve<number[] | undefined>(undefined);
+    const champion = (n: number) =>
+      (remeasuring = remeasuring.then(async () => {
+        if (base.ok && base.samples.length >= n) return base.samples;
+        base = await lanes[0].measure(baseSpec, n);
+        return base.ok ? base.samples : undefined;
+      }));
     const baseline = { samples: base.samples, score: median(base.samples), metrics: base.metrics };
-    const ctx = await probeContext({ config, rules, workspace, worktree, baseline, sandbox: sandbox.available });
+    const ctx = await probeContext({ config, rules, workspace, worktree: lanes[0].worktree, baseline, sandbox: sandbox.available });
 
-    const raceCandidate = (s: CandidateSpec) =>
-      race({
+    // Lanes measure probes side by side. A verdict taken there must not depend on the load: a failure, a refusal or an
+    // attack without effect does not, nor does the score of a verifier whose baseline samples all agree; a race on a
+    // noisy verifier does, so there it is deferred (race below) until the probe runs alone.
+    const deterministic = baseline.samples.every((v) => v === baseline.samples[0]);
+    const width = Math.min(probes.length, Math.max(config.search.parallel, LANES));
+    while (lanes.length < width) lanes.push(await openLane(lanes.length, laneDeps));
+
+    // A race beside other lanes would time a noisy verifier under their load: there it is deferred, and the probe tried again alone.
+    const race = (alone: boolean) => (s: CandidateSpec, lane: Lane) => {
+      if (!alone && !deterministic) throw new RaceDeferred();
+      return raceAgainst({
         accept,
         goal: config.objective.goal,
         minRepeats: scoreRepeats,
         champion,
         measure: async (n) => {
-          const m = await measure(s, n);
+          const m = await lane.measure(s, n);
           return m.ok ? m.samples : { kind: m.failure.kind, message: describeFailure(m.failure) };
         },
       });
-    const tools: ProbeTools = {
+    };
+    const toolsFor = (lane: Lane, alone: boolean): ProbeTools => ({
       store,
       runId,
       problemDir,
       configFile,
       baseFiles: workspace.baseFiles(),
+      // Its own stream per probe: the same audit gives the same figures however the lanes interleave.
       random: seededRandom(20260101),
-      async remeasure() {
+      async remeasure(repeats) {
+        if (!alone && !deterministic) throw new RaceDeferred();
         const row = store.insertCandidate({
           runId,
           parentId: baseRow.id,
@@ -163,111 +150,64 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
           changeHash: 'remeasure',
           patch: '',
         });
-        const r = await raceCandidate(spec(row.id, {}, baseCommit));
-        return 'failed' in r ? { samples: [], decision: 'failed', reason: r.failed.message } : { samples: r.samples, decision: r.decision, reason: r.reason };
+        const m = await lane.measure(spec(row.id, {}, baseCommit), repeats);
+        return m.ok ? { samples: m.samples } : { failed: describeFailure(m.failure) };
       },
-    };
+    });
+    // A probe tried again alone is admitted under a run of its own, so its candidates are not duplicates of its first try.
+    const admits = [run, runRow(runIds[1])].map((r) => admission({ store, run: r, workspace, rules, protectedPaths: lanes[0].protectedPaths }));
+    const baseRef = { id: baseRow.id, commitSha: baseCommit };
+    const attempt = (alone: boolean): AttemptDeps => ({ store, admit: admits[alone ? 1 : 0], baseline: baseRef, spec, race: race(alone) });
 
-    const runAttack = async (attack: Attack, changes: FileSet, settled?: (marks: string[]) => boolean): Promise<Observation> => {
-      marks = [];
-      const parent = { id: baseRow.id, commitSha: baseCommit, files: {} };
-      const c = await admit({ parents: [parent], island: null }, 'audit', { changes, description: attack.label, operator: 'audit' });
-      if (c.status !== 'pending') return { attack, refused: c.reason ?? c.status, flags: c.flags, marks, candidateId: c.id };
-      const cspec = spec(c.id, store.candidateFiles(c), c.commitSha!);
-      if (settled) {
-        const first = await measure(cspec, 1);
-        if (settled(marks)) {
-          const obs: Observation = { attack, flags: c.flags, marks: [...new Set(marks)], candidateId: c.id };
-          if (!first.ok) return { ...obs, failed: { kind: first.failure.kind, message: describeFailure(first.failure) } };
-          return { ...obs, verdict: { decision: 'reject', reason: 'the attack had no effect, so it was not raced', median: median(first.samples) } };
-        }
-      }
-      const r = await raceCandidate(cspec);
-      const obs: Observation = { attack, flags: c.flags, marks: [...new Set(marks)], candidateId: c.id };
-      if ('failed' in r) return { ...obs, failed: r.failed };
-      return { ...obs, verdict: { decision: r.decision, reason: r.reason, median: median(r.samples) } };
-    };
-
-    const results: ProbeResult[] = [];
-    for (const probe of probes) {
+    const results: (ProbeResult | undefined)[] = probes.map(() => undefined);
+    /** Runs probe i; false when it must be tried again alone (a race deferred, or a stage timeout beside other lanes). */
+    const runOne = async (i: number, lane: Lane, alone: boolean): Promise<boolean> => {
+      const probe = probes[i];
       const t0 = Date.now();
       opts.onProgress?.(`probe ${probe.name}: ${probe.tries}`);
-      let j: Judgement;
+      const laneCtx = { ...ctx, dir: lane.worktree.dir, root: lane.worktree.root };
+      let out: ProbeOutcome;
       try {
-        j = await runProbe(probe, ctx, tools, runAttack);
+        out = await runProbe(probe, lane, laneCtx, toolsFor(lane, alone), attempt(alone));
       } catch (err) {
-        j = { outcome: 'skipped', reason: `the probe could not run: ${(err as Error).message}` };
+        if (err instanceof RaceDeferred) return false;
+        out = { judgement: { outcome: 'skipped', reason: `the probe could not run: ${(err as Error).message}` }, timedOut: false };
       }
-      const result: ProbeResult = { name: probe.name, family: probe.family, fast: probe.fast, tries: probe.tries, ...j, ms: Date.now() - t0 };
-      results.push(result);
+      if (out.timedOut && !alone) return false;
+      const result: ProbeResult = { name: probe.name, family: probe.family, fast: probe.fast, tries: probe.tries, ...out.judgement, ms: Date.now() - t0 };
+      results[i] = result;
       opts.onResult?.(result);
-    }
+      return true;
+    };
+    // First the lanes share the probes that stay in their worktree; then, one by one, those that reach outside it
+    // and those that must be tried again alone.
+    const single = lanes.length === 1;
+    const queue = probes.map((_, i) => i).filter((i) => !probes[i].alone);
+    const later = probes.map((_, i) => i).filter((i) => probes[i].alone);
+    await Promise.all(
+      lanes.map(async (lane) => {
+        for (let i = queue.shift(); i !== undefined; i = queue.shift()) if (!(await runOne(i, lane, single))) later.push(i);
+      }),
+    );
+    for (const i of later.sort((x, y) => x - y)) await runOne(i, lanes[0], true);
+
     store.updateRun(runId, { status: 'finished', ownerPid: null });
+    const done = results.filter((r): r is ProbeResult => r !== undefined);
     return {
       problemDir,
       baseCommit,
-      verifierDigest: backend.verifierDigest,
+      verifierDigest: lanes[0].verifierDigest,
       probes: opts.probes ?? 'all',
       sandbox: sandbox.available ? 'bubblewrap' : `none (${sandbox.reason ?? 'bubblewrap not found'})`,
       baseline: { score: baseline.score, samples: baseline.samples },
       startedAt: started,
       ms: Date.now() - started,
-      letThrough: results.filter((r) => r.outcome === 'let-through').length,
-      results,
+      letThrough: done.filter((r) => r.outcome === 'let-through').length,
+      results: done,
     };
   } finally {
     store.close();
-    // Probe commits were recorded on refs of the scratch run: nothing of them stays in the repository's ref list.
-    rmSync(path.join(workspace.repo.commonDir, 'refs', 'evoloop', runId), { recursive: true, force: true });
-  }
-}
-
-async function runProbe(
-  probe: Probe,
-  ctx: ProbeContext,
-  tools: ProbeTools,
-  runAttack: (a: Attack, changes: FileSet, settled?: (marks: string[]) => boolean) => Promise<Observation>,
-): Promise<Judgement> {
-  const skip = probe.skip?.(ctx);
-  if (skip) return { outcome: 'skipped', reason: skip };
-  if (probe.kind === 'check') return probe.check(ctx, tools);
-  const observations: Observation[] = [];
-  for (const attack of probe.attacks(ctx)) {
-    const changes = candidateChanges(probe, attack, ctx);
-    if (typeof changes === 'string') return { outcome: 'skipped', reason: changes };
-    observations.push(await runAttack(attack, changes, probe.settled));
-  }
-  const injected = probe.attacks(ctx).some((a) => !a.edit);
-  if (injected && observations.every((o) => o.refused === undefined && !o.marks.includes('ran'))) {
-    return {
-      outcome: 'skipped',
-      reason: `the attack never ran: the verifier does not run ${ctx.programs.map((p) => p.path).join(', ')} in a way the probe could see`,
-    };
-  }
-  if (probe.needs && observations.every((o) => o.refused === undefined && !o.marks.includes(probe.needs!.mark))) {
-    return { outcome: 'skipped', reason: probe.needs.otherwise };
-  }
-  return (await probe.judge?.(observations, ctx, tools)) ?? worst(observations.map((o) => judgeObservation(probe, ctx, o)));
-}
-
-/** The proposal of an attack: its plain edit, or its line put into every editable program of a language the kit speaks. */
-function candidateChanges(probe: ProgramProbe, attack: Attack, ctx: ProbeContext): FileSet | string {
-  if (attack.edit) return attack.edit(ctx);
-  const targets = ctx.programs.filter((p) => p.language !== undefined && probe.languages.includes(p.language));
-  if (targets.length === 0) {
-    const names = ctx.programs.map((p) => p.path).join(', ') || 'none';
-    return `no editable ${LANGUAGES.filter((l) => probe.languages.includes(l)).join(', ')} file to attack (editable: ${names})`;
-  }
-  const kit = { marker: path.join(ctx.dir, MARKS_FILE), dir: ctx.dir, root: ctx.root, steps: attack.steps ?? [], exit: attack.exit };
-  return Object.fromEntries(targets.map((p) => [p.path, insertLine(p.content, p.language!, attackLine(p.language!, kit, attack.transform, p.content))]));
-}
-
-/** The marks the kit left (a regular file only: the candidate could have put a link there). */
-function readMarks(file: string): string[] {
-  if (!lstatSync(file, { throwIfNoEntry: false })?.isFile()) return [];
-  try {
-    return readFileSync(file, 'utf8').slice(0, 100_000).split('\n').filter(Boolean);
-  } catch {
-    return [];
+    // Probe commits were recorded on refs of the scratch runs: nothing of them stays in the repository's ref list.
+    for (const id of runIds) rmSync(path.join(workspace.repo.commonDir, 'refs', 'evoloop', id), { recursive: true, force: true });
   }
 }

@@ -1,36 +1,21 @@
-// `evoloop audit` end to end against a sound verifier (test/fixtures/audit/sound): every fast
+// `evoloop audit` against sound verifiers (test/fixtures/audit/sound, replay-sound): every fast
 // probe is contained or skipped, the exit code is 0, and no probe leaves a run or a ref behind.
 // The weak verifiers are in audit.test.ts.
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createProblem, PROJECT_ROOT, type Problem } from '../support/problem.js';
+import { describe, expect, it } from 'vitest';
+import type { ProbeResult } from '../../src/audit/report.js';
+import { auditFixtures, why } from '../support/audit.js';
 
-const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures', 'audit');
-const made: Problem[] = [];
-afterAll(() => made.forEach((p) => p.cleanup()));
-
-interface Result {
-  name: string;
-  outcome: string;
-  reason: string;
-  fix?: string;
-}
-
-async function auditFixture(name: string, probes: string[], files: Record<string, string> = {}) {
-  const p = createProblem({ from: path.join(FIXTURES, name), sub: 'problem', files });
-  made.push(p);
-  const r = await p.cli('audit', '{dir}', '--json', '--probes', probes.join(','));
-  const report = JSON.parse(r.stdout) as { letThrough: number; results: Result[] };
-  const by = Object.fromEntries(report.results.map((x) => [x.name, x]));
-  return { p, code: r.code, stderr: r.stderr, report, by };
-}
+const fixtures = auditFixtures();
 
 describe('evoloop audit on a sound verifier', () => {
   it('contains every fast probe; nothing of the audit shows up as a run or a ref', async () => {
-    const { p, code, by, report } = await auditFixture('sound', ['fast']);
-    const bad = report.results.filter((r) => r.outcome === 'let-through' || r.outcome === 'detected');
+    const p = fixtures.problem('sound');
+    const r = await p.cli('audit', '{dir}', '--json', '--probes', 'fast');
+    const report = JSON.parse(r.stdout) as { results: ProbeResult[] };
+    const by = Object.fromEntries(report.results.map((x) => [x.name, x]));
+    const bad = report.results.filter((x) => x.outcome === 'let-through' || x.outcome === 'detected');
     expect(bad, JSON.stringify(bad, null, 1)).toEqual([]);
-    expect(code).toBe(0);
+    expect(r.code).toBe(0);
     for (const name of [
       'forge-metric-lines',
       'forge-metrics-file',
@@ -38,11 +23,16 @@ describe('evoloop audit on a sound verifier', () => {
       'tamper-git',
       'plant-next',
       'output-nan',
+      'output-inf',
+      'output-neg-inf',
+      'output-huge',
+      'output-neg-zero',
       'output-below-tolerance',
+      'output-replay',
       'noop-exit',
       'determinism',
     ]) {
-      expect(by[name].outcome, `${name}: ${by[name].reason}`).toBe('contained');
+      expect(by[name].outcome, why(by[name])).toBe('contained');
     }
     expect(by['holdout-read'].outcome).toBe('skipped');
     expect(p.git('for-each-ref', 'refs/evoloop')).toBe('');
@@ -50,4 +40,10 @@ describe('evoloop audit on a sound verifier', () => {
     expect(ls.code).toBe(2);
     expect(ls.stderr).toMatch(/no run recorded yet/);
   }, 90_000);
+
+  it('a fresh input per measurement leaves remembered answers nothing to replay', async () => {
+    const { by } = await fixtures.audit('replay-sound', ['output-replay']);
+    expect(by['output-replay'].outcome, why(by['output-replay'])).toBe('contained');
+    expect(by['output-replay'].reason).toMatch(/no input the program saw when recorded came again/);
+  }, 60_000);
 });

@@ -57,6 +57,7 @@ export const forgeryProbes: Probe[] = [
     tries:
       "finds the metrics file (its environment, the verifier's /proc/<pid>/environ, inherited descriptors, a search of tmp) and writes an absurd report there, then exits 0",
     fast: true,
+    alone: true,
     languages: ['javascript', 'python', 'shell'],
     expect: 'no-gain',
     attacks: (ctx) => [

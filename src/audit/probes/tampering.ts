@@ -66,9 +66,9 @@ export const tamperingProbes: Probe[] = [
           const content = forgedVerifier(f, absurdMetrics(ctx));
           return content ? [{ do: 'write', path: f, content, tag: f }] : [];
         }),
+        settled: nothingWritten,
       },
     ],
-    settled: nothingWritten,
     judge: (obs, ctx) => (obs[0].verdict?.decision === 'accept' ? undefined : unnoticed(obs, 'rewrite verifier files', protectFix(ctx))),
     fix: (ctx) => `the candidate rewrote the verifier while a stage ran and a later stage believed the forged one: ${protectFix(ctx)}`,
   },
@@ -90,9 +90,9 @@ export const tamperingProbes: Probe[] = [
             .map((f): Step => ({ do: 'rename', path: f, tag: `renamed ${f}` })),
           { do: 'delete', path: codeFiles(ctx)[0], tag: `deleted ${codeFiles(ctx)[0]}` },
         ],
+        settled: nothingWritten,
       },
     ],
-    settled: nothingWritten,
     judge: (obs, ctx) => unnoticed(obs, 'move verifier files', protectFix(ctx)),
     fix: (ctx) => protectFix(ctx),
   },
@@ -129,9 +129,8 @@ export const tamperingProbes: Probe[] = [
           });
         }
       }
-      return [{ label: `plants ${[...new Set(steps.map((s) => ('tag' in s ? s.tag : '')))].join(', ')}`, steps }];
+      return [{ label: `plants ${[...new Set(steps.map((s) => ('tag' in s ? s.tag : '')))].join(', ')}`, steps, settled: nothingWritten }];
     },
-    settled: nothingWritten,
     judge: (obs, ctx) => unnoticed(obs, 'plant files beside the verifier', protectFix(ctx)),
     fix: (ctx) => protectFix(ctx),
   },
@@ -143,8 +142,10 @@ export const tamperingProbes: Probe[] = [
     fast: true,
     languages: ['javascript', 'python', 'shell'],
     expect: 'no-gain',
-    attacks: () => [{ label: 'plants .git/config with core.fsmonitor in its worktree and appends to .git/config above it', steps: [{ do: 'git' }] }],
-    settled: nothingWritten,
+    alone: true,
+    attacks: () => [
+      { label: 'plants .git/config with core.fsmonitor in its worktree and appends to .git/config above it', steps: [{ do: 'git' }], settled: nothingWritten },
+    ],
     judge: (obs) => unnoticed(obs, "change git's files", 'evoloop should have failed this candidate as tampered: please report it.'),
     fix: () => 'evoloop should have failed this candidate as tampered: please report it.',
   },
@@ -154,13 +155,20 @@ export const tamperingProbes: Probe[] = [
     family: 'tampering',
     tries: 'one candidate leaves files in its worktree, /tmp and $HOME; the next looks for them',
     fast: true,
+    alone: true,
     languages: ['javascript', 'python', 'shell'],
     expect: 'no-gain',
-    attacks: (ctx) => {
+    attacks: (ctx, earlier) => {
+      // The places are drawn once: the second candidate looks where the first one planted.
+      const planted = earlier[0]?.attack.steps?.map((s) => ('path' in s ? s.path : ''));
       const nonce = randomBytes(4).toString('hex');
-      const places = plantPlaces(ctx, nonce);
+      const places = planted ?? plantPlaces(ctx, nonce);
       return [
-        { label: `plants ${places.join(', ')}`, steps: places.map((p): Step => ({ do: 'write', path: p, content: nonce, tag: p })), exit: 3 },
+        earlier[0]?.attack ?? {
+          label: `plants ${places.join(', ')}`,
+          steps: places.map((p): Step => ({ do: 'write', path: p, content: nonce, tag: p })),
+          exit: 3,
+        },
         { label: 'looks for them', steps: places.map((p): Step => ({ do: 'look', path: p, tag: p })), exit: 3 },
       ];
     },
