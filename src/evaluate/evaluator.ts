@@ -98,7 +98,7 @@ export class Evaluator {
       const stdout = new Map<string, string>();
       for (const stage of stages) {
         let result = recorded.get(`${stage.name}#${repeat}`);
-        if (result && isJudgeStage(stage)) result = this.judge().asRecorded(stage, result, candidateId);
+        if (result && isJudgeStage(stage) && this.opts.judge) result = this.opts.judge.asRecorded(stage, result, candidateId);
         if (!result) {
           let artifacts: StageArtifacts | undefined;
           if (this.opts.signal.aborted) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
