@@ -58,8 +58,8 @@ function reason(text: string): string {
   const lines = text.split('\n').filter((l) => l.trim());
   const own = lines.findIndex((l) => l.startsWith('evoloop: '));
   const chosen = own >= 0 ? lines.slice(own).join(' ') : (lines.find((l) => /Error\b/.test(l)) ?? lines.at(-1) ?? '');
-  const text = chosen.replace(/\s+/g, ' ').replace(/( Nothing can be compared| Fix: ).*$/, '');
-  return text.length > 160 ? `…${text.slice(-150)}` : text; // a failing baseline's reason ends with the evaluator's last words
+  const line = chosen.replace(/\s+/g, ' ').replace(/( Nothing can be compared| Fix: ).*$/, '');
+  return line.length > 160 ? `…${line.slice(-150)}` : line; // a failing baseline's reason ends with the evaluator's last words
 }
 const fmt = (v: unknown) => (typeof v === 'number' ? (Math.abs(v) >= 1000 ? v.toFixed(1) : v.toPrecision(6)) : '-');
 
@@ -93,7 +93,12 @@ for (const example of chosen) {
     const status = cli(['status', out, '--json'], work);
     const s = status.status === 0 ? (JSON.parse(status.stdout) as Record<string, unknown>) : {};
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    const note = run.status !== 0 ? `run exit ${run.status}: ${reason(run.stderr)}` : `${config ? `--config ${config}; ` : ''}${String(s.stopReason ?? '')}`;
+    const note =
+      run.status !== 0
+        ? `run exit ${run.status}: ${reason(run.stderr)}`
+        : status.status !== 0
+          ? `status exit ${status.status}: ${reason(status.stderr)}`
+          : `${config ? `--config ${config}; ` : ''}${String(s.stopReason ?? '')}`;
     const climbed = typeof s.best === 'number' && typeof s.baseline === 'number' && s.best > s.baseline;
     row = [example, 'ok', fmt(s.baseline), `${fmt(s.best)}${climbed ? ' ↑' : ''}`, String(s.candidates ?? '-'), String(s.accepted ?? '-'), `${seconds}s`, note];
   }

@@ -1,32 +1,44 @@
 // Orchestration overhead of the core loop: what evoloop itself costs per candidate
-// (proposing, materializing in a pooled worktree, committing, recording), apart from
-// the verifier's own run time. A trivial verifier (sh + awk printing one METRIC line)
-// and the offline `tune` operator, in a temp git repository, through the library.
+// (proposing, admitting and committing, putting a pooled worktree at the base and filling
+// it, running the stage with its containment, recording, deciding), apart from the
+// verifier's own run. A trivial verifier (sh + awk printing one METRIC line) and the
+// offline `tune` operator, in a temp git repository of 200 files, through the library.
 //
-//   npx tsx bench/overhead/main.ts [--candidates 100] [--seed-size 5000]
+//   npx tsx bench/overhead/main.ts [--candidates 200] [--sizes 0,5000] [--parallel 1,4]
 //
-// Measured at parallel 1 and 4, in a fresh run (candidates 1..N) and in a run that
-// already holds `--seed-size` candidates (seeded straight into the store and the git
-// refs, as a long run leaves them), to see whether the cost grows with the run.
-// Per candidate at parallel 1: the time between two decisions minus the verifier's
-// recorded duration (median, p90). At parallel 4 the candidates overlap, so the figure
-// is the slot time not spent in the verifier: 4 × wall / N − mean verifier time.
-// A phase profile (wall ms per call of each wrapped step) says where the time goes.
-import { execFileSync } from 'node:child_process';
+// Each parallel level runs in a fresh run (candidates 1..N) and in runs that already hold
+// `--sizes` candidates (seeded straight into the store and the git refs, as a long run
+// leaves them), to see whether the cost grows with the run. The verifier's own run is a
+// reference measured here: the same command spawned bare from this process (bareVerifier).
+// Per candidate at parallel 1: the time between two decisions minus that reference
+// (median, p90), and each phase's own time with its share. At parallel 4 the candidates
+// overlap, so the figure is the slot time not spent in the verifier: 4 × wall / N minus the
+// bare verifier's slot time at 4 in parallel. CPU: this process's user + system time per
+// candidate (less sensitive to a loaded machine than wall time).
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defineConfig, runEvolution, type ConfigInput } from '../../src/index.js';
+import { Evolution, type EvolutionDeps } from '../../src/engine/evolution.js';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { tune } from '../../src/operators/tune/tune.js';
 import { changeHash } from '../../src/propose/patch-hash.js';
 import { openStore, Store } from '../../src/store/store.js';
 import { Workspace } from '../../src/workspace/workspace.js';
+import { PhaseClock } from './phases.js';
 
-const { values: args } = parseArgs({ options: { candidates: { type: 'string', default: '100' }, 'seed-size': { type: 'string', default: '5000' } } });
+const { values: args } = parseArgs({
+  options: {
+    candidates: { type: 'string', default: '200' },
+    sizes: { type: 'string', default: '0,5000' },
+    parallel: { type: 'string', default: '1,4' },
+  },
+});
 const N = Number(args.candidates);
-const SEED = Number(args['seed-size']);
+const SIZES = args.sizes.split(',').map(Number);
+const PARALLEL = args.parallel.split(',').map(Number);
 
 const PARAMS = `# EVOLVE-BLOCK-START
 A=1.5 # evoloop: 0..10
@@ -45,41 +57,41 @@ const config = (parallel: number): ConfigInput =>
     verifier: { stages: [{ name: 'score', kind: 'score', run: 'sh verifier/score.sh', timeout: '30s' }] },
     objective: { metric: 'score', goal: 'maximize' },
     search: { strategy: 'greedy', parallel },
+    operators: { tune: 1 }, // the cheapest proposer: what is measured is the loop around it
     accept: { rule: 'better', baseline_repeats: 1 },
     sandbox: 'off', // bubblewrap's own start-up is verifier time, not orchestration
   });
 
-// ── phase profile: wrap the steps of one candidate and add up their wall time ──
-const phases = new Map<string, number[]>();
-function wrap<T extends object>(target: T, name: keyof T & string, label: string): void {
-  const original = target[name] as unknown as (...a: unknown[]) => unknown;
-  (target as Record<string, unknown>)[name] = function (this: unknown, ...a: unknown[]) {
-    const t0 = performance.now();
-    const done = () => (phases.get(label) ?? phases.set(label, []).get(label)!).push(performance.now() - t0);
-    const out = original.apply(this, a);
-    if (out instanceof Promise) return out.finally(done);
-    done();
-    return out;
-  };
-}
-wrap(tune, 'propose', 'propose (tune)');
-wrap(Workspace.prototype, 'acquire', 'acquire worktree (put exactly at the base)');
-wrap(Workspace.prototype, 'materialize', 'materialize files');
-wrap(Workspace.prototype, 'commit', 'commit (loose objects + ref)');
-wrap(Workspace.prototype, 'readBase', 'read base file');
-wrap(Evaluator.prototype, 'measure', 'evaluate (includes the verifier run)');
-for (const m of [
-  'insertCandidate',
-  'updateCandidate',
-  'addMeasurement',
-  'measurements',
-  'addEvent',
-  'getCandidate',
-  'findByChangeHash',
-  'updateRun',
-] as const) {
-  wrap(Store.prototype, m, `store.${m}`);
-}
+// ── phase profile: the steps of one candidate, each one's own time (phases.ts) ──
+const clock = new PhaseClock();
+const PHASE = {
+  propose: 'propose (tune operator)',
+  admission: 'admission (edit rules, diff, hash, dedupe)',
+  commit: 'commit writing (objects + ref)',
+  acquire: 'worktree acquire (reset to the base, proven)',
+  materialize: 'worktree materialize',
+  evaluate: 'evaluate (stage runs, verifier included)',
+  storeWrite: 'store writes',
+  storeRead: 'store reads',
+  decision: 'decision (population.consider, racing)',
+} as const;
+clock.wrap(tune, 'propose', PHASE.propose);
+clock.wrap(Workspace.prototype, 'acquire', PHASE.acquire);
+clock.wrap(Workspace.prototype, 'materialize', PHASE.materialize);
+clock.wrap(Workspace.prototype, 'commit', PHASE.commit);
+clock.wrap(Evaluator.prototype, 'measure', PHASE.evaluate);
+for (const m of ['insertCandidate', 'updateCandidate', 'addMeasurement', 'addEvent', 'updateRun', 'transaction'] as const)
+  clock.wrap(Store.prototype, m, PHASE.storeWrite);
+for (const m of ['getCandidate', 'measurements', 'findByChangeHash', 'candidateFiles', 'listCandidates', 'objectiveSamples', 'getRun'] as const)
+  clock.wrap(Store.prototype, m, PHASE.storeRead);
+// Admission and the population are closures and fields of the loop: wrapped when it starts.
+const runLoop = Evolution.prototype.run;
+Evolution.prototype.run = function (this: Evolution) {
+  const d = (this as unknown as { d: EvolutionDeps }).d;
+  d.admit = clock.wrapFn(d.admit, PHASE.admission);
+  d.population.consider = clock.wrapFn(d.population.consider.bind(d.population), PHASE.decision);
+  return runLoop.call(this);
+};
 
 // ── a problem in a temp repository ──
 function makeProblem(): { dir: string; cleanup: () => void } {
@@ -149,48 +161,90 @@ async function seed(dir: string, count: number): Promise<void> {
 
 interface Figures {
   perSecond: number;
+  /** Per candidate outside the verifier's own run: median and p90 of the gaps between decisions (parallel 1), or the slot time (parallel > 1). */
   medianMs: number;
   p90Ms: number;
+  meanMs: number;
+  /** The verifier's own run: the same command spawned bare from this process (reference, see bareVerifier). */
   verifierMs: number;
+  /** What the stages recorded as their duration (it includes evoloop's kill sweep after the exit). */
+  recordedMs: number;
+  /** CPU time of this process (user + system, child processes not counted) per candidate. */
+  cpuMs: number;
+}
+
+/**
+ * The verifier's own run as cheap as a process can run it: `/bin/sh -c <run>` spawned from
+ * this process in the problem folder, waited for, `parallel` at a time. Per slot: parallel ×
+ * wall / runs. It is what any orchestrator pays for the verifier; everything above is evoloop's.
+ */
+async function bareVerifier(dir: string, parallel: number, runs: number): Promise<{ medianMs: number; slotMs: number }> {
+  const one = () =>
+    new Promise<number>((done, fail) => {
+      const t0 = performance.now();
+      const child = spawn('/bin/sh', ['-c', 'sh verifier/score.sh'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.resume();
+      child.stderr.resume();
+      child.on('error', fail);
+      child.on('close', () => done(performance.now() - t0));
+    });
+  for (let i = 0; i < 5; i++) await one(); // warm-up
+  const times: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (times.length < runs) times.push(await one());
+    }),
+  );
+  return { medianMs: quantile(times, 0.5), slotMs: (parallel * (performance.now() - t0)) / times.length };
 }
 
 /** Runs `count` more candidates in dir's run (resuming it if there is one) and measures them. */
-async function measure(dir: string, parallel: number, count: number, alreadyInRun: number): Promise<Figures> {
-  phases.clear();
+async function measure(dir: string, parallel: number, count: number, alreadyInRun: number, reference: { medianMs: number; slotMs: number }): Promise<Figures> {
   const decidedAt = new Map<number, number>();
   let started = 0;
+  let cpu = process.cpuUsage();
+  const begin = () => {
+    started = performance.now();
+    cpu = process.cpuUsage();
+    clock.reset();
+  };
   const handle = runEvolution({
     problemDir: dir,
     config: config(parallel),
     maxCandidates: alreadyInRun + count,
     llm: { env: {} },
     onEvent: (e) => {
-      if (e.type === 'baseline') started = performance.now();
-      if (e.type === 'run-start' && alreadyInRun > 0) started = performance.now();
+      if (e.type === 'baseline') begin();
+      if (e.type === 'run-start' && alreadyInRun > 0) begin();
       if (e.type === 'decided') decidedAt.set(e.candidateId, performance.now());
     },
   });
   const summary = await handle.done;
   const wall = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   const store = openStore(dir);
-  const verifier = new Map<number, number>();
-  for (const id of decidedAt.keys())
-    verifier.set(
-      id,
-      store.measurements(id).reduce((s, m) => s + m.durationMs, 0),
-    );
+  const recorded = [...decidedAt.keys()].map((id) => store.measurements(id).reduce((s, m) => s + m.durationMs, 0));
   store.close();
   if (summary.candidates !== alreadyInRun + count) throw new Error(`expected ${alreadyInRun + count} candidates, got ${summary.candidates}`);
 
-  const order = [...decidedAt.entries()].sort((a, b) => a[1] - b[1]);
-  const verifierMean = [...verifier.values()].reduce((s, v) => s + v, 0) / verifier.size;
+  const order = [...decidedAt.values()].sort((a, b) => a - b);
   let perCandidate: number[];
-  if (parallel === 1) {
-    perCandidate = order.slice(1).map(([id, t], i) => t - order[i][1] - verifier.get(id)!);
-  } else {
-    perCandidate = [(parallel * wall) / count - verifierMean];
-  }
-  return { perSecond: (count * 1000) / wall, medianMs: quantile(perCandidate, 0.5), p90Ms: quantile(perCandidate, 0.9), verifierMs: verifierMean };
+  if (parallel === 1) perCandidate = order.slice(1).map((t, i) => t - order[i] - reference.medianMs);
+  else perCandidate = [(parallel * wall) / count - reference.slotMs];
+  return {
+    perSecond: (count * 1000) / wall,
+    medianMs: quantile(perCandidate, 0.5),
+    p90Ms: quantile(perCandidate, 0.9),
+    meanMs: parallel === 1 ? wall / count - reference.medianMs : perCandidate[0],
+    verifierMs: parallel === 1 ? reference.medianMs : reference.slotMs,
+    recordedMs: recorded.reduce((s, v) => s + v, 0) / recorded.length,
+    cpuMs: (used.user + used.system) / 1000 / count,
+  };
 }
 
 function quantile(xs: number[], q: number): number {
@@ -198,20 +252,34 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
-function profile(count: number): string {
-  return [...phases.entries()]
-    .map(([label, times]) => ({ label, calls: times.length, total: times.reduce((s, t) => s + t, 0) }))
+const ms = (v: number) => v.toFixed(2).padStart(8);
+
+/** Each phase's own time per candidate and its share of the time outside the verifier (parallel 1). */
+function shares(count: number, verifierMs: number): string {
+  const per = new Map([...clock.exclusive].map(([label, total]) => [label, total / count]));
+  const evaluate = per.get(PHASE.evaluate) ?? 0;
+  per.delete(PHASE.evaluate);
+  per.set("evaluate, outside the verifier's own run", evaluate - verifierMs);
+  const outside = [...per.values()].reduce((s, v) => s + v, 0);
+  return [...per]
+    .sort((a, b) => b[1] - a[1])
+    .map(([label, v]) => `    ${label.padEnd(48)} ${ms(v)} ms/candidate  ${((100 * v) / outside).toFixed(1).padStart(5)} %`)
+    .concat(`    ${'total outside the verifier (mean)'.padEnd(48)} ${ms(outside)} ms/candidate`)
+    .join('\n');
+}
+
+/** Wall time per call of each step (they overlap when several candidates are in flight). */
+function perCall(): string {
+  return [...clock.calls]
+    .map(([label, times]) => ({ label, n: times.length, total: times.reduce((s, t) => s + t, 0) }))
     .sort((a, b) => b.total - a.total)
-    .map(
-      (p) =>
-        `    ${p.label.padEnd(50)} ${String(p.calls).padStart(5)} calls  ${(p.total / p.calls).toFixed(3).padStart(8)} ms/call  ${(p.total / count).toFixed(3).padStart(8)} ms/candidate`,
-    )
+    .map((p) => `    ${p.label.padEnd(48)} ${String(p.n).padStart(6)} calls ${ms(p.total / p.n)} ms/call`)
     .join('\n');
 }
 
 const rows: string[] = [];
-for (const parallel of [1, 4]) {
-  for (const size of [0, SEED]) {
+for (const parallel of PARALLEL) {
+  for (const size of SIZES) {
     const { dir, cleanup } = makeProblem();
     try {
       if (size > 0) {
@@ -228,15 +296,24 @@ for (const parallel of [1, 4]) {
         await seed(dir, size - 1);
         process.stdout.write(`seeded ${size} candidates in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
       }
-      const f = await measure(dir, parallel, N, size);
+      const reference = await bareVerifier(dir, parallel, 60);
+      const f = await measure(dir, parallel, N, size, reference);
       const label = `parallel ${parallel}, candidates ${size + 1}..${size + N}`;
+      const overhead =
+        parallel === 1
+          ? `overhead ${ms(f.medianMs)} ms/candidate (median; p90 ${f.p90Ms.toFixed(2)}, mean ${f.meanMs.toFixed(2)})`
+          : `overhead ${ms(f.medianMs)} ms/slot (slot time outside the verifier)`;
       rows.push(
-        `${label.padEnd(36)} ${f.perSecond.toFixed(1).padStart(6)} cand/s   overhead ${f.medianMs.toFixed(1).padStart(6)} ms/candidate${parallel === 1 ? ` (median; p90 ${f.p90Ms.toFixed(1)})` : ' (slot time outside the verifier)'}   verifier ${f.verifierMs.toFixed(1)} ms`,
+        `${label.padEnd(36)} ${f.perSecond.toFixed(1).padStart(6)} cand/s   ${overhead}   cpu ${f.cpuMs.toFixed(2)} ms/candidate   verifier ${f.verifierMs.toFixed(2)} ms (recorded ${f.recordedMs.toFixed(1)})`,
       );
-      process.stdout.write(`${rows.at(-1)}\n  profile (wall time per step; steps overlap at parallel > 1):\n${profile(N)}\n`);
+      process.stdout.write(`${rows.at(-1)}\n`);
+      if (parallel === 1) process.stdout.write(`  phases (own wall time per candidate, share of the time outside the verifier):\n${shares(N, f.verifierMs)}\n`);
+      process.stdout.write(`  per call (wall; steps overlap at parallel > 1):\n${perCall()}\n`);
     } finally {
       cleanup();
     }
   }
 }
-process.stdout.write(`\nsummary (target: < 10 ms per candidate, flat as the run grows)\n${rows.join('\n')}\n`);
+process.stdout.write(
+  `\nsummary (targets: <= 3 ms per candidate at parallel 1, flat as the run grows; <= 5 ms slot time outside the verifier at parallel 4)\n${rows.join('\n')}\n`,
+);

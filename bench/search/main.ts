@@ -11,10 +11,11 @@
 //         clamped to [0, 1], written with 3 decimals.
 //
 // "islands + merge" mixes step 0.8 / merge 0.2 (through the run's operator bandit, those
-// weights as its prior). The figure per cell is the median over seeds of the best value the
-// strategy reports (its champion) after the same number of candidates.
+// weights as its prior); the islands strategies get the island bandit, as `evoloop run` wires
+// them. The figure per cell is the median over seeds of the best value the strategy reports
+// (its champion) after the same number of candidates; below the table, what merge did.
 //
-//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands 4] [--only separable,needle]
+//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands 4] [--only separable,needle] [--strategies greedy,islands]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,7 @@ import { storeRecorder } from '../../src/evaluate/recorder.js';
 import { ProposalBandits } from '../../src/operators/bandits.js';
 import { mergeOperator } from '../../src/operators/merge/merge.js';
 import type { Operator } from '../../src/operators/operator.js';
+import { islandSettings } from '../../src/population/islands/settings.js';
 import { strategies } from '../../src/population/registry.js';
 import { admission } from '../../src/propose/admission.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '10' },
     islands: { type: 'string', default: '4' },
     only: { type: 'string' },
+    strategies: { type: 'string' },
   },
 });
 const CANDIDATES = Number(args.candidates);
@@ -60,7 +63,7 @@ const STRATEGIES: Strategy[] = [
   { name: 'best-of-n', search: { strategy: 'best-of-n' }, operators: { step: 1 } },
   { name: 'islands', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: 20, rate: 1 } }, operators: { step: 1 } },
   { name: 'islands + merge', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: 20, rate: 1 } }, operators: { step: 0.8, merge: 0.2 } },
-].filter((s) => s.search?.strategy === undefined || s.search.strategy in strategies);
+].filter((s) => !args.strategies || args.strategies.split(',').includes(s.name));
 
 /** The scripted proposer (see the header). */
 const step: Operator = {
@@ -118,7 +121,22 @@ class LandscapeBackend implements EvaluationBackend {
   }
 }
 
-async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): Promise<{ best: number; evaluations: number }> {
+interface RunStats {
+  best: number;
+  evaluations: number;
+  /** merge rows proposed / accepted into a cell / whose second parent was on another island; merge selections skipped or found nothing new. */
+  merges: number;
+  mergesAccepted: number;
+  mergesCrossIsland: number;
+  mergesSkipped: number;
+  /** whether the champion descends from a merge. */
+  championFromMerge: boolean;
+  migrants: number;
+  /** Candidates proposed (the budget, unless the run stopped early). */
+  proposed: number;
+}
+
+async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): Promise<RunStats> {
   const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'evoloop-search-'));
   const config = validateConfig({
     edit: [FILE],
@@ -154,9 +172,19 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
     };
     const backend = new LandscapeBackend(store, landscape);
     const abandon = new AbortController();
-    const population = strategies[config.search.strategy]({ config, store, run, workspace, backend, emit: () => undefined, signal: abandon.signal });
+    // The run's bandits as `evoloop run` builds them (operators/select.ts), the island bandit included.
+    const bandits = new ProposalBandits(strategy.operators, {}, config.search.strategy === 'islands' ? islandSettings(config.search).islands : 0);
+    const population = strategies[config.search.strategy]({
+      config,
+      store,
+      run,
+      workspace,
+      backend,
+      emit: () => undefined,
+      signal: abandon.signal,
+      chooseIsland: bandits.chooseIsland,
+    });
     const byName: Record<string, Operator> = { step, merge: mergeOperator({ store, goal: 'maximize' }) };
-    const bandits = new ProposalBandits(strategy.operators, {});
     const rules = { edit: config.edit, protect: config.protect, alwaysProtected: [] };
     const evolution = new Evolution({
       config,
@@ -164,14 +192,45 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
       store,
       run,
       workspace,
-      operators: { pick: (random) => byName[bandits.operators.choose(random)], observe: (c) => bandits.observe(c) },
+      // As operators/select.ts picks: the bandit's choice, another than `except` (the operator that just found nothing new) when there is one.
+      operators: {
+        pick: (random, except) => {
+          const others = Object.keys(strategy.operators).filter((n) => n !== except);
+          return byName[bandits.operators.choose(random, except !== undefined && others.length > 0 ? others : undefined)];
+        },
+        observe: (c) => bandits.observe(c),
+      },
       population,
       admit: admission({ store, run, workspace, rules, protectedPaths: backend.protectedPaths }),
-      emit: () => undefined,
+      emit: (e) => {
+        if (e.type === 'notice' && e.message.startsWith('merge:')) mergesSkipped++;
+      },
       abandon,
     });
+    let mergesSkipped = 0;
     await evolution.run();
-    return { best: population.best()!, evaluations: backend.evaluations };
+    const rows = store.listCandidates(run.id);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const merges = rows.filter((r) => r.operator === 'merge');
+    const championId = store.getRun(run.id)!.championId;
+    const ancestors = new Set<number>();
+    for (let todo = championId == null ? [] : [championId]; todo.length > 0;) {
+      const id = todo.pop()!;
+      if (ancestors.has(id)) continue;
+      ancestors.add(id);
+      todo.push(...(byId.get(id)?.parents ?? []));
+    }
+    return {
+      best: population.best()!,
+      evaluations: backend.evaluations,
+      merges: merges.length,
+      mergesAccepted: merges.filter((r) => r.status === 'accepted').length,
+      mergesCrossIsland: merges.filter((r) => r.parents.length > 1 && byId.get(r.parents[1])?.island !== r.island).length,
+      mergesSkipped,
+      championFromMerge: merges.some((r) => ancestors.has(r.id)),
+      migrants: rows.filter((r) => r.operator === 'migrate').length,
+      proposed: rows.filter((r) => r.operator !== 'migrate' && r.operator !== 'baseline').length,
+    };
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -185,16 +244,28 @@ console.log('');
 const header = ['landscape', ...STRATEGIES.map((s) => s.name)];
 console.log(header.map((h, i) => h.padEnd(i === 0 ? 11 : 17)).join(''));
 const started = Date.now();
+const mergeLines: string[] = [];
 for (const l of landscapes) {
   const cells: string[] = [];
   for (const s of STRATEGIES) {
-    const bests: number[] = [];
-    for (let seed = 1; seed <= SEEDS; seed++) bests.push((await runOnce(l, s, seed)).best);
+    const runs: RunStats[] = [];
+    for (let seed = 1; seed <= SEEDS; seed++) runs.push(await runOnce(l, s, seed));
+    const bests = runs.map((r) => r.best);
     const solved = l.name === 'easy' || l.name === 'rugged' ? '' : ` ${bests.filter((b) => b >= solvedAt(l)).length}/${SEEDS}`;
     cells.push(`${median(bests).toFixed(3)}${solved}`);
+    if (s.operators.merge) {
+      const sum = (f: (r: RunStats) => number) => runs.reduce((n, r) => n + f(r), 0);
+      mergeLines.push(
+        `  ${l.name.padEnd(10)} ${s.name}: per run ${(sum((r) => r.merges) / SEEDS).toFixed(1)} merges, ${(sum((r) => r.mergesAccepted) / SEEDS).toFixed(1)} accepted, ` +
+          `${(sum((r) => r.mergesCrossIsland) / SEEDS).toFixed(1)} with a partner from another island, ${(sum((r) => r.mergesSkipped) / SEEDS).toFixed(1)} skipped; ` +
+          `${(sum((r) => r.migrants) / SEEDS).toFixed(1)} migrants; champion descends from a merge in ${sum((r) => (r.championFromMerge ? 1 : 0))}/${SEEDS}; ` +
+          `${sum((r) => (r.proposed < CANDIDATES ? 1 : 0))}/${SEEDS} runs stopped before the budget`,
+      );
+    }
   }
   console.log([l.name.padEnd(11), ...cells.map((c) => c.padEnd(17))].join(''));
 }
+if (mergeLines.length > 0) console.log(`\nmerge (means over seeds):\n${mergeLines.join('\n')}`);
 console.log(`\n(separable, needle: "k/N" = seeds that reached the bonus; ${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
 
 /** The value above which the landscape's bonus was found. */

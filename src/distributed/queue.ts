@@ -88,7 +88,7 @@ export class EvaluationQueue {
     const id = jobId(job);
     const result = new Promise<JobResult>((resolve, reject) => this.pending.set(id, { job, queue, onResults, resolve, reject }));
     await this.add(queue, job);
-    void this.check(id); // it may have finished before this coordinator (re)started
+    void this.look(id, queue); // it may have finished before this coordinator (re)started
     return result;
   }
 
@@ -163,13 +163,16 @@ export class EvaluationQueue {
     if (!this.reachable || this.checking) return;
     this.checking = true;
     try {
-      for (const [id, p] of [...this.pending]) {
-        const state = await p.queue.getJobState(id).catch(() => undefined);
-        if (state === 'completed' || state === 'failed' || state === 'unknown') await this.check(id);
-      }
+      for (const [id, p] of [...this.pending]) await this.look(id, p.queue);
     } finally {
       this.checking = false;
     }
+  }
+
+  /** One cheap command for a job's state; the job itself is read only when it has ended or is gone. */
+  private async look(id: string, queue: Queue): Promise<void> {
+    const state = await queue.getJobState(id).catch(() => undefined);
+    if (state === 'completed' || state === 'failed' || state === 'unknown') await this.check(id);
   }
 
   private settle(id: string, result: JobResult): void {

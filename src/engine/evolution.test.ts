@@ -3,7 +3,7 @@
 // scheduling) wrapped populations. The store is real (a temp folder), since resume is defined by what it holds.
 import { afterEach, describe, expect, it } from 'vitest';
 import { build, cleanup, counter, NumberBackend, setup, tempProblem } from '../../test/support/engine-harness.js';
-import { StopProposing } from '../operators/operator.js';
+import { NothingNew, StopProposing } from '../operators/operator.js';
 import type { Population } from '../population/population.js';
 import type { CandidateRecord } from '../store/store.js';
 
@@ -48,6 +48,20 @@ describe('Evolution', () => {
       ['invalid', 'operator counter failed: boom'],
     ]);
     broken.store.close();
+  });
+
+  it('an operator that finds nothing new gives way to another for the retry, so it cannot stop the run as stuck', async () => {
+    // A pick that prefers the empty-handed operator (as a bandit may), unless told to pick another.
+    const empty = counter(() => new NothingNew('nothing to combine yet'));
+    const step = counter();
+    const excepts: (string | undefined)[] = [];
+    const pick = (_random: () => number, except?: string) => (excepts.push(except), except === 'empty' ? step : { ...empty, name: 'empty' });
+    const { evolution, candidates, events, store } = setup({ budget: { candidates: 12 } }, { pick });
+    expect(await evolution.run()).toEqual({ status: 'finished', reason: 'budget: candidates' });
+    expect(candidates()).toHaveLength(12);
+    expect(excepts.filter((e) => e === 'empty')).toHaveLength(12);
+    expect(events.filter((e) => e.type === 'notice' && e.message.startsWith('empty: nothing to combine yet'))).toHaveLength(12);
+    store.close();
   });
 
   it('the same invalid reason ten times in a row stops the run as stuck', async () => {

@@ -51,6 +51,8 @@ export class Evolution {
   private invalidReason: string | null = null;
   /** Proposals in a row that found nothing new; it also varies the next one's seed. */
   private nothingNewStreak = 0;
+  /** The operator of the last proposal that found nothing new, while the streak lasts. */
+  private nothingNewFrom: string | undefined;
   private baselineNoise?: number;
 
   constructor(private readonly d: EvolutionDeps) {}
@@ -148,7 +150,8 @@ export class Evolution {
       ...(this.nothingNewStreak > 0 ? [`retry ${this.nothingNewStreak}`] : []),
     ];
     const random = seededRandom(seedFrom(...seed));
-    const operator = this.d.operators.pick(random);
+    // An operator that just found nothing new (merge with nothing to combine yet) gives way to another for this proposal, when there is one.
+    const operator = this.d.operators.pick(random, this.nothingNewFrom);
     // The population's draws have their own generator, so its choices do not shift the operator's.
     const selection = this.d.population.select(seededRandom(seedFrom(...seed, 'select')), operator.parents ?? 1);
     if ('skip' in selection) return this.nothingNew(operator.name, selection.skip);
@@ -195,6 +198,7 @@ export class Evolution {
       proposal = { operator: operator.name, error: `operator ${operator.name} failed: ${(err as Error).message}` };
     }
     this.nothingNewStreak = 0;
+    this.nothingNewFrom = undefined;
     const child = await this.d.admit({ parents, island: selection.island }, operator.name, proposal);
     if (child.status !== 'pending') return this.decided(child);
     this.d.emit({ type: 'proposed', candidateId: child.id, operator: operator.name, description: child.description });
@@ -216,6 +220,7 @@ export class Evolution {
     this.proposed--;
     this.sinceImprovement++;
     this.nothingNewStreak++;
+    this.nothingNewFrom = operator;
     this.d.emit({ type: 'notice', message: `${operator}: ${reason} (no candidate recorded; counts against patience, not the candidate budget)` });
     if (this.nothingNewStreak >= NOTHING_NEW_LIMIT) {
       this.operatorStop ??= { status: 'finished', reason: `stuck: ${operator} found nothing new ${NOTHING_NEW_LIMIT} times in a row: ${reason}`, error: true };

@@ -6,8 +6,8 @@
 // (a hierarchy per controller: memory.limit_in_bytes + memory.memsw.limit_in_bytes,
 // pids.max, memory.oom_control) are both supported.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { signal } from './stage-processes.js';
 import { isStageToken, tokenOwnerGone } from './stage-token.js';
@@ -159,17 +159,19 @@ export class StageCgroup {
     if (!dirs.pids && !dirs.memory) return undefined;
     const cgroup = new StageCgroup(dirs, limits.memoryMb * 1024 * 1024);
     const { pids, memory } = dirs;
+    // cgroupfs lives in memory: these calls return at once, so they are made synchronously
+    // (a thread-pool round trip each would cost more than the call).
     try {
-      for (const dir of cgroup.folders()) await mkdir(dir);
+      for (const dir of cgroup.folders()) mkdirSync(dir);
       const bytes = String(cgroup.memoryBytes);
-      if (pids) await writeFile(join(pids.dir, 'pids.max'), String(limits.maxProcs));
+      if (pids) writeFileSync(join(pids.dir, 'pids.max'), String(limits.maxProcs));
       if (memory?.version === 2) {
-        await writeFile(join(memory.dir, 'memory.max'), bytes);
+        writeFileSync(join(memory.dir, 'memory.max'), bytes);
         // Without this the limit only moves the excess to swap, and a runaway stage thrashes until its timeout.
-        await writeIfPresent(join(memory.dir, 'memory.swap.max'), '0');
+        writeIfPresent(join(memory.dir, 'memory.swap.max'), '0');
       } else if (memory) {
-        await writeFile(join(memory.dir, 'memory.limit_in_bytes'), bytes);
-        await writeIfPresent(join(memory.dir, 'memory.memsw.limit_in_bytes'), bytes);
+        writeFileSync(join(memory.dir, 'memory.limit_in_bytes'), bytes);
+        writeIfPresent(join(memory.dir, 'memory.memsw.limit_in_bytes'), bytes);
       }
       return cgroup;
     } catch {
@@ -196,16 +198,16 @@ export class StageCgroup {
    */
   async hit(): Promise<'max_procs' | 'memory_mb' | undefined> {
     const { pids, memory } = this.dirs;
-    if (pids && /^max\s+[1-9]/m.test(await readFile(join(pids.dir, 'pids.events'), 'utf8').catch(() => ''))) return 'max_procs';
+    if (pids && /^max\s+[1-9]/m.test(readOr(join(pids.dir, 'pids.events')))) return 'max_procs';
     if (!memory) return undefined;
-    const events = await readFile(join(memory.dir, memory.version === 2 ? 'memory.events' : 'memory.oom_control'), 'utf8').catch(() => '');
+    const events = readOr(join(memory.dir, memory.version === 2 ? 'memory.events' : 'memory.oom_control'));
     if (/^oom_kill\s+[1-9]/m.test(events)) return 'memory_mb';
     if (this.memoryBytes !== undefined && (await this.unreclaimableBytes(memory)) >= UNRECLAIMABLE_LIMIT_SHARE * this.memoryBytes) return 'memory_mb';
     return undefined;
   }
 
   private async unreclaimableBytes(memory: Folder): Promise<number> {
-    const stat = await readFile(join(memory.dir, 'memory.stat'), 'utf8').catch(() => '');
+    const stat = readOr(join(memory.dir, 'memory.stat'));
     const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
     // v1 lists this cgroup alone and, as total_*, with its sub-cgroups; v2 is hierarchical.
     return memory.version === 2 ? value('anon') + value('shmem') : value('total_rss') + value('total_shmem') + value('total_swap');
@@ -215,7 +217,13 @@ export class StageCgroup {
   async killAll(): Promise<void> {
     for (const { dir, version } of Object.values(this.dirs)) {
       // cgroup.kill (Linux 5.14+) kills the whole subtree at once, forks in flight included.
-      if (version === 2 && existsSync(join(dir, 'cgroup.kill'))) await writeFile(join(dir, 'cgroup.kill'), '1').catch(() => undefined);
+      if (version === 2) {
+        try {
+          writeIfPresent(join(dir, 'cgroup.kill'), '1');
+        } catch {
+          // gone already, or refused: the kill loop below does it process by process
+        }
+      }
     }
     for (let pass = 0; pass < 200; pass++) {
       const pids = await this.members();
@@ -229,7 +237,7 @@ export class StageCgroup {
   async remove(): Promise<void> {
     await this.killAll();
     for (const dir of this.folders()) {
-      for (const sub of (await subfolders(dir)).reverse()) await removeFolder(sub);
+      for (const sub of subfolders(dir).reverse()) await removeFolder(sub);
     }
   }
 
@@ -241,8 +249,8 @@ export class StageCgroup {
   async members(): Promise<number[]> {
     const pids = new Set<number>();
     for (const dir of this.folders()) {
-      for (const sub of await subfolders(dir)) {
-        for (const pid of (await readFile(join(sub, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n')) if (pid) pids.add(Number(pid));
+      for (const sub of subfolders(dir)) {
+        for (const pid of readOr(join(sub, 'cgroup.procs')).split('\n')) if (pid) pids.add(Number(pid));
       }
     }
     return [...pids];
@@ -256,7 +264,7 @@ export class StageCgroup {
   static async sweepOrphans(scope: string): Promise<string[]> {
     const swept = new Set<string>();
     for (const h of hierarchies()) {
-      for (const dir of await subfolders(h.mount, 8)) {
+      for (const dir of subfolders(h.mount, 8)) {
         const name = dir.slice(dir.lastIndexOf('/') + 1);
         if (!isStageToken(name) || !tokenOwnerGone(name)) continue;
         if (isStageToken(name, scope)) {
@@ -273,18 +281,23 @@ export class StageCgroup {
 }
 
 /** `dir` and every folder below it (parents first), down to `depth` levels. */
-async function subfolders(dir: string, depth = 4): Promise<string[]> {
+function subfolders(dir: string, depth = 4): string[] {
   const out = [dir];
   if (depth === 0) return out;
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const e of entries) if (e.isDirectory()) out.push(...(await subfolders(join(dir, e.name), depth - 1)));
+  let entries: import('node:fs').Dirent[] = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    // gone, or not a folder
+  }
+  for (const e of entries) if (e.isDirectory()) out.push(...subfolders(join(dir, e.name), depth - 1));
   return out;
 }
 
 async function removeFolder(dir: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
     try {
-      await rmdir(dir);
+      rmdirSync(dir);
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
@@ -293,8 +306,8 @@ async function removeFolder(dir: string): Promise<void> {
   }
 }
 
-async function writeIfPresent(file: string, value: string): Promise<void> {
-  if (existsSync(file)) await writeFile(file, value);
+function writeIfPresent(file: string, value: string): void {
+  if (existsSync(file)) writeFileSync(file, value);
 }
 
 function readOr(file: string): string {

@@ -9,13 +9,15 @@ import { StageCgroup, cgroupSupport } from './cgroup.js';
 import { allocatedBytes } from './disk-usage.js';
 import type { LimitKey, StageLimits } from './limits.js';
 import { sandboxTmpFull } from './sandbox-tmp.js';
-import { StageProcesses } from './stage-processes.js';
+import { StageProcesses, bootTicksAgo } from './stage-processes.js';
 import { STAGE_TOKEN_ENV, newStageToken } from './stage-token.js';
 
 export interface ContainmentOptions {
   limits: StageLimits;
   /** Folders whose growth counts toward disk_mb: the worktree and the stage's scratch folder. */
   diskDirs: string[];
+  /** What diskDirs[0] takes now (allocatedBytes), when the caller knows it without a walk (the pool's proof of the worktree). */
+  firstDirBytes?: number;
   sandboxed: boolean;
   /** Whose stage this is: see stageScope (the next run of the same problem sweeps what a dead evoloop left). */
   scope: string;
@@ -46,6 +48,8 @@ export class StageContainment {
   hit?: LimitKey;
   private processes?: StageProcesses;
   private nextDiskCheck = 0;
+  /** Before the stage was spawned, in the clock ticks of process start times: older processes cannot hold its token. */
+  private readonly openedAt = bootTicksAgo();
 
   private constructor(
     private readonly opts: ContainmentOptions,
@@ -58,7 +62,8 @@ export class StageContainment {
   static async open(opts: ContainmentOptions): Promise<StageContainment> {
     const token = newStageToken(opts.scope);
     const cgroup = opts.cgroup === false ? undefined : await StageCgroup.create(token, opts.limits);
-    return new StageContainment(opts, token, cgroup, allocatedBytes(opts.diskDirs));
+    const baseline = opts.firstDirBytes === undefined ? allocatedBytes(opts.diskDirs) : opts.firstDirBytes + allocatedBytes(opts.diskDirs.slice(1));
+    return new StageContainment(opts, token, cgroup, baseline);
   }
 
   /** Variables every process of the stage inherits: how the stage's processes are found without a cgroup, and after a crash. */
@@ -79,7 +84,7 @@ export class StageContainment {
 
   /** Starts watching the stage whose leader is `leaderPid`; `stop` ends it at the first limit hit. Returns the disposer. */
   watch = (leaderPid: number, stop: () => void): (() => void) => {
-    this.processes = new StageProcesses(this.token, leaderPid);
+    this.processes = new StageProcesses(this.token, leaderPid, this.openedAt);
     let timer: NodeJS.Timeout | undefined;
     let watching = true;
     const tick = async () => {

@@ -45,14 +45,18 @@ export interface EvaluatorOptions {
   hostGuard?: HostGuard;
   /** What a stage did to its worktree that evoloop must not trust (a planted .git, a link in place of a file it wrote). */
   worktreeAudit?: (wt: Worktree) => string[];
+  /** What the worktree takes on disk as it was handed over, when the pool knows it (saves the first stage's disk walk). */
+  worktreeBytes?: (wt: Worktree) => number | undefined;
   /** Grades `kind: judge` stages (built from judge.model when the verifier has one). */
   judge?: Judge;
   /** Calls the model of `model_run` stages (built from their model_run.model). */
   modelRun?: ModelRun;
 }
 
-/** Seeds of the run's schedule; reverification epochs get fresh ones. */
-export const seedFor = (epoch: number, repeat: number) => epoch * 1_000_000 + repeat + 1;
+/** The baseline measured again with the run's seeds: same-seed repeats tell seed-driven noise from machine noise (evaluate/noise-model.ts). */
+export const REPLICATE_EPOCH = -1;
+/** Seeds of the run's schedule; reverification epochs get fresh ones, the replicate epoch the run's own again. */
+export const seedFor = (epoch: number, repeat: number) => (epoch === REPLICATE_EPOCH ? 0 : epoch) * 1_000_000 + repeat + 1;
 
 export class Evaluator {
   constructor(private readonly opts: EvaluatorOptions) {}
@@ -81,6 +85,8 @@ export class Evaluator {
     const recorded = new Map(recorder.recorded(candidateId, epoch).map((m) => [`${m.stage}#${m.repeat}`, m]));
     const samples: number[] = [];
     const perRepeat: Metrics[] = [];
+    // Known until the first stage runs here: whatever runs may change the worktree.
+    let handedOverBytes = this.opts.worktreeBytes?.(wt);
     for (let repeat = 0; repeat < repeats; repeat++) {
       const merged: Metrics = {};
       const stages = this.stagesFor(kinds, repeat);
@@ -92,7 +98,7 @@ export class Evaluator {
       const stdout = new Map<string, string>();
       for (const stage of stages) {
         let result = recorded.get(`${stage.name}#${repeat}`);
-        if (result && isJudgeStage(stage)) result = this.judge().asRecorded(stage, result, candidateId);
+        if (result && isJudgeStage(stage) && this.opts.judge) result = this.opts.judge.asRecorded(stage, result, candidateId);
         if (!result) {
           let artifacts: StageArtifacts | undefined;
           if (this.opts.signal.aborted) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
@@ -104,10 +110,11 @@ export class Evaluator {
               ? await this.judge().run(stage, { ...ctx, stdoutOf: (name) => stdout.get(name) })
               : isModelRunStage(stage)
                 ? await this.modelRun().run(stage, ctx)
-                : await this.runOne(stage, candidateId, wt, repeat, epoch));
+                : await this.runOne(stage, candidateId, wt, repeat, epoch, handedOverBytes));
           } catch (err) {
             if (!this.opts.signal.aborted) throw err;
           }
+          handedOverBytes = undefined;
           if (this.opts.signal.aborted || !result) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };
           const touched = this.opts.guard.changed(wt.problemDir, before);
           const host = this.opts.hostGuard?.restore() ?? [];
@@ -176,6 +183,7 @@ export class Evaluator {
     wt: Worktree,
     repeat: number,
     epoch: number,
+    worktreeBytes: number | undefined,
   ): Promise<{ result: StageResult; artifacts?: StageArtifacts }> {
     const seed = seedFor(epoch, repeat);
     const scratchDir = path.join(this.opts.scratchDir, `${candidateId}-${stage.name}-${epoch}-${repeat}`);
@@ -222,6 +230,7 @@ export class Evaluator {
           stateDir: this.opts.stateDir,
           secrets: modelKeyNames(this.opts.config),
           signal: this.opts.signal,
+          worktreeBytes,
         },
       );
       // Read here, once the stage and all it started are gone, before the scratch folder is.

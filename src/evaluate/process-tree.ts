@@ -3,7 +3,8 @@
 // output, and also after a normal exit (a stage's leftover background processes
 // would otherwise hold its pipes open and live on).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { procStat } from './stage-processes.js';
 
 export interface TreeOptions {
   cwd: string;
@@ -137,20 +138,29 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
  * containers takes a second or more.
  */
 export function liveGroupMembers(pgid: number): number {
+  // A group with no process at all (the usual end of a stage) needs no scan: kill(-pgid, 0)
+  // fails with ESRCH only when not even a zombie is left in it, and nothing can join an
+  // empty group (setpgid only joins a group that exists).
+  if (!groupExists(pgid)) return 0;
   let live = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
+    const stat = procStat(entry);
+    if (stat === undefined) continue; // exited meanwhile
     // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
     const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') live++;
   }
   return live;
+}
+
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH'; // EPERM: there, but not ours to signal
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

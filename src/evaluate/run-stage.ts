@@ -57,6 +57,8 @@ export interface StageInvocation {
   stateDir?: string;
   /** More host paths a sandboxed stage sees read-only (the config's `sandbox_expose`). */
   expose?: string[];
+  /** What the worktree takes on disk before the stage, when the caller knows it (the pool's proof); otherwise it is walked. */
+  worktreeBytes?: number;
   /** Aborting kills the stage's process group and rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Variables never passed whatever the allow-list says (the models' api_key_env names). */
@@ -127,7 +129,13 @@ async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifac
     stderrTail: tree?.stderr ?? '',
   });
 
-  const containment = await StageContainment.open({ limits, diskDirs: [inv.worktree, inv.scratchDir], sandboxed, scope: stageScope(inv.stateDir ?? '') });
+  const containment = await StageContainment.open({
+    limits,
+    diskDirs: [inv.worktree, inv.scratchDir],
+    firstDirBytes: inv.worktreeBytes,
+    sandboxed,
+    scope: stageScope(inv.stateDir ?? ''),
+  });
   let tree: TreeResult;
   let hit: LimitKey | undefined;
   try {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { StageProcesses, listProcesses, tokenOf } from './stage-processes.js';
+import { StageProcesses, bootTicksAgo, listProcesses, tokenOf } from './stage-processes.js';
 import { STAGE_TOKEN_ENV, newStageToken } from './stage-token.js';
 import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 import { processesWith } from '../../test/support/hostile-problem.js';
@@ -57,5 +57,38 @@ describe('StageProcesses', () => {
     expect(new StageProcesses(token, leader.pid!).scan().map((p) => p.pid)).not.toContain(daemon);
     await processes.killAll();
     expect(isAlive(daemon)).toBe(false);
+  });
+
+  it("reads each process once across stages, yet finds a later stage's new daemon by its token and keeps one that exec'd the token away", async () => {
+    const early = newStageToken();
+    const marker = `evoloop-sp-cache-${process.pid}-${Date.now()}`;
+    // A stage whose process drops its token by exec after a scan has seen it.
+    const dropper = stage(`sleep 0.4; exec env -i sh -c "while :; do sleep 1; done" ${split(`${marker}-drop`)}`, early);
+    await sleep(150);
+    expect(new StageProcesses(early, 999_999_999).scan().map((p) => p.pid)).toContain(dropper.pid);
+    await sleep(500);
+    expect(tokenOf(dropper.pid!)).toBeUndefined(); // its environment no longer says so
+    expect(new StageProcesses(early, 999_999_999).scan().map((p) => p.pid)).toContain(dropper.pid); // still the early stage's
+    // Every process on the machine has been read now; a stage started after that is found all the same.
+    const late = newStageToken();
+    const leader = stage(`setsid sh -c '(cd / && exec sh -c "while :; do sleep 1; done" ${split(`${marker}-late`)}) & exit 0' </dev/null; sleep 60`, late);
+    await sleep(300);
+    const [daemon] = processesWith(`${marker}-late`);
+    const lateScan = new StageProcesses(late, 999_999_999).scan().map((p) => p.pid);
+    expect(lateScan).toContain(daemon);
+    expect(lateScan).not.toContain(dropper.pid);
+    await new StageProcesses(late, leader.pid!).killAll();
+    await new StageProcesses(early, dropper.pid!).killAll();
+    expect(isAlive(daemon)).toBe(false);
+    expect(isAlive(dropper.pid!)).toBe(false);
+  });
+
+  it('does not read the environment of processes older than the stage (they cannot have been handed its token)', async () => {
+    const token = newStageToken();
+    const holder = stage('sleep 30', token);
+    await sleep(1500);
+    expect(new StageProcesses(token, 999_999_999, bootTicksAgo(5)).scan().map((p) => p.pid)).toContain(holder.pid);
+    expect(new StageProcesses(token, 999_999_999, bootTicksAgo(0)).scan().map((p) => p.pid)).not.toContain(holder.pid);
+    await new StageProcesses(token, holder.pid!).killAll();
   });
 });

@@ -5,7 +5,7 @@
 // (inherited through setsid, double forks and chdir alike).
 // What escapes: a process that detaches between two scans AND drops the token from its
 // environment (exec with a scrubbed environment); only a cgroup or a pid namespace holds it.
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { STAGE_TOKEN_ENV } from './stage-token.js';
 
 export interface ProcessInfo {
@@ -21,12 +21,8 @@ export function listProcesses(): ProcessInfo[] {
   const out: ProcessInfo[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
+    const stat = procStat(entry);
+    if (stat === undefined) continue; // exited meanwhile
     // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (f[0] === 'Z' || f[0] === 'X') continue;
@@ -35,14 +31,47 @@ export function listProcesses(): ProcessInfo[] {
   return out;
 }
 
+const statBuffer = Buffer.alloc(4096);
+
+/** /proc/<pid>/stat (a line well under 4 KiB), read into one reused buffer: a scan reads one per process on the machine. */
+export function procStat(pid: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/stat`, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return statBuffer.toString('latin1', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Clock ticks since boot now, as processes' start times count them (USER_HZ: 100 a second), less a second for rounding. */
+export function bootTicksAgo(seconds = 1): number {
+  try {
+    return Math.max(0, Math.floor((Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) - seconds) * 100));
+  } catch {
+    return 0; // unknown: every process is looked at
+  }
+}
+
 /** The EVOLOOP_STAGE_TOKEN a process started with, if any (unreadable processes are not ours). */
 export function tokenOf(pid: number): string | undefined {
+  return readToken(pid) ?? undefined;
+}
+
+/** The token in a process's environment, null when it has none, undefined when it cannot be read. */
+function readToken(pid: number): string | null | undefined {
   try {
     const prefix = `${STAGE_TOKEN_ENV}=`;
     const entry = readFileSync(`/proc/${pid}/environ`, 'latin1')
       .split('\0')
       .find((e) => e.startsWith(prefix));
-    return entry?.slice(prefix.length);
+    return entry?.slice(prefix.length) ?? null;
   } catch {
     return undefined;
   }
@@ -50,15 +79,34 @@ export function tokenOf(pid: number): string | undefined {
 
 const key = (p: ProcessInfo) => `${p.pid}:${p.start}`;
 
+/**
+ * The token each process seen by a scan carries (null: none), by pid and start time, shared
+ * by every stage of this evoloop so that a scan reads the environment of new processes only,
+ * not of the whole machine again. Why a cached answer cannot hide a stage's process: a
+ * process gets a token in its environment only at fork (a copy of its parent's, read fresh
+ * since its key is new) or at exec. A process seen without a token that later execs with one
+ * must have been handed it by the stage (a descendant: found through its ancestry like any
+ * process that dropped the token) or learned it — and a process that puts a token into its
+ * own environment only gets itself killed, which no candidate gains from. One seen with a
+ * token keeps it, even after an exec that drops it: the cache only ever answers "theirs"
+ * more often. Unreadable environments are not cached.
+ */
+const carried = new Map<string, string | null>();
+
 export class StageProcesses {
   /** Processes known to belong to the stage, by pid and start time. */
   private readonly known = new Set<string>();
-  /** Processes already found not to carry the token (their environment cannot change). */
-  private readonly foreign = new Set<string>();
 
+  /**
+   * @param since clock ticks since boot (as /proc/<pid>/stat's start time) at some moment before
+   *   the stage was spawned: a process started earlier cannot have been given the stage's token
+   *   (it did not exist yet), so its environment is not read. (One that puts the token there by
+   *   an exec later would only get itself killed.) 0: read every process's.
+   */
   constructor(
     private readonly token: string,
     private readonly leaderPid: number,
+    private readonly since = 0,
   ) {}
 
   /** The stage's live processes now; remembers them so their descendants stay known after they exit. */
@@ -80,7 +128,7 @@ export class StageProcesses {
       queue.push(...(children.get(p.pid) ?? []));
     }
     const alive = new Set(all.map(key));
-    for (const k of this.foreign) if (!alive.has(k)) this.foreign.delete(k);
+    for (const k of carried.keys()) if (!alive.has(k)) carried.delete(k);
     return [...members.values()];
   }
 
@@ -95,10 +143,13 @@ export class StageProcesses {
   }
 
   private carriesToken(p: ProcessInfo): boolean {
-    if (this.foreign.has(key(p))) return false;
-    if (tokenOf(p.pid) === this.token) return true;
-    this.foreign.add(key(p));
-    return false;
+    if (p.start < this.since) return false;
+    let token = carried.get(key(p));
+    if (token === undefined) {
+      token = readToken(p.pid);
+      if (token !== undefined) carried.set(key(p), token);
+    }
+    return token === this.token;
   }
 }
 

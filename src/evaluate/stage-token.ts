@@ -21,8 +21,12 @@ export function stageScope(stateDir: string): string {
 }
 
 export function newStageToken(scope = stageScope('')): string {
-  return `evoloop-${process.pid}-${startTime(process.pid)}-${scope}-${randomBytes(6).toString('hex')}`;
+  ownStart ??= startTime(process.pid);
+  return `evoloop-${process.pid}-${ownStart}-${scope}-${randomBytes(6).toString('hex')}`;
 }
+
+/** This process's start time: it never changes, so /proc is read once. */
+let ownStart: number | undefined;
 
 /** Whether `name` is a stage token (of `scope`, when given). */
 export function isStageToken(name: string, scope?: string): boolean {

@@ -21,7 +21,7 @@ export function resultsTsv(candidates: CandidateRecord[], opts: { metric: string
     if (!status) continue; // pending: not finished yet
     const crashed = status === 'crash' || c.score === null;
     const commit = (c.operator === 'baseline' ? opts.baseCommit : (c.commitSha ?? '')).slice(0, 7);
-    const description = c.operator === 'baseline' ? 'baseline' : oneLine(c.description || c.operator);
+    const description = c.operator === 'baseline' ? 'baseline' : oneLine(c.description) || c.operator;
     lines.push(
       [commit, crashed ? '0.000000' : c.score!.toFixed(6), crashed ? '0.0' : memoryGb(c.metrics).toFixed(1), crashed ? 'crash' : status, description].join(
         '\t',
@@ -39,4 +39,12 @@ function memoryGb(metrics: Record<string, number> | null): number {
   return mb === undefined ? 0 : mb / 1024;
 }
 
-const oneLine = (text: string) => text.replace(/[\t\r\n]+/g, ' ').trim();
+/**
+ * One line, no tab, and no double quote: the notebook's pd.read_csv(sep="\t") (and Python's csv)
+ * reads a field that starts with `"` as quoted, which mangles it or swallows the rows after it.
+ */
+const oneLine = (text: string | null) =>
+  (text ?? '')
+    .replace(/[\t\r\n]+/g, ' ')
+    .replaceAll('"', "'")
+    .trim();

@@ -31,8 +31,8 @@ export interface OperatorSet {
   readonly names: string[];
   /** One line for the user about how proposals are made (e.g. no model configured). */
   notice?: string;
-  /** The operator of the next proposal: the operator bandit's choice, the configured weights as its prior. */
-  pick(random: () => number): Operator;
+  /** The operator of the next proposal: the operator bandit's choice, the configured weights as its prior; another than `except` when there is one. */
+  pick(random: () => number, except?: string): Operator;
   /** Feeds a decided candidate to the bandits (operators, models, prompt styles, islands). */
   observe(c: Outcome): void;
   /** Which island the next proposal goes to (islands strategy): the island bandit's pick among the least busy. */
@@ -237,7 +237,11 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
     },
     notice: plan.notice,
     // The default offline operator is the only one, and its name is only known once chosen: no bandit to ask.
-    pick: (random) => (offline ? items[0].item : byName.get(bandits.operators.choose(random))!),
+    pick: (random, except) => {
+      if (offline) return items[0].item;
+      const others = items.map((i) => i.item.name).filter((n) => n !== except);
+      return byName.get(bandits.operators.choose(random, except !== undefined && others.length > 0 ? others : undefined))!;
+    },
     observe: (c) => bandits.observe(c),
     chooseIsland: bandits.chooseIsland,
     describe: async (problem) => (await Promise.all(items.map((i) => i.item.describe?.(problem)))).filter(Boolean).join('\n') || undefined,

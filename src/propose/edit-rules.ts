@@ -67,6 +67,17 @@ export function normalizeRelPath(p: string): { path: string } | { error: string 
  * as `verifier.py`, and wrongly protecting a file is the cheap mistake.
  */
 function compile(patterns: string[], nocase: boolean): (relPath: string) => boolean {
+  // The engine asks about every base file for every proposal: picomatch compiles once per pattern list.
+  const key = JSON.stringify([patterns, nocase]);
+  let matcher = compiled.get(key);
+  if (!matcher) compiled.set(key, (matcher = compileNow(patterns, nocase)));
+  return matcher;
+}
+
+/** Matchers by pattern list (a config has a handful). */
+const compiled = new Map<string, (relPath: string) => boolean>();
+
+function compileNow(patterns: string[], nocase: boolean): (relPath: string) => boolean {
   const testers = patterns.map((raw) => {
     let pat = raw.trim().replace(/\\/g, '/').replace(/^\.\//, '');
     const dirOnly = pat.endsWith('/');

@@ -1,11 +1,11 @@
 // Commits written straight into the object database must be exactly what git itself
 // would write: valid (git fsck), showing the change, and with the same tree hash.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObjectWriter } from './git-objects.js';
+import { blobSha, ObjectWriter } from './git-objects.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-objects-'));
 const repo = path.join(tmp, 'repo');
@@ -140,6 +140,26 @@ describe('ObjectWriter', () => {
     const second = writer.writeCommit(writer.writeTree({ 'a.txt': '2\n' }), [base], '2');
     writer.setRef('refs/heads/packed-test', second);
     expect(git(['rev-parse', 'packed-test'])).toBe(second);
+  });
+
+  it('writes objects and refs again after a git gc removed the folders it had made', async () => {
+    const writer = await open();
+    // Two blobs in the same fan-out folder: the writer made it for the first, gc empties and removes it.
+    const prefix = blobSha(Buffer.from('gc-0\n')).slice(0, 2);
+    let n = 1;
+    while (blobSha(Buffer.from(`gc-${n}\n`)).slice(0, 2) !== prefix) n++;
+    const first = writer.writeCommit(writer.writeTree({ 'a.txt': 'gc-0\n' }), [base], 'first');
+    writer.setRef('refs/evoloop/gc-run/candidates/1', first);
+    git(['pack-refs', '--all']);
+    git(['gc', '-q', '--prune=now']);
+    rmSync(path.join(repo, '.git', 'refs', 'evoloop'), { recursive: true, force: true });
+    expect(existsSync(path.join(repo, '.git', 'objects', prefix))).toBe(false);
+    const second = writer.writeCommit(writer.writeTree({ 'a.txt': `gc-${n}\n` }), [base], 'second');
+    writer.setRef('refs/evoloop/gc-run/candidates/2', second);
+    expect(git(['rev-parse', 'refs/evoloop/gc-run/candidates/2'])).toBe(second);
+    expect(git(['show', `${second}:a.txt`])).toBe(`gc-${n}`);
+    expect(git(['rev-parse', 'refs/evoloop/gc-run/candidates/1'])).toBe(first); // packed by gc, still there
+    expect(git(['fsck', '--strict', '--no-dangling', '--no-progress'])).toBe('');
   });
 
   it('writes an object once (same content, same file)', async () => {

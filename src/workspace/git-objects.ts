@@ -18,6 +18,8 @@ export interface TreeEntry {
 
 export class ObjectWriter {
   private tmpCounter = 0;
+  /** Folders known to exist (object fan-out, ref folders): made once, not asked about per write. */
+  private readonly dirs = new Set<string>();
 
   private constructor(
     private readonly commonDir: string,
@@ -134,9 +136,20 @@ export class ObjectWriter {
   }
 
   private atomicWrite(file: string, data: string | Buffer): void {
-    mkdirSync(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
     const tmp = `${file}.tmp-${process.pid}-${this.tmpCounter++}`;
-    writeFileSync(tmp, data);
+    if (!this.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    try {
+      writeFileSync(tmp, data);
+    } catch (err) {
+      // A `git gc` meanwhile removes emptied object folders: make it again.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(tmp, data);
+    }
     renameSync(tmp, file);
   }
 }

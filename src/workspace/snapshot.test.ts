@@ -1,9 +1,10 @@
 // The stat fingerprint that proves a worktree unchanged: every kind of change shows.
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { matchesSnapshot, takeSnapshot } from './snapshot.js';
+import { allocatedBytes } from '../evaluate/disk-usage.js';
+import { matchesSnapshot, provenBytes, takeSnapshot } from './snapshot.js';
 
 let root: string;
 beforeEach(() => {
@@ -51,6 +52,16 @@ describe('takeSnapshot / matchesSnapshot', () => {
       expect(matchesSnapshot(root, before)).toBe(false);
     });
   }
+
+  it('counts what a matching tree takes on disk as allocatedBytes does, and does not vouch for hard links', () => {
+    writeFileSync(path.join(root, 'big.bin'), Buffer.alloc(100_000, 1));
+    const before = takeSnapshot(root);
+    expect(provenBytes(root, before)).toBe(allocatedBytes([root]));
+    writeFileSync(path.join(root, 'b.txt'), 'changed');
+    expect(provenBytes(root, before)).toBe(false);
+    linkSync(path.join(root, 'big.bin'), path.join(root, 'again.bin'));
+    expect(provenBytes(root, takeSnapshot(root))).toBeUndefined();
+  });
 
   it('a folder that cannot be listed never matches', () => {
     const before = takeSnapshot(root);

@@ -51,7 +51,20 @@ export function takeSnapshot(root: string): Snapshot {
 
 /** Whether the tree under root is entry for entry `snapshot`; stops at the first difference. */
 export function matchesSnapshot(root: string, snapshot: Snapshot): boolean {
+  return provenBytes(root, snapshot) !== false;
+}
+
+/**
+ * Like matchesSnapshot, and what the tree takes on disk when it matches: the same figure
+ * as disk-usage.ts's allocatedBytes([root]) (st_blocks × 512, the root folder included),
+ * read from the same lstat calls, so the proof of a worktree also gives the disk baseline
+ * of the stage that runs next. undefined: it matches, but holds a file with more than one
+ * link (counted once by allocatedBytes; not worth tracking here). false: it does not match.
+ */
+export function provenBytes(root: string, snapshot: Snapshot): number | undefined | false {
   let seen = 0;
+  let bytes = 0;
+  let linked = false;
   const walk = (dir: string, rel: string): boolean => {
     for (const name of readdirSync(dir)) {
       const relPath = rel ? `${rel}/${name}` : name;
@@ -59,12 +72,16 @@ export function matchesSnapshot(root: string, snapshot: Snapshot): boolean {
       const st = lstatSync(abs, { bigint: true });
       if (snapshot.get(relPath) !== stampOf(st)) return false;
       seen++;
+      bytes += Number(st.blocks) * 512;
+      if (!st.isDirectory() && st.nlink > 1n) linked = true;
       if (st.isDirectory() && !walk(abs, relPath)) return false;
     }
     return true;
   };
   try {
-    return walk(root, '') && seen === snapshot.size;
+    const top = lstatSync(root, { bigint: true });
+    if (!top.isDirectory() || !walk(root, '') || seen !== snapshot.size) return false;
+    return linked ? undefined : bytes + Number(top.blocks) * 512;
   } catch {
     return false;
   }

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../core/errors.js';
+import { allocatedBytes } from '../evaluate/disk-usage.js';
 import { changedPaths, repoInfo } from './git.js';
 import { resolveBase, Workspace } from './workspace.js';
 
@@ -187,6 +188,28 @@ describe('Workspace', () => {
     wt = await ws.acquire();
     expect(ws.lastReset(wt)).toEqual({ removed: [], restored: ['prob/lib/util.py'] });
     expect(treeOf(wt.root)).toEqual(baseTree());
+  });
+
+  it('knows what a proven worktree takes on disk after materialize, exactly as a walk counts it, and tells it once', async () => {
+    const ws = await open(1);
+    let wt = await ws.acquire();
+    expect(ws.takeAllocated(wt)).toBeUndefined(); // a first checkout is proven by hashing, not by the stat walk
+    ws.release(wt);
+    for (let i = 0; i < 3; i++) {
+      wt = await ws.acquire();
+      const big = 'z'.repeat(20_000 * (i + 1));
+      ws.materialize(wt, { 'program.py': `x = ${i}\n${big}\n`, [`new${i}/deep/extra.py`]: big });
+      const known = ws.takeAllocated(wt);
+      expect(known).toBe(allocatedBytes([wt.root]));
+      expect(ws.takeAllocated(wt)).toBeUndefined(); // the stage that runs next changes it
+      ws.release(wt);
+    }
+    // A worktree the fast path could not prove (a stray file) is not vouched for.
+    wt = await ws.acquire();
+    writeFileSync(path.join(wt.problemDir, 'stray.txt'), 'x');
+    ws.release(wt);
+    wt = await ws.acquire();
+    expect(ws.takeAllocated(wt)).toBeUndefined();
   });
 
   it('never writes through a link planted in place of a file or a folder', async () => {

@@ -12,7 +12,7 @@ import { checkoutExact, type ResetReport } from './base-checkout.js';
 import { changedPaths, git, repoInfo, type RepoInfo } from './git.js';
 import { ObjectWriter, readBlobs } from './git-objects.js';
 import { isRealDir, makeDir, pathParts, readNoFollow, removeEmptyParents, removeTree, unlinkIfThere, writeNew } from './safe-write.js';
-import { isFolderStamp, matchesSnapshot, sameSnapshot, stamp, takeSnapshot, type Snapshot } from './snapshot.js';
+import { isFolderStamp, provenBytes, sameSnapshot, stamp, takeSnapshot, type Snapshot } from './snapshot.js';
 
 export type { ResetReport } from './base-checkout.js';
 
@@ -43,6 +43,8 @@ interface PoolState {
   /** Worktree-relative files materialize() wrote since then. */
   written: Set<string>;
   lastReset?: ResetReport;
+  /** Bytes the worktree takes on disk (allocatedBytes), known from the proof at acquire and kept up to date by materialize; handed out once. */
+  allocated?: number;
 }
 
 /** The `.git` file above the pooled worktrees: a git command run inside one stops here, never reaching your checkout. */
@@ -163,9 +165,10 @@ export class Workspace {
    * differs is written again. A worktree that still cannot be proven exact is rebuilt.
    */
   private async reset(wt: Worktree, state: PoolState): Promise<ResetReport> {
-    const fast = state.pristine !== undefined && (await this.restoreWritten(wt, state)) && matchesSnapshot(wt.root, state.pristine);
+    const proven = state.pristine !== undefined && (await this.restoreWritten(wt, state)) ? provenBytes(wt.root, state.pristine) : false;
     state.written.clear();
-    if (fast) return { removed: [], restored: [] };
+    state.allocated = proven === false ? undefined : proven;
+    if (proven !== false) return { removed: [], restored: [] };
     try {
       if (!isRealDir(wt.root)) throw new Error('not a folder');
       const { report, expected } = await checkoutExact(wt.root, this.objects.baseTree(), state.pristine, this.readBlobs);
@@ -240,12 +243,28 @@ export class Workspace {
 
   /** Writes a candidate's files (its full change against the base) into a clean worktree, never through a link. */
   materialize(wt: Worktree, files: FileSet): void {
-    const written = this.state.get(wt)!.written;
+    const state = this.state.get(wt)!;
     for (const [p, content] of Object.entries(files)) {
       const rel = this.toRepoPath(p);
-      written.add(rel);
+      state.written.add(rel);
+      // What the write frees and takes (the file and the folders on its way), so the disk baseline stays exact without a walk.
+      if (state.allocated !== undefined) state.allocated -= blocksOnPath(wt.root, rel);
       writeNew(wt.root, rel, content, this.objects.baseMode(rel) === '100755');
+      if (state.allocated !== undefined) state.allocated += blocksOnPath(wt.root, rel);
+      if (Number.isNaN(state.allocated)) state.allocated = undefined;
     }
+  }
+
+  /**
+   * What the worktree takes on disk right now (as disk-usage.ts's allocatedBytes([root])
+   * would say), when evoloop knows it without a walk: since acquire() proved it and only
+   * materialize() wrote. Given out once: the stage that runs next changes it.
+   */
+  takeAllocated(wt: Worktree): number | undefined {
+    const state = this.state.get(wt);
+    const bytes = state?.allocated;
+    if (state) state.allocated = undefined;
+    return bytes;
   }
 
   /**
@@ -382,6 +401,20 @@ export async function resolveBase(
   const headTime = Number((await git(repo.root, ['show', '-s', '--format=%ct', repo.head])).stdout.trim());
   const sha = objects.writeCommit(objects.writeTree(files), [repo.head], `evoloop: snapshot of uncommitted changes\n\n${dirty.join('\n')}`, headTime);
   return { baseCommit: sha, repoRoot: repo.root, snapshot: dirty };
+}
+
+/** Allocated bytes of root/rel and of the folders above it up to root (included); a file with more than one link makes the count unknowable here. */
+function blocksOnPath(root: string, rel: string): number {
+  const parts = pathParts(rel);
+  let bytes = 0;
+  for (let i = 0; i <= parts.length; i++) {
+    const st = lstatSync(path.join(root, ...parts.slice(0, i)), { throwIfNoEntry: false });
+    if (!st) break;
+    const last = i === parts.length;
+    if (!st.isDirectory() && (!last || st.nlink > 1)) return Number.NaN; // never looked through; writeNew refuses it anyway
+    bytes += st.blocks * 512;
+  }
+  return bytes;
 }
 
 function kindOf(st: ReturnType<typeof lstatSync> & object, abs: string): string {

@@ -104,6 +104,8 @@ export function randomStep(): Operator & { seen: OperatorContext[] } {
 
 export interface HarnessOptions {
   operator?: Operator;
+  /** Instead of `operator`: how each proposal's operator is picked (`except`: the one that just found nothing new). */
+  pick?: (random: () => number, except?: string) => Operator;
   backend?: NumberBackend;
   /** Wraps the strategy's population (scheduling tests). */
   population?: (p: Population, deps: PopulationDeps) => Population;
@@ -179,7 +181,7 @@ export function build(dir: string, input: Partial<ConfigInput>, opts: HarnessOpt
     store,
     run,
     workspace,
-    operators: { pick: () => operator },
+    operators: { pick: opts.pick ?? (() => operator) },
     population,
     admit: admission({ store, run, workspace, rules, protectedPaths: backend.protectedPaths }),
     emit,

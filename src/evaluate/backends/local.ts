@@ -34,6 +34,7 @@ export class LocalBackend implements EvaluationBackend {
       guard: IntegrityGuard.create(opts.protectedFiles, workspace.baseFiles(), path.join(stateDir, 'protected', dirs.protected)),
       hostGuard: HostGuard.create(workspace.repo.commonDir),
       worktreeAudit: (wt) => workspace.audit(wt),
+      worktreeBytes: (wt) => workspace.takeAllocated(wt),
       judge: opts.judge,
       modelRun: opts.modelRun,
     });

@@ -140,6 +140,16 @@ describe('merge', () => {
     await expect(merge.propose(ctx([view(left), view(right)]))).rejects.toThrow(`the merge of #${left.id} and #${right.id} was already tried`);
   });
 
+  it('proposes nothing when the merge comes out as the second parent itself: a copy, not a combination', async () => {
+    const { baseline, child, merge, ctx, view } = await setup();
+    const origin = await child(baseline, 1, (s) => s.replace('a = 1', 'a = 10'));
+    const left = await child(origin, 2, (s) => s.replace('b = 2', 'b = 20'));
+    const right = await child(origin, 3, (s) => s.replace('b = 2', 'b = 20').replace('d = 4', 'd = 40'));
+    await expect(merge.propose(ctx([view(left), view(right)]))).rejects.toThrow(
+      new NothingNew(`merging #${left.id} into #${right.id} changes nothing: #${right.id} already has its changes (or wins every conflict)`),
+    );
+  });
+
   it('is refused with greedy: it needs two parents', () => {
     const config = validateConfig({
       edit: ['a.js'],

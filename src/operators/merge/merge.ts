@@ -1,12 +1,12 @@
 // `merge`: crossover without a model, for any language. Two parents that are not each other's
-// ancestors are merged three-way (diff3, line by line) against their nearest common ancestor in
-// the run's lineage (the base when they share none). A file where both changed the same lines
+// ancestors are merged three-way (line by line, three-way.ts) against their nearest common
+// ancestor in the run's lineage (the base when they share none). A file where both changed the same lines
 // differently is resolved by taking that file whole from the parent with the better score; the
 // description names every such file, so the lessons say what was dropped.
-import { diff3Merge } from 'node-diff3';
 import type { FileSet, Goal } from '../../core/types.js';
 import type { Store } from '../../store/store.js';
 import { NothingNew, type Operator, type ParentView, type ProposalResult } from '../operator.js';
+import { mergeLines } from './three-way.js';
 
 export interface MergeDeps {
   store: Store;
@@ -28,11 +28,15 @@ export function mergeOperator(deps: MergeDeps): Operator {
       const better = preferred(a, b, deps.goal);
       const merged = await mergeFiles(a.files, origin, b.files, ctx.readBase);
       const changes: FileSet = {};
+      let copyOfB = true;
       for (const [p, m] of Object.entries(merged)) {
         const content = m.conflicts > 0 ? await fileOf(better.files, p, ctx.readBase) : m.content;
         if (content !== undefined && content !== (await ctx.readFile(p))) changes[p] = content;
+        copyOfB &&= content === (await fileOf(b.files, p, ctx.readBase));
       }
       if (Object.keys(changes).length === 0) throw new NothingNew(`merging #${b.id} into #${a.id} changes nothing: #${a.id} already has its changes`);
+      // Not a combination but a copy of the partner (from another island, a migration the ring did not schedule).
+      if (copyOfB) throw new NothingNew(`merging #${a.id} into #${b.id} changes nothing: #${b.id} already has its changes (or wins every conflict)`);
       if (await ctx.taken(changes)) throw new NothingNew(`the merge of #${a.id} and #${b.id} was already tried`);
       const conflicted = Object.entries(merged).filter(([, m]) => m.conflicts > 0);
       const clean = Object.keys(merged).length - conflicted.length;
@@ -60,9 +64,8 @@ export async function mergeFiles(
     if (x === y || y === o) out[p] = { content: x, conflicts: 0 };
     else if (x === o) out[p] = { content: y, conflicts: 0 };
     else {
-      const regions = diff3Merge(lines(x), lines(o), lines(y), { excludeFalseConflicts: true });
-      const conflicts = regions.filter((r) => r.conflict).length;
-      out[p] = { content: conflicts > 0 ? undefined : regions.flatMap((r) => r.ok ?? []).join('\n'), conflicts };
+      const merged = mergeLines(lines(x), lines(o), lines(y));
+      out[p] = { content: merged.lines?.join('\n'), conflicts: merged.conflicts };
     }
   }
   return out;

@@ -178,6 +178,38 @@ describe('islands', () => {
   });
 });
 
+describe('islands: second parents', () => {
+  it('a two-parent operator gets its partner from another island when its own has none, and never the same pair twice, also after resume', async () => {
+    // One elite per island and no migration: an island's only elite is the first parent, so the partner must come from the other island.
+    const config = (candidates: number): Partial<ConfigInput> => ({
+      search: { strategy: 'islands', islands: 2, elites: 1, migration: { interval: 1000, rate: 1 }, seed: 5 },
+      budget: { candidates },
+    });
+    // Every combination is worse than both parents, so both stay elites and the pair stays available.
+    const worse = { ...counter((_ctx, n) => String(-100 - n)), parents: 2 as const };
+    const dir = tempProblem();
+    const grow = build(dir, config(6), { operator: randomStep() });
+    await grow.evolution.run();
+    grow.store.close();
+    const combined = (rows: CandidateRecord[]) => rows.filter((c) => c.parents.length === 2);
+    const first = build(dir, config(20), { operator: worse });
+    expect((await first.evolution.run()).reason).toMatch(/^stuck: counter found nothing new 10 times in a row: no island has an elite besides #\d+/);
+    const rows = first.candidates();
+    const byId = new Map(rows.map((c) => [c.id, c]));
+    expect(combined(rows)).toHaveLength(1);
+    const [child] = combined(rows);
+    expect(child.status).toBe('rejected');
+    expect(byId.get(child.parents[0])!.island).toBe(child.island);
+    expect(byId.get(child.parents[1])!.island).not.toBe(child.island);
+    first.store.close();
+    // Resumed, the pair is still known as combined: it is not offered again.
+    const second = build(dir, config(20), { operator: worse });
+    expect((await second.evolution.run()).reason).toMatch(/^stuck:/);
+    expect(combined(second.candidates())).toHaveLength(1);
+    second.store.close();
+  });
+});
+
 describe('islands and the proposal bandits', () => {
   it('migrant copies are no operator arm and no pull', () => {
     const rows = [

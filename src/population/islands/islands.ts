@@ -8,6 +8,7 @@
 import { median } from 'simple-statistics';
 import { RunError } from '../../core/errors.js';
 import { improvement } from '../../core/fitness.js';
+import type { FileSet } from '../../core/types.js';
 import type { Inspiration } from '../../operators/operator.js';
 import { changeHash } from '../../propose/patch-hash.js';
 import { sampleScoring, type SampleScoring } from '../../store/samples.js';
@@ -30,6 +31,8 @@ interface Counters {
   stale: number[];
 }
 const COUNTERS = 'islands.counters';
+const COMBINED = 'islands.combined';
+const pairKey = (a: number, b: number) => (a < b ? `${a}-${b}` : `${b}-${a}`);
 
 export class IslandsPopulation implements Population {
   readonly settings: IslandSettings;
@@ -40,6 +43,10 @@ export class IslandsPopulation implements Population {
   private readonly archives: Archive[];
   private readonly inFlight: number[];
   private readonly parentsOf = new Map<number, number[]>();
+  /** The base's text of every file an elite changed (partner choice compares against it; select cannot wait for a read). */
+  private readonly baseText = new Map<string, string | undefined>();
+  /** Pairs of elites already given to a two-parent operator (`a-b`, a < b): combining them again would propose the same. */
+  private readonly combined = new Set<string>();
   /** Each proposal's island best when it was selected, to tell at release whether the island improved. */
   private readonly bestAtSelect = new WeakMap<Selection, number | undefined>();
   private counters!: Counters;
@@ -78,10 +85,12 @@ export class IslandsPopulation implements Population {
     const saved = store.search.cells(run.id);
     if (saved.length > 0) {
       for (const c of saved) this.archives[c.island]?.put(this.eliteOf(store.getCandidate(c.candidateId)!, c.island, c.cell));
+      for (const a of this.archives) for (const e of a.elites()) await this.readBase(e.files);
     } else {
       store.transaction(() => this.archives.forEach((_, i) => this.place({ ...this.baseline, island: i })));
     }
     this.counters = store.search.get<Counters>(run.id, COUNTERS) ?? { accepted: 0, migrations: 0, stale: Array(this.archives.length).fill(0) };
+    for (const key of store.search.get<string[]>(run.id, COMBINED) ?? []) this.combined.add(key);
     const championId = store.getRun(run.id)!.championId ?? this.baseline.id;
     this.champion = championId === this.baseline.id ? started.baseline : this.eliteOf(store.getCandidate(championId)!, -1, '');
     return true;
@@ -96,13 +105,10 @@ export class IslandsPopulation implements Population {
     const first = pickParent(elites, this.settings.selection, random);
     const parents = [first];
     if (count === 2) {
-      const other = this.otherIsland(island, random, OTHER_ISLAND_PARTNER);
-      const related = (a: number, b: number) => this.descends(a, b) || this.descends(b, a);
-      const partner =
-        (other !== undefined ? pickPartner(first, this.archives[other].elites(), related, random) : undefined) ?? pickPartner(first, elites, related, random);
+      const partner = this.partnerFor(island, first, random);
       if (!partner)
         return {
-          skip: `island ${island} has no elite besides #${first.id} that is neither its ancestor nor its descendant, so there is nothing to combine yet`,
+          skip: `no island has an elite besides #${first.id} that is neither its ancestor nor its descendant, so there is nothing to combine yet`,
         };
       parents.push(partner);
     }
@@ -130,6 +136,13 @@ export class IslandsPopulation implements Population {
     const improved = before !== undefined && now !== undefined && improvement(now, before, this.goal) > 0;
     this.counters.stale[island] = improved ? 0 : this.counters.stale[island] + 1;
     this.saveCounters();
+    if (selection.parents.length === 2) {
+      this.combined.add(pairKey(selection.parents[0].id, selection.parents[1].id));
+      // Only pairs of elites still in an archive can be offered again.
+      const elites = new Set(this.archives.flatMap((a) => a.elites().map((e) => e.id)));
+      for (const key of this.combined) if (!key.split('-').every((id) => elites.has(Number(id)))) this.combined.delete(key);
+      this.d.store.search.set(this.d.run.id, COMBINED, [...this.combined]);
+    }
     const patience = this.settings.restartPatience;
     if (patience !== undefined && this.counters.stale[island] >= patience) await this.restart(island);
   }
@@ -159,6 +172,7 @@ export class IslandsPopulation implements Population {
       });
       return store.getCandidate(c.id)!;
     }
+    await this.readBase(files);
     const archive = this.archives[island];
     const slot = archive.slotFor(values);
     let measured: Measurement = first.measured;
@@ -281,6 +295,10 @@ export class IslandsPopulation implements Population {
     this.d.store.search.setCell(this.d.run.id, elite.island, elite.cell, elite.id);
   }
 
+  private async readBase(files: FileSet): Promise<void> {
+    for (const p of Object.keys(files)) if (!this.baseText.has(p)) this.baseText.set(p, await this.d.workspace.readBase(p));
+  }
+
   private saveCounters(): void {
     this.d.store.search.set(this.d.run.id, COUNTERS, this.counters);
   }
@@ -330,11 +348,49 @@ export class IslandsPopulation implements Population {
     return { id: e.id, score: e.score, metrics: e.metrics, files: e.files, island: e.id === this.baseline.id ? null : e.island, description: e.description };
   }
 
+  /**
+   * A second parent for `first`: an unrelated elite of its own island, or (with probability
+   * OTHER_ISLAND_PARTNER, and whenever its island has none) of the other islands, where a
+   * lineage that climbed something else is most likely to be found.
+   */
+  private partnerFor(island: number, first: Elite, random: () => number): Elite | undefined {
+    const lineage = {
+      related: (a: number, b: number) => this.descends(a, b) || this.descends(b, a) || this.combined.has(pairKey(a, b)),
+      commonFiles: (a: number, b: number) => this.commonFiles(a, b),
+      base: (p: string) => this.baseText.get(p),
+    };
+    const own = this.archives[island].elites();
+    const others = this.archives
+      .flatMap((a, i) => (i === island ? [] : a.elites()))
+      .sort((a, b) => (this.goal === 'maximize' ? b.score - a.score : a.score - b.score) || a.id - b.id);
+    const pools = random() < OTHER_ISLAND_PARTNER ? [others, own] : [own, others];
+    for (const pool of pools) {
+      const partner = pickPartner(first, pool, lineage, random);
+      if (partner) return partner;
+    }
+    return undefined;
+  }
+
   /** Another island, with probability p (none when there is only one). */
   private otherIsland(island: number, random: () => number, p: number): number | undefined {
     const n = this.archives.length;
     if (n < 2 || random() >= p) return undefined;
     return (island + 1 + Math.floor(random() * (n - 1))) % n;
+  }
+
+  /** The files of the nearest common ancestor of `a` and `b` ({}: the base, when they share none). */
+  private commonFiles(a: number, b: number): FileSet {
+    const lineage = new Set<number>([a]);
+    for (let todo = [a]; todo.length > 0;) for (const p of this.parentsOfId(todo.pop()!)) if (!lineage.has(p)) (lineage.add(p), todo.push(p));
+    const seen = new Set<number>();
+    for (const queue = [b]; queue.length > 0;) {
+      const id = queue.shift()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (lineage.has(id)) return this.d.store.candidateFiles(this.d.store.getCandidate(id)!);
+      queue.push(...this.parentsOfId(id));
+    }
+    return {};
   }
 
   /** Whether `a` descends from `b` (through any parent). */

@@ -1,8 +1,12 @@
 // How an island picks parents: a weighted mix of exploitation (a tournament of three over its
 // elites), exploration (uniform over its occupied cells) and its best. A second parent (for
 // an operator that combines two) is another elite that is neither an ancestor nor a
-// descendant of the first.
+// descendant of the first, preferably one whose changes complement the first's: lines it
+// changed since their common ancestor that the first did not touch, so a merge brings them in
+// cleanly instead of conflicting or bringing nothing.
 import { weightedChoice } from '../../core/random.js';
+import type { FileSet } from '../../core/types.js';
+import { hunks, mergeLines } from '../../operators/merge/three-way.js';
 import type { Elite } from './archive.js';
 import type { IslandSettings } from './settings.js';
 
@@ -25,13 +29,70 @@ export function pickParent(elites: Elite[], mix: IslandSettings['selection'], ra
   return elites[winner];
 }
 
-/** A partner for `first` among `pool` (best first): a tournament over the unrelated ones, or undefined when there is none. */
-export function pickPartner(first: Elite, pool: Elite[], related: (a: number, b: number) => boolean, random: () => number): Elite | undefined {
-  const unrelated = pool.filter((e) => e.id !== first.id && !related(first.id, e.id));
+/** How many unrelated elites a partner is chosen among by complementarity, and how many at most when none of them brings anything. */
+export const PARTNER_CANDIDATES = 6;
+const PARTNER_CANDIDATES_MAX = 24;
+
+export interface PartnerLineage {
+  /** Ancestor or descendant, or already combined with each other. */
+  related: (a: number, b: number) => boolean;
+  /** The files of the nearest common ancestor of two elites (the base's, {}, when none). */
+  commonFiles: (a: number, b: number) => FileSet;
+  /** A file as the base has it (undefined: not known). */
+  base: (path: string) => string | undefined;
+}
+
+/**
+ * A partner for `first` among `pool` (best first), or undefined when no elite is unrelated:
+ * of up to PARTNER_CANDIDATES unrelated elites drawn by tournament, the one that brings the most
+ * (complementarity), ties and none bringing anything by score.
+ */
+export function pickPartner(first: Elite, pool: Elite[], lineage: PartnerLineage, random: () => number): Elite | undefined {
+  const unrelated = pool.filter((e) => e.id !== first.id && !lineage.related(first.id, e.id));
   if (unrelated.length === 0) return undefined;
-  let winner = unrelated.length;
-  for (let i = 0; i < TOURNAMENT; i++) winner = Math.min(winner, Math.floor(random() * unrelated.length));
-  return unrelated[winner];
+  let best: Elite | undefined;
+  let most = -1;
+  for (let drawn = 0; drawn < PARTNER_CANDIDATES_MAX && unrelated.length > 0 && (drawn < PARTNER_CANDIDATES || most <= 0); drawn++) {
+    let winner = unrelated.length;
+    for (let i = 0; i < TOURNAMENT; i++) winner = Math.min(winner, Math.floor(random() * unrelated.length));
+    const e = unrelated.splice(winner, 1)[0];
+    const brings = complementarity(first.files, lineage.commonFiles(first.id, e.id), e.files, lineage.base);
+    if (brings > most) [best, most] = [e, brings];
+  }
+  return best;
+}
+
+/**
+ * How many lines `partner` changed since the common ancestor `origin` that a merge into `first`
+ * would bring in cleanly; a file both changed so that they conflict brings nothing. A file a
+ * side leaves at the base is absent from its set (read from `base`); one whose base text is not
+ * known counts as one line when only the partner changed it.
+ */
+export function complementarity(first: FileSet, origin: FileSet, partner: FileSet, base: (path: string) => string | undefined): number {
+  let brings = 0;
+  // A merge that comes out as the partner itself is a copy, not a combination.
+  let copy = true;
+  for (const p of new Set([...Object.keys(first), ...Object.keys(partner)])) {
+    const [x, o, y] = [first[p] ?? base(p), origin[p] ?? base(p), partner[p] ?? base(p)];
+    if (y === o || y === x) {
+      copy &&= x === y;
+      continue;
+    }
+    if (x === undefined || o === undefined || y === undefined) {
+      if (x === o) brings += 1;
+      else copy = false;
+      continue;
+    }
+    const [xs, os, ys] = [x.split('\n'), o.split('\n'), y.split('\n')];
+    const merged = x === o ? ys : mergeLines(xs, os, ys).lines;
+    copy &&= merged !== undefined && merged.join('\n') === y;
+    if (merged) brings += changedLines(xs, merged);
+  }
+  return copy ? 0 : brings;
+}
+
+function changedLines(o: string[], x: string[]): number {
+  return hunks(o, x).reduce((n, h) => n + Math.max(h.end - h.start, h.lines.length), 0);
 }
 
 /** Up to `n` distinct elites of `pool` other than `exclude`, drawn uniformly. */

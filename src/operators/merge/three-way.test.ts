@@ -1,0 +1,45 @@
+import { diff3Merge } from 'node-diff3';
+import { describe, expect, it } from 'vitest';
+import { hunks, mergeLines } from './three-way.js';
+
+const col = (...v: number[]) => v.map((x) => x.toFixed(3));
+
+describe('three-way line merge', () => {
+  it('aligns repeated lines by position, where a plain LCS diff reports a conflict', () => {
+    const o = col(0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
+    const a = col(0.9, 0.9, 0.9, 0.9, 0.3, 0.3, 0.3, 0.3);
+    const b = col(0.3, 0.3, 0.3, 0.3, 0.8, 0.8, 0.8, 0.8);
+    // node-diff3 matches a's unchanged lines to the ancestor's first four and sees a conflict.
+    expect(diff3Merge(a, o, b, { excludeFalseConflicts: true }).some((r: { conflict?: unknown }) => r.conflict)).toBe(true);
+    expect(hunks(o, a)).toEqual([{ start: 0, end: 4, lines: col(0.9, 0.9, 0.9, 0.9) }]);
+    expect(mergeLines(a, o, b)).toEqual({ lines: col(0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8), conflicts: 0 });
+  });
+
+  it('merges scattered changes to different lines, adjacent ones included', () => {
+    const o = col(0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
+    const a = col(0.1, 0.3, 0.5, 0.3, 0.3, 0.3);
+    const b = col(0.3, 0.2, 0.3, 0.3, 0.3, 0.6);
+    expect(mergeLines(a, o, b)).toEqual({ lines: col(0.1, 0.2, 0.5, 0.3, 0.3, 0.6), conflicts: 0 });
+  });
+
+  it('keeps insertions and deletions of both sides', () => {
+    const o = ['a', 'b', 'c', 'd', 'e'];
+    const x = ['a', 'new', 'b', 'c', 'd', 'e'];
+    const y = ['a', 'b', 'c', 'e', 'tail'];
+    expect(mergeLines(x, o, y)).toEqual({ lines: ['a', 'new', 'b', 'c', 'e', 'tail'], conflicts: 0 });
+  });
+
+  it('counts a conflict where both changed the same line differently, and none where they agree', () => {
+    const o = ['a', 'b', 'c', 'd'];
+    expect(mergeLines(['a', 'B1', 'c', 'd'], o, ['a', 'B2', 'c', 'D'])).toEqual({ lines: undefined, conflicts: 1 });
+    expect(mergeLines(['a', 'B', 'c', 'd'], o, ['a', 'B', 'c', 'D'])).toEqual({ lines: ['a', 'B', 'c', 'D'], conflicts: 0 });
+    expect(mergeLines(['x', 'a', 'b', 'c', 'd'], o, ['y', 'a', 'b', 'c', 'd'])).toEqual({ lines: undefined, conflicts: 1 });
+    expect(mergeLines(['A', 'b', 'C', 'd'], o, ['A2', 'b', 'C2', 'd'])).toEqual({ lines: undefined, conflicts: 2 });
+  });
+
+  it('returns the other side when one side is the ancestor', () => {
+    const o = ['a', 'b'];
+    expect(mergeLines(o, o, ['a', 'c'])).toEqual({ lines: ['a', 'c'], conflicts: 0 });
+    expect(mergeLines(['z', 'b'], o, o)).toEqual({ lines: ['z', 'b'], conflicts: 0 });
+  });
+});

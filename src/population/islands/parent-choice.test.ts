@@ -1,0 +1,63 @@
+// A second parent is chosen for what a merge would bring: lines it changed since the common
+// ancestor that the first did not touch. A partner that conflicts or brings nothing loses to one
+// that complements the first, even when it scores better.
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../core/random.js';
+import type { Elite } from './archive.js';
+import { complementarity, pickPartner, type PartnerLineage } from './parent-choice.js';
+
+const BASE = ['0.300', '0.300', '0.300', '0.300', '0.300', '0.300'].join('\n');
+const genome = (...lines: string[]) => ({ 'x.txt': lines.join('\n') });
+const elite = (id: number, score: number, files: Record<string, string>): Elite => ({
+  id,
+  score,
+  files,
+  samples: [score],
+  commitSha: String(id).padStart(40, '0'),
+  island: 0,
+  cell: `elite-${id}`,
+  operator: 'step',
+  description: '',
+  metrics: null,
+});
+const lineage = (over: Partial<PartnerLineage> = {}): PartnerLineage => ({
+  related: () => false,
+  commonFiles: () => ({}),
+  base: (p) => (p === 'x.txt' ? BASE : undefined),
+  ...over,
+});
+
+describe('complementarity', () => {
+  const first = genome('0.900', '0.900', '0.300', '0.300', '0.300', '0.300');
+  it('counts the lines a partner changed where the first did not, over the base when they share no ancestor', () => {
+    expect(complementarity(first, {}, genome('0.300', '0.300', '0.300', '0.800', '0.800', '0.300'), (p) => (p === 'x.txt' ? BASE : undefined))).toBe(2);
+  });
+  it('is 0 for a partner that conflicts with the first, or brings what the first already has', () => {
+    const base = () => BASE;
+    expect(complementarity(first, {}, genome('0.100', '0.300', '0.300', '0.800', '0.800', '0.300'), base)).toBe(0);
+    expect(complementarity(first, {}, genome('0.900', '0.900', '0.300', '0.300', '0.300', '0.300'), base)).toBe(0);
+  });
+  it('diffs against the nearest common ancestor, so changes both inherited are not counted', () => {
+    const origin = genome('0.900', '0.900', '0.300', '0.300', '0.300', '0.300');
+    const left = genome('0.900', '0.900', '0.500', '0.300', '0.300', '0.300');
+    const right = genome('0.900', '0.900', '0.300', '0.300', '0.300', '0.700');
+    expect(complementarity(left, origin, right, () => BASE)).toBe(1);
+  });
+  it('counts a whole file only the partner changed', () => {
+    expect(complementarity(first, {}, { 'y.txt': 'new' }, () => undefined)).toBe(1);
+  });
+});
+
+describe('pickPartner', () => {
+  const first = elite(1, 1, genome('0.900', '0.900', '0.300', '0.300', '0.300', '0.300'));
+  const conflicting = elite(2, 5, genome('0.100', '0.300', '0.300', '0.800', '0.800', '0.800'));
+  const complementary = elite(3, 2, genome('0.300', '0.300', '0.300', '0.800', '0.800', '0.800'));
+  it('prefers the partner whose changes merge cleanly over a better-scoring one that conflicts', () => {
+    for (let seed = 1; seed <= 20; seed++) expect(pickPartner(first, [conflicting, complementary], lineage(), seededRandom(seed))?.id).toBe(3);
+  });
+  it('never picks the first itself or a relative, and gives none when every elite is related', () => {
+    const related = lineage({ related: (a, b) => a === 1 && b === 3 });
+    expect(pickPartner(first, [first, conflicting, complementary], related, seededRandom(1))?.id).toBe(2);
+    expect(pickPartner(first, [first, complementary], related, seededRandom(1))).toBeUndefined();
+  });
+});
