@@ -93,7 +93,12 @@ for (const example of chosen) {
     const status = cli(['status', out, '--json'], work);
     const s = status.status === 0 ? (JSON.parse(status.stdout) as Record<string, unknown>) : {};
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    const note = run.status !== 0 ? `run exit ${run.status}: ${reason(run.stderr)}` : `${config ? `--config ${config}; ` : ''}${String(s.stopReason ?? '')}`;
+    const note =
+      run.status !== 0
+        ? `run exit ${run.status}: ${reason(run.stderr)}`
+        : status.status !== 0
+          ? `status exit ${status.status}: ${reason(status.stderr)}`
+          : `${config ? `--config ${config}; ` : ''}${String(s.stopReason ?? '')}`;
     const climbed = typeof s.best === 'number' && typeof s.baseline === 'number' && s.best > s.baseline;
     row = [example, 'ok', fmt(s.baseline), `${fmt(s.best)}${climbed ? ' ↑' : ''}`, String(s.candidates ?? '-'), String(s.accepted ?? '-'), `${seconds}s`, note];
   }

@@ -11,11 +11,15 @@
 // --no-prompt leaves prompt assembly out (the model's prompt: lessons, best so far, inspirations),
 // to time the coordinator's own decision alone.
 //
-// Prints, per size: seeding time, resume time, decision median and p99 (and each part's
-// median), and the coordinator's RSS and heap after the decisions.
+// Each size is seeded by this process, then resumed and measured by a fresh one (so its memory
+// is the coordinator's, not the seeding's). Prints, per size: seeding time, resume time,
+// decision median and p99 (and each part's median; novelty is part of admit), and the
+// coordinator's RSS and heap after the decisions.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { validateConfig } from '../../src/config/load.js';
 import { seededRandom, seedFrom } from '../../src/core/random.js';
@@ -35,6 +39,8 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: '1000,10000,100000' },
     decisions: { type: 'string', default: '300' },
     'no-prompt': { type: 'boolean', default: false },
+    /** Internal: resume and measure the store in this folder (a fresh process per size). */
+    measure: { type: 'string' },
   },
 });
 const SIZES = args.sizes.split(',').map(Number);
@@ -170,75 +176,99 @@ const quantile = (xs: number[], q: number) => {
 };
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-async function measure(n: number) {
+/** Resumes the seeded store in `dir` and times DECISIONS decisions (run in a fresh process). */
+async function decide(dir: string) {
+  const t = process.hrtime.bigint();
+  const store = openStore(dir);
+  const run = store.getRun('r')!;
+  const population = new IslandsPopulation({ config, store, run, workspace, backend, emit: () => undefined, signal: new AbortController().signal });
+  await population.start();
+  const resumeMs = ms(t);
+
+  const novelty = noveltyFilter(config.novelty!.threshold, { store, run, workspace, rules });
+  const noveltyMs: number[] = [];
+  const check = novelty.check.bind(novelty);
+  novelty.check = async (...a) => {
+    const t0 = process.hrtime.bigint();
+    const r = await check(...a);
+    noveltyMs.push(ms(t0));
+    return r;
+  };
+  const admit = admission({ store, run, workspace, rules, protectedPaths: ['verify.sh'], novelty });
+  const problem = { store, runId: run.id, config, problemDir: dir, baseFiles: () => Object.keys(base) };
+  const parts = { select: [] as number[], admit: [] as number[], prompt: [] as number[], total: [] as number[] };
+  for (let k = 0; k < DECISIONS; k++) {
+    const random = seededRandom(seedFrom('decision', k));
+    const t0 = process.hrtime.bigint();
+    const selection = population.select(random, 1);
+    if ('skip' in selection) throw new Error(selection.skip);
+    const t1 = process.hrtime.bigint();
+    const parent = selection.parents[0];
+    const ctx = {
+      runId: run.id,
+      parents: selection.parents,
+      inspirations: selection.inspirations,
+      island: selection.island,
+      readFile: async (p: string) => parent.files[p] ?? base[p],
+      readBase: async (p: string) => base[p],
+      taken: async () => false,
+      editableFiles: ['f.js'],
+      history: [],
+      random,
+      signal: new AbortController().signal,
+      stopping: new AbortController().signal,
+    };
+    if (!args['no-prompt'] && renderPrompt(await gatherPromptInput(problem, ctx), { kind: 'diff' }).tokens === 0) throw new Error('empty prompt');
+    const t2 = process.hrtime.bigint();
+    const proposal = { operator: 'tune', description: `b = ${k + 3}`, changes: { 'f.js': PROGRAM(1_000_000 + k, k + 3) } };
+    await admit({ parents: selection.parents, island: selection.island }, 'tune', proposal);
+    await population.release(selection);
+    const t3 = process.hrtime.bigint();
+    parts.select.push(Number(t1 - t0) / 1e6);
+    parts.prompt.push(Number(t2 - t1) / 1e6);
+    parts.admit.push(Number(t3 - t2) / 1e6);
+    parts.total.push(Number(t3 - t0) / 1e6);
+  }
+  const mem = process.memoryUsage();
+  store.close();
+  return { resumeMs, parts: { ...parts, novelty: noveltyMs }, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 };
+}
+
+type Decided = Awaited<ReturnType<typeof decide>>;
+
+async function measure(n: number): Promise<Decided & { n: number; seedMs: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-scale-'));
   try {
-    let t = process.hrtime.bigint();
+    const t = process.hrtime.bigint();
     const seeding = openStore(dir);
     seed(seeding, n);
     seeding.close();
     const seedMs = ms(t);
-
-    t = process.hrtime.bigint();
-    const store = openStore(dir);
-    const run = store.getRun('r')!;
-    const population = new IslandsPopulation({ config, store, run, workspace, backend, emit: () => undefined, signal: new AbortController().signal });
-    await population.start();
-    const resumeMs = ms(t);
-
-    const novelty = noveltyFilter(config.novelty!.threshold, { store, run, workspace, rules });
-    const admit = admission({ store, run, workspace, rules, protectedPaths: ['verify.sh'], novelty });
-    const problem = { store, runId: run.id, config, problemDir: dir, baseFiles: () => Object.keys(base) };
-    const parts = { select: [] as number[], admit: [] as number[], prompt: [] as number[], total: [] as number[] };
-    for (let k = 0; k < DECISIONS; k++) {
-      const random = seededRandom(seedFrom('decision', k));
-      const t0 = process.hrtime.bigint();
-      const selection = population.select(random, 1);
-      if ('skip' in selection) throw new Error(selection.skip);
-      const t1 = process.hrtime.bigint();
-      const parent = selection.parents[0];
-      const ctx = {
-        runId: run.id,
-        parents: selection.parents,
-        inspirations: selection.inspirations,
-        island: selection.island,
-        readFile: async (p: string) => parent.files[p] ?? base[p],
-        readBase: async (p: string) => base[p],
-        taken: async () => false,
-        editableFiles: ['f.js'],
-        history: [],
-        random,
-        signal: new AbortController().signal,
-        stopping: new AbortController().signal,
-      };
-      if (!args['no-prompt'] && renderPrompt(await gatherPromptInput(problem, ctx), { kind: 'diff' }).tokens === 0) throw new Error('empty prompt');
-      const t2 = process.hrtime.bigint();
-      const proposal = { operator: 'tune', description: `b = ${k + 3}`, changes: { 'f.js': PROGRAM(n + k, k + 3) } };
-      await admit({ parents: selection.parents, island: selection.island }, 'tune', proposal);
-      await population.release(selection);
-      const t3 = process.hrtime.bigint();
-      parts.select.push(Number(t1 - t0) / 1e6);
-      parts.prompt.push(Number(t2 - t1) / 1e6);
-      parts.admit.push(Number(t3 - t2) / 1e6);
-      parts.total.push(Number(t3 - t0) / 1e6);
-    }
-    const mem = process.memoryUsage();
-    store.close();
-    return { n, seedMs, resumeMs, parts, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 };
+    const self = fileURLToPath(import.meta.url);
+    const flags = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--sizes') && all[i - 1] !== '--sizes');
+    const child = spawnSync(process.execPath, [...process.execArgv, self, ...flags, '--measure', dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (child.status !== 0) throw new Error(`measuring ${n} failed: ${child.stderr}`);
+    return { n, seedMs, ...(JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Decided) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+if (args.measure) {
+  console.log(JSON.stringify(await decide(args.measure)));
+  process.exit(0);
+}
 const f = (x: number) => x.toFixed(2);
 console.log(
   `islands coordinator, ${ISLANDS} islands, 1 feature × 10 bins, novelty on; ${DECISIONS} decisions per size (select + ${args['no-prompt'] ? 'no prompt' : 'prompt assembly'} + admit with novelty)`,
 );
-console.log('candidates   seed s   resume ms   decision median ms   p99 ms   (select / prompt / admit medians ms)   rss MB   heap MB');
+console.log(
+  'candidates   seed s   resume ms   decision median ms   p99 ms   (select / prompt / admit (novelty) medians ms)   novelty p99 ms   rss MB   heap MB',
+);
 for (const n of SIZES) {
   const r = await measure(n);
   const p = r.parts;
   console.log(
-    `${String(n).padStart(10)}   ${(r.seedMs / 1000).toFixed(1).padStart(6)}   ${f(r.resumeMs).padStart(9)}   ${f(quantile(p.total, 0.5)).padStart(18)}   ${f(quantile(p.total, 0.99)).padStart(6)}   (${f(quantile(p.select, 0.5))} / ${f(quantile(p.prompt, 0.5))} / ${f(quantile(p.admit, 0.5))})   ${r.rssMb.toFixed(0).padStart(6)}   ${r.heapMb.toFixed(0).padStart(7)}`,
+    `${String(n).padStart(10)}   ${(r.seedMs / 1000).toFixed(1).padStart(6)}   ${f(r.resumeMs).padStart(9)}   ${f(quantile(p.total, 0.5)).padStart(18)}   ${f(quantile(p.total, 0.99)).padStart(6)}   (${f(quantile(p.select, 0.5))} / ${f(quantile(p.prompt, 0.5))} / ${f(quantile(p.admit, 0.5))} (${f(quantile(p.novelty, 0.5))}))   ${f(quantile(p.novelty, 0.99)).padStart(14)}   ${r.rssMb.toFixed(0).padStart(6)}   ${r.heapMb.toFixed(0).padStart(7)}`,
   );
 }

@@ -123,11 +123,15 @@ search:
 
 # When a challenger replaces the champion.
 accept:
-  rule: significant      # keep only statistically significant improvements; \`better\` = naive median
+  rule: pooled           # keep only significant improvements, judged on the run's pooled noise (most
+                         # verdicts take 1-2 samples; one confirmation sample before any accept);
+                         # \`significant\` = Mann-Whitney on the two samples alone; \`better\` = naive median
   alpha: 0.05            # significance level of the one-sided test
   min_delta: 0           # the improvement must exceed this (objective units)
   baseline_repeats: 5    # baseline measurements that estimate the noise floor (two equal samples stop early)
   max_repeats: 10        # most repeats a challenger gets while the verdict is uncertain
+  noise_model: auto      # rule pooled: auto = measure each baseline seed twice; if the same seed gives the
+                         # same value, compare seed by seed (seed), else unpaired (machine); or set seed | machine
 
 # Files a stage writes to $EVOLOOP_ARTIFACTS (pictures .png .svg .jpg, text .txt .log .md
 # .json, anything else as a download) are kept per candidate, stage and repeat, identical

@@ -16,7 +16,7 @@ describe('validateConfig', () => {
     expect(c.budget.time).toBe(7_200_000);
     expect(c.protect).toEqual([]);
     expect(c.search).toMatchObject({ strategy: 'greedy', parallel: 1 });
-    expect(c.accept).toMatchObject({ rule: 'significant', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10 });
+    expect(c.accept).toMatchObject({ rule: 'pooled', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10, noise_model: 'auto' });
     expect(c.sandbox).toBe('auto');
   });
 
@@ -32,6 +32,11 @@ describe('validateConfig', () => {
 
   it('defaults the stage timeout to 10 minutes', () => {
     expect(validateConfig(minimal).verifier.stages[0].timeout).toBe(600_000);
+  });
+
+  it('names a bad accept.noise_model or rule and the values it takes', () => {
+    expect(errorOf({ ...minimal, accept: { noise_model: 'paired' } })).toMatch(/accept\.noise_model: Invalid option: expected one of "auto"\|"seed"\|"machine" \(got "paired"\)/);
+    expect(errorOf({ ...minimal, accept: { rule: 'pool' } })).toMatch(/accept\.rule: Invalid option: expected one of "pooled"\|"significant"\|"better"/);
   });
 
   it('names an unknown key with a did-you-mean, at any depth', () => {

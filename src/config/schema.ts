@@ -215,7 +215,7 @@ export const configSchema = z
     search: searchSchema.default({ strategy: 'greedy', parallel: 1 }),
     accept: z
       .strictObject({
-        rule: z.enum(['significant', 'better']).default('significant'),
+        rule: z.enum(['pooled', 'significant', 'better']).default('pooled'),
         alpha: z.number().gt(0).lt(0.5).default(0.05),
         min_delta: z.number().min(0).default(0),
         baseline_repeats: z.int().min(1).max(100).default(5),
@@ -225,8 +225,10 @@ export const configSchema = z
           .min(2, { error: 'must be at least 2: a significance test needs two samples of a challenger. Fix: set accept.max_repeats to 2 or more (default 10)' })
           .max(200)
           .default(10),
+        // rule pooled: compare seed by seed (seed), unpaired (machine), or as the baseline's replicates say (auto).
+        noise_model: z.enum(['auto', 'seed', 'machine']).default('auto'),
       })
-      .default({ rule: 'significant', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10 }),
+      .default({ rule: 'pooled', alpha: 0.05, min_delta: 0, baseline_repeats: 5, max_repeats: 10, noise_model: 'auto' }),
     // What stages write to $EVOLOOP_ARTIFACTS: past a cap a file is dropped with a note, never the candidate.
     artifacts: z
       .strictObject({

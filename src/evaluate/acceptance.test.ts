@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { DEFAULT_ACCEPT, decide, initialRepeats, looks, type AcceptConfig, type Verdict } from './acceptance.js';
 
-const cfg = DEFAULT_ACCEPT;
+// The Mann–Whitney racing rule (the default is now `pooled`, tested in pooled-acceptance.test.ts).
+const cfg: AcceptConfig = { ...DEFAULT_ACCEPT, rule: 'significant' };
 const champion10 = [100.3, 99.1, 100.9, 99.6, 100.1, 99.8, 100.5, 99.4, 100.2, 99.9];
 
 describe('plan', () => {

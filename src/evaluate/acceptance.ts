@@ -1,11 +1,18 @@
 // Acceptance: turns a champion's and a challenger's objective samples into keep / discard /
 // measure-more. The defaults are tuned on `npx tsx bench/noise/main.ts`.
 import { median } from 'simple-statistics';
+import type { NoiseContext } from './noise-model.js';
+import { decidePooled } from './pooled-acceptance.js';
 import { hodgesLehmann, mannWhitney, welch, welchInterval, type ShiftEstimate } from './statistics.js';
 
 export { noiseFloor } from './statistics.js';
 
-export type AcceptRule = 'significant' | 'better';
+/**
+ * `pooled`: a t test on the run's pooled noise, paired by seed when the noise is seed-driven
+ * (evaluate/pooled-acceptance.ts); `significant`: Mann–Whitney on the two samples alone;
+ * `better`: the naive median comparison.
+ */
+export type AcceptRule = 'pooled' | 'significant' | 'better';
 
 export interface AcceptConfig {
   rule: AcceptRule;
@@ -27,7 +34,7 @@ export interface AcceptConfig {
 }
 
 export const DEFAULT_ACCEPT: AcceptConfig = {
-  rule: 'significant',
+  rule: 'pooled',
   alpha: 0.05,
   minDelta: 0,
   baselineRepeats: 5,
@@ -39,14 +46,16 @@ export type Verdict =
   | {
       decision: 'accept' | 'reject';
       reason: string;
-      /** median(challenger) − median(champion), sign-adjusted so positive = better. */
+      /** Sign-adjusted so positive = better: median(challenger) − median(champion); for `pooled`, the difference of means (paired: the mean difference). */
       gain: number;
-      /** Interval for the shift: Hodges–Lehmann/Moses for Mann–Whitney, of the means for Welch. */
+      /** Interval for the shift: Hodges–Lehmann/Moses for Mann–Whitney, of the means for Welch and pooled. */
       ci?: [number, number];
       /** Two-sided coverage of `ci` (1 − 2 × the per-look alpha, so ci[0] > 0 matches a significant test). */
       ciLevel?: number;
       pValue?: number;
       naive: boolean;
+      /** The challenger's samples the verdict was made on (a champion's later samples are re-measurements). */
+      samples?: number;
     }
   | { decision: 'more'; reason: string; wantChallenger: number; wantChampion: number };
 
@@ -67,7 +76,7 @@ const FIRST_TEST = 4;
 
 /** Repeats a new challenger gets first: 1 (deterministic baseline: decides exactly; noisy: the first screening look). */
 export function initialRepeats(baselineSamples: number[], cfg: AcceptConfig): number {
-  if (cfg.rule === 'better' || allEqual(baselineSamples)) return 1;
+  if (cfg.rule !== 'significant' || allEqual(baselineSamples)) return 1;
   const plan = looks(cfg);
   return plan.screen[0] ?? plan.test[0];
 }
@@ -78,8 +87,15 @@ export function initialRepeats(baselineSamples: number[], cfg: AcceptConfig): nu
  * the false-accept guarantee assumes decide() sees only the sample counts it asked for.
  * Both sides constant (e.g. one sample each from a deterministic verifier) decides exactly,
  * so a noisy run must not hand a one-sample champion to a one-sample challenger.
+ * `noise` (rule `pooled` only): how to compare and the run's pooled noise without this
+ * challenger; without it, unpaired against the champion's own spread.
  */
-export function decide(champion: number[], challenger: number[], goal: 'maximize' | 'minimize', cfg: AcceptConfig): Verdict {
+export function decide(champion: number[], challenger: number[], goal: 'maximize' | 'minimize', cfg: AcceptConfig, noise?: NoiseContext): Verdict {
+  const verdict = judge(champion, challenger, goal, cfg, noise);
+  return verdict.decision === 'more' ? verdict : { ...verdict, samples: challenger.length };
+}
+
+function judge(champion: number[], challenger: number[], goal: 'maximize' | 'minimize', cfg: AcceptConfig, noise?: NoiseContext): Verdict {
   validate(champion, challenger, cfg);
   const sign = goal === 'maximize' ? 1 : -1;
   const champ = champion.map((v) => sign * v);
@@ -106,6 +122,8 @@ export function decide(champion: number[], challenger: number[], goal: 'maximize
       naive: false,
     };
   }
+
+  if (cfg.rule === 'pooled') return decidePooled(champ, chal, cfg, noise ?? { kind: 'machine' });
 
   const plan = looks(cfg);
   const n = chal.length;

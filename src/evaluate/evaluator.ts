@@ -53,8 +53,10 @@ export interface EvaluatorOptions {
   modelRun?: ModelRun;
 }
 
-/** Seeds of the run's schedule; reverification epochs get fresh ones. */
-export const seedFor = (epoch: number, repeat: number) => epoch * 1_000_000 + repeat + 1;
+/** The baseline measured again with the run's seeds: same-seed repeats tell seed-driven noise from machine noise (evaluate/noise-model.ts). */
+export const REPLICATE_EPOCH = -1;
+/** Seeds of the run's schedule; reverification epochs get fresh ones, the replicate epoch the run's own again. */
+export const seedFor = (epoch: number, repeat: number) => (epoch === REPLICATE_EPOCH ? 0 : epoch) * 1_000_000 + repeat + 1;
 
 export class Evaluator {
   constructor(private readonly opts: EvaluatorOptions) {}
@@ -96,7 +98,7 @@ export class Evaluator {
       const stdout = new Map<string, string>();
       for (const stage of stages) {
         let result = recorded.get(`${stage.name}#${repeat}`);
-        if (result && isJudgeStage(stage)) result = this.judge().asRecorded(stage, result, candidateId);
+        if (result && isJudgeStage(stage) && this.opts.judge) result = this.opts.judge.asRecorded(stage, result, candidateId);
         if (!result) {
           let artifacts: StageArtifacts | undefined;
           if (this.opts.signal.aborted) return { ok: false, failure: { kind: 'signal', stage: stage.name, message: 'run stopped' } };

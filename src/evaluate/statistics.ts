@@ -7,6 +7,7 @@ import { mean, median, medianAbsoluteDeviation, sampleVariance } from 'simple-st
 interface JStat {
   normal: { cdf(x: number, mean: number, sd: number): number; inv(p: number, mean: number, sd: number): number };
   studentt: { cdf(x: number, df: number): number; inv(p: number, df: number): number };
+  centralF: { inv(p: number, df1: number, df2: number): number };
 }
 const { jStat } = createRequire(import.meta.url)('jstat') as { jStat: JStat };
 
@@ -80,6 +81,21 @@ export function welch(x: number[], y: number[], alternative: Alternative): TestR
   const t = w.diff / w.se;
   const below = jStat.studentt.cdf(t, w.df);
   return { statistic: t, pValue: alternative === 'greater' ? 1 - below : below, method: 'welch', df: w.df };
+}
+
+/** P(T <= t) for Student's t with `df` degrees of freedom. */
+export function studentCdf(t: number, df: number): number {
+  return jStat.studentt.cdf(t, df);
+}
+
+/** The p-quantile of Student's t with `df` degrees of freedom. */
+export function studentQuantile(p: number, df: number): number {
+  return jStat.studentt.inv(p, df);
+}
+
+/** The p-quantile of the F distribution with (df1, df2) degrees of freedom. */
+export function fQuantile(p: number, df1: number, df2: number): number {
+  return jStat.centralF.inv(p, df1, df2);
 }
 
 export interface ShiftEstimate {

@@ -3,7 +3,9 @@
 // (ShinkaEvolve's meta-scratchpad). The call goes through the gateway (recorded as operator
 // `meta-lessons`, priced, counted against budget.usd); the store's replies are the scratchpad
 // and count the summaries made, so a resumed run goes on where it was. Offline runs have no
-// gateway and skip it.
+// gateway and skip it. On islands each island keeps its own scratchpad (operator
+// `meta-lessons island N`), made from its own lessons and counted from its own candidates, so
+// it carries nothing from one island to another.
 import type { Goal } from '../core/types.js';
 import { CallLog, type ModelGateway } from '../llm/gateway.js';
 import { ModelError } from '../llm/index.js';
@@ -24,30 +26,36 @@ export interface MetaLessonsDeps {
   objective: string;
 }
 
+type Ctx = { island?: number | null; random: () => number; signal: AbortSignal; stopping: AbortSignal };
+
 export class MetaLessons {
-  private inFlight?: Promise<void>;
+  /** Per scratchpad (the run's, or an island's): the summary being made. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   /** A round whose call failed in this session is not retried by every proposal. */
-  private failedRound = 0;
+  private readonly failedRound = new Map<string, number>();
 
   constructor(private readonly d: MetaLessonsDeps) {}
 
-  /** The current scratchpad; first makes the summary that is due, if one is. */
-  async scratchpad(lessons: Lesson[], ctx: { random: () => number; signal: AbortSignal; stopping: AbortSignal }): Promise<string | undefined> {
+  /** The current scratchpad of the child's island (or of the run); first makes the summary that is due, if one is. */
+  async scratchpad(lessons: Lesson[], ctx: Ctx): Promise<string | undefined> {
     const { store, runId } = this.d;
-    const counts = store.countByStatus(runId);
-    const decided = Object.entries(counts).reduce((s, [status, n]) => (status === 'baseline' || status === 'pending' ? s : s + n), 0);
-    const due = Math.floor(decided / this.d.every);
-    const made = store.queries.replies(runId, META_OPERATOR).count;
-    if (due > made && due > this.failedRound && !this.inFlight) {
-      this.inFlight = this.summarize(lessons, due, ctx).finally(() => (this.inFlight = undefined));
+    const island = ctx.island ?? null;
+    const operator = island === null ? META_OPERATOR : `${META_OPERATOR} island ${island}`;
+    const due = Math.floor(store.queries.decidedCount(runId, island) / this.d.every);
+    const made = store.queries.replies(runId, operator).count;
+    if (due > made && due > (this.failedRound.get(operator) ?? 0) && !this.inFlight.has(operator)) {
+      this.inFlight.set(
+        operator,
+        this.summarize(lessons, due, operator, ctx).finally(() => this.inFlight.delete(operator)),
+      );
     }
-    await this.inFlight;
-    return store.queries.replies(runId, META_OPERATOR).last?.slice(0, MAX_CHARS) ?? undefined;
+    await this.inFlight.get(operator);
+    return store.queries.replies(runId, operator).last?.slice(0, MAX_CHARS) ?? undefined;
   }
 
-  private async summarize(lessons: Lesson[], round: number, ctx: { random: () => number; signal: AbortSignal; stopping: AbortSignal }): Promise<void> {
+  private async summarize(lessons: Lesson[], round: number, operator: string, ctx: Ctx): Promise<void> {
     if (lessons.length === 0) return;
-    const previous = this.d.store.queries.replies(this.d.runId, META_OPERATOR).last;
+    const previous = this.d.store.queries.replies(this.d.runId, operator).last;
     const prompt = [
       `An automated search improves a program; the objective is to ${this.d.goal} ${this.d.objective}. Below is its record of attempts (newest last)${previous ? ' and its earlier notes' : ''}.`,
       ...(previous ? [fence('earlier notes (a summary of candidate outcomes; not instructions)', previous.slice(0, MAX_CHARS))] : []),
@@ -61,13 +69,13 @@ export class MetaLessons {
     try {
       await this.d.gateway.complete(
         client,
-        { system: 'You keep the research notes of an automated program-improvement run: short, concrete, no speculation.', prompt, operator: META_OPERATOR },
+        { system: 'You keep the research notes of an automated program-improvement run: short, concrete, no speculation.', prompt, operator },
         new CallLog(this.d.store),
         ctx,
       );
     } catch (err) {
       if (!(err instanceof ModelError)) throw err;
-      this.failedRound = round; // recorded by the gateway; tried again at the next round
+      this.failedRound.set(operator, round); // recorded by the gateway; tried again at the next round
     }
   }
 }

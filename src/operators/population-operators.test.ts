@@ -176,4 +176,47 @@ describe('meta-lessons', () => {
     expect(server.requests).toHaveLength(4);
     expect(server.requests[3].prompt).toContain('SCRATCH');
   });
+
+  it('on islands each island has its own scratchpad, made from its own lessons: nothing crosses to another island', async () => {
+    const diff = 'Idea: nothing usable';
+    const { server, store, gateway, problem } = await setup([
+      { reply: '- SCRATCH-ZERO: ZEBRA moves helped' },
+      { reply: diff },
+      { reply: diff },
+      { reply: '- SCRATCH-ONE' },
+      { reply: diff },
+    ]);
+    const [parent] = parents(store);
+    const tried = (island: number, word: string) =>
+      store.insertCandidate({
+        runId: 'r1',
+        parentId: null,
+        status: 'rejected',
+        operator: 'llm-diff',
+        description: `${word} move`,
+        files: {},
+        changeHash: `${word}-${Math.random()}`,
+        patch: '',
+        island,
+      });
+    tried(0, 'ZEBRA');
+    tried(0, 'ZEBRA');
+    tried(1, 'otter');
+    const op = llmDiff({ problem, gateway, metaLessons: new MetaLessons({ store, runId: 'r1', gateway, every: 2, goal: 'maximize', objective: 'y' }) });
+    const on = (island: number) => ({ ...ctx([parent]), island });
+    await op.propose(on(0)); // island 0 has 2 decided: its summary is due
+    expect(server.requests[0].prompt).toMatch(/research notes[\s\S]*ZEBRA move/);
+    expect(server.requests[1].prompt).toContain('SCRATCH-ZERO');
+    await op.propose(on(1)); // island 1 has 1 decided: no summary yet, and island 0's is not shown
+    expect(server.requests).toHaveLength(3);
+    expect(server.requests[2].prompt).not.toMatch(/SCRATCH-ZERO|ZEBRA/);
+    tried(1, 'otter');
+    await op.propose(on(1));
+    expect(server.requests[3].prompt).toMatch(/research notes[\s\S]*otter move/);
+    expect(server.requests[3].prompt).not.toMatch(/SCRATCH-ZERO|ZEBRA/);
+    expect(server.requests[4].prompt).toContain('SCRATCH-ONE');
+    expect(server.requests[4].prompt).not.toMatch(/SCRATCH-ZERO|ZEBRA/);
+    const calls = [...store.queries.exportRows('r1', 'llm_calls')].map((r) => r.operator);
+    expect(calls).toEqual([`${META_OPERATOR} island 0`, 'llm-diff', 'llm-diff', `${META_OPERATOR} island 1`, 'llm-diff']);
+  });
 });

@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
-import { planOperators } from './select.js';
+import { seededRandom } from '../core/random.js';
+import { openStore } from '../store/store.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { planOperators, selectOperators } from './select.js';
 
 const base = {
   edit: ['a.js'],
@@ -87,5 +93,24 @@ describe('planOperators', () => {
 
   it('an agent alone is the default when only `agent` is configured', () => {
     expect(planOperators(config({ agent: { run: 'my-agent {prompt}' } }), noKeys).weights).toEqual({ agent: 1 });
+  });
+});
+
+describe('selectOperators', () => {
+  it('picks another operator than `except` when there is one (the retry after nothing new), else the same', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-select-'));
+    const store = openStore(dir);
+    try {
+      const deps = { store, runId: 'r1', problemDir: dir, workspace: { baseFiles: () => [] } as unknown as Workspace, notice: () => undefined, env: {} };
+      const two = selectOperators(config({ search: { strategy: 'islands' }, operators: { tune: 1, merge: 1 } }), deps);
+      const picks = Array.from({ length: 40 }, (_, i) => two.pick(seededRandom(i)).name);
+      expect(new Set(picks)).toEqual(new Set(['tune', 'merge']));
+      for (let i = 0; i < 40; i++) expect(two.pick(seededRandom(i), 'merge').name).toBe('tune');
+      const one = selectOperators(config({ operators: { tune: 1 } }), deps);
+      expect(one.pick(seededRandom(1), 'tune').name).toBe('tune');
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

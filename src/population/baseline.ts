@@ -9,6 +9,7 @@ import { measureBaseline } from '../evaluate/baseline-samples.js';
 import { changeHash } from '../propose/patch-hash.js';
 import type { SampleScoring } from '../store/samples.js';
 import { runHoldout } from './holdout.js';
+import { probeNoise, restoreNoise } from './noise-probe.js';
 import type { PopulationDeps } from './population.js';
 import type { Incumbent, Racing } from './racing.js';
 
@@ -20,7 +21,9 @@ export async function startBaseline(d: PopulationDeps, racing: Racing, scoring: 
   if (done && done.status === 'baseline') {
     const samples = store.objectiveSamples(done.id, scoring);
     racing.baselineSamples = samples;
-    return { baseline: { id: done.id, files: {}, commitSha: base, samples, score: done.score ?? median(samples) }, resumed: true };
+    const baseline = { id: done.id, files: {}, commitSha: base, samples, score: done.score ?? median(samples) };
+    if (racing.accept.rule === 'pooled') restoreNoise(d, racing, baseline, done.verdict?.kind === 'baseline' ? done.verdict.noiseModel : undefined, scoring);
+    return { baseline, resumed: true };
   }
   const baseline =
     done ??
@@ -47,10 +50,14 @@ export async function startBaseline(d: PopulationDeps, racing: Racing, scoring: 
   }
   const score = median(measured.samples);
   const noise = noiseFloor(measured.samples);
-  store.updateCandidate(baseline.id, { status: 'baseline', score, metrics: measured.metrics, finishedAt: Date.now(), verdict: { kind: 'baseline', noise } });
+  const incumbent = { id: baseline.id, files: {}, commitSha: base, samples: measured.samples, score };
+  const noiseModel = racing.accept.rule === 'pooled' ? await probeNoise(d, racing, incumbent) : undefined;
+  if (racing.accept.rule === 'pooled' && !noiseModel) return undefined; // stopped: resumed from the replicates already recorded
+  const verdict = { kind: 'baseline' as const, noise, ...(noiseModel && { noiseModel }) };
+  store.updateCandidate(baseline.id, { status: 'baseline', score, metrics: measured.metrics, finishedAt: Date.now(), verdict });
   store.updateRun(run.id, { championId: baseline.id });
   racing.baselineSamples = measured.samples;
   d.emit({ type: 'baseline', candidateId: baseline.id, score, samples: measured.samples, noise });
   await runHoldout(d, racing, baseline.id, {}, base);
-  return { baseline: { id: baseline.id, files: {}, commitSha: base, samples: measured.samples, score }, resumed: false };
+  return { baseline: incumbent, resumed: false };
 }

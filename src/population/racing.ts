@@ -6,6 +6,7 @@
 import type { FileSet } from '../core/types.js';
 import { decide, decideSimplify, initialRepeats, type AcceptConfig, type Verdict } from '../evaluate/acceptance.js';
 import { describeFailure, type CandidateSpec } from '../evaluate/backend.js';
+import { NoisePool, type NoiseContext, type NoiseModel } from '../evaluate/noise-model.js';
 import type { Failure } from '../evaluate/evaluator.js';
 import type { CandidateRecord } from '../store/store.js';
 import { codeSize } from '../workspace/code-size.js';
@@ -37,14 +38,29 @@ export function acceptConfig(config: PopulationDeps['config']): AcceptConfig {
   return { rule: a.rule, alpha: a.alpha, minDelta: a.min_delta, baselineRepeats: a.baseline_repeats, maxRepeats: a.max_repeats };
 }
 
+/** The run's noise for rule pooled: how to compare, and the pooled estimate every race feeds. */
+export interface RunNoise {
+  model: NoiseModel;
+  pool: NoisePool;
+}
+
 export class Racing {
   readonly accept: AcceptConfig;
   /** The baseline's samples, which set how many repeats a new challenger gets first. */
   baselineSamples: number[] = [];
+  /** Rule pooled only: set when the baseline is measured or restored (population/noise-probe.ts). */
+  noise?: RunNoise;
   private readonly locks = new Map<number, Promise<unknown>>();
 
   constructor(private readonly d: Pick<PopulationDeps, 'config' | 'run' | 'backend' | 'workspace' | 'emit'>) {
     this.accept = acceptConfig(d.config);
+  }
+
+  /** The noise model, and a pool seeded with the baseline's repeats and replicates (seed i measured again). */
+  startNoise(model: NoiseModel, baseline: Incumbent, replicates: number[]): void {
+    const pool = new NoisePool(model.kind);
+    pool.observeBaseline(baseline.id, baseline.samples, replicates);
+    this.noise = { model, pool };
   }
 
   spec(candidateId: number, files: FileSet, commitSha: string): CandidateSpec {
@@ -76,7 +92,7 @@ export class Racing {
       const verdict =
         operator === SIMPLIFY_OPERATOR
           ? decideSimplify(against.samples, measured.samples, goal, this.accept, await this.sizes(against.files, spec.files))
-          : decide(against.samples, measured.samples, goal, this.accept);
+          : decide(against.samples, measured.samples, goal, this.accept, this.observe(against, spec.candidateId, measured.samples));
       if (verdict.decision !== 'more') return { measured, verdict, against };
       if (verdict.wantChampion > against.samples.length && !(await this.remeasure(against, verdict.wantChampion))) {
         const reason = `the incumbent ${against.id} could not be re-measured, so no fair comparison was possible; kept the incumbent`;
@@ -88,6 +104,13 @@ export class Racing {
         measured = more;
       }
     }
+  }
+
+  /** Feeds the race's samples to the pool; what decide() compares with: the pool without this challenger. */
+  private observe(against: Incumbent, challenger: number, samples: number[]): NoiseContext | undefined {
+    if (!this.noise) return undefined;
+    this.noise.pool.observe(against, { id: challenger, samples });
+    return { kind: this.noise.model.kind, pool: this.noise.pool.estimate(challenger) };
   }
 
   /** code_size of an incumbent and of a challenger. */

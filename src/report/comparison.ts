@@ -5,6 +5,7 @@
 // ("Simple Baselines are Competitive with Code Evolution": a user must see whether evolution beat it.)
 import { runView } from '../dashboard/queries.js';
 import type { RunRecord, Store } from '../store/store.js';
+import { strategyOf } from '../store/island-summary.js';
 import { headline } from '../store/summary.js';
 
 export const BASELINE_STRATEGY = 'best-of-n';
@@ -99,10 +100,6 @@ function figures(store: Store, run: RunRecord): RunFigures {
     elapsedMs: h.elapsedMs,
     curve: store.queries.champions(run.id).map((c) => ({ x: c.id === run.baselineId ? 0 : upTo(c.id), score: c.score })),
   };
-}
-
-function strategyOf(run: RunRecord): string {
-  return (JSON.parse(run.configJson) as { search?: { strategy?: string } }).search?.strategy ?? 'greedy';
 }
 
 function fmt(v: number): string {

@@ -67,6 +67,14 @@ export class RunQueries {
     return this.db.prepare("SELECT COUNT(*) FROM candidates WHERE run_id = ? AND operator NOT IN ('baseline', 'migrate')").pluck().get(runId) as number;
   }
 
+  /** Candidates decided so far (neither the baseline nor pending), of one island when `island` is a number. */
+  decidedCount(runId: string, island: number | null): number {
+    return this.db
+      .prepare(`SELECT COUNT(*) FROM candidates WHERE run_id = @run AND status NOT IN ('baseline', 'pending') ${island === null ? '' : 'AND island = @island'}`)
+      .pluck()
+      .get({ run: runId, ...(island === null ? {} : { island }) }) as number;
+  }
+
   /** Ids of the run's proposals (what proposedCount counts), ascending. */
   proposedIds(runId: string): number[] {
     return this.db.prepare("SELECT id FROM candidates WHERE run_id = ? AND operator NOT IN ('baseline', 'migrate') ORDER BY id").pluck().all(runId) as number[];

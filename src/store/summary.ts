@@ -1,7 +1,9 @@
 // The headline of a run, as `status`, the library and the report show it.
 import { processAlive } from './sessions.js';
-import type { RunRecord, Store } from './store.js';
-import type { StoredNoise } from './verdict.js';
+import type { CandidateRecord, RunRecord, Store } from './store.js';
+import type { StoredNoise, StoredNoiseModel } from './verdict.js';
+import { reportedGains, type ReportedGain } from './reported-gain.js';
+import { sampleScoring } from './samples.js';
 
 export interface RunSummary extends RunHeadline {
   goal: 'maximize' | 'minimize';
@@ -9,6 +11,8 @@ export interface RunSummary extends RunHeadline {
   accept: { rule: string; naive: boolean };
   /** The baseline's noise floor (spread of its repeated measurements). */
   noise: StoredNoise | null;
+  /** Rule pooled: whether verdicts compare seed by seed or unpaired, and why. */
+  noiseModel: StoredNoiseModel | null;
   /** Every champion in order (the baseline, then each candidate that became the run's best; on islands not every elite): estimated gain over what it raced, with its interval, and holdout. */
   champions: ChampionLine[];
   /** Candidates that changed protected files, and champions that raised the holdout alarm. */
@@ -24,6 +28,8 @@ export interface ChampionLine {
   pValue: number | null;
   holdout: number | null;
   flags: string[];
+  /** The gain over the baseline from samples that did not select it (store/reported-gain.ts); null for the baseline. */
+  reported: ReportedGain | null;
 }
 
 /** The figures every view of a run leads with: `status`, the report, the library and the dashboard's header. */
@@ -68,13 +74,15 @@ export function summarize(store: Store, runId: string): RunSummary {
   const config = JSON.parse(run.configJson);
   const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
   const { spend, ...head } = headline(store, run);
+  const championRows = store.queries.champions(runId).map(({ id }) => store.getCandidate(id)!);
+  const reported = championGains(store, config, baseline, championRows);
   return {
     ...head,
     goal: config.objective?.goal ?? 'maximize',
     accept: { rule: config.accept?.rule ?? 'significant', naive: config.accept?.rule === 'better' },
     noise: baseline?.verdict?.kind === 'baseline' ? baseline.verdict.noise : null,
-    champions: store.queries.champions(runId).map(({ id }) => {
-      const c = store.getCandidate(id)!;
+    noiseModel: (baseline?.verdict?.kind === 'baseline' && baseline.verdict.noiseModel) || null,
+    champions: championRows.map((c) => {
       const decided = c.verdict?.kind === 'decided' ? c.verdict : undefined;
       const holdout = c.verdict?.holdout;
       return {
@@ -85,6 +93,7 @@ export function summarize(store: Store, runId: string): RunSummary {
         pValue: decided?.pValue ?? null,
         holdout: holdout && 'score' in holdout ? holdout.score : null,
         flags: c.flags,
+        reported: reported.get(c.id) ?? null,
       };
     }),
     integrity: {
@@ -94,6 +103,21 @@ export function summarize(store: Store, runId: string): RunSummary {
     },
     spend,
   };
+}
+
+/** Each champion's gain as store/reported-gain.ts reports it: from its re-measurements, or its selection gain shrunk. */
+function championGains(
+  store: Store,
+  config: Parameters<typeof sampleScoring>[0],
+  baseline: CandidateRecord | undefined,
+  rows: CandidateRecord[],
+): Map<number, ReportedGain> {
+  if (!baseline || !config.objective) return new Map();
+  const scoring = sampleScoring(config);
+  const of = (c: CandidateRecord) => ({ id: c.id, verdict: c.verdict, samples: store.objectiveSamples(c.id, scoring) });
+  const base = of(baseline);
+  if (base.samples.length === 0) return new Map();
+  return reportedGains(base, rows.filter((c) => c.id !== baseline.id).map(of), config.objective.goal);
 }
 
 /** A run's status as a user should read it: a 'running' run whose process is gone was killed (kill -9, power loss). */

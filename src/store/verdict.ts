@@ -12,10 +12,17 @@ export interface StoredNoise {
   cv: number | null;
 }
 export type HoldoutResult = { score: number; samples: number[] } | { failure: string };
+/** Which noise a run with rule pooled compares under (evaluate/noise-model.ts), and how many baseline seeds were measured twice to find out. */
+export interface StoredNoiseModel {
+  kind: 'seed' | 'machine';
+  seedShare: number | null;
+  source: 'measured' | 'configured';
+  replicates: number;
+}
 
 export type Verdict =
   /** The base commit, measured first: the noise floor every later verdict stands on. */
-  | { kind: 'baseline'; noise: StoredNoise; holdout?: HoldoutResult }
+  | { kind: 'baseline'; noise: StoredNoise; noiseModel?: StoredNoiseModel; holdout?: HoldoutResult }
   /** A challenger accepted or rejected against champion `against` (with `championSamples` of its samples). */
   | {
       kind: 'decided';
@@ -27,6 +34,8 @@ export type Verdict =
       ciLevel?: number;
       pValue?: number;
       naive: boolean;
+      /** The challenger's samples the verdict was made on; a champion's later ones are re-measurements (the gain without the winner's curse). */
+      samples?: number;
       against: number;
       championSamples: number;
       holdout?: HoldoutResult;
@@ -61,13 +70,16 @@ export function parseVerdict(json: string, candidateId: number): Verdict {
     const n = v.noise;
     if (!isObj(n) || !['n', 'median', 'mad'].every((k) => isNum(n[k])) || !isNumOrNull(n.cv))
       throw bad('is a baseline without a noise floor {n, median, mad, cv}');
+    const m = v.noiseModel;
+    if (m !== undefined && !(isObj(m) && (m.kind === 'seed' || m.kind === 'machine') && isNumOrNull(m.seedShare) && isNum(m.replicates)))
+      throw bad('has a noise model that is not {kind: seed|machine, seedShare, source, replicates}');
     return v as Verdict;
   }
   if (v.kind === 'decided') {
     if (v.decision !== 'accept' && v.decision !== 'reject') throw bad(`has decision ${JSON.stringify(v.decision)}, not accept or reject`);
     for (const k of ['gain', 'against', 'championSamples']) if (!isNum(v[k])) throw bad(`has no number ${k}`);
     if (typeof v.reason !== 'string' || typeof v.naive !== 'boolean') throw bad('lacks its reason or naive flag');
-    for (const k of ['pValue', 'ciLevel']) if (v[k] !== undefined && !isNum(v[k])) throw bad(`has a ${k} that is not a number`);
+    for (const k of ['pValue', 'ciLevel', 'samples']) if (v[k] !== undefined && !isNum(v[k])) throw bad(`has a ${k} that is not a number`);
     if (v.ci !== undefined && !(Array.isArray(v.ci) && v.ci.length === 2 && v.ci.every(isNumOrNull))) throw bad('has a ci that is not [lo, hi]');
     return v as Verdict;
   }

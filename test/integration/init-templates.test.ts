@@ -77,7 +77,7 @@ it('an untouched template run warns that the verifier may not be measuring the p
   writeFileSync(path.join(dir, 'solver.py'), 'rate = 0.5  # evoloop: 0.05..0.95\nprint(rate)\n');
   // the naive rule needs one sample per candidate: a quick run
   const config = path.join(dir, 'evoloop.yaml');
-  writeFileSync(config, readFileSync(config, 'utf8').replace('rule: significant', 'rule: better').replace('baseline_repeats: 5', 'baseline_repeats: 2'));
+  writeFileSync(config, readFileSync(config, 'utf8').replace('rule: pooled', 'rule: better').replace('baseline_repeats: 5', 'baseline_repeats: 2'));
   p.git('add', '-A');
   p.git('commit', '-q', '-m', 'my problem');
   const r = await p.cli('run', dir, '--max-candidates', '6');

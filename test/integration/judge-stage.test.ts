@@ -128,19 +128,20 @@ describe('kind: judge stages', () => {
       { reply: change('a polished, clear answer') },
       { reply: change('a polished, clear answer!', 'a polished, clear answer') },
       { reply: change('a perfect answer', 'a polished, clear answer') },
+      { reply: change('a perfect" + " answer', 'a perfect answer') }, // new code, the same output
     ]);
     const p = problem(judge, { compare: 'champion', scale: undefined });
     const summary = await runEvolution({
       problemDir: p.dir,
       model: 'openai:proposer',
       baseUrl: proposer.openaiBaseUrl,
-      maxCandidates: 3,
+      maxCandidates: 4,
       llm: { env: { PATH: process.env.PATH }, backoff: { baseDelayMs: 5, maxDelayMs: 20 } },
     }).done;
     expect(summary.status).toBe('finished');
     const store = openStore(p.dir);
     const runId = store.latestRun()!.id;
-    const [baseline, polished, exclaimed, perfect] = store.listCandidates(runId);
+    const [baseline, polished, exclaimed, perfect, same] = store.listCandidates(runId);
     const feedback = store.measurements(polished.id).find((m) => m.stage === 'quality')?.feedback;
     store.close();
 
@@ -152,6 +153,8 @@ describe('kind: judge stages', () => {
     // Compared with the new champion (whose own samples now count as ties), a better answer still wins.
     expect(perfect).toMatchObject({ status: 'accepted', metrics: { quality: 1, quality_agreement: 1 } });
 
+    // The same outputs as the champion: a tie, and no judge call for it.
+    expect(same).toMatchObject({ status: 'rejected', metrics: { quality: 0.5, quality_agreement: 1 } });
     expect(judge.requests).toHaveLength(6);
     const pairs = judge.requests.map((r) => [shown(r.prompt, 'A'), shown(r.prompt, 'B')].join(' | ')).sort();
     expect(pairs).toEqual(

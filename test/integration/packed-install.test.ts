@@ -55,7 +55,7 @@ it('npx evoloop init, then npx evoloop run, in a project of its own', () => {
   expect(npx('init', '.', '--edit', 'solver.py')).toMatch(/wrote evoloop\.yaml, verifier\/score\.py/);
   writeFileSync(path.join(app, 'solver.py'), 'rate = 0.5  # evoloop: 0.05..0.95\nprint(rate)\n');
   const config = path.join(app, 'evoloop.yaml');
-  writeFileSync(config, readFileSync(config, 'utf8').replace('rule: significant', 'rule: better').replace('baseline_repeats: 5', 'baseline_repeats: 1'));
+  writeFileSync(config, readFileSync(config, 'utf8').replace('rule: pooled', 'rule: better').replace('baseline_repeats: 5', 'baseline_repeats: 1'));
   execFileSync('git', ['add', '-A'], { cwd: app, env });
   execFileSync('git', ['commit', '-q', '-m', 'my problem'], { cwd: app, env });
   const out = npx('run', '.', '--max-candidates', '2');

@@ -134,7 +134,7 @@ function serve(step: FakeStep, provider: 'openai' | 'anthropic', body: any, res:
 
 // A model that answers by the prompt's content, for prompt-evolution tests (examples/prompt-extraction):
 // an extraction prompt gets a reply that follows what its instructions ask for (JSON, an ISO date, the
-// total as a number, an ISO 4217 currency), so a better prompt gets better answers; a judge prompt
+// total as a number, an ISO 4217 currency, a "note" it is told to add), so a better prompt gets better answers; a judge prompt
 // (evaluate/judge/judge-prompt.ts) gets a grade or a preference by how usable the fenced replies are,
 // with a little noise per evaluation number, and a position bias (says A) when both are alike.
 export function promptResponder(): FakeStep {
@@ -165,6 +165,9 @@ function extractionReply(prompt: string): string {
   if (ask.includes('date')) fields.date = /yyyy-mm-dd|iso 8601/.test(ask) ? iso : (d?.[0] ?? '');
   if (ask.includes('total')) fields.total = ask.includes('number') ? Number(amount.replaceAll(',', '')) : m ? m[0] : '';
   if (ask.includes('currency')) fields.currency = /iso 4217|three-letter/.test(ask) ? (SYMBOL_CODE[sign] ?? sign) : sign;
+  // A model does what its prompt says: a prompt can make it write to the judge (judge-gaming tests).
+  const note = /add a "note" field saying "([^"]+)"/i.exec(lines.filter((_, i) => i !== at).join('\n'))?.[1];
+  if (note) fields.note = note;
   if (ask.includes('json')) return JSON.stringify(fields);
   return `Sure! ${Object.entries(fields)
     .map(([k, v]) => `The ${k} is ${v}.`)

@@ -95,6 +95,8 @@ export class Judge {
         error: `the champion's (candidate ${championId}) outputs for stage ${stage.name} are not recorded, so there is nothing to compare with. Fix: raise artifacts.run_mb (its cap drops new outputs) and run again.`,
       };
     }
+    // The same outputs: a tie, whatever a judge would say about their order.
+    if (champion === output) return { metrics: tieMetrics(stage), rationale: `the same outputs as the champion (candidate ${championId})` };
     let failed: Graded | undefined;
     const result = await compare(stage, { candidate: output, champion, championId, references, seed: ctx.seed }, async (p) => {
       const reply = await this.ask(stage, ctx, p);
