@@ -1,6 +1,7 @@
 // The keys of judge stages (compare, report_as, holdout judges) and model_run stages: each bad input names its fix.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, validateConfig } from './load.js';
+import { configErrorOf as errorOf } from '../../test/support/config-errors.js';
+import { validateConfig } from './load.js';
 
 const judge = { name: 'quality', kind: 'judge', input: { files: ['out/*'] }, rubric: 'Clear?' };
 const modelRun = {
@@ -16,16 +17,6 @@ const config = (stages: unknown[], more: Record<string, unknown> = {}) => ({
   objective: { metric: 'score', goal: 'maximize' },
   ...more,
 });
-
-function errorOf(input: unknown): string {
-  try {
-    validateConfig(input, 'evoloop.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('judge and model_run stage keys', () => {
   it('accepts a pairwise judge, a holdout judge reporting the objective metric, and model_run stages', () => {
