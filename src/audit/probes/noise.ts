@@ -49,7 +49,7 @@ function noiseProbe(name: string, tries: string, spread: number): CheckProbe {
         reason: `the acceptance rule accepted ${what}`,
         fix:
           accept.rule === 'better'
-            ? 'accept.rule: better keeps any lucky median: use rule: significant.'
+            ? 'accept.rule: better keeps any lucky median: use rule: pooled (the default) or significant.'
             : 'the rule accepts noise on this verifier: lower accept.alpha, raise accept.baseline_repeats and max_repeats, or set min_delta above the noise.',
       };
     },
