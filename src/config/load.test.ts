@@ -35,7 +35,9 @@ describe('validateConfig', () => {
   });
 
   it('names a bad accept.noise_model or rule and the values it takes', () => {
-    expect(errorOf({ ...minimal, accept: { noise_model: 'paired' } })).toMatch(/accept\.noise_model: Invalid option: expected one of "auto"\|"seed"\|"machine" \(got "paired"\)/);
+    expect(errorOf({ ...minimal, accept: { noise_model: 'paired' } })).toMatch(
+      /accept\.noise_model: Invalid option: expected one of "auto"\|"seed"\|"machine" \(got "paired"\)/,
+    );
     expect(errorOf({ ...minimal, accept: { rule: 'pool' } })).toMatch(/accept\.rule: Invalid option: expected one of "pooled"\|"significant"\|"better"/);
   });
 
