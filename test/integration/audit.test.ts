@@ -77,7 +77,7 @@ describe('evoloop audit', () => {
     const { by } = await fixtures.audit('noisy-naive', ['noise-luck', 'noise-variance']);
     expect(by['noise-luck'].outcome).toBe('let-through');
     expect(by['noise-variance'].outcome).toBe('let-through');
-    expect(by['noise-luck'].fix).toMatch(/rule: significant/);
+    expect(by['noise-luck'].fix).toMatch(/use rule: pooled \(the default\) or significant/);
   }, 60_000);
 
   it('holdout data in the repository, unknown to evoloop, is readable and reaches the prompt', async () => {
