@@ -6,6 +6,7 @@
 import type { FileSet, Goal } from '../../core/types.js';
 import type { Store } from '../../store/store.js';
 import { NothingNew, type Operator, type ParentView, type ProposalResult } from '../operator.js';
+import { Lineage } from '../../population/lineage.js';
 import { mergeLines } from './three-way.js';
 
 export interface MergeDeps {
@@ -14,15 +15,15 @@ export interface MergeDeps {
 }
 
 export function mergeOperator(deps: MergeDeps): Operator {
+  const lineage = new Lineage(deps.store);
   return {
     name: 'merge',
     parents: 2,
     async propose(ctx): Promise<ProposalResult> {
       const [a, b] = ctx.parents;
       if (!b) throw new NothingNew('merge needs two parents, and the strategy gave one (use search.strategy: islands)');
-      const lineage = ancestry(deps.store, a.id);
-      if (lineage.has(b.id)) throw new NothingNew(`#${b.id} is an ancestor of #${a.id}: nothing to merge`);
-      const common = nearestCommon(deps.store, b.id, lineage);
+      if (lineage.descends(a.id, b.id)) throw new NothingNew(`#${b.id} is an ancestor of #${a.id}: nothing to merge`);
+      const common = lineage.nearestCommon(a.id, b.id);
       if (common === a.id) throw new NothingNew(`#${a.id} is an ancestor of #${b.id}: nothing to merge`);
       const origin = common === undefined ? {} : deps.store.candidateFiles(deps.store.getCandidate(common)!);
       const better = preferred(a, b, deps.goal);
@@ -83,31 +84,4 @@ function preferred(a: ParentView, b: ParentView, goal: Goal): ParentView {
   if (b.score === null) return a;
   if (a.score === null) return b;
   return (goal === 'maximize' ? b.score > a.score : b.score < a.score) ? b : a;
-}
-
-/** A candidate and all its ancestors through every parent edge. */
-function ancestry(store: Store, id: number): Set<number> {
-  const seen = new Set<number>();
-  const queue = [id];
-  while (queue.length > 0) {
-    const next = queue.shift()!;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    queue.push(...(store.getCandidate(next)?.parents ?? []));
-  }
-  return seen;
-}
-
-/** The first of `id`'s ancestors (itself included), nearest first, that is in `lineage`. */
-function nearestCommon(store: Store, id: number, lineage: Set<number>): number | undefined {
-  const seen = new Set<number>();
-  const queue = [id];
-  while (queue.length > 0) {
-    const next = queue.shift()!;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    if (lineage.has(next)) return next;
-    queue.push(...(store.getCandidate(next)?.parents ?? []));
-  }
-  return undefined;
 }

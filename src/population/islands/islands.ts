@@ -15,6 +15,7 @@ import { sampleScoring, type SampleScoring } from '../../store/samples.js';
 import type { CandidateRecord } from '../../store/store.js';
 import { startBaseline } from '../baseline.js';
 import { runHoldout } from '../holdout.js';
+import { Lineage } from '../lineage.js';
 import { MIGRATE_OPERATOR, type NoSelection, type Parent, type Population, type PopulationDeps, type Selection } from '../population.js';
 import { Racing, recordFailure, type Decided, type Incumbent, type Measurement } from '../racing.js';
 import { Archive, type Elite } from './archive.js';
@@ -42,7 +43,7 @@ export class IslandsPopulation implements Population {
   private readonly choose: IslandChooser;
   private readonly archives: Archive[];
   private readonly inFlight: number[];
-  private readonly parentsOf = new Map<number, number[]>();
+  private readonly lineage: Lineage;
   /** The base's text of every file an elite changed (partner choice compares against it; select cannot wait for a read). */
   private readonly baseText = new Map<string, string | undefined>();
   /** Pairs of elites already given to a two-parent operator (`a-b`, a < b): combining them again would propose the same. */
@@ -62,6 +63,7 @@ export class IslandsPopulation implements Population {
     const { islands, features, elites } = this.settings;
     this.archives = Array.from({ length: islands }, () => new Archive(features, elites, this.goal));
     this.inFlight = Array(islands).fill(0);
+    this.lineage = new Lineage(d.store);
   }
 
   best(): number | undefined {
@@ -355,7 +357,7 @@ export class IslandsPopulation implements Population {
    */
   private partnerFor(island: number, first: Elite, random: () => number): Elite | undefined {
     const lineage = {
-      related: (a: number, b: number) => this.descends(a, b) || this.descends(b, a) || this.combined.has(pairKey(a, b)),
+      related: (a: number, b: number) => this.lineage.descends(a, b) || this.lineage.descends(b, a) || this.combined.has(pairKey(a, b)),
       commonFiles: (a: number, b: number) => this.commonFiles(a, b),
       base: (p: string) => this.baseText.get(p),
     };
@@ -380,36 +382,7 @@ export class IslandsPopulation implements Population {
 
   /** The files of the nearest common ancestor of `a` and `b` ({}: the base, when they share none). */
   private commonFiles(a: number, b: number): FileSet {
-    const lineage = new Set<number>([a]);
-    for (let todo = [a]; todo.length > 0;) for (const p of this.parentsOfId(todo.pop()!)) if (!lineage.has(p)) (lineage.add(p), todo.push(p));
-    const seen = new Set<number>();
-    for (const queue = [b]; queue.length > 0;) {
-      const id = queue.shift()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      if (lineage.has(id)) return this.d.store.candidateFiles(this.d.store.getCandidate(id)!);
-      queue.push(...this.parentsOfId(id));
-    }
-    return {};
-  }
-
-  /** Whether `a` descends from `b` (through any parent). */
-  private descends(a: number, b: number): boolean {
-    const seen = new Set<number>();
-    const todo = [a];
-    while (todo.length > 0) {
-      const id = todo.pop()!;
-      for (const p of this.parentsOfId(id)) {
-        if (p === b) return true;
-        if (!seen.has(p)) (seen.add(p), todo.push(p));
-      }
-    }
-    return false;
-  }
-
-  private parentsOfId(id: number): number[] {
-    let ps = this.parentsOf.get(id);
-    if (!ps) this.parentsOf.set(id, (ps = this.d.store.getCandidate(id)?.parents ?? []));
-    return ps;
+    const common = this.lineage.nearestCommon(a, b);
+    return common === undefined ? {} : this.d.store.candidateFiles(this.d.store.getCandidate(common)!);
   }
 }
