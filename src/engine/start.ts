@@ -17,7 +17,7 @@ import { editRulesFor, isEditable, protectedBy, type EditRules } from '../propos
 import { hasStore, openStore, type RunRecord, type Store } from '../store/store.js';
 import { ownerAlive } from '../store/summary.js';
 import { git, repoInfo } from '../workspace/git.js';
-import { resolveBase } from '../workspace/workspace.js';
+import { resolveBase } from '../workspace/run-base.js';
 import { sandboxStatus } from '../evaluate/sandbox.js';
 import { applyOverrides, type RunOverrides } from './overrides.js';
 

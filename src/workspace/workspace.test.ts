@@ -22,7 +22,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../core/errors.js';
 import { allocatedBytes } from '../evaluate/disk-usage.js';
 import { changedPaths, repoInfo } from './git.js';
-import { resolveBase, Workspace } from './workspace.js';
+import { resolveBase } from './run-base.js';
+import { Workspace } from './workspace.js';
 
 const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@l', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@l' };
 

@@ -1,15 +1,15 @@
-// The git side of a run: the base commit, a reusable pool of worktrees in which
-// candidates are materialized, and recording each candidate as a commit on its ref.
+// The git side of a run (its base commit: run-base.ts): a reusable pool of worktrees in
+// which candidates are materialized, and recording each candidate as a commit on its ref.
 // A pooled worktree is a plain folder (no .git: git never runs in it) that evoloop
 // itself puts exactly at the base tree before every use, and writes into without ever
 // following a link. Paths given to and returned from this module are relative to the
 // problem folder unless they say otherwise.
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { FileSet } from '../core/types.js';
 import { checkoutExact, type ResetReport } from './base-checkout.js';
-import { changedPaths, git, repoInfo, type RepoInfo } from './git.js';
+import { git, repoInfo, type RepoInfo } from './git.js';
 import { ObjectWriter, readBlobs } from './git-objects.js';
 import { isRealDir, makeDir, pathParts, readNoFollow, removeEmptyParents, removeTree, unlinkIfThere, writeNew } from './safe-write.js';
 import { isFolderStamp, provenBytes, sameSnapshot, stamp, takeSnapshot, type Snapshot } from './snapshot.js';
@@ -370,37 +370,6 @@ export class Workspace {
     const sha = this.commit(files, this.baseCommit, message, ref);
     return sha;
   }
-}
-
-/**
- * The base of a new run: HEAD, refusing uncommitted changes to files that matter
- * (editable or protected), or — with allowDirty — a snapshot commit of them on top of HEAD.
- */
-export async function resolveBase(
-  problemDir: string,
-  matters: (problemPath: string) => boolean,
-  allowDirty: boolean,
-): Promise<{ baseCommit: string; repoRoot: string; snapshot: string[] }> {
-  const repo = await repoInfo(problemDir);
-  const prefix = repo.prefix ? `${repo.prefix}/` : '';
-  const dirty = (await changedPaths(repo.root, repo.prefix)).map((p) => p.slice(prefix.length)).filter((p) => !p.startsWith('.evoloop/') && matters(p));
-  if (dirty.length === 0) return { baseCommit: repo.head, repoRoot: repo.root, snapshot: [] };
-  if (!allowDirty) {
-    const list = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, … (${dirty.length} in all)` : '');
-    throw new UsageError(
-      `uncommitted changes to files the run depends on: ${list}. Fix: commit them (git add -A && git commit), or pass --allow-dirty to run from a snapshot of the current files.`,
-    );
-  }
-  const objects = await ObjectWriter.open(repo.root, repo.commonDir, repo.head);
-  const files: Record<string, string | null> = {};
-  for (const p of dirty) {
-    const abs = path.join(problemDir, p);
-    files[`${prefix}${p}`] = existsSync(abs) ? readFileSync(abs, 'utf8') : null; // null: deleted in the checkout
-  }
-  // Dated like HEAD, so the same uncommitted state always gives the same base (and a finished run can go on).
-  const headTime = Number((await git(repo.root, ['show', '-s', '--format=%ct', repo.head])).stdout.trim());
-  const sha = objects.writeCommit(objects.writeTree(files), [repo.head], `evoloop: snapshot of uncommitted changes\n\n${dirty.join('\n')}`, headTime);
-  return { baseCommit: sha, repoRoot: repo.root, snapshot: dirty };
 }
 
 /** Allocated bytes of root/rel and of the folders above it up to root (included); a file with more than one link makes the count unknowable here. */
