@@ -46,8 +46,8 @@ export function registerStatus(program: Command): void {
         const usdPerAccepted = s.accepted > 0 ? s.spend.usd / s.accepted : null;
         const strategy = strategyOf(ctx.run);
         const islands = islandSummaries(ctx.store, ctx.run).map(({ grid: _grid, ...i }) => i);
-        const workers = ctx.store.workers(ctx.run.id);
-        const depth = ctx.store.queueDepth(ctx.run.id);
+        const workers = ctx.store.fleet.workers(ctx.run.id);
+        const depth = ctx.store.fleet.queueDepth(ctx.run.id);
         const queue = depth ? { waiting: depth.waiting, active: depth.active } : null;
         const config = JSON.parse(ctx.run.configJson);
         const bandits = recordedBandits(ctx.store.listCandidates(ctx.run.id), config, { withModel: MODEL_DEFAULT_WEIGHTS }).stats();

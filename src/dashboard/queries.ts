@@ -210,5 +210,5 @@ export function islands(store: Store, run: RunRecord): (IslandSummary & { shape:
 // ── workers ──────────────────────────────────────────────────────────────────
 /** Remote workers and the queue's depth as the coordinator last saw them; queue null for a run measured only locally. */
 export function workers(store: Store, runId: string): { workers: WorkerRecord[]; queue: { waiting: number; active: number; updatedAt: number } | null } {
-  return { workers: store.workers(runId), queue: store.queueDepth(runId) ?? null };
+  return { workers: store.fleet.workers(runId), queue: store.fleet.queueDepth(runId) ?? null };
 }

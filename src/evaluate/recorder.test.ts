@@ -78,14 +78,14 @@ describe('storeRecorder', () => {
 describe('workers and queue depth in the store', () => {
   it('keeps the latest view of each worker and of the queue, per run', () => {
     const { store } = setup();
-    expect(store.workers('r1')).toEqual([]);
-    expect(store.queueDepth('r1')).toBeUndefined();
+    expect(store.fleet.workers('r1')).toEqual([]);
+    expect(store.fleet.queueDepth('r1')).toBeUndefined();
     const w = { id: 'h/1', host: 'h', labels: ['gpu'], jobsDone: 1, failures: 0, busy: 1, lastSeen: 5 };
-    store.saveWorkers('r1', [w]);
-    store.saveWorkers('r1', [{ ...w, jobsDone: 2, busy: 0, lastSeen: 9 }]);
-    expect(store.workers('r1')).toEqual([{ ...w, jobsDone: 2, busy: 0, lastSeen: 9 }]);
-    store.saveQueueDepth('r1', { waiting: 3, active: 1 });
-    expect(store.queueDepth('r1')).toMatchObject({ waiting: 3, active: 1 });
-    expect(store.workers('other')).toEqual([]);
+    store.fleet.saveWorkers('r1', [w]);
+    store.fleet.saveWorkers('r1', [{ ...w, jobsDone: 2, busy: 0, lastSeen: 9 }]);
+    expect(store.fleet.workers('r1')).toEqual([{ ...w, jobsDone: 2, busy: 0, lastSeen: 9 }]);
+    store.fleet.saveQueueDepth('r1', { waiting: 3, active: 1 });
+    expect(store.fleet.queueDepth('r1')).toMatchObject({ waiting: 3, active: 1 });
+    expect(store.fleet.workers('other')).toEqual([]);
   });
 });

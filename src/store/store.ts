@@ -18,22 +18,13 @@ import { ArtifactStore } from './artifacts.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
 import { AuditRecords } from './audits.js';
+import { FleetRecords } from './fleet.js';
 import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
 
 export type { CandidateRecord, MeasurementRecord, RunRecord, RunStatus, WorkerRecord } from './records.js';
-import {
-  snake,
-  toCandidate,
-  toMeasurement,
-  toRun,
-  type Row,
-  type CandidateRecord,
-  type MeasurementRecord,
-  type RunRecord,
-  type WorkerRecord,
-} from './records.js';
+import { snake, toCandidate, toMeasurement, toRun, type Row, type CandidateRecord, type MeasurementRecord, type RunRecord } from './records.js';
 
 export const storePath = (problemDir: string) => path.join(problemDir, '.evoloop', 'evoloop.db');
 
@@ -80,6 +71,8 @@ export class Store {
   readonly artifacts: ArtifactStore;
   /** What a search strategy keeps beyond candidate rows (island archives, counters). */
   readonly search: SearchState;
+  /** What a distributed run's coordinator last saw of its workers and queue. */
+  readonly fleet: FleetRecords;
   private readonly stmts;
   /** Prepared statements by their text: the store's SQL is a small fixed set, so each is prepared once. */
   private readonly prepared = new Map<string, Database.Statement>();
@@ -118,6 +111,7 @@ export class Store {
     this.audits = new AuditRecords(db, () => this.willWrite());
     this.artifacts = new ArtifactStore(db, path.join(path.dirname(file), 'artifacts', 'objects'));
     this.search = new SearchState(db, () => this.willWrite());
+    this.fleet = new FleetRecords(db, () => this.willWrite());
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
       getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),
@@ -472,44 +466,6 @@ export class Store {
       minhash: Buffer;
     }[];
     return rows.map((r) => ({ candidateId: r.candidate_id, island: r.island, minhash: new Uint32Array(new Uint8Array(r.minhash).buffer) }));
-  }
-
-  // ── distributed evaluation: what the coordinator last saw of its workers and queue ──
-  /** Records each worker as the coordinator saw it (one row per worker and run, replaced). */
-  saveWorkers(runId: string, workers: WorkerRecord[]): void {
-    this.transaction(() => {
-      const upsert = this.sql(`INSERT INTO workers(run_id, id, host, labels_json, jobs_done, failures, busy, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(run_id, id) DO UPDATE SET host = excluded.host, labels_json = excluded.labels_json, jobs_done = excluded.jobs_done,
-          failures = excluded.failures, busy = excluded.busy, last_seen = excluded.last_seen`);
-      for (const w of workers) upsert.run(runId, w.id, w.host, JSON.stringify(w.labels), w.jobsDone, w.failures, w.busy, w.lastSeen);
-    });
-  }
-
-  workers(runId: string): WorkerRecord[] {
-    const rows = this.sql('SELECT * FROM workers WHERE run_id = ? ORDER BY id').all(runId) as Row[];
-    return rows.map((r) => ({
-      id: r.id as string,
-      host: r.host as string,
-      labels: JSON.parse(r.labels_json as string) as string[],
-      jobsDone: r.jobs_done as number,
-      failures: r.failures as number,
-      busy: r.busy as number,
-      lastSeen: r.last_seen as number,
-    }));
-  }
-
-  saveQueueDepth(runId: string, depth: { waiting: number; active: number }): void {
-    this.willWrite();
-    this.sql(
-      `INSERT INTO queue_depth(run_id, waiting, active, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT(run_id) DO UPDATE SET waiting = excluded.waiting, active = excluded.active, updated_at = excluded.updated_at`,
-    ).run(runId, depth.waiting, depth.active, Date.now());
-  }
-
-  /** The queue's depth as last seen; undefined for a run that never used a queue. */
-  queueDepth(runId: string): { waiting: number; active: number; updatedAt: number } | undefined {
-    return this.sql('SELECT waiting, active, updated_at AS updatedAt FROM queue_depth WHERE run_id = ?').get(runId) as
-      { waiting: number; active: number; updatedAt: number } | undefined;
   }
 
   spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {

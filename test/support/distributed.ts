@@ -74,7 +74,7 @@ export function expectMeasuredOnce(problem: Problem, candidates: number, except:
 export function jobsDone(problem: Problem): Record<string, number> {
   const store = openStore(problem.dir);
   try {
-    return Object.fromEntries(store.workers(store.latestRun()!.id).map((w) => [w.id, w.jobsDone]));
+    return Object.fromEntries(store.fleet.workers(store.latestRun()!.id).map((w) => [w.id, w.jobsDone]));
   } finally {
     store.close();
   }

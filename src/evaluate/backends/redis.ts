@@ -106,8 +106,8 @@ export class RedisBackend implements EvaluationBackend {
     if (!this.queue.isReachable) return;
     try {
       const workers = await this.queue.workers();
-      store.saveWorkers(this.deps.runId, workers);
-      store.saveQueueDepth(this.deps.runId, await this.queue.depth());
+      store.fleet.saveWorkers(this.deps.runId, workers);
+      store.fleet.saveQueueDepth(this.deps.runId, await this.queue.depth());
       for (const w of workers) {
         if (w.refused && this.refusals.get(w.id) !== w.refused) notice(`worker ${w.id} refused this run: ${w.refused}`);
         this.refusals.set(w.id, w.refused ?? '');
