@@ -1,5 +1,5 @@
 // Run by `npm test` before anything else: the suite drives real programs (a sandbox, a browser,
-// Redis, Python with numpy). What is missing is installed when this machine can (root and
+// Redis, Python with numpy and PyYAML). What is missing is installed when this machine can (root and
 // apt-get); otherwise the test command stops here with one line naming the packages and the
 // command that installs them, instead of a wall of stack traces later.
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,7 @@ const needs = [
   { pkg: 'e2fsprogs', ok: () => has('chattr'), why: 'an immutable store' },
   { pkg: 'redis-server', ok: () => has('redis-server'), why: 'distributed evaluation' },
   { pkg: 'python3-numpy', ok: () => python('import numpy'), why: 'Python verifiers' },
+  { pkg: 'python3-yaml', ok: () => python('import yaml'), why: 'OpenEvolve configs only PyYAML reads' },
 ];
 
 function has(command) {

@@ -199,6 +199,22 @@ describe('evoloop import openevolve', () => {
     expect(run.stderr).toMatch(reason);
   });
 
+  it('reads a config only PyYAML accepts, as OpenEvolve does, and still keeps literal keys out of the copy', async () => {
+    // A quoted prompt whose lines are not indented past its key (OpenEvolve's own
+    // attention_optimization writes its system_message so): YAML 1.2 parsers refuse it.
+    const pyyamlOnly = CONFIG.replace('  system_message: "Move the point to the target."', '  system_message: "\n  Move the point\n  to the target.\n  "');
+    writeSource({ 'config.yaml': pyyamlOnly });
+    const r = await cli('import', 'openevolve', 'source', '--out', 'problem', '--offline');
+    expect(r.code, r.stderr).toBe(0);
+    const dir = path.join(tmp, 'problem');
+    const config = parse(readFileSync(path.join(dir, 'evoloop.yaml'), 'utf8'));
+    expect(config).toMatchObject({ instructions: ' Move the point to the target. ', budget: { candidates: 25 } });
+    const copied = readFileSync(path.join(dir, 'verifier', 'config.yaml'), 'utf8');
+    expect(copied).not.toContain('sk-literal');
+    expect(copied).toContain('  api_key:\n  temperature: 0.4');
+    expect(copied).toContain('scale: 1.0');
+  });
+
   it('refuses bad input with the fix, and writes nothing', async () => {
     const src = writeSource({ 'evaluator.py': '' });
     let r = await cli('import', 'openevolve', 'source', '--out', 'problem');
@@ -217,7 +233,7 @@ describe('evoloop import openevolve', () => {
     writeFileSync(path.join(src, 'config.yaml'), 'llm: [unclosed\n');
     r = await cli('import', 'openevolve', 'source', '--out', 'problem');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/config\.yaml:\d+: not valid YAML/);
+    expect(r.stderr).toMatch(/config\.yaml:\d+: not valid YAML \(.*\), and PyYAML refuses it too \(.+\)\. Fix the file/);
 
     rmSync(path.join(src, 'config.yaml'));
     writeFileSync(path.join(src, 'config_phase_1.yaml'), 'max_iterations: 3\n');

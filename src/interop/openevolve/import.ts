@@ -3,7 +3,7 @@
 // protected verifier/ folder beside a shim shipped with evoloop (shims/openevolve/) that runs
 // `evaluate` or the `evaluate_stage1/2/3` cascade as stages; config.yaml is translated, and
 // every key that could not be is listed at the top of the written evoloop.yaml.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,19 +101,47 @@ function pickConfig(src: string, entries: string[], chosen?: string): string | u
 }
 
 function readYaml(file: string): Record<string, unknown> {
-  const doc = parseDocument(readFileSync(file, 'utf8'), { version: '1.1' }); // OpenEvolve reads it with PyYAML (YAML 1.1: yes/no are booleans)
-  if (doc.errors.length > 0) {
+  const text = readFileSync(file, 'utf8');
+  const doc = parseDocument(text, { version: '1.1' }); // OpenEvolve reads it with PyYAML (YAML 1.1: yes/no are booleans)
+  let data: unknown;
+  if (doc.errors.length === 0) data = doc.toJS();
+  else {
+    // PyYAML accepts files our parser refuses (a quoted string whose lines are not indented
+    // past its key, as in OpenEvolve's own attention_optimization): ask PyYAML, as OpenEvolve would.
     const e = doc.errors[0];
-    throw new UsageError(`${file}:${e.linePos?.[0].line ?? '?'}: not valid YAML (${e.message.split('\n')[0]}). Fix the file and import again.`);
+    const where = `${file}:${e.linePos?.[0].line ?? '?'}`;
+    const py = loadWithPyYaml(text);
+    if (!('data' in py)) {
+      const why = py.missing ? 'and no python3 with PyYAML was found to read it as OpenEvolve does' : `and PyYAML refuses it too (${py.refused})`;
+      const fix = py.missing ? 'Fix the file, or install PyYAML (pip install pyyaml), and import again.' : 'Fix the file and import again.';
+      throw new UsageError(`${where}: not valid YAML (${e.message.split('\n')[0]}), ${why}. ${fix}`);
+    }
+    data = py.data;
   }
-  const data: unknown = doc.toJS() ?? {};
+  data ??= {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${file}: expected a mapping of OpenEvolve settings at the top level.`);
   return data as Record<string, unknown>;
+}
+
+/** The document as PyYAML's safe_load reads it, or why not: python3 or PyYAML missing, or PyYAML's own error. */
+function loadWithPyYaml(text: string): { data: unknown } | { missing: true } | { missing: false; refused: string } {
+  const script = [
+    'import json, sys',
+    'try:\n    import yaml\nexcept ImportError:\n    sys.exit(3)',
+    'try:\n    data = yaml.safe_load(sys.stdin)\nexcept yaml.YAMLError as e:\n    print(str(e).splitlines()[0], file=sys.stderr); sys.exit(4)',
+    'print(json.dumps(data, default=str))',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', script], { input: text, encoding: 'utf8', timeout: 30_000 });
+  if (r.status === 0) return { data: JSON.parse(r.stdout) };
+  if (r.status === 4) return { missing: false, refused: r.stderr.trim() };
+  return { missing: true };
 }
 
 /** A config without literal API keys (a `${NAME}` reference stays): the problem folder is committed. */
 function withoutApiKeys(text: string): string {
   const doc = parseDocument(text);
+  // A file only PyYAML reads: every `api_key:` holding a literal value is emptied, line by line.
+  if (doc.errors.length > 0) return text.replace(/^([ \t-]*api_key:)(?![ \t]*["']?\$\{?[A-Za-z_]\w*\}?["']?[ \t]*(#.*)?$).*$/gm, '$1');
   const literal = (v: unknown) => typeof v === 'string' && !ENV_REFERENCE.test(v);
   const paths: (string | number)[][] = [['llm', 'api_key']];
   for (const list of ['models', 'evaluator_models']) {
