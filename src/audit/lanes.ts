@@ -10,6 +10,7 @@ import type { FileSet } from '../core/types.js';
 import type { CandidateSpec } from '../evaluate/backend.js';
 import { backends } from '../evaluate/backends/registry.js';
 import type { Measured } from '../evaluate/evaluator.js';
+import type { VerifierModels } from '../evaluate/verifier-models.js';
 import type { Store } from '../store/store.js';
 import { Workspace } from '../workspace/workspace.js';
 import { MARKS_FILE } from './context.js';
@@ -28,7 +29,7 @@ export interface Lane {
 
 export async function openLane(
   index: number,
-  d: { problemDir: string; baseCommit: string; config: Config; runId: string; store: Store; protectedFiles: FileSet },
+  d: { problemDir: string; baseCommit: string; config: Config; runId: string; store: Store; protectedFiles: FileSet } & VerifierModels,
 ): Promise<Lane> {
   const pool = index === 0 ? 'audit/worktrees' : `audit/lanes/${index}`;
   const workspace = await Workspace.open({ problemDir: d.problemDir, baseCommit: d.baseCommit, poolSize: 1, pool });
@@ -55,6 +56,8 @@ export async function openLane(
     signal: new AbortController().signal,
     protectedFiles: d.protectedFiles,
     dirs: { scratch: 'audit', protected: 'audit' },
+    judge: d.judge,
+    modelRun: d.modelRun,
   });
   return {
     index,

@@ -17,6 +17,8 @@ import type { FileSet } from '../core/types.js';
 import { describeFailure, type CandidateSpec } from '../evaluate/backend.js';
 import { baseProtectedFiles } from '../evaluate/backends/local.js';
 import { sandboxStatus } from '../evaluate/sandbox.js';
+import { verifierModels } from '../evaluate/verifier-models.js';
+import type { ModelOptions } from '../operators/select.js';
 import { admission } from '../propose/admission.js';
 import { isEditable, protectedBy } from '../propose/edit-rules.js';
 import { changeHash } from '../propose/patch-hash.js';
@@ -40,6 +42,10 @@ export interface AuditOptions {
   probes?: string;
   onResult?: (r: ProbeResult) => void;
   onProgress?: (line: string) => void;
+  /** The verifier's own models (judge, model_run): keys from here, with retries as a run has them. */
+  llm?: Pick<ModelOptions, 'env' | 'backoff' | 'pause'>;
+  /** Take the secrets out of this process's environment once the verifier's model clients hold them (`evoloop audit`; not `run --audit`, whose run still needs its keys). */
+  scrubEnvironment?: boolean;
 }
 
 export async function audit(opts: AuditOptions): Promise<AuditReport> {
@@ -67,7 +73,14 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     const runRow = (id: string) =>
       store.createRun({ id, problemDir, repoRoot, baseCommit, configJson: '{}', configHash: 'audit', status: 'running', ownerPid: process.pid });
     const run = runRow(runId);
-    const laneDeps = { problemDir, baseCommit, config, runId, store, protectedFiles: await baseProtectedFiles(workspace, rules) };
+    const models = verifierModels(config, {
+      ...opts.llm,
+      store,
+      runId,
+      notice: (line) => opts.onProgress?.(`notice: ${line}`),
+      scrub: !!opts.scrubEnvironment,
+    });
+    const laneDeps = { problemDir, baseCommit, config, runId, store, protectedFiles: await baseProtectedFiles(workspace, rules), ...models };
     const lanes = [await openLane(0, laneDeps)];
     const spec = (candidateId: number, files: FileSet, commitSha: string): CandidateSpec => ({
       runId,

@@ -1,6 +1,4 @@
 // `evoloop reverify`: re-measure recorded improvements with the current verifier and fresh seeds.
-import { scrubSecretsFromEnvironment } from '../engine/scrub-environment.js';
-import { isSecretName } from '../core/secret-names.js';
 import type { Command } from 'commander';
 import { reverify } from '../engine/reverify.js';
 import { fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
@@ -8,14 +6,14 @@ import { fmtScore, openRun, parsePositiveInt, printJson } from './context.js';
 export function registerReverify(program: Command): void {
   program
     .command('reverify')
-    .description('re-evaluate recorded candidates with the current verifier and fresh seeds (no model calls); report which improvements survive')
+    .description(
+      "re-evaluate recorded candidates with the current verifier and fresh seeds (no proposals: only the verifier's own judge and model_run stages call models); report which improvements survive",
+    )
     .argument('[problem]', 'problem folder', '.')
     .option('--run <id>', 'a run id (default: the latest)')
     .option('--top <n>', 'the N best-scoring candidates instead of the accepted ones', parsePositiveInt)
     .option('--json', 'print JSON')
     .action(async (problem: string, opts: { run?: string; top?: number; json?: boolean }) => {
-      // Re-measuring runs candidate code and needs no model: no secret stays in this process's environment.
-      scrubSecretsFromEnvironment(isSecretName);
       const ctx = openRun(problem, opts.run);
       try {
         const report = await reverify({
@@ -24,6 +22,8 @@ export function registerReverify(program: Command): void {
           runId: ctx.run.id,
           select: { top: opts.top },
           onProgress: opts.json ? undefined : (line) => process.stderr.write(`${line}\n`),
+          // Re-measuring runs candidate code: once the verifier's own model clients (judge, model_run) hold their keys, no secret stays in this process's environment.
+          scrubEnvironment: true,
         });
         if (opts.json) return printJson(report);
         const out = [

@@ -70,7 +70,7 @@ export function registerRun(program: Command): void {
         if (opts.localSlots !== undefined && !redisUrl)
           throw new UsageError(`--local-slots only applies with --redis URL or ${REDIS_URL_ENV} (without one every candidate is measured here).`);
         if (opts.audit) {
-          const letThrough = await auditCommand(problem, opts.audit === true ? 'fast' : opts.audit, !!opts.json);
+          const letThrough = await auditCommand(problem, opts.audit === true ? 'fast' : opts.audit, !!opts.json, false);
           if (letThrough > 0 && !opts.force) {
             throw new RunError(
               `the audit let ${letThrough} probe(s) through, so the run did not start. Fix: fix the verifier as the lines above say, or pass --force to run anyway.`,

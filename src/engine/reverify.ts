@@ -13,6 +13,8 @@ import { describeFailure } from '../evaluate/backend.js';
 import { backends } from '../evaluate/backends/registry.js';
 import { editRulesFor, protectedBy } from '../propose/edit-rules.js';
 import type { CandidateRecord, Store } from '../store/store.js';
+import { verifierModels } from '../evaluate/verifier-models.js';
+import type { ModelOptions } from '../operators/select.js';
 import { Workspace } from '../workspace/workspace.js';
 
 export interface ReverifyRow {
@@ -39,6 +41,10 @@ export async function reverify(opts: {
   /** The N best-scoring candidates; by default every accepted one. */
   select: { top?: number };
   onProgress?: (line: string) => void;
+  /** The verifier's own models (judge, model_run stages): keys from here. */
+  llm?: Pick<ModelOptions, 'env' | 'backoff' | 'pause'>;
+  /** Take the secrets out of this process's environment once those models' clients hold them (the CLI does). */
+  scrubEnvironment?: boolean;
 }): Promise<ReverifyReport> {
   const { store } = opts;
   const problemDir = path.resolve(opts.problemDir);
@@ -58,7 +64,15 @@ export async function reverify(opts: {
     const file = path.join(problemDir, p);
     if (existsSync(file)) current[p] = readFileSync(file, 'utf8');
   }
+  const models = verifierModels(config, {
+    ...opts.llm,
+    store,
+    runId: run.id,
+    notice: (line) => opts.onProgress?.(line),
+    scrub: !!opts.scrubEnvironment,
+  });
   const backend = backends.local({
+    ...models,
     config,
     runId: run.id,
     store,

@@ -1,14 +1,12 @@
 // The library entry point: start (or resume) a run, observe its events, stop it.
 // The CLI's `run` command is a thin layer over this.
 import path from 'node:path';
-import { modelKeyNames, type ConfigInput } from '../config/schema.js';
-import { isSecretName } from '../core/secret-names.js';
+import type { ConfigInput } from '../config/schema.js';
 import { containmentNotice } from '../evaluate/containment.js';
 import { describeSandboxView } from '../evaluate/sandbox.js';
 import { killStrayProcesses } from '../evaluate/strays.js';
 import { selectOperators, type ModelOptions } from '../operators/select.js';
-import { judgeFor } from '../evaluate/judge/judge.js';
-import { modelRunFor } from '../evaluate/model-run/model-run.js';
+import { verifierModels } from '../evaluate/verifier-models.js';
 import { Workspace } from '../workspace/workspace.js';
 import { baseProtectedFiles } from '../evaluate/backends/local.js';
 import { backends } from '../evaluate/backends/registry.js';
@@ -20,7 +18,6 @@ import { isEditable } from '../propose/edit-rules.js';
 import type { EvolutionEvent } from './events.js';
 import { Evolution } from './evolution.js';
 import { flatScoreWatch } from './flat-scores.js';
-import { scrubSecretsFromEnvironment } from './scrub-environment.js';
 import type { RunOverrides } from './overrides.js';
 import { startRun } from './start.js';
 import { summarize, type RunSummary } from '../store/summary.js';
@@ -120,13 +117,13 @@ export function runEvolution(opts: RunOptions): RunHandle {
         notice: (message) => emit({ type: 'notice', message }),
         maxCandidates: opts.maxCandidates,
       });
-      // Built before the environment is scrubbed: the judge's client holds its key, no stage ever does.
-      const judge = judgeFor(config, { ...opts.llm, store, runId: run.id, notice: (message) => emit({ type: 'notice', message }) });
-      const modelRun = modelRunFor(config, { ...opts.llm, store, runId: run.id, notice: (message) => emit({ type: 'notice', message }) });
-      if (opts.scrubEnvironment) {
-        const keys = modelKeyNames(config);
-        scrubSecretsFromEnvironment((name) => isSecretName(name) || keys.includes(name));
-      }
+      const { judge, modelRun } = verifierModels(config, {
+        ...opts.llm,
+        store,
+        runId: run.id,
+        notice: (message) => emit({ type: 'notice', message }),
+        scrub: !!opts.scrubEnvironment,
+      });
       const b = config.budget;
       // Every candidate but the baseline counts against the candidates budget, across sessions.
       const done = Math.max(0, Object.values(store.countByStatus(run.id)).reduce((sum, n) => sum + n, 0) - (run.baselineId !== null ? 1 : 0));

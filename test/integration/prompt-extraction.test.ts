@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { audit } from '../../src/audit/runner.js';
+import { reverify } from '../../src/engine/reverify.js';
 import { runEvolution } from '../../src/engine/run.js';
 import { openStore } from '../../src/store/store.js';
 import { promptResponder, startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
@@ -107,6 +109,39 @@ describe('examples/prompt-extraction', () => {
     expect(measured.find((m) => m.stage === 'quality')?.feedback).toContain('of the fields are usable');
     expect(measured.find((m) => m.stage === 'test-quality')).toMatchObject({ kind: 'holdout', ok: true, feedback: undefined });
     expect(measured.find((m) => m.stage === 'test-quality')!.metrics.quality).toBeGreaterThan(9);
+  });
+
+  it("reverify and audit measure a model_run + judge problem through the verifier's own models (no stack trace, no skipped baseline)", async () => {
+    const model = await server({ steps: [], whenExhausted: promptResponder() });
+    const proposer = await server([edit('numbers and currency codes', FIRST_LINE, FULL)]);
+    const p = createProblem({ from: EXAMPLE, sub: 'prompt-extraction', files: { 'evoloop.yaml': EXAMPLE_CONFIG.replaceAll(LOCAL, model.openaiBaseUrl) } });
+    cleanups.push(() => p.cleanup());
+    const llm = { env: { PATH: process.env.PATH }, backoff: { baseDelayMs: 5, maxDelayMs: 20 } };
+    const summary = await runEvolution({ problemDir: p.dir, model: 'openai:proposer', baseUrl: proposer.openaiBaseUrl, maxCandidates: 1, llm }).done;
+    expect(summary.status).toBe('finished');
+
+    const store = openStore(p.dir);
+    const calledBefore = model.requests.length;
+    const report = await reverify({ problemDir: p.dir, store, runId: store.latestRun()!.id, select: {}, llm });
+    store.close();
+    expect(report.rows).toEqual([expect.objectContaining({ id: 2, survives: true })]);
+    expect(report.baseline.newScore).toBeCloseTo(report.baseline.recordedScore!, 1);
+    const reverified = model.requests.slice(calledBefore);
+    expect(reverified.filter((r) => r.prompt.includes('impartial grader')).length).toBeGreaterThan(0); // the judge
+    expect(reverified.filter((r) => r.prompt.startsWith(FULL)).length).toBeGreaterThanOrEqual(26); // the task model, with the champion's prompt
+
+    const audited = await audit({ problemDir: p.dir, probes: 'fast', llm });
+    expect(audited.baseline.score).toBeCloseTo(report.baseline.newScore, 1);
+    expect(audited.results.length).toBeGreaterThan(5);
+    const by = Object.fromEntries(audited.results.map((r) => [r.name, r]));
+    // Measured again through the models, and the protected verifier is refused as an edit.
+    expect(by.determinism).toMatchObject({ outcome: 'contained' });
+    expect(by['tamper-edit']).toMatchObject({ outcome: 'contained' });
+    // The code attacks need an editable program; a prompt-only problem gets that reason, not a crash.
+    expect(by['forge-json-line']).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('no editable javascript, python, shell file to attack'),
+    });
   });
 
   it('is refused with --redis before anything is written, naming the model_run stage and the fix', async () => {
