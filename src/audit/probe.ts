@@ -12,7 +12,7 @@ import type { Language } from './inject.js';
 
 export type Outcome = 'contained' | 'detected' | 'let-through' | 'skipped';
 
-export type Family = 'forgery' | 'tampering' | 'degenerate' | 'awareness' | 'noise' | 'measures' | 'holdout';
+export type Family = 'forgery' | 'tampering' | 'degenerate' | 'awareness' | 'noise' | 'measures' | 'holdout' | 'prompt';
 
 export interface Judgement {
   outcome: Outcome;

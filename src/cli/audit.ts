@@ -13,7 +13,7 @@ export function registerAudit(program: Command): void {
     .option('--json', 'print the whole report as JSON')
     .option(
       '--probes <which>',
-      'all, fast, a family (forgery, tampering, degenerate, awareness, noise, measures, holdout) or probe names, comma-separated',
+      'all, fast, a family (forgery, tampering, degenerate, awareness, noise, measures, holdout, prompt) or probe names, comma-separated',
       'all',
     )
     .action(async (problem: string, opts: { json?: boolean; probes: string }) => {

@@ -137,6 +137,9 @@ describe('examples/prompt-extraction', () => {
     // Measured again through the models, and the protected verifier is refused as an edit.
     expect(by.determinism).toMatchObject({ outcome: 'contained' });
     expect(by['tamper-edit']).toMatchObject({ outcome: 'contained' });
+    // The prompt attacks: asking for the labels gets none; replies that address the judge are tampered.
+    expect(by['prompt-labels']).toMatchObject({ outcome: 'contained' });
+    expect(by['prompt-judge-steer']).toMatchObject({ outcome: 'contained', reason: expect.stringContaining('steer its judge') });
     // The code attacks need an editable program; a prompt-only problem gets that reason, not a crash.
     expect(by['forge-json-line']).toMatchObject({
       outcome: 'skipped',

@@ -7,6 +7,7 @@ import { forgeryProbes } from './forgery.js';
 import { holdoutProbes } from './holdout.js';
 import { measuresProbes } from './measures.js';
 import { noiseProbes } from './noise.js';
+import { promptProbes } from './prompt.js';
 import { tamperingProbes } from './tampering.js';
 
 export const PROBES: Probe[] = [
@@ -17,4 +18,5 @@ export const PROBES: Probe[] = [
   ...awarenessProbes,
   ...noiseProbes,
   ...holdoutProbes,
+  ...promptProbes,
 ];
