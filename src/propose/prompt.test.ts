@@ -70,6 +70,7 @@ describe('renderPrompt', () => {
     const full = renderPrompt(input(), { kind: 'diff' });
     const tight = renderPrompt(input(), { kind: 'diff' }, full.tokens - 200);
     expect(tight.tokens).toBeLessThanOrEqual(full.tokens - 200);
+    expect(tight.tokens).toBe(countTokens(tight.system) + countTokens(tight.prompt));
     expect(tight.prompt).not.toContain('attempt number 0 ');
     expect(tight.prompt).toContain('attempt number 2 '); // notable: accepted
     expect(tight.prompt).toContain('attempt number 59 ');
@@ -81,6 +82,7 @@ describe('renderPrompt', () => {
     expect(tighter.prompt).not.toContain('f199() { return'); // summarized or left out
     expect(tighter.trimmed.some((t) => /^lib\/big\.js (summarized|left out)$/.test(t))).toBe(true);
     expect(tighter.prompt).toContain(PROGRAM); // editable files are always whole
+    expect(tighter.tokens).toBeLessThanOrEqual(1500);
   });
 
   it('asks a rewrite for the EVOLVE-BLOCK code only when the file has one', () => {
