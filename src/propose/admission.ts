@@ -100,7 +100,7 @@ export function admission(d: AdmissionDeps): Admit {
     if (patch === '') return insert({ ...row, status: 'duplicate', reason: 'no change: the proposal equals its parent' });
     const same = store.findByChangeHash(run.id, hash);
     if (same !== undefined) return insert({ ...row, status: 'duplicate', reason: `same change as candidate ${same}` });
-    const novel = await d.novelty?.check(files, island);
+    const novel = await d.novelty?.check(files, island, parents);
     if (novel?.duplicateOf) return insert({ ...row, status: 'duplicate', reason: novel.duplicateOf.reason, flags: [...flags, 'near-duplicate'] });
     const candidate = insert({ ...row, status: 'pending' });
     if (novel) d.novelty!.add(candidate.id, island, novel.signature);

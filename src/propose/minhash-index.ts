@@ -1,57 +1,71 @@
-// A banded (LSH) index over MinHash signatures: "which earlier candidate is this proposal too
-// similar to?" compares it with the candidates sharing one of its bands instead of every
-// candidate. The work is bounded even when every program of a run is alike (all signatures then
-// share most bands): each bucket keeps its newest BUCKET_CAP members, so a check compares at most
-// BANDS × BUCKET_CAP signatures, and it stops at the first one at or above the threshold.
+// A banded (LSH) index over MinHash signatures of one island's newest candidates: "which
+// earlier candidate is this proposal too similar to?" compares it with the members sharing one
+// of its bands instead of every member. Its memory and its work are bounded whatever the run's
+// size: it keeps the newest `capacity` members (the oldest leaves when a new one comes), and
+// each bucket keeps its newest BUCKET_CAP members even when every program of a run is alike (all
+// signatures then share most bands), so a check compares at most BANDS × BUCKET_CAP signatures,
+// and it stops at the first one at or above the threshold.
 //
-// What it never misses: a candidate shares a band with every program at least ~0.9 similar to it
+// What it never misses: a member shares a band with every program at least ~0.9 similar to it
 // (1 − (1 − 0.9⁴)³² > 0.99999 with every bin filled), and it stays in each of its buckets until
 // BUCKET_CAP newer members with the same band value arrive; so a near-duplicate of any of the
-// island's last BUCKET_CAP candidates is always found. Older ones are still found through the
-// bands they do not share with the crowd (the rare buckets, read first).
+// last BUCKET_CAP members is always found. Older members are still found through the bands they
+// do not share with the crowd (the rare buckets, read first).
 //
-// Signatures sit in one growing Uint32Array and are compared in place; the band keys of each
-// member are computed once, when it is added.
+// Signatures sit in one Uint32Array of `capacity` slots, a ring once full, compared in place.
 import { EMPTY, HASHES, type Signature } from './minhash.js';
 
 const BAND_ROWS = 4;
 export const BANDS = HASHES / BAND_ROWS;
 /** Newest members a bucket keeps: the recent candidates a near-duplicate is always found among. */
 export const BUCKET_CAP = 128;
-
-/** A bucket: its members' slots, a ring once full (`next` is the slot to overwrite, oldest first). */
-interface Bucket {
-  slots: number[];
-  next: number;
-}
+/** Newest members an index keeps (one index per island): about 1.5 KB each. */
+export const MEMBERS_CAP = 2048;
 
 export class MinHashIndex {
-  private readonly bands: Map<number, Bucket>[] = Array.from({ length: BANDS }, () => new Map());
-  private sigs = new Uint32Array(HASHES * 64);
-  private ids = new Float64Array(64);
+  /** Per band: band value → the slots of its members, oldest first. */
+  private readonly bands: Map<number, number[]>[] = Array.from({ length: BANDS }, () => new Map());
+  private sigs: Uint32Array;
+  private ids: Float64Array;
   /** The query that last compared each slot, so a member found in several buckets is compared once. */
-  private seenBy = new Uint32Array(64);
+  private seenBy: Uint32Array;
   private query = 0;
   private count = 0;
+  /** Once full: the slot of the oldest member, the next to be replaced. */
+  private oldest = 0;
+
+  constructor(private readonly capacity = MEMBERS_CAP) {
+    const n = Math.min(64, capacity);
+    this.sigs = new Uint32Array(HASHES * n);
+    this.ids = new Float64Array(n);
+    this.seenBy = new Uint32Array(n);
+  }
 
   get size(): number {
     return this.count;
   }
 
+  /** Adds the newest member; at capacity, the oldest leaves. */
   add(id: number, sig: Signature): void {
-    if (this.count === this.ids.length) this.grow();
-    const slot = this.count++;
+    let slot: number;
+    if (this.count < this.capacity) {
+      if (this.count === this.ids.length) this.grow();
+      slot = this.count++;
+    } else {
+      slot = this.oldest;
+      this.oldest = (this.oldest + 1) % this.capacity;
+      this.evict(slot);
+    }
     this.sigs.set(sig, slot * HASHES);
     this.ids[slot] = id;
     for (let b = 0; b < BANDS; b++) {
-      const key = bandKey(sig, b);
+      const key = bandKey(sig, 0, b);
       if (key === undefined) continue;
       const bucket = this.bands[b].get(key);
-      if (!bucket) this.bands[b].set(key, { slots: [slot], next: 0 });
-      else if (bucket.slots.length < BUCKET_CAP) bucket.slots.push(slot);
+      if (!bucket) this.bands[b].set(key, [slot]);
       else {
-        bucket.slots[bucket.next] = slot;
-        bucket.next = (bucket.next + 1) % BUCKET_CAP;
+        bucket.push(slot);
+        if (bucket.length > BUCKET_CAP) bucket.shift();
       }
     }
   }
@@ -61,21 +75,19 @@ export class MinHashIndex {
    * `stopAt` (rarest bucket first, newest first within a bucket); undefined when none shares a band.
    */
   nearest(sig: Signature, stopAt = 1): { id: number; similarity: number } | undefined {
-    const buckets: Bucket[] = [];
+    const buckets: number[][] = [];
     for (let b = 0; b < BANDS; b++) {
-      const key = bandKey(sig, b);
+      const key = bandKey(sig, 0, b);
       const bucket = key === undefined ? undefined : this.bands[b].get(key);
       if (bucket) buckets.push(bucket);
     }
-    buckets.sort((x, y) => x.slots.length - y.slots.length);
+    buckets.sort((x, y) => x.length - y.length);
     const query = ++this.query;
     let best = -1;
     let bestSlot = -1;
-    for (const { slots, next } of buckets) {
-      // Newest first: the slot before `next` (a full ring), else the last pushed.
-      const start = slots.length < BUCKET_CAP ? slots.length - 1 : (next + BUCKET_CAP - 1) % BUCKET_CAP;
-      for (let k = 0; k < slots.length; k++) {
-        const slot = slots[(start - k + slots.length) % slots.length];
+    for (const slots of buckets) {
+      for (let k = slots.length - 1; k >= 0; k--) {
+        const slot = slots[k];
         if (this.seenBy[slot] === query) continue;
         this.seenBy[slot] = query;
         const s = this.similarityAt(sig, slot);
@@ -87,6 +99,18 @@ export class MinHashIndex {
       }
     }
     return bestSlot < 0 ? undefined : { id: this.ids[bestSlot], similarity: best };
+  }
+
+  /** Takes the member in `slot` (the oldest) out of its buckets: it is first in each bucket it is still in. */
+  private evict(slot: number): void {
+    for (let b = 0; b < BANDS; b++) {
+      const key = bandKey(this.sigs, slot * HASHES, b);
+      if (key === undefined) continue;
+      const bucket = this.bands[b].get(key);
+      if (bucket?.[0] !== slot) continue;
+      if (bucket.length === 1) this.bands[b].delete(key);
+      else bucket.shift();
+    }
   }
 
   /** similarity() of `sig` and the member in `slot`, read in place. */
@@ -106,7 +130,7 @@ export class MinHashIndex {
   }
 
   private grow(): void {
-    const n = this.ids.length * 2;
+    const n = Math.min(this.capacity, this.ids.length * 2);
     const sigs = new Uint32Array(HASHES * n);
     sigs.set(this.sigs);
     const ids = new Float64Array(n);
@@ -117,13 +141,13 @@ export class MinHashIndex {
   }
 }
 
-/** A band's bucket key; undefined for a band of empty bins (it says nothing about the code). */
-function bandKey(sig: Signature, band: number): number | undefined {
+/** The key of band `band` of the signature at `at` in `sigs`; undefined for a band of empty bins (it says nothing about the code). */
+function bandKey(sigs: Uint32Array, at: number, band: number): number | undefined {
   let h = 0x811c9dc5;
   let empty = true;
-  for (let r = band * BAND_ROWS; r < (band + 1) * BAND_ROWS; r++) {
-    if (sig[r] !== EMPTY) empty = false;
-    h = Math.imul(h ^ sig[r], 0x01000193);
+  for (let r = at + band * BAND_ROWS; r < at + (band + 1) * BAND_ROWS; r++) {
+    if (sigs[r] !== EMPTY) empty = false;
+    h = Math.imul(h ^ sigs[r], 0x01000193);
   }
   return empty ? undefined : h >>> 0;
 }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_RUN } from '../../test/support/test-run.js';
 import { changeHash } from './patch-hash.js';
 import { Store } from '../store/store.js';
-import { BUCKET_CAP, MinHashIndex } from './minhash-index.js';
+import { BANDS, BUCKET_CAP, MEMBERS_CAP, MinHashIndex } from './minhash-index.js';
 import { signatureOf, similarity } from './minhash.js';
 import { NoveltyFilter } from './novelty.js';
 import { admission } from './admission.js';
@@ -111,6 +111,23 @@ describe('minhash', () => {
       expect(index.nearest(query, 0.9), `near-duplicate of candidate ${k}`).toEqual({ id: k, similarity: 15 / 16 });
     }
   });
+  it('keeps its newest members only: a near-duplicate of any of them is found, memory stays bounded', () => {
+    const capacity = 300;
+    const index = new MinHashIndex(capacity);
+    const family = Array.from({ length: 12 }, (_, i) => `function step${i}(x) {\n  return x * ${i} + ${i % 7};\n}`).join('\n');
+    const variant = (k: number) => family.replace(`x * ${k % 12} + ${(k % 12) % 7}`, `x * ${k % 12} + ${1000 + k}`);
+    const copy = (k: number) => `// retry\n${variant(k).replace(/\n/g, '\n  ')}`;
+    const n = 10 * capacity;
+    for (let k = 0; k < n; k++) index.add(k, signatureOf(variant(k)));
+    expect(index.size).toBe(capacity);
+    for (let k = n - BUCKET_CAP; k < n; k++) expect(index.nearest(signatureOf(copy(k)), 0.99), `copy of candidate ${k}`).toEqual({ id: k, similarity: 1 });
+    // The oldest left: a copy of one is no longer an exact match of a member.
+    expect(index.nearest(signatureOf(copy(0)), 0.99)?.similarity).toBeLessThan(1);
+    const bands = index['bands'] as Map<number, number[]>[];
+    const kept = bands.reduce((sum, band) => sum + [...band.values()].reduce((s, slots) => s + slots.length, 0), 0);
+    expect(kept).toBeLessThanOrEqual(capacity * BANDS);
+    expect(bands.every((band) => [...band.values()].every((slots) => slots.length > 0 && slots.length <= BUCKET_CAP))).toBe(true);
+  });
 });
 
 describe('novelty filter in admission', () => {
@@ -145,7 +162,7 @@ describe('novelty filter in admission', () => {
       changes: { 'f.js': 'export const table = new Map(Object.entries({ a: 1 }));\nfor (const [k, v] of table) console.log(k, v ** 2);\n' },
     });
     expect(other.status).toBe('pending');
-    expect(store.signatures('r1').map((s) => s.candidateId)).toEqual([first.id, other.id]);
+    expect(store.signatures('r1', null, 10).map((s) => s.candidateId)).toEqual([first.id, other.id]);
   });
 
   it('compares with the candidates of an earlier session too (signatures come back from the store)', async () => {
@@ -158,8 +175,46 @@ describe('novelty filter in admission', () => {
     });
     expect(first.status).toBe('pending');
     const resumed = new NoveltyFilter(deps);
-    const check = await resumed.check({ 'f.js': `${changed}\n` }, null);
+    const check = await resumed.check({ 'f.js': `${changed}\n` }, null, []);
     expect(check.duplicateOf?.id).toBe(first.id);
-    expect(store.signatures('r1')[0].minhash).toEqual(check.signature);
+    expect(store.signatures('r1', null, 10)[0].minhash).toEqual(check.signature);
+  });
+
+  it("finds a near-duplicate of the proposal's parent however old, and reads only each island's newest signatures on resume", async () => {
+    const { store, run, deps, admit, baseline } = setup(0.95);
+    const program = (k: number) => PROGRAM.replace(/return x \* (\d+)/g, `return x << $1 ^ ${k}`);
+    const ids: number[] = [];
+    store.transaction(() => {
+      for (let k = 0; k < MEMBERS_CAP + 20; k++) {
+        const files = { 'f.js': program(k) };
+        const c = store.insertCandidate({
+          runId: run.id,
+          parentId: baseline.id,
+          status: 'rejected',
+          operator: 'llm-rewrite',
+          description: `${k}`,
+          files,
+          changeHash: changeHash(files),
+          patch: 'p',
+          island: 2,
+        });
+        store.putSignature(run.id, c.id, 2, signatureOf(program(k)));
+        ids.push(c.id);
+      }
+    });
+    expect(store.signatures(run.id, 2, MEMBERS_CAP).map((s) => s.candidateId)).toEqual(ids.slice(20));
+    const resumed = new NoveltyFilter(deps);
+    const oldest = { id: ids[0], commitSha: 'a'.repeat(40), files: { 'f.js': program(0) } };
+    expect((await resumed.check({ 'f.js': `${program(0)}\n// again` }, 2, [])).duplicateOf?.id).not.toBe(ids[0]);
+    expect((await resumed.check({ 'f.js': `${program(0)}\n// again` }, 2, [oldest])).duplicateOf?.id).toBe(ids[0]);
+    const child = await admit({ parents: [oldest], island: 2 }, 'llm-diff', {
+      operator: 'llm-diff',
+      description: 'same',
+      changes: { 'f.js': `// same\n${program(0)}` },
+    });
+    expect(child.status).toBe('duplicate');
+    expect(child.reason).toMatch(new RegExp(`near-duplicate of candidate ${ids[0]}:`));
+    const newest = ids.at(-1)!;
+    expect((await resumed.check({ 'f.js': `// again\n${program(MEMBERS_CAP + 19)}` }, 2, [])).duplicateOf?.id).toBe(newest);
   });
 });

@@ -3,14 +3,19 @@
 // Jaccard over normalized code, minhash.ts) to a candidate of its island — the whole run when
 // there are no islands — becomes a `duplicate` row naming that candidate, and no stage runs.
 // The row's reason reaches later prompts through the lessons. Signatures are kept in the store,
-// one per admitted candidate, and indexed in memory by bands per island (minhash-index.ts), so a
-// decision compares a bounded few signatures, not every candidate's text.
+// one per admitted candidate; in memory, each island's newest MEMBERS_CAP are indexed by bands
+// (minhash-index.ts), so a decision compares a bounded few signatures, not every candidate's
+// text, and the coordinator's memory stays the same at 100,000 candidates. The proposal's parents
+// and the baseline are compared too, however old: a child is most often near its parent.
 import type { FileSet } from '../core/types.js';
 import type { RunRecord, Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { isEditable, type EditRules } from './edit-rules.js';
-import { MinHashIndex } from './minhash-index.js';
+import { MEMBERS_CAP, MinHashIndex } from './minhash-index.js';
 import { signatureOf, similarity, unionOf, type Signature } from './minhash.js';
+
+/** Parents whose signatures are kept (the islands' elites, a few per cell). */
+const PARENTS_KEPT = 256;
 
 export interface NoveltyDeps {
   store: Store;
@@ -32,16 +37,20 @@ export interface NoveltyCheck {
 export class NoveltyFilter {
   private readonly byIsland = new Map<number | null, MinHashIndex>();
   private readonly baseSigs = new Map<string, Signature | null>();
-  private loaded = false;
+  /** The signatures of recent parents (elites are parents again and again). */
+  private readonly parentSigs = new Map<number, Signature>();
   private baseline?: { id: number; signature: Signature };
 
   constructor(private readonly d: NoveltyDeps) {}
 
-  /** Compares a proposal's program (base + `files`, its full change) with its island's members. */
-  async check(files: FileSet, island: number | null): Promise<NoveltyCheck> {
-    await this.load();
+  /** Compares a proposal's program (base + `files`, its full change) with its island's newest members, its parents and the baseline. */
+  async check(files: FileSet, island: number | null, parents: { id: number; files: FileSet }[]): Promise<NoveltyCheck> {
     const signature = await this.programSignature(files);
-    const found = [this.byIsland.get(island)?.nearest(signature, this.d.threshold), await this.baselineMatch(signature)]
+    const found = [
+      this.index(island).nearest(signature, this.d.threshold),
+      await this.baselineMatch(signature),
+      ...(await this.parentMatches(signature, parents)),
+    ]
       .filter((n) => n !== undefined)
       .sort((a, b) => b.similarity - a.similarity)[0];
     if (!found || found.similarity < this.d.threshold) return { signature };
@@ -61,16 +70,27 @@ export class NoveltyFilter {
     this.index(island).add(candidateId, signature);
   }
 
+  /** The island's index, its newest members read from the store the first time (a resumed run). */
   private index(island: number | null): MinHashIndex {
     let idx = this.byIsland.get(island);
-    if (!idx) this.byIsland.set(island, (idx = new MinHashIndex()));
+    if (!idx) {
+      this.byIsland.set(island, (idx = new MinHashIndex()));
+      for (const s of this.d.store.signatures(this.d.runId, island, MEMBERS_CAP)) idx.add(s.candidateId, s.minhash);
+    }
     return idx;
   }
 
-  private async load(): Promise<void> {
-    if (this.loaded) return;
-    this.loaded = true;
-    for (const s of this.d.store.signatures(this.d.runId)) this.index(s.island).add(s.candidateId, s.minhash);
+  private async parentMatches(signature: Signature, parents: { id: number; files: FileSet }[]): Promise<{ id: number; similarity: number }[]> {
+    const out = [];
+    for (const p of parents) {
+      let sig = this.parentSigs.get(p.id);
+      if (!sig) {
+        if (this.parentSigs.size >= PARENTS_KEPT) this.parentSigs.delete(this.parentSigs.keys().next().value!);
+        this.parentSigs.set(p.id, (sig = await this.programSignature(p.files)));
+      }
+      out.push({ id: p.id, similarity: similarity(signature, sig) });
+    }
+    return out;
   }
 
   private async baselineMatch(signature: Signature): Promise<{ id: number; similarity: number } | undefined> {

@@ -240,4 +240,9 @@ export const MIGRATIONS: string[] = [
     report_json TEXT NOT NULL
   );
   `,
+  // 11: the novelty filter reads each island's newest signatures only (propose/novelty.ts).
+  `
+  DROP INDEX signatures_run;
+  CREATE INDEX signatures_island ON signatures(run_id, island, candidate_id);
+  `,
 ];

@@ -459,13 +459,14 @@ export class Store {
     );
   }
 
-  signatures(runId: string): { candidateId: number; island: number | null; minhash: Uint32Array }[] {
-    const rows = this.sql('SELECT candidate_id, island, minhash FROM signatures WHERE run_id = ? ORDER BY candidate_id').all(runId) as {
-      candidate_id: number;
-      island: number | null;
-      minhash: Buffer;
-    }[];
-    return rows.map((r) => ({ candidateId: r.candidate_id, island: r.island, minhash: new Uint32Array(new Uint8Array(r.minhash).buffer) }));
+  /** The newest `limit` signatures of one island (null: a run without islands), oldest first. */
+  signatures(runId: string, island: number | null, limit: number): { candidateId: number; minhash: Uint32Array }[] {
+    const rows = this.sql('SELECT candidate_id, minhash FROM signatures WHERE run_id = ? AND island IS ? ORDER BY candidate_id DESC LIMIT ?').all(
+      runId,
+      island,
+      limit,
+    ) as { candidate_id: number; minhash: Buffer }[];
+    return rows.reverse().map((r) => ({ candidateId: r.candidate_id, minhash: new Uint32Array(new Uint8Array(r.minhash).buffer) }));
   }
 
   spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {
