@@ -1,10 +1,11 @@
 // The islands coordinator at scale: a store holding N candidates over 8 islands (seeded
 // straight into SQLite: rows, one measurement each, novelty signatures, full archives and
-// counters), then resume (open the store + IslandsPopulation.start) and the work of one
-// decision, timed: select (parents, inspirations, island) + admit (edit rules, diff, hash,
-// dedupe, novelty against the island, commit) + prompt assembly (gatherPromptInput +
-// renderPrompt, lessons and best-so-far read from the store). No verifier runs: the
-// evaluation is the backend's and is measured by bench/overhead.
+// counters), then resume (open the store + IslandsPopulation.start + the novelty filter reading
+// each island's newest signatures) and the work of one decision, timed: select (parents,
+// inspirations, island) + admit (edit rules, diff, hash, dedupe, novelty against the island and
+// the parents, commit) + prompt assembly (gatherPromptInput + renderPrompt with its token count,
+// lessons and best-so-far read from the store). No verifier runs: the evaluation is the
+// backend's and is measured by bench/overhead.
 //
 //   npx tsx bench/scale/main.ts [--sizes 1000,10000,100000] [--decisions 300] [--no-prompt]
 //
@@ -183,9 +184,9 @@ async function decide(dir: string) {
   const run = store.getRun('r')!;
   const population = new IslandsPopulation({ config, store, run, workspace, backend, emit: () => undefined, signal: new AbortController().signal });
   await population.start();
+  const novelty = noveltyFilter(config.novelty!.threshold, { store, run, workspace, rules });
   const resumeMs = ms(t);
 
-  const novelty = noveltyFilter(config.novelty!.threshold, { store, run, workspace, rules });
   const noveltyMs: number[] = [];
   const check = novelty.check.bind(novelty);
   novelty.check = async (...a) => {
@@ -262,6 +263,7 @@ const f = (x: number) => x.toFixed(2);
 console.log(
   `islands coordinator, ${ISLANDS} islands, 1 feature × 10 bins, novelty on; ${DECISIONS} decisions per size (select + ${args['no-prompt'] ? 'no prompt' : 'prompt assembly'} + admit with novelty)`,
 );
+console.log('targets: a decision < 5 ms (median and p99), coordinator RSS < 500 MB, both flat from 1k to 100k candidates');
 console.log(
   'candidates   seed s   resume ms   decision median ms   p99 ms   (select / prompt / admit (novelty) medians ms)   novelty p99 ms   rss MB   heap MB',
 );

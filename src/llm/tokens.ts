@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 let count: ((text: string) => number) | undefined;
 
 /** Characters of chunk text the cache keeps (oldest chunks are dropped first). */
-const CACHE_CHARS = 4_000_000;
+const CACHE_CHARS = 1_000_000;
 const cache = new Map<string, number>();
 let cachedChars = 0;
 

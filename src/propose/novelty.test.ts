@@ -203,7 +203,10 @@ describe('novelty filter in admission', () => {
       }
     });
     expect(store.signatures(run.id, 2, MEMBERS_CAP).map((s) => s.candidateId)).toEqual(ids.slice(20));
+    expect(store.signatureIslands(run.id)).toEqual([2]);
     const resumed = new NoveltyFilter(deps);
+    resumed.restore();
+    expect(resumed['byIsland'].get(2)?.size).toBe(MEMBERS_CAP);
     const oldest = { id: ids[0], commitSha: 'a'.repeat(40), files: { 'f.js': program(0) } };
     expect((await resumed.check({ 'f.js': `${program(0)}\n// again` }, 2, [])).duplicateOf?.id).not.toBe(ids[0]);
     expect((await resumed.check({ 'f.js': `${program(0)}\n// again` }, 2, [oldest])).duplicateOf?.id).toBe(ids[0]);
@@ -214,6 +217,13 @@ describe('novelty filter in admission', () => {
     });
     expect(child.status).toBe('duplicate');
     expect(child.reason).toMatch(new RegExp(`near-duplicate of candidate ${ids[0]}:`));
+    const other = await admit({ parents: [oldest], island: null }, 'llm-rewrite', {
+      operator: 'llm-rewrite',
+      description: 'new',
+      changes: { 'f.js': 'while (true) { sort(items, by => by.size); }' },
+    });
+    expect(other.status).toBe('pending');
+    expect(store.signatureIslands(run.id)).toEqual([null, 2]);
     const newest = ids.at(-1)!;
     expect((await resumed.check({ 'f.js': `// again\n${program(MEMBERS_CAP + 19)}` }, 2, [])).duplicateOf?.id).toBe(newest);
   });

@@ -70,7 +70,12 @@ export class NoveltyFilter {
     this.index(island).add(candidateId, signature);
   }
 
-  /** The island's index, its newest members read from the store the first time (a resumed run). */
+  /** Reads every island's newest members from the store (a resumed run), so no decision waits for it. */
+  restore(): void {
+    for (const island of this.d.store.signatureIslands(this.d.runId)) this.index(island);
+  }
+
+  /** The island's index, its newest members read from the store the first time. */
   private index(island: number | null): MinHashIndex {
     let idx = this.byIsland.get(island);
     if (!idx) {
@@ -121,12 +126,12 @@ export class NoveltyFilter {
   }
 }
 
-/** The run's filter: programs are the base's editable files with a candidate's changes laid over. */
+/** The run's filter, restored from the store: programs are the base's editable files with a candidate's changes laid over. */
 export function noveltyFilter(
   threshold: number,
   d: { store: Store; run: RunRecord; workspace: Pick<Workspace, 'baseFiles' | 'readBase'>; rules: EditRules },
 ): NoveltyFilter {
-  return new NoveltyFilter({
+  const filter = new NoveltyFilter({
     store: d.store,
     runId: d.run.id,
     threshold,
@@ -134,4 +139,6 @@ export function noveltyFilter(
     readBase: (p) => d.workspace.readBase(p),
     baselineId: () => d.store.getRun(d.run.id)?.baselineId ?? null,
   });
+  filter.restore();
+  return filter;
 }

@@ -459,6 +459,20 @@ export class Store {
     );
   }
 
+  /** The islands (null: none) that have signatures in the run: one index step per island, not a scan. */
+  signatureIslands(runId: string): (number | null)[] {
+    const islands = this.sql(
+      `WITH RECURSIVE next(island) AS (
+         SELECT MIN(island) FROM signatures WHERE run_id = @run
+         UNION ALL SELECT (SELECT MIN(island) FROM signatures WHERE run_id = @run AND island > next.island) FROM next WHERE next.island IS NOT NULL)
+       SELECT island FROM next WHERE island IS NOT NULL`,
+    )
+      .pluck()
+      .all({ run: runId }) as number[];
+    const none = this.sql('SELECT EXISTS(SELECT 1 FROM signatures WHERE run_id = ? AND island IS NULL)').pluck().get(runId) === 1;
+    return none ? [null, ...islands] : islands;
+  }
+
   /** The newest `limit` signatures of one island (null: a run without islands), oldest first. */
   signatures(runId: string, island: number | null, limit: number): { candidateId: number; minhash: Uint32Array }[] {
     const rows = this.sql('SELECT candidate_id, minhash FROM signatures WHERE run_id = ? AND island IS ? ORDER BY candidate_id DESC LIMIT ?').all(
