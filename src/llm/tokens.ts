@@ -44,7 +44,8 @@ function chunkTokens(chunk: string): number {
   }
   const n = count!(chunk);
   if (chunk.length <= CACHE_CHARS / 100) {
-    cache.set(chunk, n);
+    // A copy: the slice would keep the whole prompt it was cut from alive.
+    cache.set((' ' + chunk).slice(1), n);
     cachedChars += chunk.length;
     for (const [old] of cache) {
       if (cachedChars <= CACHE_CHARS) break;
