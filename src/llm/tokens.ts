@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 let count: ((text: string) => number) | undefined;
 
-/** Characters of chunk text the cache keeps (oldest chunks are dropped first). */
+/** Characters of chunk text the cache keeps (the first cached go first). */
 const CACHE_CHARS = 1_000_000;
 const cache = new Map<string, number>();
 let cachedChars = 0;
@@ -36,16 +36,11 @@ function isChunkStart(text: string, at: number): boolean {
 
 function chunkTokens(chunk: string): number {
   const known = cache.get(chunk);
-  if (known !== undefined) {
-    // Refreshed: a chunk in use stays while older ones go.
-    cache.delete(chunk);
-    cache.set(chunk, known);
-    return known;
-  }
+  if (known !== undefined) return known;
   const n = count!(chunk);
   if (chunk.length <= CACHE_CHARS / 100) {
-    // A copy: the slice would keep the whole prompt it was cut from alive.
-    cache.set((' ' + chunk).slice(1), n);
+    // A copy (UTF-16 both ways: lossless), never the slice: that would keep the whole prompt it was cut from alive.
+    cache.set(Buffer.from(chunk, 'utf16le').toString('utf16le'), n);
     cachedChars += chunk.length;
     for (const [old] of cache) {
       if (cachedChars <= CACHE_CHARS) break;
