@@ -42,6 +42,9 @@ describe('redact', () => {
       { value: 'short', kind: 'env' },
     ];
     expect(redact('a correct-horse-battery b correct-horse c short', secrets)).toBe('a [REDACTED: env] b [REDACTED: env] c short');
+    // The same list again, grown by a secret since: that one is redacted too.
+    secrets.push({ value: 'staple-pony', kind: 'holdout data' });
+    expect(redact('correct-horse-battery staple-pony', secrets)).toBe('[REDACTED: env] [REDACTED: holdout data]');
   });
 });
 

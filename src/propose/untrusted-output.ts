@@ -76,11 +76,21 @@ export const REDACTION_RULES: readonly Rule[] = [
 export function redact(text: string, secrets: readonly Secret[] = []): string {
   let out = text;
   // Literals first: a pattern could rewrite part of one and hide the rest from the literal match.
-  for (const s of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
-    if (s.value.length >= MIN_SECRET && out.includes(s.value)) out = out.replaceAll(s.value, marker(s.kind));
-  }
+  for (const s of longestFirst(secrets)) if (out.includes(s.value)) out = out.replaceAll(s.value, marker(s.kind));
   for (const r of REDACTION_RULES) out = out.replace(r.pattern, (...m: string[]) => `${r.keep ? m[r.keep] : ''}${marker(r.kind)}`);
   return out;
+}
+
+/** A prompt redacts each of its texts with the same secrets (thousands with holdout data): sorted once per list. */
+const sorted = new WeakMap<readonly Secret[], { length: number; list: Secret[] }>();
+
+/** The secrets long enough to look for, longest first (a longer one may contain a shorter). */
+function longestFirst(secrets: readonly Secret[]): Secret[] {
+  const known = sorted.get(secrets);
+  if (known?.length === secrets.length) return known.list;
+  const list = secrets.filter((s) => s.value.length >= MIN_SECRET).sort((a, b) => b.value.length - a.value.length);
+  sorted.set(secrets, { length: secrets.length, list });
+  return list;
 }
 
 /**
