@@ -1,7 +1,8 @@
-// Benchmark: the novelty filter's cost per decision as a run grows. An index of N candidate
-// signatures (programs of ~200 lines, each a few random edits away from the base, as an
-// evolved population is), then the time of one check (signature of the proposal + nearest
-// candidate through the bands), median and p99 over 200 proposals, and the index's memory.
+// Benchmark: the novelty filter's cost per decision as a run grows. N candidate signatures
+// added to one island's index (programs of ~200 lines, each a few random edits away from the
+// base, as an evolved population is; the index keeps the newest MEMBERS_CAP), then the time of
+// one check (signature of the proposal + nearest candidate through the bands), median and p99
+// over 200 proposals, and the index's memory.
 //
 //   npx tsx bench/novelty/main.ts [--sizes 1000,10000,100000]
 import { parseArgs } from 'node:util';
