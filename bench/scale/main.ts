@@ -14,8 +14,8 @@
 //
 // Each size is seeded by this process, then resumed and measured by a fresh one (so its memory
 // is the coordinator's, not the seeding's). Prints, per size: seeding time, resume time,
-// decision median and p99 (and each part's median; novelty is part of admit), and the
-// coordinator's RSS and heap after the decisions.
+// decision median and p99, how many decisions took over 5 ms, each part's median and p99
+// (novelty is part of admit), and the coordinator's RSS and heap after the decisions.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -265,12 +265,13 @@ console.log(
 );
 console.log('targets: a decision < 5 ms (median and p99), coordinator RSS < 500 MB, both flat from 1k to 100k candidates');
 console.log(
-  'candidates   seed s   resume ms   decision median ms   p99 ms   (select / prompt / admit (novelty) medians ms)   novelty p99 ms   rss MB   heap MB',
+  'candidates   seed s   resume ms   decision median ms   p99 ms   over 5 ms   (select / prompt / admit (novelty) medians ms)   (select / prompt / admit (novelty) p99 ms)   rss MB   heap MB',
 );
 for (const n of SIZES) {
   const r = await measure(n);
   const p = r.parts;
+  const parts = (q: number) => `(${f(quantile(p.select, q))} / ${f(quantile(p.prompt, q))} / ${f(quantile(p.admit, q))} (${f(quantile(p.novelty, q))}))`;
   console.log(
-    `${String(n).padStart(10)}   ${(r.seedMs / 1000).toFixed(1).padStart(6)}   ${f(r.resumeMs).padStart(9)}   ${f(quantile(p.total, 0.5)).padStart(18)}   ${f(quantile(p.total, 0.99)).padStart(6)}   (${f(quantile(p.select, 0.5))} / ${f(quantile(p.prompt, 0.5))} / ${f(quantile(p.admit, 0.5))} (${f(quantile(p.novelty, 0.5))}))   ${f(quantile(p.novelty, 0.99)).padStart(14)}   ${r.rssMb.toFixed(0).padStart(6)}   ${r.heapMb.toFixed(0).padStart(7)}`,
+    `${String(n).padStart(10)}   ${(r.seedMs / 1000).toFixed(1).padStart(6)}   ${f(r.resumeMs).padStart(9)}   ${f(quantile(p.total, 0.5)).padStart(18)}   ${f(quantile(p.total, 0.99)).padStart(6)}   ${String(p.total.filter((t) => t > 5).length).padStart(9)}   ${parts(0.5).padEnd(46)}   ${parts(0.99).padEnd(42)}   ${r.rssMb.toFixed(0).padStart(6)}   ${r.heapMb.toFixed(0).padStart(7)}`,
   );
 }
