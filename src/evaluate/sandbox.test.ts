@@ -2,6 +2,7 @@
 import { describe, it, expect, vi, afterAll } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStage, type StageInvocation, type StageSpec } from './run-stage.js';
 import { describeSandboxView, SANDBOX_HOME, sandboxStatus, toolchainFolders } from './sandbox.js';
@@ -110,6 +111,18 @@ describe('sandbox', () => {
       expect(existsSync(join(shared, 'new'))).toBe(false);
     } finally {
       rmSync(shared, { recursive: true });
+    }
+  });
+
+  it('shows a sandbox_expose path under /tmp, which the private /tmp would otherwise cover', async () => {
+    const modules = mkdtempSync(join(tmpdir(), 'evoloop-expose-'));
+    writeFileSync(join(modules, 'index.js'), 'module\n');
+    const s = setup(`cat ${modules}/index.js`);
+    try {
+      const r = await runStage(s.spec, { ...s.inv, expose: [modules] });
+      expect(r.stdoutTail).toBe('module\n');
+    } finally {
+      rmSync(modules, { recursive: true });
     }
   });
 

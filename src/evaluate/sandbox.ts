@@ -128,11 +128,12 @@ function bwrapArgs(layout: SandboxLayout): string[] {
   const view = hostView(layout);
   const args = layout.network ? ISOLATION.filter((a) => a !== '--unshare-net') : [...ISOLATION];
   for (const s of view.system) args.push(...(s.symlink === undefined ? ['--ro-bind', s.path, s.path] : ['--symlink', s.symlink, s.path]));
+  if (layout.tmpMb !== undefined) args.push('--size', String(layout.tmpMb * 1024 * 1024));
+  args.push('--tmpfs', '/tmp', '--dir', SANDBOX_HOME);
+  // After the private /tmp, so a toolchain or exposed path under /tmp is the real one.
   for (const dir of [...view.toolchains, ...view.exposed]) args.push('--ro-bind', dir, dir);
   // A file is masked by an unreadable device node, a folder by an empty read-only tmpfs.
   for (const secret of view.masked) args.push(...(isDirectory(secret) ? ['--tmpfs', secret, '--remount-ro', secret] : ['--ro-bind', '/dev/null', secret]));
-  if (layout.tmpMb !== undefined) args.push('--size', String(layout.tmpMb * 1024 * 1024));
-  args.push('--tmpfs', '/tmp', '--dir', SANDBOX_HOME);
   for (const dir of layout.hidden ?? []) args.push('--tmpfs', dir);
   // Binds come after the tmpfs mounts so a worktree under /tmp (or under a hidden folder) is the real one.
   for (const dir of [layout.worktree, ...layout.writable]) args.push('--bind', dir, dir);
