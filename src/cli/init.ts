@@ -143,7 +143,7 @@ accept:
 
 sandbox: auto            # bubblewrap when installed; required | auto | off
 # Stages see the system folders, the toolchains on PATH and their worktree, not your home.
-# sandbox_expose: [/opt/cuda, /home/me/.cache/models]   # more host paths, read-only
+# sandbox_expose: [/opt/cuda, ../node_modules]   # more host paths, read-only (relative: to this folder)
 
 # A language model (the key is read from the environment, never passed to the verifier).
 # With none, evoloop proposes offline (tune). A key in the environment alone is not used:

@@ -175,6 +175,18 @@ describe('loadConfigFile', () => {
     expect(() => loadConfigFile(bad)).toThrow(new RegExp(`${bad.replace(/[/.]/g, '\\$&')} is invalid:\\n  - verifier\\.stages: add at least one stage`));
   });
 
+  it("takes a sandbox_expose path relative to the file's folder, and names a missing one by its full path", () => {
+    const base = 'edit: [a.py]\nverifier:\n  stages:\n    - {name: s, kind: score, run: "true"}\nobjective: {metric: s, goal: minimize}\n';
+    mkdirSync(path.join(tmp, 'modules'), { recursive: true });
+    mkdirSync(path.join(tmp, 'nested'), { recursive: true });
+    const file = write('nested/evoloop.yaml', `${base}sandbox_expose: [../modules, ${tmp}]\n`);
+    expect(loadConfigFile(file).sandbox_expose).toEqual([path.join(tmp, 'modules'), tmp]);
+    const missing = write('nested/missing.yaml', `${base}sandbox_expose: [../gone]\n`);
+    expect(() => loadConfigFile(missing)).toThrow(
+      new RegExp(`sandbox_expose\\[0\\]: no such file or folder.*${path.join(tmp, 'gone').replace(/[/.]/g, '\\$&')}`),
+    );
+  });
+
   it('reports a YAML syntax error with its line', () => {
     const file = write('syntax.yaml', 'edit: [a.py\nverifier:\n  stages: []\n');
     expect(() => loadConfigFile(file)).toThrow(/syntax\.yaml: YAML syntax error: .*line 2.*Fix the YAML/s);

@@ -29,7 +29,14 @@ export function loadConfigFile(file: string): Config {
     const first = doc.errors[0];
     throw new ConfigError(`${file}: YAML syntax error: ${first.message.trimEnd()}\nFix the YAML at that line.`);
   }
-  return validateConfig(doc.toJS() ?? {}, file);
+  return validateConfig(resolveExposed(doc.toJS() ?? {}, path.dirname(file)), file);
+}
+
+/** `sandbox_expose` entries in a file may be relative to its folder (e.g. a repository's node_modules); the schema sees them absolute. */
+function resolveExposed(input: unknown, folder: string): unknown {
+  if (input === null || typeof input !== 'object' || !('sandbox_expose' in input) || !Array.isArray(input.sandbox_expose)) return input;
+  const resolved = input.sandbox_expose.map((p: unknown) => (typeof p === 'string' && p !== '' && !path.isAbsolute(p) ? path.resolve(folder, p) : p));
+  return { ...input, sandbox_expose: resolved };
 }
 
 /** Validates a config object (from YAML or from `defineConfig`). */

@@ -134,10 +134,10 @@ export const stageSchema = z
   // handles score stages (repeats, samples, racing) handles it; `rubric` marks it (isJudgeStage).
   .transform((s) => ({ ...s, kind: s.kind === 'judge' ? ('score' as const) : s.kind }));
 
-/** A host folder or file shown read-only to sandboxed stages. */
+/** A host folder or file shown read-only to sandboxed stages (evoloop.yaml's relative ones arrive resolved against its folder). */
 const exposedPath = z
   .string()
-  .refine((p) => isAbsolute(p), { error: 'expected an absolute path, e.g. /opt/toolchain' })
+  .refine((p) => isAbsolute(p), { error: 'expected an absolute path, e.g. /opt/toolchain (in evoloop.yaml, a path relative to its folder is also taken)' })
   .refine((p) => p.replace(/\/+$/, '') !== '', { error: '"/" would show the whole host; name the folders the stages need' })
   .refine((p) => existsSync(p), { error: 'no such file or folder on this machine; fix the path or remove it' });
 
