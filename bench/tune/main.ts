@@ -3,7 +3,8 @@
 // hinted literals, a greedy champion as every proposal's parent). Prints, per function and
 // dimension, the median over seeds of the champion's true distance to the optimum after
 // 50, 300 and 1000 evaluations, for random search, tune, cmaes and bayes; `--functions circles`
-// is the circle-packing example's parameterization (gap = 2.5 − sum of radii).
+// is the circle-packing example's parameterization (gap = 2.5 − sum of radii), `circles-lp`
+// the circle-packing-lp example's (gap = 2.635 − sum of radii, the known frontier).
 // Run: npx tsx bench/tune/main.ts [--seeds 10] [--only cmaes,tune] [--dims 2,6,20] [--bayes-evals 50]
 import { bayes } from '../../src/operators/bayes/bayes.js';
 import { cmaes } from '../../src/operators/cmaes/cmaes.js';
@@ -12,7 +13,7 @@ import { startingPoint } from '../../src/operators/tune/observations.js';
 import { tune } from '../../src/operators/tune/tune.js';
 import { writePoint } from '../../src/operators/tune/vector.js';
 import { drive, type Knob } from '../../test/support/literal-problem.js';
-import { CIRCLE_KNOBS, sumOfRadii } from './circles.js';
+import { CIRCLE_KNOBS, LP_KNOBS, lpSumOfRadii, sumOfRadii } from './circles.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -23,7 +24,7 @@ const SEEDS = Number(arg('seeds', '10'));
 const DIMS = arg('dims', '2,6,20').split(',').map(Number);
 const ONLY = arg('only', 'random,tune,cmaes,bayes').split(',');
 const FUNCTIONS = arg('functions', 'sphere,rosenbrock,rastrigin,noisy-sphere,mixed').split(',');
-const CHECKPOINTS = [50, 300, 1000];
+const CHECKPOINTS = (process.env.CHECKPOINTS ?? '50,300,1000').split(',').map(Number);
 /** bayes refits a GP for every proposal: it is run up to this many evaluations. */
 const BAYES_EVALS = Number(arg('bayes-evals', '50'));
 
@@ -71,6 +72,9 @@ function testFunction(name: string, d: number): TestFunction {
     case 'circles':
       // The circle-packing example's 10 row literals (any --dims): its row layout caps the sum of radii at 2.5.
       return { knobs: CIRCLE_KNOBS, gap: (x) => 2.5 - sumOfRadii(x) };
+    case 'circles-lp':
+      // examples/circle-packing-lp: the 52 centre coordinates, radii by LP (any --dims); the gap is to the known frontier, 2.635.
+      return { knobs: LP_KNOBS, gap: (x) => 2.635 - lpSumOfRadii(x) };
     case 'mixed': {
       // Half integers in 0..20 (best at 13, since the bowl's centre is 13.3), half continuous; the gap is from the integer optimum.
       const ints = Math.ceil(d / 2);

@@ -12,14 +12,21 @@ import { cmaes } from './cmaes/cmaes.js';
 import { tune } from './tune/tune.js';
 
 describe('chooseOffline', () => {
-  it('bayes for up to 20 literals and a small budget, cmaes otherwise, tune when nothing has a range', () => {
+  it('bayes for up to 20 literals and a small budget; tune below 50 candidates per literal on a score measured once; cmaes otherwise; tune when nothing has a range', () => {
     expect(chooseOffline({ bounded: 6, unbounded: 0, candidates: 100 })).toMatchObject({
       name: 'bayes',
       why: expect.stringMatching(/6 literals with a range .*budget of 100 candidates/),
     });
-    expect(chooseOffline({ bounded: 6, unbounded: 0, candidates: BAYES_BUDGET + 1 }).name).toBe('cmaes');
+    expect(chooseOffline({ bounded: 3, unbounded: 0, candidates: BAYES_BUDGET + 1 }).name).toBe('cmaes');
     expect(chooseOffline({ bounded: 6, unbounded: 0 })).toMatchObject({ name: 'cmaes', why: expect.stringMatching(/no candidate budget/) });
-    expect(chooseOffline({ bounded: 21, unbounded: 0, candidates: 50 }).name).toBe('cmaes');
+    expect(chooseOffline({ bounded: 21, unbounded: 0, candidates: 50, noisy: true }).name).toBe('cmaes');
+    expect(chooseOffline({ bounded: 10, unbounded: 0, candidates: 300 })).toMatchObject({
+      name: 'tune',
+      why: expect.stringMatching(/10 literals with a range and a budget of 300 candidates \(< 50 per literal/),
+    });
+    expect(chooseOffline({ bounded: 10, unbounded: 0, candidates: 300, noisy: true }).name).toBe('cmaes');
+    expect(chooseOffline({ bounded: 10, unbounded: 0, candidates: 500 }).name).toBe('cmaes');
+    expect(chooseOffline({ bounded: 52, unbounded: 0, candidates: 500 }).name).toBe('tune');
     expect(chooseOffline({ bounded: 0, unbounded: 4, candidates: 50 }).name).toBe('tune');
     expect(chooseOffline({ bounded: 1, unbounded: 4, candidates: 50 }).name).toBe('tune');
   });
