@@ -2,10 +2,10 @@
 // the real operators and literal layer (test/support/literal-problem.ts: a Python file of
 // hinted literals, a greedy champion as every proposal's parent). Prints, per function and
 // dimension, the median over seeds of the champion's true distance to the optimum after
-// 50, 300 and 1000 evaluations, for random search, tune, cmaes and bayes; `--functions circles`
+// 50, 300 and 1000 evaluations (`--at`), for random search, tune, cmaes and bayes; `--functions circles`
 // is the circle-packing example's parameterization (gap = 2.5 − sum of radii), `circles-lp`
 // the circle-packing-lp example's (gap = 2.635 − sum of radii, the known frontier).
-// Run: npx tsx bench/tune/main.ts [--seeds 10] [--only cmaes,tune] [--dims 2,6,20] [--bayes-evals 50]
+// Run: npx tsx bench/tune/main.ts [--seeds 10] [--only cmaes,tune] [--dims 2,6,20] [--functions circles] [--at 50,300,1000] [--bayes-evals 50]
 import { bayes } from '../../src/operators/bayes/bayes.js';
 import { cmaes } from '../../src/operators/cmaes/cmaes.js';
 import type { Operator, OperatorContext, ProposalResult } from '../../src/operators/operator.js';
@@ -24,7 +24,7 @@ const SEEDS = Number(arg('seeds', '10'));
 const DIMS = arg('dims', '2,6,20').split(',').map(Number);
 const ONLY = arg('only', 'random,tune,cmaes,bayes').split(',');
 const FUNCTIONS = arg('functions', 'sphere,rosenbrock,rastrigin,noisy-sphere,mixed').split(',');
-const CHECKPOINTS = (process.env.CHECKPOINTS ?? '50,300,1000').split(',').map(Number);
+const CHECKPOINTS = arg('at', '50,300,1000').split(',').map(Number);
 /** bayes refits a GP for every proposal: it is run up to this many evaluations. */
 const BAYES_EVALS = Number(arg('bayes-evals', '50'));
 
