@@ -1,7 +1,8 @@
 // The islands coordinator at scale: a store holding N candidates over 8 islands (seeded
 // straight into SQLite: rows, one measurement each, novelty signatures, full archives and
-// counters), then resume (open the store + IslandsPopulation.start + the novelty filter reading
-// each island's newest signatures) and the work of one decision, timed: select (parents,
+// counters), then resume (open the store, the novelty filter reading each island's newest
+// signatures, and Evolution.resume: IslandsPopulation.start and the operators' history replayed
+// from every candidate) and the work of one decision, timed: select (parents,
 // inspirations, island) + admit (edit rules, diff, hash, dedupe, novelty against the island and
 // the parents, commit) + prompt assembly (gatherPromptInput + renderPrompt with its token count,
 // lessons and best-so-far read from the store). No verifier runs: the evaluation is the
@@ -26,6 +27,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { seededRandom, seedFrom } from '../../src/core/random.js';
 import type { FileSet } from '../../src/core/types.js';
 import type { Measured } from '../../src/evaluate/evaluator.js';
+import { Evolution } from '../../src/engine/evolution.js';
 import { gatherPromptInput } from '../../src/operators/prompt-input.js';
 import { IslandsPopulation } from '../../src/population/islands/islands.js';
 import { admission } from '../../src/propose/admission.js';
@@ -183,8 +185,26 @@ async function decide(dir: string) {
   const store = openStore(dir);
   const run = store.getRun('r')!;
   const population = new IslandsPopulation({ config, store, run, workspace, backend, emit: () => undefined, signal: new AbortController().signal });
-  await population.start();
   const novelty = noveltyFilter(config.novelty!.threshold, { store, run, workspace, rules });
+  const admit = admission({ store, run, workspace, rules, protectedPaths: ['verify.sh'], novelty });
+  const operators = {
+    pick: () => {
+      throw new Error('the bench proposes nothing through the engine');
+    },
+  };
+  const evolution = new Evolution({
+    config,
+    rules,
+    store,
+    run,
+    workspace,
+    operators,
+    population,
+    admit,
+    emit: () => undefined,
+    abandon: new AbortController(),
+  });
+  if (!(await evolution.resume())) throw new Error('the seeded run did not resume');
   const resumeMs = ms(t);
 
   const noveltyMs: number[] = [];
@@ -195,7 +215,6 @@ async function decide(dir: string) {
     noveltyMs.push(ms(t0));
     return r;
   };
-  const admit = admission({ store, run, workspace, rules, protectedPaths: ['verify.sh'], novelty });
   const problem = { store, runId: run.id, config, problemDir: dir, baseFiles: () => Object.keys(base) };
   const parts = { select: [] as number[], admit: [] as number[], prompt: [] as number[], total: [] as number[] };
   for (let k = 0; k < DECISIONS; k++) {
@@ -215,6 +234,8 @@ async function decide(dir: string) {
       taken: async () => false,
       editableFiles: ['f.js'],
       history: [],
+      goal: config.objective.goal,
+      noiseSd: 0,
       random,
       signal: new AbortController().signal,
       stopping: new AbortController().signal,

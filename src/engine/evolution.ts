@@ -4,6 +4,7 @@
 // ends it. Every step's outcome is written to the store before the next step depends on
 // it, which is what makes resume exact. What to keep and how to measure are plug-ins.
 import type { Config } from '../config/schema.js';
+import type { FileSet } from '../core/types.js';
 import { improvement } from '../core/fitness.js';
 import { seededRandom, seedFrom } from '../core/random.js';
 import { NothingNew, StopProposing, type Operator, type OperatorOutcome, type ProposalResult } from '../operators/operator.js';
@@ -11,7 +12,7 @@ import type { OperatorSet } from '../operators/select.js';
 import { MIGRATE_OPERATOR, type Population, type Selection } from '../population/population.js';
 import { isEditable, type EditRules } from '../propose/edit-rules.js';
 import { changeTaken, type Admit } from '../propose/admission.js';
-import type { CandidateRecord, RunRecord, Store } from '../store/store.js';
+import type { CandidateOutcome, CandidateRecord, RunRecord, Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { EvolutionEvent } from './events.js';
 
@@ -38,6 +39,8 @@ export type StopReason = { status: 'finished' | 'interrupted'; reason: string; e
 const INVALID_STREAK_LIMIT = 10;
 /** Proposals in a row with nothing new (every draw already tried) after which the run stops as stuck. */
 const NOTHING_NEW_LIMIT = 10;
+/** Candidates read at a time when a resumed run replays its history. */
+const HISTORY_PAGE = 1000;
 
 export class Evolution {
   private readonly graceful = new AbortController();
@@ -63,13 +66,24 @@ export class Evolution {
     if (opts.abandon) this.d.abandon.abort();
   }
 
-  async run(): Promise<StopReason> {
+  /**
+   * Where the run stands: the population started (its baseline measured, or its state read back),
+   * the budget used counted and the operators' history replayed. The pending candidates, to be
+   * evaluated first; undefined when stopped while measuring the baseline.
+   */
+  async resume(): Promise<CandidateRecord[] | undefined> {
     const { store, run } = this.d;
-    if (!(await this.d.population.start())) return { status: 'interrupted', reason: 'stopped while measuring the baseline' };
+    if (!(await this.d.population.start())) return undefined;
     // Every proposed candidate counts against budget.candidates, across sessions (not the baseline, nor a strategy's copies: migrants).
     this.proposed = store.queries.proposedCount(run.id);
     this.loadHistory();
-    const queue = store.listCandidates(run.id, { status: ['pending'] }).filter((c) => c.operator !== 'baseline');
+    return store.listCandidates(run.id, { status: ['pending'] }).filter((c) => c.operator !== 'baseline');
+  }
+
+  async run(): Promise<StopReason> {
+    const { run } = this.d;
+    const queue = await this.resume();
+    if (!queue) return { status: 'interrupted', reason: 'stopped while measuring the baseline' };
     if (queue.length === 0 && !this.budgetLeft()) {
       this.d.emit({
         type: 'notice',
@@ -123,19 +137,26 @@ export class Evolution {
     return this.operatorStop;
   }
 
+  /** Replays the run's candidates a page at a time (a resumed run of 100,000 holds one small outcome each, not the rows). */
   private loadHistory(): void {
-    for (const c of this.d.store.listCandidates(this.d.run.id)) {
-      if (c.operator === 'baseline' || c.operator === MIGRATE_OPERATOR || c.status === 'pending') continue;
-      this.recordOutcome(c);
-      this.d.operators.observe?.(c);
+    for (
+      let page = this.d.store.outcomes(this.d.run.id, 0, HISTORY_PAGE);
+      page.length > 0;
+      page = this.d.store.outcomes(this.d.run.id, page.at(-1)!.id, HISTORY_PAGE)
+    ) {
+      for (const c of page) {
+        if (c.operator === 'baseline' || c.operator === MIGRATE_OPERATOR || c.status === 'pending') continue;
+        this.recordOutcome(c);
+        this.d.operators.observe?.(c);
+      }
     }
   }
 
-  private recordOutcome(c: CandidateRecord): void {
+  private recordOutcome(c: CandidateOutcome): void {
     const list = this.history.get(c.operator) ?? [];
     const sign = this.d.config.objective.goal === 'maximize' ? 1 : -1;
     const fitness = c.score === null || c.status === 'failed' || c.status === 'tampered' ? null : sign * c.score;
-    list.push({ candidateId: c.id, status: c.status, improved: c.status === 'accepted', fitness, files: () => this.d.store.candidateFiles(c) });
+    list.push(new RecordedOutcome(this.d.store, c.id, c.status, c.status === 'accepted', fitness));
     this.history.set(c.operator, list);
     this.sinceImprovement = c.status === 'accepted' ? 0 : this.sinceImprovement + 1;
   }
@@ -249,5 +270,20 @@ export class Evolution {
       };
     }
     this.d.emit({ type: 'decided', candidateId: c.id, status: c.status, reason: c.reason ?? undefined, operator: c.operator });
+  }
+}
+
+/** One entry of an operator's history, small (the history lasts the run): its files are read from the store when asked. */
+class RecordedOutcome implements OperatorOutcome {
+  constructor(
+    private readonly store: Store,
+    readonly candidateId: number,
+    readonly status: string,
+    readonly improved: boolean,
+    readonly fitness: number | null,
+  ) {}
+
+  files(): FileSet {
+    return this.store.candidateFiles(this.store.getCandidate(this.candidateId)!);
   }
 }

@@ -169,6 +169,17 @@ describe('Store', () => {
     expect(store.listCandidates('r1', { offset: 3 }).map((c) => c.id)).toEqual([ids[3]]);
   });
 
+  it("pages through a run's outcomes in id order, after a given id", () => {
+    const ids = [0, 1, 2, 3, 4].map((i) => store.insertCandidate(candidate({ status: i % 2 ? 'accepted' : 'rejected', usd: i, island: i % 3 })).id);
+    expect(store.outcomes('r1', 0, 2).map((o) => o.id)).toEqual(ids.slice(0, 2));
+    expect(store.outcomes('r1', ids[1], 2).map((o) => o.id)).toEqual(ids.slice(2, 4));
+    expect(store.outcomes('r1', ids[4], 2)).toEqual([]);
+    const c = store.getCandidate(ids[3])!;
+    expect(store.outcomes('r1', ids[2], 1)).toEqual([
+      { id: c.id, operator: c.operator, model: c.model, style: c.style, status: 'accepted', score: c.score, usd: 3, island: 0 },
+    ]);
+  });
+
   it('records one measurement per slot: re-recording the same (candidate, epoch, stage, repeat) keeps the first', () => {
     const c = store.insertCandidate(candidate());
     store.addMeasurement(c.id, 0, result({ metrics: { score: 1 } }));

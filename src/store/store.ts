@@ -33,6 +33,9 @@ export type NewCandidate = Pick<CandidateRecord, 'runId' | 'parentId' | 'status'
     files: FileSet;
   };
 
+/** A candidate as a resumed run replays it (store.outcomes). */
+export type CandidateOutcome = Pick<CandidateRecord, 'id' | 'operator' | 'model' | 'style' | 'status' | 'score' | 'usd' | 'island'>;
+
 export type CandidateUpdate = Partial<
   Pick<
     CandidateRecord,
@@ -349,6 +352,18 @@ export class Store {
       LIMIT ? OFFSET ?`;
     args.push(opts.limit ?? -1, opts.offset ?? 0);
     return (this.sql(sql).all(...(args as never[])) as Row[]).map(toCandidate);
+  }
+
+  /**
+   * What a resumed run replays of each candidate (the operators' history, the bandits), a page of
+   * `limit` at a time in id order after `afterId`: a run of 100,000 is never all in memory as rows.
+   */
+  outcomes(runId: string, afterId: number, limit: number): CandidateOutcome[] {
+    return this.sql('SELECT id, operator, model, style, status, score, usd, island FROM candidates WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?').all(
+      runId,
+      afterId,
+      limit,
+    ) as CandidateOutcome[];
   }
 
   countByStatus(runId: string): Record<string, number> {
