@@ -23,6 +23,11 @@ import { parseArgs } from 'node:util';
 import { defineConfig, runEvolution, type ConfigInput } from '../../src/index.js';
 import { Evolution, type EvolutionDeps } from '../../src/engine/evolution.js';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { StageCgroup } from '../../src/evaluate/cgroup.js';
+import { StageContainment } from '../../src/evaluate/containment.js';
+import { HostGuard } from '../../src/evaluate/host-guard.js';
+import { IntegrityGuard } from '../../src/evaluate/integrity.js';
+import { MetricsFile } from '../../src/evaluate/metrics-file.js';
 import { tune } from '../../src/operators/tune/tune.js';
 import { changeHash } from '../../src/propose/patch-hash.js';
 import { openStore, Store } from '../../src/store/store.js';
@@ -71,6 +76,12 @@ const PHASE = {
   acquire: 'worktree acquire (reset to the base, proven)',
   materialize: 'worktree materialize',
   evaluate: 'evaluate (stage runs, verifier included)',
+  cgroup: 'evaluate: cgroup made, limits written',
+  containment: 'evaluate: containment open (disk baseline)',
+  kill: 'evaluate: kill sweep after the exit',
+  cleanup: 'evaluate: cgroup removed, limits read',
+  guards: 'evaluate: integrity, host and worktree checks',
+  metricsFile: 'evaluate: metrics file',
   storeWrite: 'store writes',
   storeRead: 'store reads',
   decision: 'decision (population.consider, racing)',
@@ -80,6 +91,17 @@ clock.wrap(Workspace.prototype, 'acquire', PHASE.acquire);
 clock.wrap(Workspace.prototype, 'materialize', PHASE.materialize);
 clock.wrap(Workspace.prototype, 'commit', PHASE.commit);
 clock.wrap(Evaluator.prototype, 'measure', PHASE.evaluate);
+// Inside evaluate, what surrounds the stage's own process (the rest of evaluate is the spawn
+// and the wait for it, and the scratch folder).
+clock.wrap(StageCgroup, 'create', PHASE.cgroup);
+clock.wrap(StageContainment, 'open', PHASE.containment);
+clock.wrap(StageContainment.prototype, 'killAll', PHASE.kill);
+for (const m of ['finish', 'close'] as const) clock.wrap(StageContainment.prototype, m, PHASE.cleanup);
+for (const m of ['listing', 'changed'] as const) clock.wrap(IntegrityGuard.prototype, m, PHASE.guards);
+clock.wrap(HostGuard.prototype, 'restore', PHASE.guards);
+clock.wrap(Workspace.prototype, 'audit', PHASE.guards);
+clock.wrap(MetricsFile, 'create', PHASE.metricsFile);
+for (const m of ['read', 'remove'] as const) clock.wrap(MetricsFile.prototype, m, PHASE.metricsFile);
 for (const m of ['insertCandidate', 'updateCandidate', 'addMeasurement', 'addEvent', 'updateRun', 'transaction'] as const)
   clock.wrap(Store.prototype, m, PHASE.storeWrite);
 for (const m of ['getCandidate', 'measurements', 'findByChangeHash', 'candidateFiles', 'listCandidates', 'objectiveSamples', 'getRun'] as const)
@@ -259,7 +281,7 @@ function shares(count: number, verifierMs: number): string {
   const per = new Map([...clock.exclusive].map(([label, total]) => [label, total / count]));
   const evaluate = per.get(PHASE.evaluate) ?? 0;
   per.delete(PHASE.evaluate);
-  per.set("evaluate, outside the verifier's own run", evaluate - verifierMs);
+  per.set("evaluate: spawn, wait, scratch (outside the verifier's own run)", evaluate - verifierMs);
   const outside = [...per.values()].reduce((s, v) => s + v, 0);
   return [...per]
     .sort((a, b) => b[1] - a[1])

@@ -22,7 +22,7 @@ async function contained(script: string, opts: { limits?: Partial<StageLimits>; 
   });
   const started = Date.now();
   try {
-    const tree = await runProcessTree([...containment.launcher(), '/bin/sh', '-c', script], {
+    const tree = await runProcessTree(containment.command(['/bin/sh', '-c', script]), {
       cwd: dirs.worktree,
       env: { PATH: process.env.PATH!, ...containment.env },
       timeoutMs: opts.timeoutMs ?? 20_000,

@@ -72,14 +72,20 @@ export class StageContainment {
   }
 
   /**
-   * argv prefix run before the stage's command: joins the cgroup, sets RLIMIT_DATA (ulimit -d,
-   * in KiB; soft and hard, so the stage cannot raise it), then execs. RLIMIT_DATA, not
-   * RLIMIT_AS: Node, the JVM and Go reserve gigabytes of address space they never touch,
-   * while RLIMIT_DATA counts what is really allocated (heap and private writable mappings).
+   * The stage's argv with the containment put in front: join the cgroup, set RLIMIT_DATA
+   * (ulimit -d, in KiB; soft and hard, so the stage cannot raise it), then run the command.
+   * RLIMIT_DATA, not RLIMIT_AS: Node, the JVM and Go reserve gigabytes of address space they
+   * never touch, while RLIMIT_DATA counts what is really allocated (heap and private writable
+   * mappings). Both happen before the command's first instruction, so no fork escapes either.
+   * A plain `/bin/sh -c <run>` gets them as the first line of its own script (one shell, no
+   * exec in between: a process start is most of what a stage costs beyond the verifier);
+   * anything else (the sandbox, which must join from outside) is exec'd by a shell that does them.
    */
-  launcher(): string[] {
-    const script = 'kb=$1; shift; for f; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; ulimit -d "$kb" || exit 125; exec "$@"';
-    return ['/bin/sh', '-c', script, 'evoloop-stage', String(this.opts.limits.memoryMb * 1024), ...(this.cgroup?.procsFiles() ?? []), '--'];
+  command(argv: string[]): string[] {
+    const joins = (this.cgroup?.procsFiles() ?? []).map((f) => `echo $$ > ${quote(f)} || exit 125; `).join('');
+    const prelude = `${joins}ulimit -d ${this.opts.limits.memoryMb * 1024} || exit 125`;
+    if (argv.length === 3 && argv[0] === '/bin/sh' && argv[1] === '-c') return ['/bin/sh', '-c', `${prelude}\n${argv[2]}`];
+    return ['/bin/sh', '-c', `${prelude}; exec "$@"`, 'evoloop-stage', ...argv];
   }
 
   /** Starts watching the stage whose leader is `leaderPid`; `stop` ends it at the first limit hit. Returns the disposer. */
@@ -176,4 +182,9 @@ export async function containmentNotice(sandboxed: boolean): Promise<string> {
     ? `cgroup ${versions} holds each stage${bases.memory && bases.pids ? '' : ` (${reason})`}, and all its processes are killed when it ends`
     : `no cgroup (${reason})${sandboxed ? "; the sandbox's pid namespace ends every process of a stage with it" : '; stage processes are tracked through /proc'}`;
   return `limits: ${how}. Not contained: ${gaps.join('; ')}.`;
+}
+
+/** `s` as one single-quoted shell word. */
+function quote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
 }

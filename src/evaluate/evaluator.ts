@@ -2,7 +2,6 @@
 // first; repeat i runs with seed i so every candidate is measured on the same schedule.
 // Each finished stage run is recorded (through the recorder it is handed) before the next
 // starts, and a result already recorded (from before a crash) is reused instead of run again.
-import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { median } from 'simple-statistics';
 import { isJudgeStage, isModelRunStage, modelKeyNames, type Config, type StageConfig } from '../config/schema.js';
@@ -19,6 +18,7 @@ import type { HostGuard } from './host-guard.js';
 import type { IntegrityGuard } from './integrity.js';
 import type { MeasurementRecorder } from './recorder.js';
 import { runStage } from './run-stage.js';
+import { ScratchFolders } from './scratch-folders.js';
 
 export interface Failure {
   kind: FailureKind;
@@ -59,7 +59,11 @@ export const REPLICATE_EPOCH = -1;
 export const seedFor = (epoch: number, repeat: number) => (epoch === REPLICATE_EPOCH ? 0 : epoch) * 1_000_000 + repeat + 1;
 
 export class Evaluator {
-  constructor(private readonly opts: EvaluatorOptions) {}
+  private readonly scratch: ScratchFolders;
+
+  constructor(private readonly opts: EvaluatorOptions) {
+    this.scratch = new ScratchFolders(opts.scratchDir);
+  }
 
   private judge(): Judge {
     if (!this.opts.judge) throw new Error('a judge stage needs judge.model (validated at start)');
@@ -186,8 +190,7 @@ export class Evaluator {
     worktreeBytes: number | undefined,
   ): Promise<{ result: StageResult; artifacts?: StageArtifacts }> {
     const seed = seedFor(epoch, repeat);
-    const scratchDir = path.join(this.opts.scratchDir, `${candidateId}-${stage.name}-${epoch}-${repeat}`);
-    mkdirSync(scratchDir, { recursive: true });
+    const scratchDir = this.scratch.take();
     const measure = async (): Promise<{ result: StageResult; artifacts?: StageArtifacts }> => {
       if (stage.fn) {
         return {
@@ -240,7 +243,7 @@ export class Evaluator {
       // At most one exclusive stage at a time on this host, whichever process runs it (exclusive-lock.ts).
       return stage.exclusive ? await exclusively(this.opts.signal, measure) : await measure();
     } finally {
-      rmSync(scratchDir, { recursive: true, force: true });
+      this.scratch.give(scratchDir);
     }
   }
 }

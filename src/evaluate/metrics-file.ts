@@ -1,10 +1,12 @@
 // The $EVOLOOP_METRICS file of one stage run, placed where the candidate's program cannot
-// find it by looking: a random 128-bit name in a fresh folder under the system temp
-// folder (outside the problem, the repository and every other bind), mode 0111 so it
-// cannot be listed, and owned by `nobody` when evoloop is root so that a sandboxed stage
-// (root without capabilities) cannot chmod it back. Only the path in the stage's
+// find it by looking: a random 128-bit name in this evoloop's metrics folder under the
+// system temp folder (outside the problem, the repository and every other bind), mode 0111
+// so it cannot be listed, and owned by `nobody` when evoloop is root so that a sandboxed
+// stage (root without capabilities) cannot chmod it back. Only the path in the stage's
 // environment leads to it. What the file holds when the stage's top process exits is
 // the report; a change after that (a process it left behind) makes it untrusted.
+// The folder is made once per evoloop process, not per stage: removing a folder costs a
+// journal write on ext4 (1-4 ms on a busy disk), a file's unlink almost nothing.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, constants, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,11 +33,9 @@ export class MetricsFile {
   ) {}
 
   static create(): MetricsFile {
-    const dir = mkdtempSync(join(tmpdir(), 'evoloop-m-'));
+    const dir = metricsFolder();
     const file = join(dir, `${randomBytes(16).toString('hex')}.json`);
-    writeFileSync(file, '', { mode: 0o600 });
-    chmodSync(dir, 0o111);
-    if (process.getuid?.() === 0) chownSync(dir, NOBODY, NOBODY);
+    whileWritable(dir, () => writeFileSync(file, '', { mode: 0o600 }));
     return new MetricsFile(dir, file);
   }
 
@@ -58,12 +58,43 @@ export class MetricsFile {
   }
 
   remove(): void {
+    whileWritable(this.dir, () => rmSync(this.path, { force: true }));
+  }
+}
+
+const IS_ROOT = process.getuid?.() === 0;
+let folder: string | undefined;
+
+/** This process's metrics folder, made on first use and removed when the process exits. */
+function metricsFolder(): string {
+  if (folder) return folder;
+  const dir = mkdtempSync(join(tmpdir(), 'evoloop-m-'));
+  chmodSync(dir, 0o111);
+  if (IS_ROOT) chownSync(dir, NOBODY, NOBODY);
+  process.once('exit', () => {
     try {
-      chmodSync(this.dir, 0o700); // root could remove it anyway; another user needs write permission
+      chmodSync(dir, 0o700);
+      rmSync(dir, { recursive: true, force: true });
     } catch {
       // already gone
     }
-    rmSync(this.dir, { recursive: true, force: true });
+  });
+  folder = dir;
+  return dir;
+}
+
+/**
+ * Runs `write` (a file's creation or removal in `dir`) with write permission on the folder:
+ * root has it anyway; another user gets it for the synchronous call only, and never read
+ * permission, so the folder is not listable at any moment.
+ */
+function whileWritable(dir: string, write: () => void): void {
+  if (IS_ROOT) return write();
+  chmodSync(dir, 0o311);
+  try {
+    write();
+  } finally {
+    chmodSync(dir, 0o111);
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { runStage, stageEnv, type StageInvocation, type StageSpec } from './run-stage.js';
 import { FIXTURES, isAlive, processesWithEnv, removeTempStageDirs, tempStageDirs } from '../../test/fixtures/verifiers/processes.js';
 
@@ -126,7 +126,7 @@ describe('metrics channels through a real process', () => {
     expect(second.stdoutTail).not.toContain('stale');
     const paths = [first, second].map((r) => r.stdoutTail.trim());
     expect(paths[0]).not.toBe(paths[1]);
-    for (const p of paths) expect(existsSync(dirname(p))).toBe(false);
+    for (const p of paths) expect(existsSync(p)).toBe(false);
     expect(readFileSync(join(s.scratchDir, 'artifacts', 'report.txt'), 'utf8')).toBe('report\n');
   });
 

@@ -139,7 +139,7 @@ async function runWithMetricsFile(spec: StageSpec, inv: StageInvocation, artifac
   let tree: TreeResult;
   let hit: LimitKey | undefined;
   try {
-    tree = await runProcessTree([...containment.launcher(), ...argv], {
+    tree = await runProcessTree(containment.command(argv), {
       cwd: inv.cwd,
       env: { ...env, ...containment.env },
       timeoutMs: spec.timeoutMs,

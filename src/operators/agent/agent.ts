@@ -113,7 +113,7 @@ async function runAgent(deps: AgentDeps, wt: Worktree, command: string[], scratc
   let stalled = false;
   let seen = takeSnapshot(wt.root);
   try {
-    const r = await runProcessTree([...containment.launcher(), ...argv], {
+    const r = await runProcessTree(containment.command(argv), {
       cwd: wt.problemDir,
       env: { ...env, ...containment.env },
       timeoutMs: deps.agent.timeout,
