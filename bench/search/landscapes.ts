@@ -12,6 +12,12 @@ export interface Landscape {
   value(x: number[]): number;
   /** The best value there is. */
   max: number;
+  /**
+   * What the landscape's verifier reports besides the value, and the islands declare as
+   * MAP-Elites features: a behaviour a user of such a problem knows how to measure, never the
+   * value itself. None: each island keeps its best K.
+   */
+  behaviour?: { about: string; metrics: (x: number[]) => Record<string, number> };
 }
 
 const mean = (v: number[]) => v.reduce((s, a) => s + a, 0) / v.length;
@@ -36,6 +42,10 @@ export const LANDSCAPES: Landscape[] = [
       return Math.max(a, b) + (both ? 1.5 : -0.5 * Math.min(a, b));
     },
     max: 2.5,
+    behaviour: {
+      about: 'the progress of each component (a verifier that scores two groups of tests)',
+      metrics: (x) => ({ a: mean(x.slice(0, 4).map(progress)), b: mean(x.slice(4).map(progress)) }),
+    },
   },
   {
     name: 'rugged',
@@ -50,6 +60,10 @@ export const LANDSCAPES: Landscape[] = [
     base: Array(DIM).fill(0.5),
     value: (x) => 0.5 * (1 - mean(x)) + (x[0] > 0.85 && x[1] > 0.85 ? 1 : 0),
     max: 1.5,
+    behaviour: {
+      about: 'where the program ends up on two axes, x0 and x1 (as a maze robot reports its final position)',
+      metrics: (x) => ({ x0: x[0], x1: x[1] }),
+    },
   },
 ];
 

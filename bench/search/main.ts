@@ -97,7 +97,13 @@ class LandscapeBackend implements EvaluationBackend {
   ) {}
 
   async measure(candidate: CandidateSpec, plan: MeasurePlan): Promise<Measured> {
-    const y = this.landscape.value(parseGenome(candidate.files[FILE] ?? genomeText(this.landscape.base)));
+    const x = parseGenome(candidate.files[FILE] ?? genomeText(this.landscape.base));
+    // A merge can garble the genome (lines dropped or doubled where the sides disagree): the verifier fails it.
+    if (x.length !== DIM || !x.every(Number.isFinite)) {
+      this.evaluations++;
+      return { ok: false, failure: { kind: 'failed', stage: 's', message: `expected ${DIM} numbers, one a line` } };
+    }
+    const metrics = { y: this.landscape.value(x), ...this.landscape.behaviour?.metrics(x) };
     const recorder = storeRecorder(this.store);
     const done = new Set(recorder.recorded(candidate.candidateId, plan.epoch ?? 0).map((m) => m.repeat));
     for (let repeat = 0; repeat < plan.repeats; repeat++) {
@@ -109,7 +115,7 @@ class LandscapeBackend implements EvaluationBackend {
         repeat,
         seed: repeat + 1,
         ok: true,
-        metrics: { y },
+        metrics,
         exitCode: 0,
         signal: null,
         durationMs: 0,
@@ -117,7 +123,7 @@ class LandscapeBackend implements EvaluationBackend {
         stderrTail: '',
       });
     }
-    return { ok: true, samples: Array(plan.repeats).fill(y), metrics: { y } };
+    return { ok: true, samples: Array(plan.repeats).fill(metrics.y), metrics };
   }
 }
 
@@ -145,7 +151,7 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
     objective: { metric: 'y', goal: 'maximize' },
     accept: { rule: 'better', baseline_repeats: 1 },
     budget: { candidates: CANDIDATES },
-    search: { ...strategy.search, seed },
+    search: { ...strategy.search, ...(strategy.search?.strategy === 'islands' ? featuresOf(landscape) : {}), seed },
     sandbox: 'off',
   });
   const store = openStore(dir);
@@ -173,7 +179,12 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
     const backend = new LandscapeBackend(store, landscape);
     const abandon = new AbortController();
     // The run's bandits as `evoloop run` builds them (operators/select.ts), the island bandit included.
-    const bandits = new ProposalBandits(strategy.operators, {}, config.search.strategy === 'islands' ? islandSettings(config.search).islands : 0);
+    const bandits = new ProposalBandits(
+      strategy.operators,
+      {},
+      { goal: 'maximize', scoreOf: (id) => store.getCandidate(id)?.score },
+      config.search.strategy === 'islands' ? islandSettings(config.search).islands : 0,
+    );
     const population = strategies[config.search.strategy]({
       config,
       store,
@@ -239,7 +250,10 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
 
 const landscapes = LANDSCAPES.filter((l) => !args.only || args.only.split(',').includes(l.name));
 console.log(`bench/search: ${CANDIDATES} candidates per run, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every 20, rate 1`);
-for (const l of landscapes) console.log(`  ${l.name.padEnd(10)} (max ${l.max}, base ${l.value(l.base).toFixed(3)}): ${l.about}`);
+for (const l of landscapes) {
+  console.log(`  ${l.name.padEnd(10)} (max ${l.max}, base ${l.value(l.base).toFixed(3)}): ${l.about}`);
+  if (l.behaviour) console.log(`  ${''.padEnd(10)} islands' features: ${l.behaviour.about}, 5 bins each`);
+}
 console.log('');
 const header = ['landscape', ...STRATEGIES.map((s) => s.name)];
 console.log(header.map((h, i) => h.padEnd(i === 0 ? 11 : 17)).join(''));
@@ -267,6 +281,12 @@ for (const l of landscapes) {
 }
 if (mergeLines.length > 0) console.log(`\nmerge (means over seeds):\n${mergeLines.join('\n')}`);
 console.log(`\n(separable, needle: "k/N" = seeds that reached the bonus; ${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+
+/** The landscape's behaviour metrics as the islands' MAP-Elites features, five bins over [0, 1] each. */
+function featuresOf(l: Landscape): { features?: { name: string; metric: string; range: [number, number]; bins: number }[] } {
+  if (!l.behaviour) return {};
+  return { features: Object.keys(l.behaviour.metrics(l.base)).map((m) => ({ name: m, metric: m, range: [0, 1], bins: 5 })) };
+}
 
 /** The value above which the landscape's bonus was found. */
 function solvedAt(l: Landscape): number {

@@ -13,7 +13,7 @@ import { codeSize } from '../workspace/code-size.js';
 import type { PopulationDeps } from './population.js';
 
 /** The operator whose children are judged as simplifications. */
-const SIMPLIFY_OPERATOR = 'llm-simplify';
+export const SIMPLIFY_OPERATOR = 'llm-simplify';
 
 export type Decided = Exclude<Verdict, { decision: 'more' }>;
 

@@ -13,7 +13,7 @@ import { openStore, type CandidateRecord } from '../../store/store.js';
 import { Workspace } from '../../workspace/workspace.js';
 import { NothingNew, type OperatorContext, type ParentView } from '../operator.js';
 import { planOperators } from '../select.js';
-import { mergeOperator } from './merge.js';
+import { BETTER_SIDE, mergeFiles, mergeOperator } from './merge.js';
 
 const PROGRAM = [
   'export function params() {',
@@ -113,17 +113,38 @@ describe('merge', () => {
     expect(show('extra.mjs')).toBe('export const scale = 2;');
   });
 
-  it('resolves a conflicting file by taking it whole from the better-scoring parent, and says so', async () => {
+  it("resolves a conflicting hunk by taking one side, says which, and keeps both sides' clean hunks", async () => {
     const { baseline, child, mergeAndCommit } = await setup();
     const origin = await child(baseline, 1, (s) => s.replace('a = 1', 'a = 10'));
     const left = await child(origin, 2, (s) => s.replace('c = 3', 'c = 30'), 'export const scale = 5;\n');
     const right = await child(origin, 3, (s) => s.replace('c = 3', 'c = 31').replace('d = 4', 'd = 41'));
     const { proposal, show } = await mergeAndCommit(left, right);
-    expect('description' in proposal && proposal.description).toBe(
-      `merge of #${left.id} and #${right.id} over their common ancestor #${origin.id}: 1 file(s) merged cleanly; program.mjs: 1 conflicting hunk(s), took #${right.id}'s version (the better score)`,
+    const description = 'description' in proposal ? proposal.description : '';
+    const program = show('program.mjs');
+    // The proposal's seeded draw took one side of the conflict on line c; the hunk on d only the right changed is clean.
+    const fromBetter = program.includes('c = 31');
+    expect(description).toBe(
+      `merge of #${left.id} and #${right.id} over their common ancestor #${origin.id}: 1 file(s) merged cleanly; ` +
+        `program.mjs: 1 conflicting hunk(s), ${fromBetter ? 1 : 0} taken from #${right.id} (the better score), ${fromBetter ? 0 : 1} from #${left.id}`,
     );
-    expect(show('program.mjs')).toBe(PROGRAM.replace('a = 1', 'a = 10').replace('c = 3', 'c = 31').replace('d = 4', 'd = 41').trimEnd());
+    expect(program).toBe(
+      PROGRAM.replace('a = 1', 'a = 10')
+        .replace('c = 3', fromBetter ? 'c = 31' : 'c = 30')
+        .replace('d = 4', 'd = 41')
+        .trimEnd(),
+    );
     expect(show('extra.mjs')).toBe('export const scale = 5;'); // the clean side of the other file is kept
+  });
+
+  it('takes a conflicting hunk from the better-scoring side as often as BETTER_SIDE says', async () => {
+    const o = { 'x.txt': 'a\nb\nc' };
+    const mine = { 'x.txt': 'a\nB1\nc' };
+    const theirs = { 'x.txt': 'a\nB2\nC' };
+    const readBase = async () => undefined;
+    const merged = (r: number, better: 'mine' | 'theirs') => mergeFiles(mine, o, theirs, readBase, () => r, better).then((m) => m['x.txt']);
+    expect(await merged(BETTER_SIDE - 0.01, 'theirs')).toEqual({ content: 'a\nB2\nC', conflicts: 1, fromBetter: 1 });
+    expect(await merged(BETTER_SIDE + 0.01, 'theirs')).toEqual({ content: 'a\nB1\nC', conflicts: 1, fromBetter: 0 });
+    expect(await merged(BETTER_SIDE - 0.01, 'mine')).toEqual({ content: 'a\nB1\nC', conflicts: 1, fromBetter: 1 });
   });
 
   it('proposes nothing for an ancestor and its descendant, or a merge already tried', async () => {

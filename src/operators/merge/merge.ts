@@ -1,13 +1,19 @@
 // `merge`: crossover without a model, for any language. Two parents that are not each other's
 // ancestors are merged three-way (line by line, three-way.ts) against their nearest common
-// ancestor in the run's lineage (the base when they share none). A file where both changed the same lines
-// differently is resolved by taking that file whole from the parent with the better score; the
-// description names every such file, so the lessons say what was dropped.
+// ancestor in the run's lineage (the base when they share none). Each hunk both changed
+// differently is resolved by taking one side's lines: the better-scoring parent's with
+// probability BETTER_SIDE, else the other's (drawn from the proposal's seeded generator), so
+// two lineages whose side changes collide can still be combined (uniform crossover on the
+// conflicts), and the verifier judges the result. The description counts each file's hunks
+// taken from each side, so the lessons say what was dropped.
 import type { FileSet, Goal } from '../../core/types.js';
 import type { Store } from '../../store/store.js';
 import { NothingNew, type Operator, type ParentView, type ProposalResult } from '../operator.js';
 import { Lineage } from '../../population/lineage.js';
-import { mergeLines } from './three-way.js';
+import { mergeLines, type Resolve } from './three-way.js';
+
+/** How often a conflicting hunk is taken from the better-scoring parent. */
+export const BETTER_SIDE = 2 / 3;
 
 export interface MergeDeps {
   store: Store;
@@ -27,13 +33,12 @@ export function mergeOperator(deps: MergeDeps): Operator {
       if (common === a.id) throw new NothingNew(`#${a.id} is an ancestor of #${b.id}: nothing to merge`);
       const origin = common === undefined ? {} : deps.store.candidateFiles(deps.store.getCandidate(common)!);
       const better = preferred(a, b, deps.goal);
-      const merged = await mergeFiles(a.files, origin, b.files, ctx.readBase);
+      const merged = await mergeFiles(a.files, origin, b.files, ctx.readBase, ctx.random, better === a ? 'mine' : 'theirs');
       const changes: FileSet = {};
       let copyOfB = true;
       for (const [p, m] of Object.entries(merged)) {
-        const content = m.conflicts > 0 ? await fileOf(better.files, p, ctx.readBase) : m.content;
-        if (content !== undefined && content !== (await ctx.readFile(p))) changes[p] = content;
-        copyOfB &&= content === (await fileOf(b.files, p, ctx.readBase));
+        if (m.content !== undefined && m.content !== (await ctx.readFile(p))) changes[p] = m.content;
+        copyOfB &&= m.content === (await fileOf(b.files, p, ctx.readBase));
       }
       if (Object.keys(changes).length === 0) throw new NothingNew(`merging #${b.id} into #${a.id} changes nothing: #${a.id} already has its changes`);
       // Not a combination but a copy of the partner (from another island, a migration the ring did not schedule).
@@ -42,7 +47,11 @@ export function mergeOperator(deps: MergeDeps): Operator {
       const conflicted = Object.entries(merged).filter(([, m]) => m.conflicts > 0);
       const clean = Object.keys(merged).length - conflicted.length;
       const over = common === undefined ? 'the base' : `their common ancestor #${common}`;
-      const notes = conflicted.map(([p, m]) => `${p}: ${m.conflicts} conflicting hunk(s), took #${better.id}'s version (the better score)`);
+      const worse = better === a ? b : a;
+      const notes = conflicted.map(
+        ([p, m]) =>
+          `${p}: ${m.conflicts} conflicting hunk(s), ${m.fromBetter} taken from #${better.id} (the better score), ${m.conflicts - m.fromBetter} from #${worse.id}`,
+      );
       return {
         operator: 'merge',
         description: `merge of #${a.id} and #${b.id} over ${over}: ${clean} file(s) merged cleanly${notes.length ? `; ${notes.join('; ')}` : ''}`,
@@ -52,21 +61,39 @@ export function mergeOperator(deps: MergeDeps): Operator {
   };
 }
 
-/** Every file either side or their ancestor changed, merged three-way; `conflicts` counts the hunks both changed differently (content undefined then). */
+interface MergedFile {
+  content: string | undefined;
+  /** Hunks both sides changed differently, and how many of them were taken from the better side. */
+  conflicts: number;
+  fromBetter: number;
+}
+
+/**
+ * Every file either side or their ancestor changed, merged three-way; each conflicting hunk is
+ * taken from the `better` side ('mine': `a`) with probability BETTER_SIDE.
+ */
 export async function mergeFiles(
   a: FileSet,
   origin: FileSet,
   b: FileSet,
   readBase: (p: string) => Promise<string | undefined>,
-): Promise<Record<string, { content: string | undefined; conflicts: number }>> {
-  const out: Record<string, { content: string | undefined; conflicts: number }> = {};
+  random: () => number,
+  better: 'mine' | 'theirs',
+): Promise<Record<string, MergedFile>> {
+  const out: Record<string, MergedFile> = {};
   for (const p of [...new Set([...Object.keys(a), ...Object.keys(origin), ...Object.keys(b)])].sort()) {
     const [x, o, y] = await Promise.all([fileOf(a, p, readBase), fileOf(origin, p, readBase), fileOf(b, p, readBase)]);
-    if (x === y || y === o) out[p] = { content: x, conflicts: 0 };
-    else if (x === o) out[p] = { content: y, conflicts: 0 };
+    if (x === y || y === o) out[p] = { content: x, conflicts: 0, fromBetter: 0 };
+    else if (x === o) out[p] = { content: y, conflicts: 0, fromBetter: 0 };
     else {
-      const merged = mergeLines(lines(x), lines(o), lines(y));
-      out[p] = { content: merged.lines?.join('\n'), conflicts: merged.conflicts };
+      let fromBetter = 0;
+      const resolve: Resolve = (mine, theirs) => {
+        const takeBetter = random() < BETTER_SIDE;
+        if (takeBetter) fromBetter++;
+        return takeBetter === (better === 'mine') ? mine : theirs;
+      };
+      const merged = mergeLines(lines(x), lines(o), lines(y), resolve);
+      out[p] = { content: merged.lines!.join('\n'), conflicts: merged.conflicts, fromBetter };
     }
   }
   return out;

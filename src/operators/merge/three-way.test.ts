@@ -37,6 +37,22 @@ describe('three-way line merge', () => {
     expect(mergeLines(['A', 'b', 'C', 'd'], o, ['A2', 'b', 'C2', 'd'])).toEqual({ lines: undefined, conflicts: 2 });
   });
 
+  it('where both replaced the same lines one for one, conflicts only on the lines both changed, and resolves each conflicting run', () => {
+    const o = col(0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
+    const a = col(0.9, 0.9, 0.9, 0.2, 0.1, 0.3);
+    const b = col(0.3, 0.5, 0.3, 0.8, 0.8, 0.8);
+    // Lines 1 and 3–4 both changed differently (two conflicting runs); line 0, 2 and 5 one side each.
+    expect(mergeLines(a, o, b)).toEqual({ lines: undefined, conflicts: 2 });
+    const runs: [string[], string[]][] = [];
+    const theirs = (m: string[], t: string[]) => (runs.push([m, t]), t);
+    expect(mergeLines(a, o, b, theirs)).toEqual({ lines: col(0.9, 0.5, 0.9, 0.8, 0.8, 0.8), conflicts: 2 });
+    expect(runs).toEqual([
+      [col(0.9), col(0.5)],
+      [col(0.2, 0.1), col(0.8, 0.8)],
+    ]);
+    expect(mergeLines(a, o, b, (m) => m).lines).toEqual(col(0.9, 0.9, 0.9, 0.2, 0.1, 0.8));
+  });
+
   it('returns the other side when one side is the ancestor', () => {
     const o = ['a', 'b'];
     expect(mergeLines(o, o, ['a', 'c'])).toEqual({ lines: ['a', 'c'], conflicts: 0 });

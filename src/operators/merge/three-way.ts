@@ -5,7 +5,8 @@
 // common prefix and suffix, with ties between equally long alignments broken towards matching
 // lines at the same position. Two sides' changes conflict only when they touch the same ancestor
 // lines (or insert at the same place); changes to adjacent lines both apply, since the verifier
-// judges the result anyway.
+// judges the result anyway. Where both sides replaced the same lines one for one, only the lines
+// both changed differently conflict, so a line one side left alone takes the other's change.
 import { diffIndices } from 'node-diff3';
 
 /** `lines` replace the ancestor's lines [start, end). */
@@ -18,8 +19,11 @@ interface Hunk {
 /** Above this many cells the positional alignment is too costly: node-diff3's LCS diff instead. */
 const MAX_CELLS = 4_000_000;
 
-/** Merges `a` and `b`, both descended from `o`; `lines` is undefined when `conflicts` > 0. */
-export function mergeLines(a: string[], o: string[], b: string[]): { lines: string[] | undefined; conflicts: number } {
+/** Chooses the lines of one conflicting hunk from `a`'s version and `b`'s. */
+export type Resolve = (mine: string[], theirs: string[]) => string[];
+
+/** Merges `a` and `b`, both descended from `o`; without `resolve`, `lines` is undefined when `conflicts` > 0. */
+export function mergeLines(a: string[], o: string[], b: string[], resolve?: Resolve): { lines: string[] | undefined; conflicts: number } {
   const left = hunks(o, a);
   const right = hunks(o, b);
   const out: string[] = [];
@@ -44,8 +48,25 @@ export function mergeLines(a: string[], o: string[], b: string[]): { lines: stri
       const start = Math.min(x.start, y.start);
       const mine = apply(o, start, end, left.slice(i, i2));
       const theirs = apply(o, start, end, right.slice(j, j2));
-      if (mine.join('\n') !== theirs.join('\n')) conflicts++;
-      out.push(...o.slice(at, start), ...mine);
+      out.push(...o.slice(at, start));
+      const conflict = (m: string[], t: string[]) => {
+        conflicts++;
+        out.push(...(resolve ? resolve(m, t) : m));
+      };
+      if (mine.join('\n') === theirs.join('\n')) out.push(...mine);
+      else if (mine.length === end - start && theirs.length === end - start) {
+        // One for one: line by line, conflicting runs of lines both changed differently.
+        for (let k = 0; k < mine.length;) {
+          if (mine[k] === theirs[k] || theirs[k] === o[start + k]) out.push(mine[k++]);
+          else if (mine[k] === o[start + k]) out.push(theirs[k++]);
+          else {
+            let e = k + 1;
+            while (e < mine.length && mine[e] !== theirs[e] && mine[e] !== o[start + e] && theirs[e] !== o[start + e]) e++;
+            conflict(mine.slice(k, e), theirs.slice(k, e));
+            k = e;
+          }
+        }
+      } else conflict(mine, theirs);
       at = end;
       i = i2;
       j = j2;
@@ -56,7 +77,7 @@ export function mergeLines(a: string[], o: string[], b: string[]): { lines: stri
     at = next.end;
   }
   out.push(...o.slice(at));
-  return conflicts > 0 ? { lines: undefined, conflicts } : { lines: out, conflicts: 0 };
+  return { lines: conflicts > 0 && !resolve ? undefined : out, conflicts };
 }
 
 /** Two hunks touch the same ancestor lines, or insert at the same place, or one inserts inside the other. */

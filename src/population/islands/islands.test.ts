@@ -213,8 +213,8 @@ describe('islands: second parents', () => {
 describe('islands and the proposal bandits', () => {
   it('migrant copies are no operator arm and no pull', () => {
     const rows = [
-      { operator: 'tune', model: null, style: null, status: 'accepted' as const, usd: 0 },
-      { operator: 'migrate', model: null, style: null, status: 'accepted' as const, usd: 0 },
+      { id: 2, operator: 'tune', model: null, style: null, status: 'accepted' as const, usd: 0, island: 0, parentId: 1, score: 1 },
+      { id: 3, operator: 'migrate', model: null, style: null, status: 'accepted' as const, usd: 0, island: 1, parentId: 2, score: 1 },
     ];
     const arms = recordedBandits(rows, {}, { withModel: {} }).stats().operators;
     expect(JSON.stringify(arms)).not.toContain('migrate');

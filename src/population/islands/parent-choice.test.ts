@@ -1,6 +1,6 @@
 // A second parent is chosen for what a merge would bring: lines it changed since the common
-// ancestor that the first did not touch. A partner that conflicts or brings nothing loses to one
-// that complements the first, even when it scores better.
+// ancestor that the first did not touch. A partner that mostly conflicts or brings nothing loses
+// to one that complements the first, even when it scores better.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../core/random.js';
 import type { Elite } from './archive.js';
@@ -32,9 +32,10 @@ describe('complementarity', () => {
   it('counts the lines a partner changed where the first did not, over the base when they share no ancestor', () => {
     expect(complementarity(first, {}, genome('0.300', '0.300', '0.300', '0.800', '0.800', '0.300'), (p) => (p === 'x.txt' ? BASE : undefined))).toBe(2);
   });
-  it('is 0 for a partner that conflicts with the first, or brings what the first already has', () => {
+  it('counts nothing for a hunk both changed, and is 0 for a partner that only conflicts or brings what the first already has', () => {
     const base = () => BASE;
-    expect(complementarity(first, {}, genome('0.100', '0.300', '0.300', '0.800', '0.800', '0.300'), base)).toBe(0);
+    expect(complementarity(first, {}, genome('0.100', '0.300', '0.300', '0.800', '0.800', '0.300'), base)).toBe(2);
+    expect(complementarity(first, {}, genome('0.100', '0.200', '0.300', '0.300', '0.300', '0.300'), base)).toBe(0);
     expect(complementarity(first, {}, genome('0.900', '0.900', '0.300', '0.300', '0.300', '0.300'), base)).toBe(0);
   });
   it('diffs against the nearest common ancestor, so changes both inherited are not counted', () => {
@@ -50,9 +51,9 @@ describe('complementarity', () => {
 
 describe('pickPartner', () => {
   const first = elite(1, 1, genome('0.900', '0.900', '0.300', '0.300', '0.300', '0.300'));
-  const conflicting = elite(2, 5, genome('0.100', '0.300', '0.300', '0.800', '0.800', '0.800'));
+  const conflicting = elite(2, 5, genome('0.100', '0.300', '0.300', '0.800', '0.300', '0.300'));
   const complementary = elite(3, 2, genome('0.300', '0.300', '0.300', '0.800', '0.800', '0.800'));
-  it('prefers the partner whose changes merge cleanly over a better-scoring one that conflicts', () => {
+  it('prefers the partner that brings more lines cleanly over a better-scoring one whose changes mostly conflict', () => {
     for (let seed = 1; seed <= 20; seed++) expect(pickPartner(first, [conflicting, complementary], lineage(), seededRandom(seed))?.id).toBe(3);
   });
   it('never picks the first itself or a relative, and gives none when every elite is related', () => {

@@ -64,7 +64,7 @@ export function pickPartner(first: Elite, pool: Elite[], lineage: PartnerLineage
 
 /**
  * How many lines `partner` changed since the common ancestor `origin` that a merge into `first`
- * would bring in cleanly; a file both changed so that they conflict brings nothing. A file a
+ * would bring in cleanly; hunks both changed differently bring nothing (counted as `first`'s). A file a
  * side leaves at the base is absent from its set (read from `base`); one whose base text is not
  * known counts as one line when only the partner changed it.
  */
@@ -84,9 +84,9 @@ export function complementarity(first: FileSet, origin: FileSet, partner: FileSe
       continue;
     }
     const [xs, os, ys] = [x.split('\n'), o.split('\n'), y.split('\n')];
-    const merged = x === o ? ys : mergeLines(xs, os, ys).lines;
-    copy &&= merged !== undefined && merged.join('\n') === y;
-    if (merged) brings += changedLines(xs, merged);
+    const merged = x === o ? ys : mergeLines(xs, os, ys, (mine) => mine).lines!;
+    copy &&= merged.join('\n') === y;
+    brings += changedLines(xs, merged);
   }
   return copy ? 0 : brings;
 }
