@@ -21,7 +21,8 @@ export interface Landscape {
 }
 
 const mean = (v: number[]) => v.reduce((s, a) => s + a, 0) / v.length;
-const progress = (t: number) => Math.max(0, Math.min(1, (t - 0.3) / 0.6));
+/** A coordinate's progress from its start (0.3) towards the top: 1 at 0.9 and above; below the start it is negative, as far as it fell. */
+const progress = (t: number) => Math.min(1, (t - 0.3) / 0.6);
 
 export const LANDSCAPES: Landscape[] = [
   {
@@ -33,18 +34,20 @@ export const LANDSCAPES: Landscape[] = [
   },
   {
     name: 'separable',
-    about: 'two components (coordinates 0-3 and 4-7); climbing one makes the other a valley until both are high, then a bonus',
+    about:
+      'two components (coordinates 0-3 and 4-7); climbing one makes the other a valley (moving its coordinates either way costs) until both are high, then a bonus',
     base: Array(DIM).fill(0.3),
     value: (x) => {
-      const a = mean(x.slice(0, 4).map(progress));
-      const b = mean(x.slice(4).map(progress));
-      const both = a > 0.8 && b > 0.8;
-      return Math.max(a, b) + (both ? 1.5 : -0.5 * Math.min(a, b));
+      const a = x.slice(0, 4).map(progress);
+      const b = x.slice(4).map(progress);
+      const both = mean(a) > 0.8 && mean(b) > 0.8;
+      const [high, low] = mean(a) >= mean(b) ? [a, b] : [b, a];
+      return Math.max(0, mean(high)) + (both ? 1.5 : -0.5 * mean(low.map(Math.abs)));
     },
     max: 2.5,
     behaviour: {
       about: 'the progress of each component (a verifier that scores two groups of tests)',
-      metrics: (x) => ({ a: mean(x.slice(0, 4).map(progress)), b: mean(x.slice(4).map(progress)) }),
+      metrics: (x) => ({ a: Math.max(0, mean(x.slice(0, 4).map(progress))), b: Math.max(0, mean(x.slice(4).map(progress))) }),
     },
   },
   {

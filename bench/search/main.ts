@@ -15,7 +15,11 @@
 // them. The figure per cell is the median over seeds of the best value the strategy reports
 // (its champion) after the same number of candidates; below the table, what merge did.
 //
-//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands 4] [--only separable,needle] [--strategies greedy,islands]
+// The islands declare a landscape's behaviour metrics (landscapes.ts) as MAP-Elites features;
+// greedy and best-of-n have no use for them.
+//
+//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands 4] [--interval 20] [--selection 0.5,0.3,0.2]
+//                                [--only separable,needle] [--strategies greedy,islands]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,6 +47,8 @@ const { values: args } = parseArgs({
     candidates: { type: 'string', default: '240' },
     seeds: { type: 'string', default: '10' },
     islands: { type: 'string', default: '4' },
+    interval: { type: 'string', default: '20' },
+    selection: { type: 'string' },
     only: { type: 'string' },
     strategies: { type: 'string' },
   },
@@ -50,6 +56,11 @@ const { values: args } = parseArgs({
 const CANDIDATES = Number(args.candidates);
 const SEEDS = Number(args.seeds);
 const ISLANDS = Number(args.islands);
+const INTERVAL = Number(args.interval);
+/** The islands' parent-selection mix, `exploit,explore,best` (default: the strategy's). */
+const SELECTION = args.selection
+  ? { selection: Object.fromEntries(['exploit', 'explore', 'best'].map((k, i) => [k, Number(args.selection!.split(',')[i])])) }
+  : {};
 const FILE = 'x.txt';
 const BASE_COMMIT = 'b'.repeat(40);
 
@@ -61,8 +72,12 @@ interface Strategy {
 const STRATEGIES: Strategy[] = [
   { name: 'greedy', search: { strategy: 'greedy' }, operators: { step: 1 } },
   { name: 'best-of-n', search: { strategy: 'best-of-n' }, operators: { step: 1 } },
-  { name: 'islands', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: 20, rate: 1 } }, operators: { step: 1 } },
-  { name: 'islands + merge', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: 20, rate: 1 } }, operators: { step: 0.8, merge: 0.2 } },
+  { name: 'islands', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: INTERVAL, rate: 1 } }, operators: { step: 1 } },
+  {
+    name: 'islands + merge',
+    search: { strategy: 'islands', islands: ISLANDS, migration: { interval: INTERVAL, rate: 1 } },
+    operators: { step: 0.8, merge: 0.2 },
+  },
 ].filter((s) => !args.strategies || args.strategies.split(',').includes(s.name));
 
 /** The scripted proposer (see the header). */
@@ -151,7 +166,7 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
     objective: { metric: 'y', goal: 'maximize' },
     accept: { rule: 'better', baseline_repeats: 1 },
     budget: { candidates: CANDIDATES },
-    search: { ...strategy.search, ...(strategy.search?.strategy === 'islands' ? featuresOf(landscape) : {}), seed },
+    search: { ...strategy.search, ...(strategy.search?.strategy === 'islands' ? { ...featuresOf(landscape), ...SELECTION } : {}), seed },
     sandbox: 'off',
   });
   const store = openStore(dir);
@@ -249,7 +264,10 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
 }
 
 const landscapes = LANDSCAPES.filter((l) => !args.only || args.only.split(',').includes(l.name));
-console.log(`bench/search: ${CANDIDATES} candidates per run, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every 20, rate 1`);
+console.log(
+  `bench/search: ${CANDIDATES} candidates per run, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every ${INTERVAL} accepted, rate 1; ` +
+    `selection ${args.selection ? `exploit,explore,best = ${args.selection}` : 'as the strategy defaults'}`,
+);
 for (const l of landscapes) {
   console.log(`  ${l.name.padEnd(10)} (max ${l.max}, base ${l.value(l.base).toFixed(3)}): ${l.about}`);
   if (l.behaviour) console.log(`  ${''.padEnd(10)} islands' features: ${l.behaviour.about}, 5 bins each`);
