@@ -69,7 +69,7 @@ interface Strategy {
   search: ConfigInput['search'];
   operators: Record<string, number>;
 }
-const STRATEGIES: Strategy[] = [
+const ALL_STRATEGIES: Strategy[] = [
   { name: 'greedy', search: { strategy: 'greedy' }, operators: { step: 1 } },
   { name: 'best-of-n', search: { strategy: 'best-of-n' }, operators: { step: 1 } },
   { name: 'islands', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: INTERVAL, rate: 1 } }, operators: { step: 1 } },
@@ -78,7 +78,8 @@ const STRATEGIES: Strategy[] = [
     search: { strategy: 'islands', islands: ISLANDS, migration: { interval: INTERVAL, rate: 1 } },
     operators: { step: 0.8, merge: 0.2 },
   },
-].filter((s) => !args.strategies || args.strategies.split(',').includes(s.name));
+];
+const STRATEGIES = ALL_STRATEGIES.filter((s) => !args.strategies || args.strategies.split(',').includes(s.name));
 
 /** The scripted proposer (see the header). */
 const step: Operator = {
@@ -116,7 +117,7 @@ class LandscapeBackend implements EvaluationBackend {
     // A merge can garble the genome (lines dropped or doubled where the sides disagree): the verifier fails it.
     if (x.length !== DIM || !x.every(Number.isFinite)) {
       this.evaluations++;
-      return { ok: false, failure: { kind: 'failed', stage: 's', message: `expected ${DIM} numbers, one a line` } };
+      return { ok: false, failure: { kind: 'crash', stage: 's', message: `expected ${DIM} numbers, one a line` } };
     }
     const metrics = { y: this.landscape.value(x), ...this.landscape.behaviour?.metrics(x) };
     const recorder = storeRecorder(this.store);

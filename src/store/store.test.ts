@@ -176,7 +176,7 @@ describe('Store', () => {
     expect(store.outcomes('r1', ids[4], 2)).toEqual([]);
     const c = store.getCandidate(ids[3])!;
     expect(store.outcomes('r1', ids[2], 1)).toEqual([
-      { id: c.id, operator: c.operator, model: c.model, style: c.style, status: 'accepted', score: c.score, usd: 3, island: 0 },
+      { id: c.id, parentId: c.parentId, operator: c.operator, model: c.model, style: c.style, status: 'accepted', score: c.score, usd: 3, island: 0 },
     ]);
   });
 

@@ -34,7 +34,7 @@ export type NewCandidate = Pick<CandidateRecord, 'runId' | 'parentId' | 'status'
   };
 
 /** A candidate as a resumed run replays it (store.outcomes). */
-export type CandidateOutcome = Pick<CandidateRecord, 'id' | 'operator' | 'model' | 'style' | 'status' | 'score' | 'usd' | 'island'>;
+export type CandidateOutcome = Pick<CandidateRecord, 'id' | 'parentId' | 'operator' | 'model' | 'style' | 'status' | 'score' | 'usd' | 'island'>;
 
 export type CandidateUpdate = Partial<
   Pick<
@@ -359,11 +359,9 @@ export class Store {
    * `limit` at a time in id order after `afterId`: a run of 100,000 is never all in memory as rows.
    */
   outcomes(runId: string, afterId: number, limit: number): CandidateOutcome[] {
-    return this.sql('SELECT id, operator, model, style, status, score, usd, island FROM candidates WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?').all(
-      runId,
-      afterId,
-      limit,
-    ) as CandidateOutcome[];
+    return this.sql(
+      'SELECT id, parent_id AS parentId, operator, model, style, status, score, usd, island FROM candidates WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?',
+    ).all(runId, afterId, limit) as CandidateOutcome[];
   }
 
   countByStatus(runId: string): Record<string, number> {
