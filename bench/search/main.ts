@@ -18,7 +18,7 @@
 // The islands declare a landscape's behaviour metrics (landscapes.ts) as MAP-Elites features;
 // greedy and best-of-n have no use for them.
 //
-//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands 4] [--interval 20] [--selection 0.5,0.3,0.2]
+//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands 4] [--interval 20] [--selection 0.5,0.3,0.2] [--restart 40]
 //                                [--only separable,needle] [--strategies greedy,islands]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,7 @@ const { values: args } = parseArgs({
     islands: { type: 'string', default: '4' },
     interval: { type: 'string', default: '20' },
     selection: { type: 'string' },
+    restart: { type: 'string' },
     only: { type: 'string' },
     strategies: { type: 'string' },
   },
@@ -58,6 +59,7 @@ const SEEDS = Number(args.seeds);
 const ISLANDS = Number(args.islands);
 const INTERVAL = Number(args.interval);
 /** The islands' parent-selection mix, `exploit,explore,best` (default: the strategy's). */
+const RESTART = args.restart ? { restart: { patience: Number(args.restart) } } : {};
 const SELECTION = args.selection
   ? { selection: Object.fromEntries(['exploit', 'explore', 'best'].map((k, i) => [k, Number(args.selection!.split(',')[i])])) }
   : {};
@@ -167,7 +169,7 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
     objective: { metric: 'y', goal: 'maximize' },
     accept: { rule: 'better', baseline_repeats: 1 },
     budget: { candidates: CANDIDATES },
-    search: { ...strategy.search, ...(strategy.search?.strategy === 'islands' ? { ...featuresOf(landscape), ...SELECTION } : {}), seed },
+    search: { ...strategy.search, ...(strategy.search?.strategy === 'islands' ? { ...featuresOf(landscape), ...SELECTION, ...RESTART } : {}), seed },
     sandbox: 'off',
   });
   const store = openStore(dir);
@@ -267,7 +269,8 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
 const landscapes = LANDSCAPES.filter((l) => !args.only || args.only.split(',').includes(l.name));
 console.log(
   `bench/search: ${CANDIDATES} candidates per run, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every ${INTERVAL} accepted, rate 1; ` +
-    `selection ${args.selection ? `exploit,explore,best = ${args.selection}` : 'as the strategy defaults'}`,
+    `selection ${args.selection ? `exploit,explore,best = ${args.selection}` : 'as the strategy defaults'}` +
+    (args.restart ? `; restart after ${args.restart} proposals without improving` : ''),
 );
 for (const l of landscapes) {
   console.log(`  ${l.name.padEnd(10)} (max ${l.max}, base ${l.value(l.base).toFixed(3)}): ${l.about}`);

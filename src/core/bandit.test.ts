@@ -128,5 +128,9 @@ describe('the island bandit (operators/bandits.ts)', () => {
     for (const r of rows.reverse()) rebuilt.observe(r);
     expect(rebuilt.stats().islands).toEqual(bandits.stats().islands);
     expect(bandits.stats().islands[0].wins).toBe(0);
+    // The operator arm counts the same improvements: island 0's accepted children are pulls, not wins.
+    const islandWins = bandits.stats().islands.reduce((n, a) => n + a.wins, 0);
+    expect(bandits.stats().operators).toMatchObject([{ arm: 'step', pulls: 300, wins: islandWins }]);
+    expect(rows.filter((r) => r.status === 'accepted').length).toBeGreaterThan(islandWins);
   });
 });
