@@ -197,12 +197,7 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
     const backend = new LandscapeBackend(store, landscape);
     const abandon = new AbortController();
     // The run's bandits as `evoloop run` builds them (operators/select.ts), the island bandit included.
-    const bandits = new ProposalBandits(
-      strategy.operators,
-      {},
-      { goal: 'maximize', scoreOf: (id) => store.getCandidate(id)?.score },
-      config.search.strategy === 'islands' ? islandSettings(config.search).islands : 0,
-    );
+    const bandits = new ProposalBandits(strategy.operators, {}, config.search.strategy === 'islands' ? islandSettings(config.search).islands : 0);
     const population = strategies[config.search.strategy]({
       config,
       store,

@@ -84,9 +84,8 @@ describe('Bandit', () => {
 describe('the island bandit (operators/bandits.ts)', () => {
   it('sends more proposals to the island whose children beat their parents, only among the least busy, rebuilt from rows', async () => {
     const { ProposalBandits } = await import('../operators/bandits.js');
-    // Parent #1 scored 1; a child that scores 2 beat it.
-    const improvement = { goal: 'maximize', scoreOf: (id: number) => (id === 1 ? 1 : undefined) } as const;
-    const bandits = new ProposalBandits({ step: 1 }, {}, improvement, 3);
+    const { improvedOnParent } = await import('../population/population.js');
+    const bandits = new ProposalBandits({ step: 1 }, {}, 3);
     const random = seededRandom(3);
     const world = seededRandom(4);
     const rows: Parameters<typeof bandits.observe>[0][] = [];
@@ -98,17 +97,17 @@ describe('the island bandit (operators/bandits.ts)', () => {
       );
       picks.push(island);
       // Island 0's children are accepted as often as island 1's, but into cells of their own, never beating their parent.
-      const draw = world();
-      const row = {
+      const decided = {
         operator: 'step',
         model: null,
         style: null,
-        status: draw < [0.4, 0.4, 0.05][island] ? 'accepted' : 'rejected',
+        status: world() < [0.4, 0.4, 0.05][island] ? 'accepted' : 'rejected',
         usd: 0,
         island,
-        parentId: 1,
         score: island === 0 ? 0.5 : 2,
       } as const;
+      // Every parent scored 1.
+      const row = { ...decided, improved: improvedOnParent(decided, 1, 'maximize') };
       rows.push(row);
       bandits.observe(row);
     }
@@ -124,7 +123,7 @@ describe('the island bandit (operators/bandits.ts)', () => {
         random,
       ),
     ).toBe(0);
-    const rebuilt = new ProposalBandits({ step: 1 }, {}, improvement, 3);
+    const rebuilt = new ProposalBandits({ step: 1 }, {}, 3);
     for (const r of rows.reverse()) rebuilt.observe(r);
     expect(rebuilt.stats().islands).toEqual(bandits.stats().islands);
     expect(bandits.stats().islands[0].wins).toBe(0);

@@ -9,7 +9,7 @@ import { improvement } from '../core/fitness.js';
 import { seededRandom, seedFrom } from '../core/random.js';
 import { NothingNew, StopProposing, type Operator, type OperatorOutcome, type ProposalResult } from '../operators/operator.js';
 import type { OperatorSet } from '../operators/select.js';
-import { MIGRATE_OPERATOR, type Population, type Selection } from '../population/population.js';
+import { improvedOnParent, MIGRATE_OPERATOR, type Population, type Selection } from '../population/population.js';
 import { isEditable, type EditRules } from '../propose/edit-rules.js';
 import { changeTaken, type Admit } from '../propose/admission.js';
 import type { CandidateOutcome, CandidateRecord, RunRecord, Store } from '../store/store.js';
@@ -139,25 +139,31 @@ export class Evolution {
 
   /** Replays the run's candidates a page at a time (a resumed run of 100,000 holds one small outcome each, not the rows). */
   private loadHistory(): void {
+    // Each row's score, for whether its children improved on it (a parent always comes first); only while replaying.
+    const scores = new Map<number, number | null>();
     for (
       let page = this.d.store.outcomes(this.d.run.id, 0, HISTORY_PAGE);
       page.length > 0;
       page = this.d.store.outcomes(this.d.run.id, page.at(-1)!.id, HISTORY_PAGE)
     ) {
       for (const c of page) {
+        scores.set(c.id, c.score);
         if (c.operator === 'baseline' || c.operator === MIGRATE_OPERATOR || c.status === 'pending') continue;
-        this.recordOutcome(c);
-        this.d.operators.observe?.(c);
+        this.recordOutcome(c, c.parentId === null ? undefined : scores.get(c.parentId));
       }
     }
   }
 
-  private recordOutcome(c: CandidateOutcome): void {
+  /** A decided row into its operator's history and the bandits. */
+  private recordOutcome(c: CandidateOutcome, parentScore: number | null | undefined): void {
+    const goal = this.d.config.objective.goal;
+    const improved = improvedOnParent(c, parentScore, goal);
     const list = this.history.get(c.operator) ?? [];
-    const sign = this.d.config.objective.goal === 'maximize' ? 1 : -1;
+    const sign = goal === 'maximize' ? 1 : -1;
     const fitness = c.score === null || c.status === 'failed' || c.status === 'tampered' ? null : sign * c.score;
-    list.push(new RecordedOutcome(this.d.store, c.id, c.status, c.status === 'accepted', fitness));
+    list.push(new RecordedOutcome(this.d.store, c.id, c.status, improved, fitness));
     this.history.set(c.operator, list);
+    this.d.operators.observe?.({ ...c, improved });
     this.sinceImprovement = c.status === 'accepted' ? 0 : this.sinceImprovement + 1;
   }
 
@@ -254,10 +260,7 @@ export class Evolution {
   }
 
   private decided(c: CandidateRecord): void {
-    if (c.operator !== MIGRATE_OPERATOR) {
-      this.recordOutcome(c);
-      this.d.operators.observe?.(c);
-    }
+    if (c.operator !== MIGRATE_OPERATOR) this.recordOutcome(c, c.parentId === null ? undefined : this.d.store.getCandidate(c.parentId)?.score);
     // The same invalid reason again and again means no proposal can succeed (e.g. nothing to
     // tune, a model that cannot follow the format): stop rather than burn the budget on it.
     this.invalidStreak = c.status === 'invalid' && c.reason === this.invalidReason ? this.invalidStreak + 1 : c.status === 'invalid' ? 1 : 0;

@@ -24,7 +24,7 @@ export interface Inspiration extends ParentView {
 export interface OperatorOutcome {
   candidateId: number;
   status: string;
-  /** Whether the child became the champion. */
+  /** Whether the child improved: accepted, and on an island better than its parent (population.ts improvedOnParent). */
   improved: boolean;
   /** Its score signed so that higher is better (the score when maximizing, minus it when minimizing); null when it was not measured or failed. */
   fitness: number | null;

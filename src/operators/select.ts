@@ -187,7 +187,6 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
   const bandits = new ProposalBandits(
     Object.fromEntries(used),
     Object.fromEntries(plan.models.map((m) => [`${m.provider}:${m.name}`, m.weight ?? 1])),
-    { goal: config.objective.goal, scoreOf: (id) => deps.store.getCandidate(id)?.score },
     islands,
   );
   const gateway =

@@ -2,6 +2,8 @@
 // engine asks it for parents, hands it each admitted child, and stops when its best score
 // reaches the target; everything else (incumbents, racing, re-measuring, alarms) is its own.
 import type { Config } from '../config/schema.js';
+import { improvement } from '../core/fitness.js';
+import type { Goal } from '../core/types.js';
 import type { EvaluationBackend } from '../evaluate/backend.js';
 import type { EvolutionEvent } from '../engine/events.js';
 import type { Inspiration, ParentView } from '../operators/operator.js';
@@ -16,6 +18,25 @@ export interface Parent extends ParentView {
 
 /** The operator of a strategy's copy of an elite onto another island: not a proposal, so it spends no candidate budget. */
 export const MIGRATE_OPERATOR = 'migrate';
+
+/** The operator whose children are judged as simplifications. */
+export const SIMPLIFY_OPERATOR = 'llm-simplify';
+
+/**
+ * Whether a decided child improved, for the bandits and an operator's self-adaptation (tune's
+ * 1/5th rule): accepted, and on an island also better than its parent, since there a child
+ * enters an empty cell (or the island's best K) however it compares with its parent. A
+ * simplification's gain is its size: accepted is enough. `parentScore` undefined: not known.
+ */
+export function improvedOnParent(
+  c: Pick<CandidateRecord, 'status' | 'operator' | 'score' | 'island'>,
+  parentScore: number | null | undefined,
+  goal: Goal,
+): boolean {
+  if (c.status !== 'accepted') return false;
+  if (c.island === null || c.operator === SIMPLIFY_OPERATOR || parentScore == null || c.score === null) return true;
+  return improvement(c.score, parentScore, goal) > 0;
+}
 
 /** What the population gives one proposal: its parents, inspirations and island. */
 export interface Selection {

@@ -10,10 +10,7 @@ import { NoisePool, type NoiseContext, type NoiseModel } from '../evaluate/noise
 import type { Failure } from '../evaluate/evaluator.js';
 import type { CandidateRecord } from '../store/store.js';
 import { codeSize } from '../workspace/code-size.js';
-import type { PopulationDeps } from './population.js';
-
-/** The operator whose children are judged as simplifications. */
-export const SIMPLIFY_OPERATOR = 'llm-simplify';
+import { SIMPLIFY_OPERATOR, type PopulationDeps } from './population.js';
 
 export type Decided = Exclude<Verdict, { decision: 'more' }>;
 

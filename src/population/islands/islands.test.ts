@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { build, cleanup, counter, NumberBackend, randomStep, setup, tempProblem } from '../../../test/support/engine-harness.js';
 import type { ConfigInput } from '../../config/schema.js';
-import type { Population } from '../population.js';
+import { improvedOnParent, type Population } from '../population.js';
 import type { CandidateRecord, Store } from '../../store/store.js';
 import { recordedBandits } from '../../operators/bandits.js';
 import type { IslandsPopulation } from './islands.js';
@@ -211,10 +211,27 @@ describe('islands: second parents', () => {
 });
 
 describe('islands and the proposal bandits', () => {
+  it('count a child as an improvement when accepted, and on an island only when it also beat its parent (a simplification: accepted)', () => {
+    const row = (over: Partial<Pick<CandidateRecord, 'status' | 'operator' | 'score' | 'island'>>) => ({
+      status: 'accepted' as const,
+      operator: 'tune',
+      score: 1,
+      island: 0,
+      ...over,
+    });
+    expect(improvedOnParent(row({}), 2, 'maximize')).toBe(false); // entered a cell, worse than its parent
+    expect(improvedOnParent(row({}), 0.5, 'maximize')).toBe(true);
+    expect(improvedOnParent(row({}), 0.5, 'minimize')).toBe(false);
+    expect(improvedOnParent(row({ island: null }), 2, 'maximize')).toBe(true); // greedy: accepted means it beat the champion
+    expect(improvedOnParent(row({ operator: 'llm-simplify' }), 1, 'maximize')).toBe(true);
+    expect(improvedOnParent(row({ status: 'rejected', score: 3 }), 2, 'maximize')).toBe(false);
+    expect(improvedOnParent(row({}), undefined, 'maximize')).toBe(true);
+  });
+
   it('migrant copies are no operator arm and no pull', () => {
     const rows = [
-      { id: 2, operator: 'tune', model: null, style: null, status: 'accepted' as const, usd: 0, island: 0, parentId: 1, score: 1 },
-      { id: 3, operator: 'migrate', model: null, style: null, status: 'accepted' as const, usd: 0, island: 1, parentId: 2, score: 1 },
+      { id: 2, parentId: 1, operator: 'tune', model: null, style: null, status: 'accepted' as const, usd: 0, island: 0, score: 1 },
+      { id: 3, parentId: 2, operator: 'migrate', model: null, style: null, status: 'accepted' as const, usd: 0, island: 1, score: 1 },
     ];
     const arms = recordedBandits(rows, {}, { withModel: {} }).stats().operators;
     expect(JSON.stringify(arms)).not.toContain('migrate');
