@@ -125,7 +125,8 @@ describe('merge', () => {
     const fromBetter = program.includes('c = 31');
     expect(description).toBe(
       `merge of #${left.id} and #${right.id} over their common ancestor #${origin.id}: 1 file(s) merged cleanly; ` +
-        `program.mjs: 1 conflicting hunk(s), ${fromBetter ? 1 : 0} taken from #${right.id} (the better score), ${fromBetter ? 0 : 1} from #${left.id}`,
+        `program.mjs: 1 conflicting hunk(s), 0 taken from the side that edited them more often, ` +
+        `${fromBetter ? 1 : 0} from #${right.id} (the better score), ${fromBetter ? 0 : 1} from #${left.id}`,
     );
     expect(program).toBe(
       PROGRAM.replace('a = 1', 'a = 10')
@@ -142,9 +143,24 @@ describe('merge', () => {
     const theirs = { 'x.txt': 'a\nB2\nC' };
     const readBase = async () => undefined;
     const merged = (r: number, better: 'mine' | 'theirs') => mergeFiles(mine, o, theirs, readBase, () => r, better).then((m) => m['x.txt']);
-    expect(await merged(BETTER_SIDE - 0.01, 'theirs')).toEqual({ content: 'a\nB2\nC', conflicts: 1, fromBetter: 1 });
-    expect(await merged(BETTER_SIDE + 0.01, 'theirs')).toEqual({ content: 'a\nB1\nC', conflicts: 1, fromBetter: 0 });
-    expect(await merged(BETTER_SIDE - 0.01, 'mine')).toEqual({ content: 'a\nB1\nC', conflicts: 1, fromBetter: 1 });
+    expect(await merged(BETTER_SIDE - 0.01, 'theirs')).toEqual({ content: 'a\nB2\nC', conflicts: 1, byHistory: 0, fromBetter: 1 });
+    expect(await merged(BETTER_SIDE + 0.01, 'theirs')).toEqual({ content: 'a\nB1\nC', conflicts: 1, byHistory: 0, fromBetter: 0 });
+    expect(await merged(BETTER_SIDE - 0.01, 'mine')).toEqual({ content: 'a\nB1\nC', conflicts: 1, byHistory: 0, fromBetter: 1 });
+  });
+
+  it('takes a conflicting hunk from the side whose lineage edited it more often since the common ancestor, whatever the scores', async () => {
+    const { baseline, child, mergeAndCommit } = await setup();
+    const origin = await child(baseline, 1, (s) => s.replace('a = 1', 'a = 10'));
+    const first = await child(origin, 2, (s) => s.replace('c = 3', 'c = 30'));
+    const left = await child(first, 2, (s) => s.replace('c = 30', 'c = 33'));
+    const right = await child(origin, 3, (s) => s.replace('c = 3', 'c = 31').replace('d = 4', 'd = 41'));
+    const { proposal, show } = await mergeAndCommit(left, right);
+    // The left lineage edited c twice, the right (the better score) once: c comes from the left; d, only the right changed, is clean.
+    expect(show('program.mjs')).toBe(PROGRAM.replace('a = 1', 'a = 10').replace('c = 3', 'c = 33').replace('d = 4', 'd = 41').trimEnd());
+    expect('description' in proposal && proposal.description).toBe(
+      `merge of #${left.id} and #${right.id} over their common ancestor #${origin.id}: 0 file(s) merged cleanly; ` +
+        `program.mjs: 1 conflicting hunk(s), 1 taken from the side that edited them more often, 0 from #${right.id} (the better score), 0 from #${left.id}`,
+    );
   });
 
   it('proposes nothing for an ancestor and its descendant, or a merge already tried', async () => {

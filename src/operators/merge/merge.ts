@@ -1,19 +1,22 @@
 // `merge`: crossover without a model, for any language. Two parents that are not each other's
 // ancestors are merged three-way (line by line, three-way.ts) against their nearest common
 // ancestor in the run's lineage (the base when they share none). Each hunk both changed
-// differently is resolved by taking one side's lines: the better-scoring parent's with
-// probability BETTER_SIDE, else the other's (drawn from the proposal's seeded generator), so
-// two lineages whose side changes collide can still be combined (uniform crossover on the
-// conflicts), and the verifier judges the result. The description counts each file's hunks
-// taken from each side, so the lessons say what was dropped.
+// differently is resolved by taking one side's lines: the side whose lineage edited those lines
+// more often since the common ancestor (it was working on them; the other's change was in
+// passing), and when they edited them equally often the better-scoring parent's with
+// probability BETTER_SIDE, else the other's (drawn from the proposal's seeded generator). The
+// verifier judges the result. The description counts each file's hunks taken each way, so the
+// lessons say what was dropped.
 import type { FileSet, Goal } from '../../core/types.js';
 import type { Store } from '../../store/store.js';
 import { NothingNew, type Operator, type ParentView, type ProposalResult } from '../operator.js';
 import { Lineage } from '../../population/lineage.js';
 import { mergeLines, type Resolve } from './three-way.js';
 
-/** How often a conflicting hunk is taken from the better-scoring parent. */
+/** How often a conflicting hunk both sides edited equally often is taken from the better-scoring parent. */
 export const BETTER_SIDE = 2 / 3;
+/** How many of a parent's ancestors are read for its edit history. */
+const HISTORY_STEPS = 200;
 
 export interface MergeDeps {
   store: Store;
@@ -33,7 +36,8 @@ export function mergeOperator(deps: MergeDeps): Operator {
       if (common === a.id) throw new NothingNew(`#${a.id} is an ancestor of #${b.id}: nothing to merge`);
       const origin = common === undefined ? {} : deps.store.candidateFiles(deps.store.getCandidate(common)!);
       const better = preferred(a, b, deps.goal);
-      const merged = await mergeFiles(a.files, origin, b.files, ctx.readBase, ctx.random, better === a ? 'mine' : 'theirs');
+      const edits = { mine: editHistory(deps.store, lineage, a.id, common), theirs: editHistory(deps.store, lineage, b.id, common) };
+      const merged = await mergeFiles(a.files, origin, b.files, ctx.readBase, ctx.random, better === a ? 'mine' : 'theirs', edits);
       const changes: FileSet = {};
       let copyOfB = true;
       for (const [p, m] of Object.entries(merged)) {
@@ -50,7 +54,8 @@ export function mergeOperator(deps: MergeDeps): Operator {
       const worse = better === a ? b : a;
       const notes = conflicted.map(
         ([p, m]) =>
-          `${p}: ${m.conflicts} conflicting hunk(s), ${m.fromBetter} taken from #${better.id} (the better score), ${m.conflicts - m.fromBetter} from #${worse.id}`,
+          `${p}: ${m.conflicts} conflicting hunk(s), ${m.byHistory} taken from the side that edited them more often, ` +
+          `${m.fromBetter} from #${better.id} (the better score), ${m.conflicts - m.byHistory - m.fromBetter} from #${worse.id}`,
       );
       return {
         operator: 'merge',
@@ -63,9 +68,36 @@ export function mergeOperator(deps: MergeDeps): Operator {
 
 interface MergedFile {
   content: string | undefined;
-  /** Hunks both sides changed differently, and how many of them were taken from the better side. */
+  /** Hunks both sides changed differently; how many were taken by edit history, and of the others how many from the better side. */
   conflicts: number;
+  byHistory: number;
   fromBetter: number;
+}
+
+/** How many times a side's lineage edited a file's ancestor lines [start, end) since the common ancestor. */
+export type EditCount = (path: string, origin: string[], at: { start: number; end: number }) => number;
+
+/**
+ * A parent's edits, read along its first parents back to the common ancestor (at most
+ * HISTORY_STEPS): the distinct contents the lines took, in the versions that kept the
+ * ancestor's line count (where line positions still match; others say nothing).
+ */
+function editHistory(store: Store, lineage: Lineage, id: number, common: number | undefined): EditCount {
+  const chain: FileSet[] = [];
+  for (let at: number | undefined = id; at !== undefined && at !== common && chain.length < HISTORY_STEPS; at = lineage.parents(at)[0]) {
+    const row = store.getCandidate(at);
+    if (!row || row.operator === 'baseline') break;
+    chain.push(store.candidateFiles(row));
+  }
+  return (p, origin, { start, end }) => {
+    const seen = new Set<string>();
+    for (const files of chain) {
+      const lines = p in files ? files[p].split('\n') : undefined;
+      if (lines?.length === origin.length) seen.add(lines.slice(start, end).join('\n'));
+    }
+    seen.delete(origin.slice(start, end).join('\n'));
+    return seen.size;
+  };
 }
 
 /**
@@ -79,21 +111,29 @@ export async function mergeFiles(
   readBase: (p: string) => Promise<string | undefined>,
   random: () => number,
   better: 'mine' | 'theirs',
+  edits?: { mine: EditCount; theirs: EditCount },
 ): Promise<Record<string, MergedFile>> {
   const out: Record<string, MergedFile> = {};
   for (const p of [...new Set([...Object.keys(a), ...Object.keys(origin), ...Object.keys(b)])].sort()) {
     const [x, o, y] = await Promise.all([fileOf(a, p, readBase), fileOf(origin, p, readBase), fileOf(b, p, readBase)]);
-    if (x === y || y === o) out[p] = { content: x, conflicts: 0, fromBetter: 0 };
-    else if (x === o) out[p] = { content: y, conflicts: 0, fromBetter: 0 };
+    if (x === y || y === o) out[p] = { content: x, conflicts: 0, byHistory: 0, fromBetter: 0 };
+    else if (x === o) out[p] = { content: y, conflicts: 0, byHistory: 0, fromBetter: 0 };
     else {
       let fromBetter = 0;
-      const resolve: Resolve = (mine, theirs) => {
+      let byHistory = 0;
+      const os = lines(o);
+      const resolve: Resolve = (mine, theirs, at) => {
+        const [m, t] = edits ? [edits.mine(p, os, at), edits.theirs(p, os, at)] : [0, 0];
+        if (m !== t) {
+          byHistory++;
+          return m > t ? mine : theirs;
+        }
         const takeBetter = random() < BETTER_SIDE;
         if (takeBetter) fromBetter++;
         return takeBetter === (better === 'mine') ? mine : theirs;
       };
-      const merged = mergeLines(lines(x), lines(o), lines(y), resolve);
-      out[p] = { content: merged.lines!.join('\n'), conflicts: merged.conflicts, fromBetter };
+      const merged = mergeLines(lines(x), os, lines(y), resolve);
+      out[p] = { content: merged.lines!.join('\n'), conflicts: merged.conflicts, byHistory, fromBetter };
     }
   }
   return out;

@@ -44,11 +44,16 @@ describe('three-way line merge', () => {
     // Lines 1 and 3–4 both changed differently (two conflicting runs); line 0, 2 and 5 one side each.
     expect(mergeLines(a, o, b)).toEqual({ lines: undefined, conflicts: 2 });
     const runs: [string[], string[]][] = [];
-    const theirs = (m: string[], t: string[]) => (runs.push([m, t]), t);
+    const at: { start: number; end: number }[] = [];
+    const theirs = (m: string[], t: string[], where: { start: number; end: number }) => (runs.push([m, t]), at.push(where), t);
     expect(mergeLines(a, o, b, theirs)).toEqual({ lines: col(0.9, 0.5, 0.9, 0.8, 0.8, 0.8), conflicts: 2 });
     expect(runs).toEqual([
       [col(0.9), col(0.5)],
       [col(0.2, 0.1), col(0.8, 0.8)],
+    ]);
+    expect(at).toEqual([
+      { start: 1, end: 2 },
+      { start: 3, end: 5 },
     ]);
     expect(mergeLines(a, o, b, (m) => m).lines).toEqual(col(0.9, 0.9, 0.9, 0.2, 0.1, 0.8));
   });

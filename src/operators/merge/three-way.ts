@@ -19,8 +19,8 @@ interface Hunk {
 /** Above this many cells the positional alignment is too costly: node-diff3's LCS diff instead. */
 const MAX_CELLS = 4_000_000;
 
-/** Chooses the lines of one conflicting hunk from `a`'s version and `b`'s. */
-export type Resolve = (mine: string[], theirs: string[]) => string[];
+/** Chooses the lines of one conflicting hunk, the ancestor's lines [start, end), from `a`'s version and `b`'s. */
+export type Resolve = (mine: string[], theirs: string[], at: { start: number; end: number }) => string[];
 
 /** Merges `a` and `b`, both descended from `o`; without `resolve`, `lines` is undefined when `conflicts` > 0. */
 export function mergeLines(a: string[], o: string[], b: string[], resolve?: Resolve): { lines: string[] | undefined; conflicts: number } {
@@ -49,9 +49,9 @@ export function mergeLines(a: string[], o: string[], b: string[], resolve?: Reso
       const mine = apply(o, start, end, left.slice(i, i2));
       const theirs = apply(o, start, end, right.slice(j, j2));
       out.push(...o.slice(at, start));
-      const conflict = (m: string[], t: string[]) => {
+      const conflict = (m: string[], t: string[], at: { start: number; end: number }) => {
         conflicts++;
-        out.push(...(resolve ? resolve(m, t) : m));
+        out.push(...(resolve ? resolve(m, t, at) : m));
       };
       if (mine.join('\n') === theirs.join('\n')) out.push(...mine);
       else if (mine.length === end - start && theirs.length === end - start) {
@@ -62,11 +62,11 @@ export function mergeLines(a: string[], o: string[], b: string[], resolve?: Reso
           else {
             let e = k + 1;
             while (e < mine.length && mine[e] !== theirs[e] && mine[e] !== o[start + e] && theirs[e] !== o[start + e]) e++;
-            conflict(mine.slice(k, e), theirs.slice(k, e));
+            conflict(mine.slice(k, e), theirs.slice(k, e), { start: start + k, end: start + e });
             k = e;
           }
         }
-      } else conflict(mine, theirs);
+      } else conflict(mine, theirs, { start, end });
       at = end;
       i = i2;
       j = j2;
