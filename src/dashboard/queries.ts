@@ -6,7 +6,7 @@ import { sampleScoring } from '../store/samples.js';
 import { ISLAND_DEFAULTS } from '../population/islands/settings.js';
 import { islandSummaries, type IslandSummary } from '../store/island-summary.js';
 import type { RunRecord, Store, WorkerRecord } from '../store/store.js';
-import { headline as runHeadline } from '../store/summary.js';
+import { bestReportedGain, headline as runHeadline } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
 import type { CandidateRow, LineageNode, Progress } from './api.js';
 
@@ -39,12 +39,13 @@ export function runView(run: RunRecord): RunView {
 }
 
 // ── headline ─────────────────────────────────────────────────────────────────
-/** The page header: the run's headline (store/summary.ts, without its per-champion and integrity scans: a hot path) and what the page needs besides. */
+/** The page header: the run's headline (store/summary.ts, without its integrity scans: a hot path), the best champion's reported gain, and what the page needs besides. */
 export function headline(store: Store, run: RunRecord) {
   const stopRequestedAt = store.queries.stopRequestedAt(run.id);
   const sessionStart = store.queries.lastEventAt(run.id, 'run-start') ?? run.createdAt;
   return {
     ...runHeadline(store, run),
+    reportedGain: bestReportedGain(store, run),
     createdAt: run.createdAt,
     config: runView(run),
     stopRequested: run.status === 'running' && stopRequestedAt !== null && stopRequestedAt >= sessionStart,

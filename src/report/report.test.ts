@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedStore } from '../../bench/dashboard/seed.js';
+import { headline } from '../dashboard/queries.js';
 import { Store, storePath } from '../store/store.js';
+import { summarize } from '../store/summary.js';
 import { writeReport } from './report.js';
 
 const dirs: string[] = [];
@@ -77,6 +79,38 @@ describe('report', () => {
     const html = readFileSync(written.html, 'utf8');
     expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
     expect(html).not.toMatch(/<script|src="http/); // self-contained, nothing to load
+  });
+
+  it('reports the champion by its re-measurements, as status and the dashboard do, not by the samples that selected it', async () => {
+    const dir = tempDir();
+    const { runId, acceptedIds } = seedStore(dir, { n: 60, acceptEvery: 10 });
+    const store = new Store(storePath(dir));
+    const champion = acceptedIds.at(-1)!;
+    // Selected on its three samples (about 106 against a baseline of mean 100), then re-measured twice at 102 and 102.4.
+    const c = store.getCandidate(champion)!;
+    store.updateCandidate(champion, { verdict: { ...(c.verdict as Extract<typeof c.verdict, { kind: 'decided' }>), samples: 3 } });
+    for (const [repeat, score] of [102, 102.4].entries())
+      store.addMeasurement(champion, 0, {
+        stage: 'score',
+        kind: 'score',
+        repeat: 3 + repeat,
+        seed: 4 + repeat,
+        ok: true,
+        metrics: { score },
+        exitCode: 0,
+        signal: null,
+        durationMs: 300,
+        stdoutTail: '',
+        stderrTail: '',
+      });
+    const written = await writeReport(store, runId, path.join(dir, 'out'));
+    const status = summarize(store, runId).champions.find((x) => x.id === champion)!.reported;
+    const dashboard = headline(store, store.getRun(runId)!).reportedGain;
+    store.close();
+    expect(status).toEqual({ gain: expect.closeTo(2.2, 10), from: 'remeasured', n: 2 });
+    expect(dashboard).toEqual(status);
+    const md = readFileSync(written.markdown, 'utf8');
+    expect(md).toMatch(/Gain 2\.2 \(2\.2%\), 95% CI \[[\d.-]+, [\d.]+\], from 2 re-measurement\(s\) of the champion taken after it was selected/);
   });
 
   it('keeps the chart small for a very large run', async () => {

@@ -3,9 +3,10 @@
 // the champion's diff, the accepted changes, why candidates failed, and integrity notes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { hodgesLehmann } from '../evaluate/statistics.js';
+import { hodgesLehmann, welchInterval } from '../evaluate/statistics.js';
 import { progress, runView } from '../dashboard/queries.js';
 import { sampleScoring } from '../store/samples.js';
+import type { ReportedGain } from '../store/reported-gain.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { summarize, type RunSummary } from '../store/summary.js';
 import { diffAgainstBase } from '../workspace/diff.js';
@@ -19,8 +20,13 @@ export interface ReportData {
   run: RunRecord;
   goal: 'maximize' | 'minimize';
   objective: string;
-  /** Baseline → champion: Hodges–Lehmann shift (positive = better) with its 95% interval, from both samples. */
-  gain: { estimate: number; ci: [number, number] | null; relative: number | null } | null;
+  /**
+   * Baseline → champion, positive = better, as `status` and the dashboard report it: from the
+   * champion's re-measurements (difference of means, 95% Welch interval) or its selection gain
+   * shrunk (no interval), so the samples that selected it do not overstate it (the winner's curse);
+   * where neither applies (a deterministic verifier, the naive rule), the Hodges–Lehmann shift of all samples.
+   */
+  gain: { estimate: number; ci: [number, number] | null; relative: number | null; from: ReportedGain['from']; n: number } | null;
   acceptanceRate: number | null;
   evaluated: number;
   championDiff: string | null;
@@ -47,11 +53,22 @@ export async function reportData(store: Store, runId: string): Promise<ReportDat
   let gain: ReportData['gain'] = null;
   if (baseline?.score != null && champion?.score != null && champion.id !== baseline.id) {
     const [b, c] = [store.objectiveSamples(baseline.id, scoring), store.objectiveSamples(champion.id, scoring)];
-    const better = (x: number[], y: number[]) => (view.goal === 'maximize' ? hodgesLehmann(x, y, 0.025) : hodgesLehmann(y, x, 0.025));
-    const hl = b.length && c.length ? better(c, b) : null;
-    const estimate = hl?.estimate ?? (view.goal === 'maximize' ? champion.score - baseline.score : baseline.score - champion.score);
-    const ci = hl && Number.isFinite(hl.ci[0]) && Number.isFinite(hl.ci[1]) ? hl.ci : null;
-    gain = { estimate, ci, relative: baseline.score !== 0 ? estimate / Math.abs(baseline.score) : null };
+    const reported = summary.champions.find((x) => x.id === champion.id)?.reported;
+    const shift = (how: typeof hodgesLehmann, x: number[]) => (view.goal === 'maximize' ? how(x, b, 0.025) : how(b, x, 0.025));
+    let estimate: number;
+    let interval: [number, number] | null = null;
+    if (reported && reported.from !== 'selection') {
+      estimate = reported.gain;
+      const later = c.slice(c.length - reported.n);
+      if (reported.from === 'remeasured' && later.length >= 2 && b.length >= 2) interval = shift(welchInterval, later).ci;
+    } else {
+      const hl = b.length && c.length ? shift(hodgesLehmann, c) : null;
+      estimate = hl?.estimate ?? (view.goal === 'maximize' ? champion.score - baseline.score : baseline.score - champion.score);
+      interval = hl?.ci ?? null;
+    }
+    const ci = interval && Number.isFinite(interval[0]) && Number.isFinite(interval[1]) ? interval : null;
+    const [from, n] = reported && reported.from !== 'selection' ? [reported.from, reported.n] : (['selection', 0] as const);
+    gain = { estimate, ci, relative: baseline.score !== 0 ? estimate / Math.abs(baseline.score) : null, from, n };
   }
   const evaluated = ['accepted', 'rejected', 'failed', 'tampered'].reduce((s, k) => s + (summary.byStatus[k] ?? 0), 0);
   const diff = champion && champion.id !== baseline?.id ? await diffAgainstBase(run, store.candidateFiles(champion)) : null;
@@ -157,13 +174,22 @@ function headline(d: ReportData): string[] {
     `Run ${s.run} (${s.status}${s.stopReason ? `: ${s.stopReason}` : ''}), base commit ${s.baseCommit.slice(0, 12)}.`,
     `Objective: ${d.objective}, ${d.goal}d.`,
     `Baseline ${fmt(s.baseline)} → best ${fmt(s.best)}${s.bestCandidate !== null ? ` (candidate #${s.bestCandidate})` : ''}.`,
-    g
-      ? `Gain ${fmt(g.estimate)}${g.relative !== null ? ` (${(g.relative * 100).toFixed(1)}%)` : ''}${g.ci ? `, 95% CI [${fmt(g.ci[0])}, ${fmt(g.ci[1])}]` : ', no interval (too few samples)'} (Hodges–Lehmann shift, positive = better).`
-      : 'No improvement over the baseline.',
+    g ? gainLine(g) : 'No improvement over the baseline.',
     `Candidates: ${s.candidates}; evaluated ${d.evaluated}; accepted ${s.accepted}${d.acceptanceRate !== null ? ` (${(d.acceptanceRate * 100).toFixed(1)}% of evaluated)` : ''}.`,
     `Cost: $${s.spend.usd.toFixed(4)} over ${s.spend.calls} model call(s), ${s.spend.inputTokens + s.spend.outputTokens} tokens.`,
     `Time: ${duration(s.elapsedMs)}.`,
   ];
+}
+
+/** The champion's gain in words: what it stands on, and why the samples that selected it are not it. */
+function gainLine(g: NonNullable<ReportData['gain']>): string {
+  const size = `Gain ${fmt(g.estimate)}${g.relative !== null ? ` (${(g.relative * 100).toFixed(1)}%)` : ''}`;
+  const ci = g.ci ? `, 95% CI [${fmt(g.ci[0])}, ${fmt(g.ci[1])}]` : '';
+  if (g.from === 'remeasured')
+    return `${size}${ci || ', no interval (too few re-measurements)'}, from ${g.n} re-measurement(s) of the champion taken after it was selected (difference of means, positive = better; the samples it won with overstate it).`;
+  if (g.from === 'shrunk')
+    return `${size}: the gain it was selected with, shrunk by its uncertainty (not re-measured yet; the samples it won with overstate it; positive = better).`;
+  return `${size}${ci || ', no interval (too few samples)'} (Hodges–Lehmann shift, positive = better).`;
 }
 
 // Model-written text: no table breaks, and no raw HTML (Markdown viewers would render it).

@@ -105,6 +105,18 @@ export function summarize(store: Store, runId: string): RunSummary {
   };
 }
 
+/**
+ * The run's best champion's gain over the baseline as `status`, the report and the dashboard
+ * show it (store/reported-gain.ts): null while the baseline is the best. Reads only the
+ * champions' rows and samples, cheap enough for the dashboard's header.
+ */
+export function bestReportedGain(store: Store, run: RunRecord): ReportedGain | null {
+  if (run.championId === null || run.championId === run.baselineId) return null;
+  const baseline = run.baselineId !== null ? store.getCandidate(run.baselineId) : undefined;
+  const rows = store.queries.champions(run.id).map(({ id }) => store.getCandidate(id)!);
+  return championGains(store, JSON.parse(run.configJson), baseline, rows).get(run.championId) ?? null;
+}
+
 /** Each champion's gain as store/reported-gain.ts reports it: from its re-measurements, or its selection gain shrunk. */
 function championGains(
   store: Store,

@@ -30,6 +30,8 @@ export interface Summary {
   baseline: number | null;
   best: number | null;
   bestCandidate: number | null;
+  /** The best champion's gain over the baseline from samples that did not select it (store/reported-gain.ts), as `status` and the report show it. */
+  reportedGain: { gain: number; from: 'remeasured' | 'shrunk' | 'selection'; n: number } | null;
   elapsedMs: number;
   spend: { calls: number; inputTokens: number; outputTokens: number; usd: number };
   createdAt: number;
@@ -119,7 +121,7 @@ function App() {
 }
 
 function Header({ s }: { s: Summary }) {
-  const gain = s.best !== null && s.baseline !== null ? s.best - s.baseline : null;
+  const gain = championGain(s);
   const decided = (s.byStatus.accepted ?? 0) + (s.byStatus.rejected ?? 0) + (s.byStatus.failed ?? 0) + (s.byStatus.tampered ?? 0);
   return html`
     <header>
@@ -132,7 +134,8 @@ function Header({ s }: { s: Summary }) {
       <div class="headline" data-testid="headline">
         <span>${s.config.objective} (${s.config.goal})</span>
         <span
-          >baseline <b>${fmtScore(s.baseline)}</b> → best <b>${fmtScore(s.best)}</b>${gain !== null ? ` (${gain >= 0 ? '+' : ''}${fmtScore(gain)})` : ''}
+          >baseline <b>${fmtScore(s.baseline)}</b> → best
+          <b>${fmtScore(s.best)}</b>${gain !== null ? ` (${gain.value >= 0 ? '+' : ''}${fmtScore(gain.value)}${gain.how})` : ''}
           ${s.bestCandidate !== null && html` <a href=${`#/candidate/${s.bestCandidate}`}>#${s.bestCandidate}</a>`}</span
         >
         <span
@@ -145,6 +148,18 @@ function Header({ s }: { s: Summary }) {
       ${s.status === 'running' && html`<${StopButton} s=${s} />`}
     </header>
   `;
+}
+
+/**
+ * The champion's gain as `status` and the report give it: from its re-measurements or shrunk
+ * (the score it was selected with overstates it); the plain difference of scores only when
+ * there is nothing better (a deterministic verifier, the naive rule). Positive = better.
+ */
+function championGain(s: Summary): { value: number; how: string } | null {
+  const r = s.reportedGain;
+  if (r && r.from === 'remeasured') return { value: r.gain, how: ` re-measured, n=${r.n}` };
+  if (r && r.from === 'shrunk') return { value: r.gain, how: ' shrunk, not re-measured yet' };
+  return s.best !== null && s.baseline !== null ? { value: s.config.goal === 'minimize' ? s.baseline - s.best : s.best - s.baseline, how: '' } : null;
 }
 
 function StopButton({ s }: { s: Summary }) {
