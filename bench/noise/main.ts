@@ -14,9 +14,9 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-const RATE_TRIALS = arg('trials', 1000); // comparisons per (scenario, rule, effect)
+const RATE_TRIALS = arg('trials', 2000); // comparisons per (scenario, rule, effect)
 const TRIALS_PER_RUN = 20; // comparisons against one baseline (one simulated run: its pooled noise, its seeds)
-const CLIMB_RUNS = arg('climbs', 100); // hill-climbs per (scenario, rule)
+const CLIMB_RUNS = arg('climbs', 200); // hill-climbs per (scenario, rule)
 const CLIMB_BUDGET = 600; // evaluations per hill-climb, baseline included
 const EFFECTS = [-2, -1, 0, 0.5, 1, 2, 4]; // true effect of a challenger, in noise SDs
 const INFLATION = 10; // the variance inflator: true effect 0, this many times the noise SD

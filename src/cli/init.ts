@@ -124,7 +124,7 @@ search:
 # When a challenger replaces the champion.
 accept:
   rule: pooled           # keep only significant improvements, judged on the run's pooled noise (most
-                         # verdicts take 1-2 samples; one confirmation sample before any accept);
+                         # rejects take 1-2 samples; an accept at least 3);
                          # \`significant\` = Mann-Whitney on the two samples alone; \`better\` = naive median
   alpha: 0.05            # significance level of the one-sided test
   min_delta: 0           # the improvement must exceed this (objective units)

@@ -8,7 +8,7 @@ export function verdictLines(s: RunSummary): string[] {
     s.accept.naive
       ? 'acceptance: better — NAIVE (any better median is kept; lucky noise is accepted too)'
       : s.accept.rule === 'pooled'
-        ? "acceptance: pooled (t test on the run's pooled noise, a spread check, one confirmation sample before any accept)"
+        ? "acceptance: pooled (t test on the run's pooled noise, a spread check, at least 3 samples before any accept)"
         : 'acceptance: significant (one-sided Mann–Whitney, racing on uncertain verdicts)',
   ];
   if (s.noiseModel) lines.push(noiseModelLine(s.noiseModel));

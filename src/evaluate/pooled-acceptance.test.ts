@@ -20,22 +20,38 @@ describe('the pooled rule, one look at a time', () => {
     expect(v).toMatchObject({ decision: 'reject', reason: expect.stringMatching(/^futile: .*unpaired, pooled noise SD/) });
   });
 
-  it('never accepts on one sample: a significant first sample asks for a confirmation sample', () => {
-    const v = decide(champion, [104], 'maximize', cfg, machine);
-    expect(v).toMatchObject({ decision: 'more', wantChallenger: 2, reason: expect.stringMatching(/confirmation sample/) });
+  it('never accepts on fewer than 3 samples: a significant gain at 1 or 2 asks for one more', () => {
+    for (const chal of [[104], [104, 103.6]])
+      expect(decide(champion, chal, 'maximize', cfg, machine)).toMatchObject({
+        decision: 'more',
+        wantChallenger: chal.length + 1,
+        reason: expect.stringMatching(/one more sample before accepting \(an accept needs 3 samples\)/),
+      });
   });
 
-  it('accepts when the confirmation sample keeps the gain significant, with gain, interval and p-value', () => {
-    const v = decide(champion, [104, 103.6], 'maximize', cfg, machine);
-    expect(v).toMatchObject({ decision: 'accept', samples: 2, naive: false, reason: expect.stringMatching(/confirmed by sample 2/) });
+  it('accepts a significant gain at 3 samples with a consistent spread, with gain, interval and p-value', () => {
+    const v = decide(champion, [104, 103.6, 103.9], 'maximize', cfg, machine);
+    expect(v).toMatchObject({ decision: 'accept', samples: 3, naive: false, reason: expect.stringMatching(/at n=3, spread consistent/) });
     if (v.decision === 'more') throw new Error('unreachable');
-    expect(v.gain).toBeCloseTo(103.8 - 100, 10); // the difference of means
+    expect(v.gain).toBeCloseTo(103.8333 - 100, 3); // the difference of means
     expect(v.pValue).toBeLessThanOrEqual(DEFAULT_ACCEPT.alpha / 2);
     expect(v.ci![0]).toBeGreaterThan(0);
   });
 
-  it('does not accept when the confirmation sample falls back', () => {
-    const v = decide(champion, [104, 99.5], 'maximize', cfg, machine);
+  it('with a consistent spread a significant look stands alone: it needs no significant look before it', () => {
+    // At 2 samples t is about 1.8: uncertain, measure to the next look (4).
+    expect(decide(champion, [101.4, 101.5], 'maximize', cfg, machine)).toMatchObject({ decision: 'more', wantChallenger: 4 });
+    // At 4, t is about 2.8 with a spread like the pool's; the first 3 alone (t about 1.9) were not significant.
+    expect(decide(champion, [101.4, 101.5, 101.3], 'maximize', cfg, machine).decision).not.toBe('accept');
+    expect(decide(champion, [101.4, 101.5, 101.3, 103.4], 'maximize', cfg, machine)).toMatchObject({
+      decision: 'accept',
+      samples: 4,
+      reason: expect.stringMatching(/at n=4, spread consistent/),
+    });
+  });
+
+  it('does not accept when the later samples fall back', () => {
+    const v = decide(champion, [104, 103.6, 99.5], 'maximize', cfg, machine);
     expect(v.decision).not.toBe('accept');
   });
 
@@ -46,7 +62,17 @@ describe('the pooled rule, one look at a time', () => {
     if (v.decision !== 'more') throw new Error('unreachable');
     expect(v.wantChallenger).toBeGreaterThanOrEqual(4);
     // The same mean with a consistent spread is accepted.
-    expect(decide(champion, [108.3, 107.7], 'maximize', cfg, machine).decision).toBe('accept');
+    expect(decide(champion, [108.3, 107.7, 108], 'maximize', cfg, machine).decision).toBe('accept');
+    // Judged on its own spread, an accept needs a confirmation: significant before its latest sample too.
+    const wide = [112, 104, 109, 105];
+    expect(decide(champion, wide, 'maximize', cfg, machine)).toMatchObject({
+      decision: 'more',
+      reason: expect.stringMatching(/confirmation sample, judged on its own spread/),
+    });
+    expect(decide(champion, [...wide, 108], 'maximize', cfg, machine)).toMatchObject({
+      decision: 'accept',
+      reason: expect.stringMatching(/confirmed by sample 5 .*inconsistent/),
+    });
   });
 
   it('rejects a clearly worse challenger at once, and respects min_delta and goal minimize', () => {
@@ -54,8 +80,8 @@ describe('the pooled rule, one look at a time', () => {
       decision: 'reject',
       reason: expect.stringMatching(/significantly below min_delta 0/),
     });
-    expect(decide(champion, [104, 103.6], 'maximize', { ...cfg, minDelta: 5 }, machine).decision).toBe('reject');
-    expect(decide(champion, [96, 96.4], 'minimize', cfg, machine)).toMatchObject({ decision: 'accept' });
+    expect(decide(champion, [104, 103.6, 103.9], 'maximize', { ...cfg, minDelta: 5 }, machine).decision).toBe('reject');
+    expect(decide(champion, [96, 96.4, 96.1], 'minimize', cfg, machine)).toMatchObject({ decision: 'accept' });
   });
 
   it('asks the champion for its minimum repeats first, and without any pool judges on the champion’s own spread', () => {
@@ -69,7 +95,7 @@ describe('paired by seed', () => {
   // Seed effects of ±5 dwarf the machine noise (±0.05): the challenger is better by 0.5 on every seed.
   const seeds = [4.1, -3.2, 5, -4.4, 0.7];
   const champ = seeds.map((s, i) => 100 + s + [0.03, -0.02, 0.01, -0.04, 0.02][i]);
-  const chal = seeds.slice(0, 2).map((s, i) => 100.5 + s + [0.01, 0][i]);
+  const chal = seeds.slice(0, 3).map((s, i) => 100.5 + s + [0.01, 0, -0.01][i]);
   const pool = new NoisePool('seed');
   pool.observeBaseline(
     1,
@@ -77,7 +103,7 @@ describe('paired by seed', () => {
     seeds.map((s, i) => 100 + s + [-0.02, 0.03, -0.01, 0.02, 0][i]),
   );
 
-  it('compares seed by seed when the noise is seed-driven: the gain is plain at two samples', () => {
+  it('compares seed by seed when the noise is seed-driven: the gain is plain at three samples', () => {
     const v = decide(champ, chal, 'maximize', cfg, { kind: 'seed', pool: pool.estimate() });
     expect(v).toMatchObject({ decision: 'accept', reason: expect.stringMatching(/paired by seed/) });
     if (v.decision !== 'more') expect(v.gain).toBeCloseTo(0.5, 1);

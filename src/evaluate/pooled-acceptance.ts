@@ -1,9 +1,10 @@
 // The `pooled` rule: a t test whose noise is the run's pooled estimate (evaluate/noise-model.ts)
 // rather than the two samples at hand, so most verdicts take one or two samples of a challenger.
 // Three guards keep it honest: a challenger whose own spread is inconsistent with the pooled
-// noise (an F test) is judged on its own spread and needs more samples before any accept; every
-// accept is confirmed by one more sample (significant before and after it); and a seed-driven
-// run compares seed by seed, which removes the seed's share of the noise.
+// noise (an F test) is judged on its own spread, needs more samples and a confirmation (significant
+// before and after its latest sample) before any accept; no accept stands on fewer than 3 samples,
+// so the spread check has 2 degrees of freedom; and a seed-driven run compares seed by seed, which
+// removes the seed's share of the noise.
 import { mean } from 'simple-statistics';
 import type { AcceptConfig, Verdict } from './acceptance.js';
 import { pairedDifferences, sumSquares, type NoiseContext, type PooledVariance } from './noise-model.js';
@@ -17,6 +18,12 @@ const FUTILITY_T = 1.25;
 const CONSISTENCY_ALPHA = 0.2;
 /** A challenger judged on its own spread needs this many samples before it can be accepted. */
 const OWN_SPREAD_MIN = 4;
+/**
+ * No accept on fewer samples: the spread check then has 2 degrees of freedom. With 1 it passes a
+ * challenger of 10× the noise SD about 10% of the time (more than half the inflators bench/noise saw
+ * accepted were accepted at 2 samples); with 2, about 2%.
+ */
+const ACCEPT_MIN = 3;
 /** The champion is measured at least this often (machine noise: its samples are shared by every later comparison). */
 const CHAMPION_MIN = 4;
 
@@ -40,14 +47,15 @@ interface Assessment {
  * both sides. `noise.pool` is the run's noise without this challenger; without one, the
  * champion's own repeats are the pool. The plan at each look:
  * - significantly below min_delta: reject;
- * - significant now and before the latest sample (the confirmation), with a spread consistent
- *   with the pool (or judged on its own spread from OWN_SPREAD_MIN samples on): accept;
- * - significant now only: one more sample (the confirmation);
+ * - significant with ACCEPT_MIN samples or more and a spread consistent with the pool: accept;
+ * - judged on its own spread (inconsistent): accept from OWN_SPREAD_MIN samples on when
+ *   significant now and before the latest sample (the confirmation);
+ * - significant but short of that: one more sample;
  * - t below SCREEN_T (one sample) or FUTILITY_T (more), or max_repeats reached: reject;
  * - else measure to the next look.
- * Each test is one-sided at alpha/2. An accept needs two successive significant tests, which
- * keeps the race's false accepts under alpha in bench/noise (Gaussian, heavy-tailed, skewed,
- * seed-driven and drifting noise, and a challenger that inflates its own spread).
+ * Each test is one-sided at alpha/2; the futility screens stop most neutral challengers before a
+ * second look, which keeps the race's false accepts under alpha in bench/noise (Gaussian,
+ * heavy-tailed, skewed, seed-driven and drifting noise, and a challenger that inflates its own spread).
  */
 export function decidePooled(champ: number[], chal: number[], cfg: AcceptConfig, noise: NoiseContext): Verdict {
   const n = chal.length;
@@ -68,14 +76,18 @@ export function decidePooled(champ: number[], chal: number[], cfg: AcceptConfig,
   const significant = (x: Assessment | undefined, count: number) =>
     !!x && x.gain > cfg.minDelta && pGreater(x) <= tail && (x.consistent || count >= OWN_SPREAD_MIN);
   if (significant(a, n)) {
-    if (n >= 2 && significant(assess(champ, chal.slice(0, n - 1), noise, pool), n - 1))
+    if (n >= ACCEPT_MIN && a.consistent)
+      return { decision: 'accept', reason: `significant gain ${fmt(a.gain)} (p=${fmt(stats.pValue)}) at n=${n}, spread consistent (${at})`, ...stats };
+    if (n >= ACCEPT_MIN && significant(assess(champ, chal.slice(0, n - 1), noise, pool), n - 1))
       return { decision: 'accept', reason: `significant gain ${fmt(a.gain)} (p=${fmt(stats.pValue)}), confirmed by sample ${n} (${at})`, ...stats };
-    if (n < cfg.maxRepeats)
+    if (n < cfg.maxRepeats) {
+      const why = a.consistent ? `an accept needs ${ACCEPT_MIN} samples` : 'a confirmation sample, judged on its own spread';
       return more(
-        `significant gain ${fmt(a.gain)} at n=${n} (${at}): one confirmation sample before accepting`,
+        `significant gain ${fmt(a.gain)} at n=${n} (${at}): one more sample before accepting (${why})`,
         n + 1,
         Math.max(champ.length, championWant(n + 1, noise, cfg)),
       );
+    }
   }
   if (n >= cfg.maxRepeats) {
     const why = significant(a, n) ? 'significant but not confirmed' : `not significant (p=${fmt(stats.pValue)})`;

@@ -50,11 +50,11 @@ describe('rule pooled: the noise model of a run', () => {
     expect(replicates.map((m) => m.metrics.score)).toEqual(p.measurements(1).map((m) => m.metrics.score));
     expect(baselineModel(p)).toEqual({ kind: 'seed', seedShare: 1, source: 'measured', replicates: 4 });
     expect(first.noiseModel).toMatchObject({ kind: 'seed' });
-    // The change is worth +1 on every seed, while the seeds spread the score by ±4: paired, two samples settle it.
+    // The change is worth +1 on every seed, while the seeds spread the score by ±4: paired, three samples (the fewest an accept stands on) settle it.
     const c = p.candidate(2);
     expect(c.status).toBe('accepted');
-    expect(c.reason).toMatch(/confirmed by sample 2 .*paired by seed/);
-    expect(p.measurements(2)).toHaveLength(2);
+    expect(c.reason).toMatch(/at n=3, spread consistent .*paired by seed/);
+    expect(p.measurements(2)).toHaveLength(3);
 
     const status = await p.cliJson('status');
     expect(status.noiseModel).toEqual({ kind: 'seed', seedShare: 1, source: 'measured', replicates: 4 });
