@@ -7,7 +7,7 @@ import { StageCgroup, cgroupSupport } from './cgroup.js';
 import { newStageToken, stageScope, startTime } from './stage-token.js';
 import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 
-/** Runs a shell script inside the cgroup (joined before the script runs, as the stage launcher does). */
+/** Runs a shell script inside the cgroup (joined before the script runs, as the stage's shell prelude does). */
 function runIn(cgroup: StageCgroup, script: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   const join = 'for f; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; exec /bin/sh -c "$@"';
   const child = spawn('/bin/sh', ['-c', join, 'sh', ...cgroup.procsFiles(), '--', script], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -135,7 +135,7 @@ async function usable(base: string, controller: Controller, version: 1 | 2): Pro
   }
 }
 
-/** Whether a child process may move itself into the cgroup (as the stage launcher does). */
+/** Whether a child process may move itself into the cgroup (as the stage's shell prelude does). */
 function joins(procs: string): Promise<boolean> {
   return new Promise((done) => {
     const child = spawn('/bin/sh', ['-c', 'echo $$ > "$1"', 'sh', procs], { stdio: 'ignore' });

@@ -10,7 +10,7 @@ import { processesWith } from '../../test/support/hostile-problem.js';
 
 afterAll(removeTempStageDirs);
 
-/** Runs `script` as a stage would run it: launcher, token, watch, kill of everything at the end. */
+/** Runs `script` as a stage would run it: shell prelude, token, watch, kill of everything at the end. */
 async function contained(script: string, opts: { limits?: Partial<StageLimits>; cgroup: boolean; timeoutMs?: number }) {
   const dirs = tempStageDirs();
   const containment = await StageContainment.open({

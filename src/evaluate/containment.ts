@@ -1,4 +1,4 @@
-// Everything that bounds one stage and cleans up after it: the launcher that puts the
+// Everything that bounds one stage and cleans up after it: the shell prelude that puts the
 // stage in its cgroup and caps each process's data segment before the stage's command runs
 // (so no fork escapes either), a watch that stops the stage as soon as a limit is hit
 // (memory, processes, disk, the sandbox's /tmp), and the kill of every process the stage
