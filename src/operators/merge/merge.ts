@@ -83,15 +83,21 @@ export type EditCount = (path: string, origin: string[], at: { start: number; en
  * ancestor's line count (where line positions still match; others say nothing).
  */
 function editHistory(store: Store, lineage: Lineage, id: number, common: number | undefined): EditCount {
-  const chain: FileSet[] = [];
-  for (let at: number | undefined = id; at !== undefined && at !== common && chain.length < HISTORY_STEPS; at = lineage.parents(at)[0]) {
-    const row = store.getCandidate(at);
-    if (!row || row.operator === 'baseline') break;
-    chain.push(store.candidateFiles(row));
-  }
+  let chain: FileSet[] | undefined;
+  // Read only when a hunk conflicts.
+  const versions = () => {
+    if (chain) return chain;
+    chain = [];
+    for (let at: number | undefined = id; at !== undefined && at !== common && chain.length < HISTORY_STEPS; at = lineage.parents(at)[0]) {
+      const row = store.getCandidate(at);
+      if (!row || row.operator === 'baseline') break;
+      chain.push(store.candidateFiles(row));
+    }
+    return chain;
+  };
   return (p, origin, { start, end }) => {
     const seen = new Set<string>();
-    for (const files of chain) {
+    for (const files of versions()) {
       const lines = p in files ? files[p].split('\n') : undefined;
       if (lines?.length === origin.length) seen.add(lines.slice(start, end).join('\n'));
     }
