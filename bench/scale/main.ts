@@ -156,7 +156,7 @@ function seed(store: Store, n: number): void {
       });
       store.addMeasurement(c.id, 0, measurement(y, m));
       store.updateCandidate(c.id, { score: y, metrics: { y, m }, commitSha: workspace.commit(files, BASE), finishedAt: Date.now() });
-      store.putSignature(run.id, c.id, island, signatureOf(files['f.js']));
+      store.signatures.put(run.id, c.id, island, signatureOf(files['f.js']));
       if (status === 'accepted') {
         last[island] = c.id;
         const cell = String(Math.min(9, Math.floor(m * 10)));

@@ -162,7 +162,7 @@ describe('novelty filter in admission', () => {
       changes: { 'f.js': 'export const table = new Map(Object.entries({ a: 1 }));\nfor (const [k, v] of table) console.log(k, v ** 2);\n' },
     });
     expect(other.status).toBe('pending');
-    expect(store.signatures('r1', null, 10).map((s) => s.candidateId)).toEqual([first.id, other.id]);
+    expect(store.signatures.newest('r1', null, 10).map((s) => s.candidateId)).toEqual([first.id, other.id]);
   });
 
   it('compares with the candidates of an earlier session too (signatures come back from the store)', async () => {
@@ -177,7 +177,7 @@ describe('novelty filter in admission', () => {
     const resumed = new NoveltyFilter(deps);
     const check = await resumed.check({ 'f.js': `${changed}\n` }, null, []);
     expect(check.duplicateOf?.id).toBe(first.id);
-    expect(store.signatures('r1', null, 10)[0].minhash).toEqual(check.signature);
+    expect(store.signatures.newest('r1', null, 10)[0].minhash).toEqual(check.signature);
   });
 
   it("finds a near-duplicate of the proposal's parent however old, and reads only each island's newest signatures on resume", async () => {
@@ -198,12 +198,12 @@ describe('novelty filter in admission', () => {
           patch: 'p',
           island: 2,
         });
-        store.putSignature(run.id, c.id, 2, signatureOf(program(k)));
+        store.signatures.put(run.id, c.id, 2, signatureOf(program(k)));
         ids.push(c.id);
       }
     });
-    expect(store.signatures(run.id, 2, MEMBERS_CAP).map((s) => s.candidateId)).toEqual(ids.slice(20));
-    expect(store.signatureIslands(run.id)).toEqual([2]);
+    expect(store.signatures.newest(run.id, 2, MEMBERS_CAP).map((s) => s.candidateId)).toEqual(ids.slice(20));
+    expect(store.signatures.islands(run.id)).toEqual([2]);
     const resumed = new NoveltyFilter(deps);
     resumed.restore();
     expect(resumed['byIsland'].get(2)?.size).toBe(MEMBERS_CAP);
@@ -223,7 +223,7 @@ describe('novelty filter in admission', () => {
       changes: { 'f.js': 'while (true) { sort(items, by => by.size); }' },
     });
     expect(other.status).toBe('pending');
-    expect(store.signatureIslands(run.id)).toEqual([null, 2]);
+    expect(store.signatures.islands(run.id)).toEqual([null, 2]);
     const newest = ids.at(-1)!;
     expect((await resumed.check({ 'f.js': `// again\n${program(MEMBERS_CAP + 19)}` }, 2, [])).duplicateOf?.id).toBe(newest);
   });

@@ -66,13 +66,13 @@ export class NoveltyFilter {
 
   /** Records an admitted candidate's signature (store and index). */
   add(candidateId: number, island: number | null, signature: Signature): void {
-    this.d.store.putSignature(this.d.runId, candidateId, island, signature);
+    this.d.store.signatures.put(this.d.runId, candidateId, island, signature);
     this.index(island).add(candidateId, signature);
   }
 
   /** Reads every island's newest members from the store (a resumed run), so no decision waits for it. */
   restore(): void {
-    for (const island of this.d.store.signatureIslands(this.d.runId)) this.index(island);
+    for (const island of this.d.store.signatures.islands(this.d.runId)) this.index(island);
   }
 
   /** The island's index, its newest members read from the store the first time. */
@@ -80,7 +80,7 @@ export class NoveltyFilter {
     let idx = this.byIsland.get(island);
     if (!idx) {
       this.byIsland.set(island, (idx = new MinHashIndex()));
-      for (const s of this.d.store.signatures(this.d.runId, island, MEMBERS_CAP)) idx.add(s.candidateId, s.minhash);
+      for (const s of this.d.store.signatures.newest(this.d.runId, island, MEMBERS_CAP)) idx.add(s.candidateId, s.minhash);
     }
     return idx;
   }

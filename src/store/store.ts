@@ -19,6 +19,7 @@ import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
 import { AuditRecords } from './audits.js';
 import { FleetRecords } from './fleet.js';
+import { NoveltySignatures } from './signatures.js';
 import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
@@ -76,6 +77,8 @@ export class Store {
   readonly search: SearchState;
   /** What a distributed run's coordinator last saw of its workers and queue. */
   readonly fleet: FleetRecords;
+  /** The novelty filter's signatures (store/signatures.ts). */
+  readonly signatures: NoveltySignatures;
   private readonly stmts;
   /** Prepared statements by their text: the store's SQL is a small fixed set, so each is prepared once. */
   private readonly prepared = new Map<string, Database.Statement>();
@@ -115,6 +118,7 @@ export class Store {
     this.artifacts = new ArtifactStore(db, path.join(path.dirname(file), 'artifacts', 'objects'));
     this.search = new SearchState(db, () => this.willWrite());
     this.fleet = new FleetRecords(db, () => this.willWrite());
+    this.signatures = new NoveltySignatures(db, () => this.willWrite());
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
       getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),
@@ -459,41 +463,6 @@ export class Store {
       const link = this.sql('UPDATE llm_calls SET candidate_id = ? WHERE id = ?');
       for (const id of callIds) link.run(candidateId, id);
     });
-  }
-
-  /** The novelty filter's signature of an admitted candidate (propose/novelty.ts). */
-  putSignature(runId: string, candidateId: number, island: number | null, minhash: Uint32Array): void {
-    this.willWrite();
-    this.sql('INSERT OR REPLACE INTO signatures(candidate_id, run_id, island, minhash) VALUES (?, ?, ?, ?)').run(
-      candidateId,
-      runId,
-      island,
-      Buffer.from(minhash.buffer, minhash.byteOffset, minhash.byteLength),
-    );
-  }
-
-  /** The islands (null: none) that have signatures in the run: one index step per island, not a scan. */
-  signatureIslands(runId: string): (number | null)[] {
-    const islands = this.sql(
-      `WITH RECURSIVE next(island) AS (
-         SELECT MIN(island) FROM signatures WHERE run_id = @run
-         UNION ALL SELECT (SELECT MIN(island) FROM signatures WHERE run_id = @run AND island > next.island) FROM next WHERE next.island IS NOT NULL)
-       SELECT island FROM next WHERE island IS NOT NULL`,
-    )
-      .pluck()
-      .all({ run: runId }) as number[];
-    const none = this.sql('SELECT EXISTS(SELECT 1 FROM signatures WHERE run_id = ? AND island IS NULL)').pluck().get(runId) === 1;
-    return none ? [null, ...islands] : islands;
-  }
-
-  /** The newest `limit` signatures of one island (null: a run without islands), oldest first. */
-  signatures(runId: string, island: number | null, limit: number): { candidateId: number; minhash: Uint32Array }[] {
-    const rows = this.sql('SELECT candidate_id, minhash FROM signatures WHERE run_id = ? AND island IS ? ORDER BY candidate_id DESC LIMIT ?').all(
-      runId,
-      island,
-      limit,
-    ) as { candidate_id: number; minhash: Buffer }[];
-    return rows.reverse().map((r) => ({ candidateId: r.candidate_id, minhash: new Uint32Array(new Uint8Array(r.minhash).buffer) }));
   }
 
   spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {
