@@ -15,19 +15,16 @@ export const CIRCLE_KNOBS: Knob[] = [
   ...Array.from({ length: 5 }, () => ({ value: '0.15', hint: '0..0.5' })),
 ];
 
-/** Sum of radii for row heights x[0..4] and insets x[5..9]. */
-export function sumOfRadii(x: number[]): number {
-  const points: [number, number][] = [];
-  ROW_COUNTS.forEach((count, row) => {
-    const inset = x[5 + row];
-    for (let k = 0; k < count; k++) points.push([inset + ((1 - 2 * inset) * k) / (count - 1), x[row]]);
-  });
-  const n = points.length;
+/** Distances between centres and from each centre to the nearest wall. */
+function geometry(points: number[][]) {
   const dist = (i: number, j: number) => Math.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]);
-  const wall = points.map(([a, b]) => Math.max(0, Math.min(a, b, 1 - a, 1 - b)));
-  const r = wall.slice();
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
+  return { n: points.length, dist, wall: points.map(([a, b]) => Math.max(0, Math.min(a, b, 1 - a, 1 - b))) };
+}
+
+/** Shrinks every overlapping pair proportionally until it just touches (both examples' feasibility step). */
+function shrinkOverlaps(r: number[], dist: (i: number, j: number) => number): void {
+  for (let i = 0; i < r.length; i++) {
+    for (let j = i + 1; j < r.length; j++) {
       const d = dist(i, j);
       if (r[i] + r[j] > d) {
         const scale = d / (r[i] + r[j]);
@@ -36,6 +33,18 @@ export function sumOfRadii(x: number[]): number {
       }
     }
   }
+}
+
+/** Sum of radii for row heights x[0..4] and insets x[5..9]. */
+export function sumOfRadii(x: number[]): number {
+  const points: [number, number][] = [];
+  ROW_COUNTS.forEach((count, row) => {
+    const inset = x[5 + row];
+    for (let k = 0; k < count; k++) points.push([inset + ((1 - 2 * inset) * k) / (count - 1), x[row]]);
+  });
+  const { n, dist, wall } = geometry(points);
+  const r = wall.slice();
+  shrinkOverlaps(r, dist);
   for (let pass = 0; pass < 3; pass++) {
     for (let i = 0; i < n; i++) {
       let slack = wall[i];
@@ -59,9 +68,7 @@ const highs = await loadHighs();
 /** Sum of the optimal radii for centres (x[2i], x[2i+1]). */
 export function lpSumOfRadii(x: number[]): number {
   const points = Array.from({ length: x.length / 2 }, (_, i) => [x[2 * i], x[2 * i + 1]]);
-  const n = points.length;
-  const dist = (i: number, j: number) => Math.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]);
-  const wall = points.map(([a, b]) => Math.max(0, Math.min(a, b, 1 - a, 1 - b)));
+  const { n, dist, wall } = geometry(points);
   const pairs: string[] = [];
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push(` p${i}_${j}: r${i} + r${j} <= ${dist(i, j)}`);
   const lp = [
@@ -76,15 +83,6 @@ export function lpSumOfRadii(x: number[]): number {
   const solution = highs.solve(lp.join('\n'), { output_flag: false, primal_feasibility_tolerance: 1e-10 });
   if (solution.Status !== 'Optimal') throw new Error(`the radius LP ended ${solution.Status}`);
   const r = points.map((_, i) => Math.max(0, Math.min((solution.Columns[`r${i}`] as { Primal: number }).Primal, wall[i])));
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const d = dist(i, j);
-      if (r[i] + r[j] > d) {
-        const scale = d / (r[i] + r[j]);
-        r[i] *= scale;
-        r[j] *= scale;
-      }
-    }
-  }
+  shrinkOverlaps(r, dist);
   return r.reduce((a, v) => a + v, 0);
 }
