@@ -92,7 +92,8 @@ export function defaultConfig(): Record<string, unknown> {
     verifier: { stages: [{ name: 'score', kind: 'score', run: 'sh verifier/score.sh', timeout: '30s' }] },
     objective: { metric: 'score', goal: 'maximize' },
     budget: { candidates: 10 },
-    search: { strategy: 'greedy', parallel: 1 },
+    // A fixed seed: the offline operator's draws, and so whether a short run improves, are the same every time.
+    search: { strategy: 'greedy', parallel: 1, seed: 1 },
     // Deterministic verifier: the naive rule is exact and needs one sample per candidate.
     accept: { rule: 'better', baseline_repeats: 1 },
     // Verifiers here log to a file outside the worktree, which a sandbox would forbid.
