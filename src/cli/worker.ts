@@ -4,7 +4,7 @@ import { duration } from '../config/schema.js';
 import { redisUrlFrom, REDIS_URL_ENV } from '../distributed/connection.js';
 import { UsageError } from '../core/errors.js';
 import { startWorker } from '../distributed/worker.js';
-import { scrubSecretsFromEnvironment } from '../engine/scrub-environment.js';
+import { scrubSecretsFromEnvironment } from '../core/scrub-environment.js';
 import { isSecretName } from '../core/secret-names.js';
 import { parsePositiveInt } from './context.js';
 

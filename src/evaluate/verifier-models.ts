@@ -3,7 +3,7 @@
 // the environment is scrubbed, so their clients hold the keys and no stage ever does.
 import { modelKeyNames, type Config } from '../config/schema.js';
 import { isSecretName } from '../core/secret-names.js';
-import { scrubSecretsFromEnvironment } from '../engine/scrub-environment.js';
+import { scrubSecretsFromEnvironment } from '../core/scrub-environment.js';
 import type { PauseOptions } from '../llm/gateway.js';
 import type { BackoffOptions } from '../llm/index.js';
 import type { Store } from '../store/store.js';
