@@ -17,20 +17,23 @@ export function registerAudit(program: Command): void {
       'all',
     )
     .action(async (problem: string, opts: { json?: boolean; probes: string }) => {
-      // The probes run candidate code: once the verifier's model clients hold their keys, no secret stays in this process's environment.
-      const letThrough = await auditCommand(problem, opts.probes, !!opts.json, true);
+      const letThrough = await auditCommand(problem, opts.probes, !!opts.json);
       process.exitCode = letThrough > 0 ? 1 : 0;
     });
 }
 
-/** Runs, prints and saves an audit; returns how many probes were let through (`run --audit` shares it). */
-export async function auditCommand(problem: string, probes: string, json: boolean, scrubEnvironment: boolean): Promise<number> {
+/**
+ * Runs, prints and saves an audit; returns how many probes were let through (`run --audit` shares it).
+ * The probes run candidate code: once the verifier's model clients hold their keys, no secret stays
+ * in this process's environment.
+ */
+export async function auditCommand(problem: string, probes: string, json: boolean): Promise<number> {
   const out = (line: string) => !json && process.stdout.write(`${line}\n`);
   const report = await audit({
     problemDir: problem,
     probes,
     onProgress: (line) => (line.startsWith('measuring') || line.startsWith('notice: ')) && out(line),
-    scrubEnvironment,
+    scrubEnvironment: true,
     onResult: (r) => out(probeLine(r)),
   });
   saveAudit(report.problemDir, report);

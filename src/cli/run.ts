@@ -70,7 +70,10 @@ export function registerRun(program: Command): void {
         if (opts.localSlots !== undefined && !redisUrl)
           throw new UsageError(`--local-slots only applies with --redis URL or ${REDIS_URL_ENV} (without one every candidate is measured here).`);
         if (opts.audit) {
-          const letThrough = await auditCommand(problem, opts.audit === true ? 'fast' : opts.audit, !!opts.json, false);
+          // The audit scrubs the secrets while its probes run; the run takes them back for its own model clients, and scrubs again before any candidate runs.
+          const environment = { ...process.env };
+          const letThrough = await auditCommand(problem, opts.audit === true ? 'fast' : opts.audit, !!opts.json);
+          for (const [name, value] of Object.entries(environment)) if (process.env[name] === undefined) process.env[name] = value;
           if (letThrough > 0 && !opts.force) {
             throw new RunError(
               `the audit let ${letThrough} probe(s) through, so the run did not start. Fix: fix the verifier as the lines above say, or pass --force to run anyway.`,

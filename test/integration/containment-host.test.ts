@@ -27,24 +27,25 @@ for (const pid of fs.readdirSync('/proc').filter((e) => /^\\d+$/.test(e))) {
     if (cmd.includes('evoloop.js')) dump += pid + ': ' + fs.readFileSync('/proc/' + pid + '/environ', 'utf8').split('\\0').join('\\n') + '\\n';
   } catch {}
 }
-fs.writeFileSync('{tmp}/environ-dump.txt', dump);`;
+fs.appendFileSync('{tmp}/environ-dump.txt', dump);`;
 
-  it('finds the evoloop process but no key in it: they were scrubbed once the model clients held them', async () => {
+  const keys = {
+    MYLLM_CRED: 'sk-model-key-from-a-neutral-name-0001',
+    OPENAI_API_KEY: 'sk-openai-key-0002-abcdef',
+    GITHUB_TOKEN: 'ghp_token0003abcdefghijklmnop',
+  };
+  async function runWithKeys(extraArgs: string[], hostileWhen?: string) {
     const server = await startFakeLlmServer({ steps: [{ reply: MODE_ON_REPLY }], whenExhausted: { reply: MODE_ON_REPLY } });
     servers.push(server);
     const p = createHostileProblem({
       via: 'model',
       hostile,
+      hostileWhen,
       config: { model: { provider: 'openai', name: 'scripted', base_url: server.openaiBaseUrl, api_key_env: 'MYLLM_CRED', max_retries: 0 } },
     });
     made.push(p);
-    const keys = {
-      MYLLM_CRED: 'sk-model-key-from-a-neutral-name-0001',
-      OPENAI_API_KEY: 'sk-openai-key-0002-abcdef',
-      GITHUB_TOKEN: 'ghp_token0003abcdefghijklmnop',
-    };
     const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [CLI, 'run', p.dir, '--max-candidates', '1', '--json'], {
+      const child = spawn(process.execPath, [CLI, 'run', p.dir, '--max-candidates', '1', '--json', ...extraArgs], {
         cwd: p.dir,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, GIT_CONFIG_NOSYSTEM: '1', ...keys },
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -53,11 +54,26 @@ fs.writeFileSync('{tmp}/environ-dump.txt', dump);`;
       child.stderr.on('data', (d) => (stderr += d));
       child.on('close', (code) => done({ code, stderr }));
     });
+    return { p, r, server };
+  }
+
+  it('finds the evoloop process but no key in it: they were scrubbed once the model clients held them', async () => {
+    const { p, r, server } = await runWithKeys([]);
     expect(r.code, r.stderr).toBe(0);
     expect(server.requests.length).toBeGreaterThan(0);
     expect(server.requests[0].headers.authorization).toBe(`Bearer ${keys.MYLLM_CRED}`); // the key did work for the model
     const dump = readFileSync(path.join(p.tmp, 'environ-dump.txt'), 'utf8');
     expect(dump).toMatch(/^\d+: .*PATH=/ms); // it did read the evoloop process's environment
+    for (const value of Object.values(keys)) expect(dump).not.toContain(value);
+  });
+
+  it('run --audit: the probes, which run the program too, find no key either, and the run still gets its model key back', async () => {
+    // Hostile in every variant, so the dump is taken while the audit's probes run as well as during the run.
+    const { p, r, server } = await runWithKeys(['--audit', 'noop-exit', '--force'], 'true');
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests[0].headers.authorization).toBe(`Bearer ${keys.MYLLM_CRED}`);
+    const dump = readFileSync(path.join(p.tmp, 'environ-dump.txt'), 'utf8');
+    expect(dump.match(/^\d+: /gm)!.length).toBeGreaterThan(2); // read during the audit's baseline and probe, and during the run
     for (const value of Object.values(keys)) expect(dump).not.toContain(value);
   });
 });
