@@ -139,7 +139,7 @@ export function seedStore(problemDir: string, opts: SeedOptions): Seeded {
       store.updateCandidate(c.id, { score, verdict, finishedAt: t, evalMs: 400 + Math.round(random() * 200) });
       if (model) {
         const [provider, name] = model.split(':');
-        store.addLlmCall({
+        store.llmCalls.add({
           runId,
           candidateId: c.id,
           provider,

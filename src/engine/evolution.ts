@@ -133,7 +133,7 @@ export class Evolution {
     if (b.patience !== undefined && this.sinceImprovement >= b.patience) {
       return { status: 'finished', reason: `patience: ${b.patience} candidates without improvement` };
     }
-    if (b.usd !== undefined && this.d.store.spend(this.d.run.id).usd >= b.usd) return { status: 'finished', reason: 'budget: usd' };
+    if (b.usd !== undefined && this.d.store.llmCalls.spend(this.d.run.id).usd >= b.usd) return { status: 'finished', reason: 'budget: usd' };
     return this.operatorStop;
   }
 

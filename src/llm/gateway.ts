@@ -56,7 +56,7 @@ export class CallLog {
       tokensIn: this.tokensIn,
       tokensOut: this.tokensOut,
       usd: this.usd,
-      link: (candidateId) => this.store.linkLlmCalls(candidateId, this.ids),
+      link: (candidateId) => this.store.llmCalls.link(candidateId, this.ids),
     };
   }
 }
@@ -126,7 +126,7 @@ export class ModelGateway {
     const estimate = this.maxCostUsd(client, system, prompt);
     const budget = this.o.budgetUsd;
     if (budget !== undefined) {
-      const spent = this.o.store.spend(this.o.runId).usd;
+      const spent = this.o.store.llmCalls.spend(this.o.runId).usd;
       if (spent + this.reservedUsd + estimate > budget) {
         throw new StopProposing(
           `budget: usd — spent $${spent.toFixed(4)}${this.reservedUsd > 0 ? ` (+$${this.reservedUsd.toFixed(4)} in flight)` : ''}; the next call could cost up to $${estimate.toFixed(4)}, which would pass budget.usd $${budget}`,
@@ -186,7 +186,7 @@ export class ModelGateway {
     outcome: { result: ChatResult } | { error: string; attempts: number },
   ): void {
     const r = 'result' in outcome ? outcome.result : undefined;
-    const id = this.o.store.addLlmCall({
+    const id = this.o.store.llmCalls.add({
       runId: this.o.runId,
       candidateId: null,
       provider: client.spec.provider,

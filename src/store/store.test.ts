@@ -216,7 +216,7 @@ describe('Store', () => {
   });
 
   it('sums model spend per run', () => {
-    expect(store.spend('r1')).toEqual({ calls: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, usd: 0 });
+    expect(store.llmCalls.spend('r1')).toEqual({ calls: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, usd: 0 });
     const call = {
       runId: 'r1',
       candidateId: null,
@@ -233,9 +233,9 @@ describe('Store', () => {
       attempts: 1,
       error: null,
     };
-    store.addLlmCall(call);
-    store.addLlmCall({ ...call, usd: 0.5 });
-    expect(store.spend('r1')).toEqual({ calls: 2, inputTokens: 20, outputTokens: 10, cachedTokens: 4, usd: 0.75 });
+    store.llmCalls.add(call);
+    store.llmCalls.add({ ...call, usd: 0.5 });
+    expect(store.llmCalls.spend('r1')).toEqual({ calls: 2, inputTokens: 20, outputTokens: 10, cachedTokens: 4, usd: 0.75 });
   });
 
   it('summarizes a run for status', () => {

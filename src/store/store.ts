@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RunError } from '../core/errors.js';
-import type { CandidateStatus, FileSet, LlmCallRecord, StageResult } from '../core/types.js';
+import type { CandidateStatus, FileSet, StageResult } from '../core/types.js';
 
 export type { LlmCallRecord } from '../core/types.js';
 import { notWritable, StoreNotWritableError } from './access.js';
@@ -20,6 +20,7 @@ import { RunQueries } from './queries.js';
 import { AuditRecords } from './audits.js';
 import { FleetRecords } from './fleet.js';
 import { NoveltySignatures } from './signatures.js';
+import { LlmCalls } from './llm-calls.js';
 import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
@@ -79,6 +80,8 @@ export class Store {
   readonly fleet: FleetRecords;
   /** The novelty filter's signatures (store/signatures.ts). */
   readonly signatures: NoveltySignatures;
+  /** The model calls and what they cost (store/llm-calls.ts). */
+  readonly llmCalls: LlmCalls;
   private readonly stmts;
   /** Prepared statements by their text: the store's SQL is a small fixed set, so each is prepared once. */
   private readonly prepared = new Map<string, Database.Statement>();
@@ -119,6 +122,7 @@ export class Store {
     this.search = new SearchState(db, () => this.willWrite());
     this.fleet = new FleetRecords(db, () => this.willWrite());
     this.signatures = new NoveltySignatures(db, () => this.willWrite());
+    this.llmCalls = new LlmCalls(db, () => this.willWrite());
     this.stmts = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs(hash, content) VALUES (?, ?)'),
       getBlob: db.prepare('SELECT content FROM blobs WHERE hash = ?').pluck(),
@@ -415,7 +419,7 @@ export class Store {
     return objectiveSamples(this.measurements(candidateId, epoch), scoring);
   }
 
-  // ── events and model calls ────────────────────────────────────────────────
+  // ── events ────────────────────────────────────────────────
   addEvent(runId: string, type: string, candidateId: number | null, data: Record<string, unknown> = {}): number {
     this.willWrite();
     return Number(this.stmts.insertEvent.run(runId, Date.now(), type, candidateId, JSON.stringify(data)).lastInsertRowid);
@@ -430,46 +434,6 @@ export class Store {
       candidateId: r.candidate_id as number | null,
       data: JSON.parse(r.data_json as string),
     }));
-  }
-
-  addLlmCall(call: LlmCallRecord): number {
-    this.willWrite();
-    const info = this.sql(
-      `INSERT INTO llm_calls(run_id, candidate_id, provider, model, operator, prompt, response, input_tokens, output_tokens,
-           cached_tokens, usd, latency_ms, attempts, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      call.runId,
-      call.candidateId,
-      call.provider,
-      call.model,
-      call.operator,
-      call.prompt,
-      call.response,
-      call.inputTokens,
-      call.outputTokens,
-      call.cachedTokens,
-      call.usd,
-      call.latencyMs,
-      call.attempts,
-      call.error,
-      Date.now(),
-    );
-    return Number(info.lastInsertRowid);
-  }
-
-  /** Links a candidate's model calls, made before it had an id, to it. */
-  linkLlmCalls(candidateId: number, callIds: number[]): void {
-    this.transaction(() => {
-      const link = this.sql('UPDATE llm_calls SET candidate_id = ? WHERE id = ?');
-      for (const id of callIds) link.run(candidateId, id);
-    });
-  }
-
-  spend(runId: string): { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number } {
-    return this.sql(
-      `SELECT COUNT(*) AS calls, COALESCE(SUM(input_tokens),0) AS inputTokens, COALESCE(SUM(output_tokens),0) AS outputTokens,
-           COALESCE(SUM(cached_tokens),0) AS cachedTokens, COALESCE(SUM(usd),0) AS usd FROM llm_calls WHERE run_id = ?`,
-    ).get(runId) as { calls: number; inputTokens: number; outputTokens: number; cachedTokens: number; usd: number };
   }
 }
 

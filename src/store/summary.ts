@@ -64,7 +64,7 @@ export function headline(store: Store, run: RunRecord): RunHeadline {
     best: run.championId !== null ? store.queries.score(run.championId) : null,
     bestCandidate: run.championId,
     elapsedMs: liveElapsedMs(run),
-    spend: store.spend(run.id),
+    spend: store.llmCalls.spend(run.id),
   };
 }
 

@@ -83,7 +83,7 @@ describe('kind: judge stages', () => {
     const runId = store.latestRun()!.id;
     const [steer, polished, exclaimed] = store.listCandidates(runId).filter((c) => c.operator !== 'baseline');
     const calls = [...store.queries.exportRows(runId, 'llm_calls')];
-    const spend = store.spend(runId);
+    const spend = store.llmCalls.spend(runId);
     store.close();
 
     expect(steer.status).toBe('tampered');

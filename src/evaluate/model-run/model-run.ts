@@ -79,7 +79,7 @@ export class ModelRun {
       }
     };
     await Promise.all(Array.from({ length: Math.min(spec.parallel, items.length) }, worker));
-    if (log.ids.length > 0) this.store.linkLlmCalls(ctx.candidateId, log.ids);
+    if (log.ids.length > 0) this.store.llmCalls.link(ctx.candidateId, log.ids);
     if (failed !== undefined) return fail('crash', failed);
 
     items.forEach((item, i) => writeFileSync(path.join(outDir.dir, `${item.id}.txt`), answers[i].text));
