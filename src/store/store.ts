@@ -24,6 +24,7 @@ import { LlmCalls } from './llm-calls.js';
 import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
 import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
+import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 
 export type { CandidateRecord, MeasurementRecord, RunRecord, RunStatus, WorkerRecord } from './records.js';
 import { snake, toCandidate, toMeasurement, toRun, type Row, type CandidateRecord, type MeasurementRecord, type RunRecord } from './records.js';
@@ -87,6 +88,8 @@ export class Store {
   private readonly prepared = new Map<string, Database.Statement>();
   /** This connection's writer session (sessions.ts), from its first write to close(). */
   private session: string | undefined;
+  /** Checkpoints the WAL off this thread while this connection writes (store/checkpointer.ts). */
+  private checkpointer: Checkpointer | undefined;
 
   constructor(
     readonly file: string,
@@ -154,6 +157,9 @@ export class Store {
       // the WAL is written before commit returns and the OS keeps it. Only a power loss can
       // drop the last few; FULL would pay an fsync per write for that.
       this.db.pragma('synchronous = NORMAL');
+      this.db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+      // A long run's log is reset after each complete checkpoint; this caps what the file keeps.
+      this.db.pragma('journal_size_limit = 67108864');
     }
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
@@ -187,7 +193,9 @@ export class Store {
    * writer, so losing the WAL afterwards is noticed.
    */
   private willWrite(): void {
-    if (this.session === undefined && !this.readonly) this.session = openSession(this.db);
+    if (this.session !== undefined || this.readonly) return;
+    this.session = openSession(this.db);
+    this.checkpointer = new Checkpointer(this.file);
   }
 
   /** Runs `fn` (calls of this store's methods) as one transaction: all of it is written, or none. */
@@ -211,6 +219,8 @@ export class Store {
   }
 
   close(): void {
+    this.checkpointer?.stop();
+    this.checkpointer = undefined;
     if (this.session !== undefined && this.db.open) closeSession(this.db, this.session);
     this.db.close();
   }
