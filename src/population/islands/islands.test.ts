@@ -2,6 +2,7 @@
 // isolation, migration counts without re-migration, confirmed elites on a noisy verifier,
 // determinism under a fixed seed, and resume restoring archives and counters.
 import { afterEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../core/random.js';
 import { build, cleanup, counter, NumberBackend, randomStep, setup, tempProblem } from '../../../test/support/engine-harness.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { improvedOnParent, type Population } from '../population.js';
@@ -53,6 +54,9 @@ describe('islands', () => {
     const migrants = rows.filter((c) => c.operator === 'migrate');
     expect(migrants.length).toBeLessThanOrEqual(counters.migrations * 3);
     expect(migrants.length).toBeGreaterThan(0);
+    // An elite is sent to an island once: a second copy would be measured only to lose to the first (or to what beat it).
+    const sent = migrants.map((m) => `${m.parents[0]}>${m.island}`);
+    expect(new Set(sent).size).toBe(sent.length);
     // Each migrant was measured on its own row before it landed, and a landed one holds a cell.
     expect(migrants.every((m) => ['accepted', 'rejected'].includes(m.status) && store.measurements(m.id).length > 0)).toBe(true);
     const cells = store.search.cells('r1');
@@ -64,6 +68,24 @@ describe('islands', () => {
     // The champion is the best elite over all islands.
     const best = Math.max(...cells.map((c) => byId.get(c.candidateId)!.score!));
     expect(byId.get(store.getRun('r1')!.championId!)!.score).toBe(best);
+    store.close();
+  });
+
+  it('sends an elite to a neighbour once: an island whose best stays the same sends nothing more', async () => {
+    // Each island's first child is its best (50, 40); the later ones are worse but still enter the island's best five, so rounds keep coming.
+    const made = [0, 0];
+    const operator = counter((ctx) => String((ctx.island === 0 ? 50 : 40) - made[ctx.island!]++));
+    const { evolution, store, candidates } = setup(
+      { search: { strategy: 'islands', islands: 2, migration: { interval: 2, rate: 1 }, seed: 3 }, budget: { candidates: 16 } },
+      { operator },
+    );
+    await evolution.run();
+    const counters = store.search.get<{ migrations: number }>('r1', 'islands.counters')!;
+    expect(counters.migrations).toBeGreaterThan(2);
+    const migrants = candidates().filter((c) => c.operator === 'migrate');
+    const sent = migrants.map((m) => `${m.parents[0]}>${m.island}`);
+    expect(sent).toHaveLength(2);
+    expect(new Set(sent).size).toBe(2);
     store.close();
   });
 
@@ -207,6 +229,43 @@ describe('islands: second parents', () => {
     expect((await second.evolution.run()).reason).toMatch(/^stuck:/);
     expect(combined(second.candidates())).toHaveLength(1);
     second.store.close();
+  });
+});
+
+describe('islands: partners that bring something', () => {
+  it("looks on the other islands when its own island's unrelated elites would bring a merge nothing", async () => {
+    // Island 0's children are siblings (the base stays its best) that all rewrite f.js: to each other they only conflict.
+    // Island 1's children leave f.js alone and write g.js, which a merge into an island-0 elite takes cleanly.
+    const made = [0, 0];
+    const operator = counter((ctx) => String(-1 - made[ctx.island!]++));
+    const sideFile: typeof operator = {
+      ...operator,
+      async propose(ctx) {
+        if (ctx.island === 0) return operator.propose(ctx);
+        return { operator: 'counter', description: 'g.js', changes: { 'g.js': `g${made[1]++}` } };
+      },
+    };
+    const config: Partial<ConfigInput> = {
+      edit: ['f.js', 'g.js'],
+      search: { strategy: 'islands', islands: 2, migration: { interval: 1000, rate: 1 }, seed: 2 },
+      budget: { candidates: 10 },
+    };
+    const { evolution, store, population } = setup(config, { operator: sideFile });
+    await evolution.run();
+    const islands = population as IslandsPopulation;
+    const base = store.getRun('r1')!.baselineId!;
+    expect(islands.elites(0).filter((e) => e.id !== base).length).toBeGreaterThan(1);
+    expect(islands.elites(1).filter((e) => e.id !== base).length).toBeGreaterThan(0);
+    let partnered = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const selection = population.select(seededRandom(seed), 2);
+      if ('skip' in selection || selection.island !== 0 || selection.parents[0].id === base) continue;
+      partnered++;
+      expect(islands.elites(1).map((e) => e.id)).toContain(selection.parents[1].id);
+      expect(selection.parents[1].files['g.js']).toBeDefined();
+    }
+    expect(partnered).toBeGreaterThan(3);
+    store.close();
   });
 });
 

@@ -33,6 +33,8 @@ interface Counters {
 }
 const COUNTERS = 'islands.counters';
 const COMBINED = 'islands.combined';
+const SENT = 'islands.sent';
+const sentKey = (elite: number, to: number) => `${elite}>${to}`;
 const pairKey = (a: number, b: number) => (a < b ? `${a}-${b}` : `${b}-${a}`);
 
 export class IslandsPopulation implements Population {
@@ -48,6 +50,8 @@ export class IslandsPopulation implements Population {
   private readonly baseText = new Map<string, string | undefined>();
   /** Pairs of elites already given to a two-parent operator (`a-b`, a < b): combining them again would propose the same. */
   private readonly combined = new Set<string>();
+  /** Elites copied to an island (`elite>island`) since it was last re-seeded: migration sends each once. */
+  private readonly sent = new Set<string>();
   /** Each proposal's island best when it was selected, to tell at release whether the island improved. */
   private readonly bestAtSelect = new WeakMap<Selection, number | undefined>();
   private counters!: Counters;
@@ -93,6 +97,7 @@ export class IslandsPopulation implements Population {
     }
     this.counters = store.search.get<Counters>(run.id, COUNTERS) ?? { accepted: 0, migrations: 0, stale: Array(this.archives.length).fill(0) };
     for (const key of store.search.get<string[]>(run.id, COMBINED) ?? []) this.combined.add(key);
+    for (const key of store.search.get<string[]>(run.id, SENT) ?? []) this.sent.add(key);
     const championId = store.getRun(run.id)!.championId ?? this.baseline.id;
     this.champion = championId === this.baseline.id ? started.baseline : this.eliteOf(store.getCandidate(championId)!, -1, '');
     return true;
@@ -248,7 +253,7 @@ export class IslandsPopulation implements Population {
 
   private async migrate(): Promise<void> {
     const round = this.counters.migrations + 1;
-    const moves = migrationMoves(this.archives, this.settings.migration.rate, round, this.migratable);
+    const moves = migrationMoves(this.archives, this.settings.migration.rate, round, this.migratable, (e, to) => this.sent.has(sentKey(e.id, to)));
     const rows = this.d.store.transaction(() => {
       this.counters.migrations = round;
       this.saveCounters();
@@ -265,6 +270,7 @@ export class IslandsPopulation implements Population {
       if (moves.length === 0) return [];
       this.archives[island].clear();
       this.d.store.search.clearIsland(this.d.run.id, island);
+      for (const key of this.sent) if (key.endsWith(`>${island}`)) this.sent.delete(key);
       this.place({ ...this.baseline, island });
       return moves.map((m) => this.copy(m));
     });
@@ -275,6 +281,8 @@ export class IslandsPopulation implements Population {
   /** A migrant: a pending row on the receiving island with the original as its parent and the same files and commit. */
   private copy(m: Move): CandidateRecord {
     const { store, run } = this.d;
+    this.sent.add(sentKey(m.elite.id, m.to));
+    store.search.set(run.id, SENT, [...this.sent]);
     const row = store.insertCandidate({
       runId: run.id,
       parentId: m.elite.id,
@@ -352,8 +360,10 @@ export class IslandsPopulation implements Population {
 
   /**
    * A second parent for `first`: an unrelated elite of its own island, or (with probability
-   * OTHER_ISLAND_PARTNER, and whenever its island has none) of the other islands, where a
-   * lineage that climbed something else is most likely to be found.
+   * OTHER_ISLAND_PARTNER, and whenever its island has none that brings a change) of the other
+   * islands, where a lineage that climbed something else is most likely to be found. One that
+   * brings nothing a line-wise merge could take (it conflicts, or has only what `first` has) is
+   * the last resort: merge finds nothing new in it, llm-crossover may still combine the two.
    */
   private partnerFor(island: number, first: Elite, random: () => number): Elite | undefined {
     const lineage = {
@@ -366,11 +376,13 @@ export class IslandsPopulation implements Population {
       .flatMap((a, i) => (i === island ? [] : a.elites()))
       .sort((a, b) => (this.goal === 'maximize' ? b.score - a.score : a.score - b.score) || a.id - b.id);
     const pools = random() < OTHER_ISLAND_PARTNER ? [others, own] : [own, others];
+    let fallback: Elite | undefined;
     for (const pool of pools) {
       const partner = pickPartner(first, pool, lineage, random);
-      if (partner) return partner;
+      if (partner && partner.brings > 0) return partner.elite;
+      fallback ??= partner?.elite;
     }
-    return undefined;
+    return fallback;
   }
 
   /** Another island, with probability p (none when there is only one). */

@@ -22,14 +22,52 @@ describe('migration', () => {
       [8, 7, 1],
       [3, 2, 6],
     ]);
-    const moves = migrationMoves(archives, 1, 1, (e) => e.operator !== 'migrate');
+    const moves = migrationMoves(
+      archives,
+      1,
+      1,
+      (e) => e.operator !== 'migrate',
+      () => false,
+    );
     expect(moves.map((m) => [m.from, m.to, m.elite.score])).toEqual([
       [0, 1, 5],
       [1, 2, 7],
       [2, 0, 6],
     ]);
-    expect(migrationMoves(archives, 2, 2, (e) => e.operator !== 'migrate')).toHaveLength(6);
-    expect(migrationMoves([archives[0]], 1, 1, () => true)).toEqual([]);
+    expect(
+      migrationMoves(
+        archives,
+        2,
+        2,
+        (e) => e.operator !== 'migrate',
+        () => false,
+      ),
+    ).toHaveLength(6);
+    expect(
+      migrationMoves(
+        [archives[0]],
+        1,
+        1,
+        () => true,
+        () => false,
+      ),
+    ).toEqual([]);
+  });
+
+  it('does not send an elite to a neighbour it was already sent to, nor the next best in its place', () => {
+    const archives = islands([
+      [9, 5, 4],
+      [8, 7, 1],
+    ]);
+    // Island 0's best non-copy (5, id 11) already went to island 1.
+    const moves = migrationMoves(
+      archives,
+      1,
+      2,
+      (e) => e.operator !== 'migrate',
+      (e, to) => e.id === 11 && to === 1,
+    );
+    expect(moves.map((m) => [m.from, m.to, m.elite.score])).toEqual([[1, 0, 7]]);
   });
 
   it('re-seeds a stagnant island from the best island, and not the best island itself', () => {

@@ -1,7 +1,9 @@
 // Migration and restart plans, pure. Every `interval` accepted candidates the best `rate`
 // elites of each island are copied to the next island on the ring; a copy (or the baseline,
-// which seeds every island) is never migrated again. A stagnant island is re-seeded from the
-// best island. The copies become candidate rows (operator `migrate`) measured on their new
+// which seeds every island) is never migrated again, and an elite already sent to that
+// neighbour is not sent again (an island whose best has not changed since the last round would
+// otherwise send it every round, each copy measured only to lose to the first or to what beat
+// it). A stagnant island is re-seeded from the best island. The copies become candidate rows (operator `migrate`) measured on their new
 // island before they land (islands.ts).
 import type { Archive, Elite } from './archive.js';
 
@@ -15,7 +17,10 @@ export interface Move {
 /** Whether an elite may be copied: not a copy itself, not the baseline. */
 export type Migratable = (e: Elite) => boolean;
 
-export function migrationMoves(archives: Archive[], rate: number, round: number, migratable: Migratable): Move[] {
+/** Whether an elite was already copied to island `to` (since that island was last re-seeded). */
+export type Sent = (e: Elite, to: number) => boolean;
+
+export function migrationMoves(archives: Archive[], rate: number, round: number, migratable: Migratable, sent: Sent): Move[] {
   if (archives.length < 2) return [];
   return archives.flatMap((archive, from) => {
     const to = (from + 1) % archives.length;
@@ -23,6 +28,7 @@ export function migrationMoves(archives: Archive[], rate: number, round: number,
       .elites()
       .filter(migratable)
       .slice(0, rate)
+      .filter((elite) => !sent(elite, to))
       .map((elite) => ({ elite, from, to, why: `migration ${round}: island ${from} → ${to}` }));
   });
 }

@@ -54,11 +54,11 @@ describe('pickPartner', () => {
   const conflicting = elite(2, 5, genome('0.100', '0.300', '0.300', '0.800', '0.300', '0.300'));
   const complementary = elite(3, 2, genome('0.300', '0.300', '0.300', '0.800', '0.800', '0.800'));
   it('prefers the partner that brings more lines cleanly over a better-scoring one whose changes mostly conflict', () => {
-    for (let seed = 1; seed <= 20; seed++) expect(pickPartner(first, [conflicting, complementary], lineage(), seededRandom(seed))?.id).toBe(3);
+    for (let seed = 1; seed <= 20; seed++) expect(pickPartner(first, [conflicting, complementary], lineage(), seededRandom(seed))?.elite.id).toBe(3);
   });
   it('never picks the first itself or a relative, and gives none when every elite is related', () => {
     const related = lineage({ related: (a, b) => a === 1 && b === 3 });
-    expect(pickPartner(first, [first, conflicting, complementary], related, seededRandom(1))?.id).toBe(2);
+    expect(pickPartner(first, [first, conflicting, complementary], related, seededRandom(1))?.elite.id).toBe(2);
     expect(pickPartner(first, [first, complementary], related, seededRandom(1))).toBeUndefined();
   });
 });

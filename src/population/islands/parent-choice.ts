@@ -45,9 +45,9 @@ export interface PartnerLineage {
 /**
  * A partner for `first` among `pool` (best first), or undefined when no elite is unrelated:
  * of up to PARTNER_CANDIDATES unrelated elites drawn by tournament, the one that brings the most
- * (complementarity), ties and none bringing anything by score.
+ * (complementarity, returned with it), ties and none bringing anything by score.
  */
-export function pickPartner(first: Elite, pool: Elite[], lineage: PartnerLineage, random: () => number): Elite | undefined {
+export function pickPartner(first: Elite, pool: Elite[], lineage: PartnerLineage, random: () => number): { elite: Elite; brings: number } | undefined {
   const unrelated = pool.filter((e) => e.id !== first.id && !lineage.related(first.id, e.id));
   if (unrelated.length === 0) return undefined;
   let best: Elite | undefined;
@@ -59,7 +59,7 @@ export function pickPartner(first: Elite, pool: Elite[], lineage: PartnerLineage
     const brings = complementarity(first.files, lineage.commonFiles(first.id, e.id), e.files, lineage.base);
     if (brings > most) [best, most] = [e, brings];
   }
-  return best;
+  return best && { elite: best, brings: most };
 }
 
 /**
