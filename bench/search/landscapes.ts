@@ -24,6 +24,22 @@ const mean = (v: number[]) => v.reduce((s, a) => s + a, 0) / v.length;
 /** A coordinate's progress from its start (0.3) towards the top: 1 at 0.9 and above; below the start it is negative, as far as it fell. */
 const progress = (t: number) => Math.min(1, (t - 0.3) / 0.6);
 
+/**
+ * The rugged landscape's block: the highest of four Gaussian peaks (a max-set of Gaussians,
+ * Gallagher and Yuan's landscape generator). The start (0.5, 0.5) is on the plain between them,
+ * so the first steps that happen to pay off decide which peak a hill climber ends on; once
+ * there, moving one coordinate alone (a step, or a resample) never reaches a higher peak's
+ * basin, since each peak's coordinates are at least 0.2 from every other's.
+ */
+const PEAKS = [
+  { at: [0.15, 0.35], height: 0.6 },
+  { at: [0.65, 0.1], height: 0.7 },
+  { at: [0.35, 0.9], height: 0.8 },
+  { at: [0.9, 0.65], height: 1 },
+];
+const PEAK_WIDTH = 0.15;
+const peaks = (u: number, v: number) => Math.max(...PEAKS.map((p) => p.height * Math.exp(-((u - p.at[0]) ** 2 + (v - p.at[1]) ** 2) / (2 * PEAK_WIDTH ** 2))));
+
 export const LANDSCAPES: Landscape[] = [
   {
     name: 'easy',
@@ -52,9 +68,10 @@ export const LANDSCAPES: Landscape[] = [
   },
   {
     name: 'rugged',
-    about: 'a broad peak at 0.7 under ripples of period 0.1 in every coordinate (many local optima)',
-    base: Array(DIM).fill(0.3),
-    value: (x) => mean(x.map((t) => 0.7 * (1 - 4 * (t - 0.7) ** 2) + 0.3 * Math.cos(2 * Math.PI * 10 * (t - 0.7)))),
+    about:
+      'four blocks (coordinates 0-1, 2-3, 4-5, 6-7), each four peaks (heights 0.6, 0.7, 0.8, 1) on a low plain; basins 0.15 wide (wider than a step) and no two peaks share a coordinate, so leaving a peak takes a jump of both coordinates at once',
+    base: Array(DIM).fill(0.5),
+    value: (x) => mean([0, 2, 4, 6].map((i) => peaks(x[i], x[i + 1]))),
     max: 1,
   },
   {

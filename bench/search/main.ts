@@ -18,6 +18,14 @@
 // The islands declare a landscape's behaviour metrics (landscapes.ts) as MAP-Elites features;
 // greedy and best-of-n have no use for them.
 //
+// The landscapes (landscapes.ts): "easy" (one smooth peak; islands must not be worse there) and
+// three deceptive ones, each a trap for a hill climber with this proposer: "separable" (climbing
+// one component makes the other a valley, the bonus needs both), "needle" (the slope leads away
+// from it), and "rugged": blocks of two coordinates, each with four peaks whose basins are wider
+// than a step and whose coordinates differ, so a climber stays on the peak its first lucky steps
+// chose. (Until 2026-12 "rugged" was ripples of period 0.1 on each coordinate alone: about the
+// step's σ and separable, so greedy solved it coordinate by coordinate; it trapped nothing.)
+//
 //   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands 4] [--interval 20] [--selection 0.5,0.3,0.2] [--restart 40]
 //                                [--only separable,needle] [--strategies greedy,islands]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
