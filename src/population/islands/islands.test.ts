@@ -89,6 +89,29 @@ describe('islands', () => {
     store.close();
   });
 
+  it('sends an elite again to an island that was re-seeded since (the re-seed wiped its copy)', async () => {
+    // Island 0 always improves (the best island), and its migrants keep island 1 from stagnating; island 1's own best stays its first
+    // child (40), sent to island 2 each time island 2, which never improves, has been re-seeded from island 0.
+    const made = [0, 0, 0];
+    const operator = counter((ctx) => {
+      const n = made[ctx.island!]++;
+      const parent = Number(ctx.parents[0].files['f.js'] ?? '1');
+      return String(ctx.island === 0 ? Math.max(parent, 100) + 1 : ctx.island === 1 ? (n === 0 ? 40 : -10 - n) : -100 - n);
+    });
+    const { evolution, store, candidates } = setup(
+      { search: { strategy: 'islands', islands: 3, migration: { interval: 1, rate: 1 }, restart: { patience: 4 }, seed: 4 }, budget: { candidates: 40 } },
+      { operator },
+    );
+    await evolution.run();
+    const rows = candidates();
+    const forty = rows.find((c) => c.island === 1 && c.score === 40)!;
+    const restarts = rows.filter((c) => c.operator === 'migrate' && c.island === 2 && /^copy of #\d+ from island 0 \(restart/.test(c.description));
+    const sentToTwo = rows.filter((c) => c.operator === 'migrate' && c.island === 2 && c.parents[0] === forty.id);
+    expect(restarts.length).toBeGreaterThan(0);
+    expect(sentToTwo.length).toBeGreaterThan(1);
+    store.close();
+  });
+
   it('a lucky single sample does not enter a cell: the challenger races the occupant (and the champion) and loses', async () => {
     // The base scores 10 ± 0.05; the challenger's true value is 9.5 but its first sample is +5.
     const noise = (y: number, repeat: number, id: number) => (y === 9.5 && repeat === 0 ? 5 : 0.05 * Math.sin(id * 7 + repeat * 3));

@@ -15,6 +15,9 @@ function islands(scores: number[][], operator = (id: number) => (id % 10 === 9 ?
   });
 }
 
+const notCopy = (e: Elite) => e.operator !== 'migrate';
+const noneSent = () => false;
+
 describe('migration', () => {
   it('copies the best `rate` non-copies of each island to its ring neighbour', () => {
     const archives = islands([
@@ -22,36 +25,14 @@ describe('migration', () => {
       [8, 7, 1],
       [3, 2, 6],
     ]);
-    const moves = migrationMoves(
-      archives,
-      1,
-      1,
-      (e) => e.operator !== 'migrate',
-      () => false,
-    );
+    const moves = migrationMoves(archives, 1, 1, notCopy, noneSent);
     expect(moves.map((m) => [m.from, m.to, m.elite.score])).toEqual([
       [0, 1, 5],
       [1, 2, 7],
       [2, 0, 6],
     ]);
-    expect(
-      migrationMoves(
-        archives,
-        2,
-        2,
-        (e) => e.operator !== 'migrate',
-        () => false,
-      ),
-    ).toHaveLength(6);
-    expect(
-      migrationMoves(
-        [archives[0]],
-        1,
-        1,
-        () => true,
-        () => false,
-      ),
-    ).toEqual([]);
+    expect(migrationMoves(archives, 2, 2, notCopy, noneSent)).toHaveLength(6);
+    expect(migrationMoves([archives[0]], 1, 1, () => true, noneSent)).toEqual([]);
   });
 
   it('does not send an elite to a neighbour it was already sent to, nor the next best in its place', () => {
@@ -60,13 +41,7 @@ describe('migration', () => {
       [8, 7, 1],
     ]);
     // Island 0's best non-copy (5, id 11) already went to island 1.
-    const moves = migrationMoves(
-      archives,
-      1,
-      2,
-      (e) => e.operator !== 'migrate',
-      (e, to) => e.id === 11 && to === 1,
-    );
+    const moves = migrationMoves(archives, 1, 2, notCopy, (e, to) => e.id === 11 && to === 1);
     expect(moves.map((m) => [m.from, m.to, m.elite.score])).toEqual([[1, 0, 7]]);
   });
 
