@@ -26,7 +26,7 @@
 // chose. (Until 2026-12 "rugged" was ripples of period 0.1 on each coordinate alone: about the
 // step's σ and separable, so greedy solved it coordinate by coordinate; it trapped nothing.)
 //
-//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands 4] [--interval 20] [--selection 0.5,0.3,0.2] [--restart 40]
+//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands N] [--interval K] [--selection 0.5,0.3,0.2] [--restart 40]
 //                                [--only separable,needle] [--strategies greedy,islands]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,7 @@ import { storeRecorder } from '../../src/evaluate/recorder.js';
 import { ProposalBandits } from '../../src/operators/bandits.js';
 import { mergeOperator } from '../../src/operators/merge/merge.js';
 import type { Operator } from '../../src/operators/operator.js';
-import { islandSettings } from '../../src/population/islands/settings.js';
+import { ISLAND_DEFAULTS, islandSettings } from '../../src/population/islands/settings.js';
 import { strategies } from '../../src/population/registry.js';
 import { admission } from '../../src/propose/admission.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -54,8 +54,9 @@ const { values: args } = parseArgs({
   options: {
     candidates: { type: 'string', default: '240' },
     seeds: { type: 'string', default: '10' },
-    islands: { type: 'string', default: '4' },
-    interval: { type: 'string', default: '20' },
+    // Unless given, what a user gets: the islands strategy's defaults (population/islands/settings.ts).
+    islands: { type: 'string', default: String(ISLAND_DEFAULTS.islands) },
+    interval: { type: 'string', default: String(ISLAND_DEFAULTS.interval) },
     selection: { type: 'string' },
     restart: { type: 'string' },
     only: { type: 'string' },
@@ -82,10 +83,10 @@ interface Strategy {
 const ALL_STRATEGIES: Strategy[] = [
   { name: 'greedy', search: { strategy: 'greedy' }, operators: { step: 1 } },
   { name: 'best-of-n', search: { strategy: 'best-of-n' }, operators: { step: 1 } },
-  { name: 'islands', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: INTERVAL, rate: 1 } }, operators: { step: 1 } },
+  { name: 'islands', search: { strategy: 'islands', islands: ISLANDS, migration: { interval: INTERVAL, rate: ISLAND_DEFAULTS.rate } }, operators: { step: 1 } },
   {
     name: 'islands + merge',
-    search: { strategy: 'islands', islands: ISLANDS, migration: { interval: INTERVAL, rate: 1 } },
+    search: { strategy: 'islands', islands: ISLANDS, migration: { interval: INTERVAL, rate: ISLAND_DEFAULTS.rate } },
     operators: { step: 0.8, merge: 0.2 },
   },
 ];
@@ -271,7 +272,7 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
 
 const landscapes = LANDSCAPES.filter((l) => !args.only || args.only.split(',').includes(l.name));
 console.log(
-  `bench/search: ${CANDIDATES} candidates per run, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every ${INTERVAL} accepted, rate 1; ` +
+  `bench/search: ${CANDIDATES} candidates per run, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every ${INTERVAL} accepted, rate ${ISLAND_DEFAULTS.rate}; ` +
     `selection ${args.selection ? `exploit,explore,best = ${args.selection}` : 'as the strategy defaults'}` +
     (args.restart ? `; restart after ${args.restart} proposals without improving` : ''),
 );
