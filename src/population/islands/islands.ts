@@ -257,7 +257,9 @@ export class IslandsPopulation implements Population {
     const rows = this.d.store.transaction(() => {
       this.counters.migrations = round;
       this.saveCounters();
-      return moves.map((m) => this.copy(m));
+      const copies = moves.map((m) => this.copy(m));
+      this.saveSent();
+      return copies;
     });
     for (const row of rows) await this.consider(row);
   }
@@ -272,17 +274,25 @@ export class IslandsPopulation implements Population {
       this.d.store.search.clearIsland(this.d.run.id, island);
       for (const key of this.sent) if (key.endsWith(`>${island}`)) this.sent.delete(key);
       this.place({ ...this.baseline, island });
-      return moves.map((m) => this.copy(m));
+      const copies = moves.map((m) => this.copy(m));
+      this.saveSent();
+      return copies;
     });
     if (rows.length > 0) this.d.emit({ type: 'notice', message: `${moves[0].why}: ${rows.length} elite(s) copied` });
     for (const row of rows) await this.consider(row);
+  }
+
+  /** Saves what was sent, keeping only elites still in an archive (only they can be sent again): the record stays small on a long run. */
+  private saveSent(): void {
+    const elites = new Set(this.archives.flatMap((a) => a.elites().map((e) => e.id)));
+    for (const key of this.sent) if (!elites.has(Number(key.split('>')[0]))) this.sent.delete(key);
+    this.d.store.search.set(this.d.run.id, SENT, [...this.sent]);
   }
 
   /** A migrant: a pending row on the receiving island with the original as its parent and the same files and commit. */
   private copy(m: Move): CandidateRecord {
     const { store, run } = this.d;
     this.sent.add(sentKey(m.elite.id, m.to));
-    store.search.set(run.id, SENT, [...this.sent]);
     const row = store.insertCandidate({
       runId: run.id,
       parentId: m.elite.id,
