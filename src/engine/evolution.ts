@@ -161,7 +161,7 @@ export class Evolution {
     const list = this.history.get(c.operator) ?? [];
     const sign = goal === 'maximize' ? 1 : -1;
     const fitness = c.score === null || c.status === 'failed' || c.status === 'tampered' ? null : sign * c.score;
-    list.push(new RecordedOutcome(this.d.store, c.id, c.status, improved, fitness));
+    list.push(new RecordedOutcome(this.d.store, c.id, c.parentId, c.status, improved, fitness));
     this.history.set(c.operator, list);
     this.d.operators.observe?.({ ...c, improved });
     this.sinceImprovement = c.status === 'accepted' ? 0 : this.sinceImprovement + 1;
@@ -281,6 +281,7 @@ class RecordedOutcome implements OperatorOutcome {
   constructor(
     private readonly store: Store,
     readonly candidateId: number,
+    private readonly parentId: number | null,
     readonly status: string,
     readonly improved: boolean,
     readonly fitness: number | null,
@@ -288,5 +289,9 @@ class RecordedOutcome implements OperatorOutcome {
 
   files(): FileSet {
     return this.store.candidateFiles(this.store.getCandidate(this.candidateId)!);
+  }
+
+  parentFiles(): FileSet {
+    return this.parentId === null ? {} : this.store.candidateFiles(this.store.getCandidate(this.parentId)!);
   }
 }

@@ -30,6 +30,8 @@ export interface OperatorOutcome {
   fitness: number | null;
   /** Its full change against the base (what cmaes and bayes read their literal values from). */
   files(): FileSet;
+  /** Its primary parent's full change against the base (what tune reads the step it took from); absent where no parent is known. */
+  parentFiles?(): FileSet;
 }
 
 export interface OperatorContext {

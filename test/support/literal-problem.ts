@@ -101,6 +101,7 @@ export async function drive(operator: Operator, knobs: Knob[], objective: (value
     nothingNew = 0;
     if ('error' in result) throw new Error(result.error);
     const content = result.changes[FILE] ?? parent;
+    const parentContent = parent;
     seen.add(content);
     const values = knobValues(content);
     proposals.push(values);
@@ -113,7 +114,15 @@ export async function drive(operator: Operator, knobs: Knob[], objective: (value
     }
     bestTrue = Math.min(bestTrue, championTrue);
     const files = { [FILE]: content };
-    history.push({ candidateId: k, status: improved ? 'accepted' : 'rejected', improved, fitness: -measured, files: () => files });
+    const parentFiles = { [FILE]: parentContent };
+    history.push({
+      candidateId: k,
+      status: improved ? 'accepted' : 'rejected',
+      improved,
+      fitness: -measured,
+      files: () => files,
+      parentFiles: () => parentFiles,
+    });
     opts.onEvaluation?.(history.length, bestTrue);
   }
   return { bestTrue, champion: knobValues(parent), proposals, history };

@@ -1,9 +1,15 @@
-// `tune`: the offline operator. A (1+1)-evolution strategy over the numeric literals the
-// parser says are settings (literals.ts): each child moves one to three of them by
-// Gaussian steps within their ranges, with a step size that adapts by Rechenberg's 1/5th
-// success rule, replayed from the operator's history in the store so a resumed run
-// continues where it was. A change already tried in the run is never proposed again:
-// tune draws anew, and after DRAWS repeats says there is nothing new (NothingNew).
+// `tune`: the offline operator. An adaptive coordinate search (Rosenbrock's step rule,
+// "An automatic method for finding the greatest or least value of a function", 1960)
+// over the numeric literals the parser says are settings (literals.ts): each child moves
+// one literal (each sweep tries every literal once, in random order) by its own step; a success
+// triples the step, a failure halves it and reverses its direction. Each literal's step
+// thus adapts to its own scale and sensitivity, which one global step cannot when some
+// literals are near their best and others far (bench/tune, circle packing: a median gap
+// of 0.048 after 300 with one step, ~0.003 with one per literal). The steps are replayed
+// from the operator's history in the store (each child against its parent), so a resumed
+// run continues where it was. A change already tried in the run is never proposed again:
+// tune tries the next step or literal, then random steps, and after DRAWS draws says
+// there is nothing new.
 import type { FileSet } from '../../core/types.js';
 import { NothingNew, type Operator, type OperatorContext, type OperatorOutcome, type ProblemView, type ProposalResult } from '../operator.js';
 import { fromUnit, gridUnit, snap, toUnit } from './domain.js';
@@ -11,83 +17,131 @@ import { formatLiteral, type Literal } from './literals.js';
 import { literalTable } from './table.js';
 import { readLiterals } from './vector.js';
 
-const INITIAL_SIGMA = 0.2;
-const MIN_SIGMA = 0.002;
-const MAX_SIGMA = 1;
-const GROW = 1.5;
-// A success grows the step by GROW, a failure shrinks it by GROW^(-1/4): the step is
-// stable exactly when one child in five succeeds.
-const SHRINK = GROW ** -0.25;
+/** The spread of a literal's first step: this fraction of its range (or of its value, without a range). */
+export const INITIAL_STEP = 0.2;
+const MAX_STEP = 1;
+const EXPAND = 3;
+const CONTRACT = -0.5;
 /** Draws per proposal before tune says it has nothing new; each costs a hash lookup, no evaluation. */
 export const DRAWS = 50;
+/** Steps tried on one literal in a proposal (each a contraction of the last) before the next literal. */
+const TRIES_PER_LITERAL = 3;
 
-/** The step size after replaying this operator's outcomes in order. */
-export function stepSize(history: OperatorOutcome[]): number {
-  let sigma = INITIAL_SIGMA;
-  for (const h of history) sigma = Math.min(MAX_SIGMA, Math.max(MIN_SIGMA, sigma * (h.improved ? GROW : SHRINK)));
-  return sigma;
+/** One child's move: the literal it changed and by how much, in the literal's step units (stepOf). */
+export interface Trial {
+  key: string;
+  step: number;
+  improved: boolean;
+}
+
+/** The step a literal takes next after its last trial: tripled after a success, halved and reversed after a failure. */
+export function nextStep(last: Pick<Trial, 'step' | 'improved'>): number {
+  const s = last.step * (last.improved ? EXPAND : CONTRACT);
+  return Math.sign(s) * Math.min(MAX_STEP, Math.abs(s));
 }
 
 function gaussian(random: () => number): number {
-  const u = 1 - random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-/** A new value for one literal, or undefined when the step lands on the same value. */
-export function perturb(lit: Literal, sigma: number, random: () => number): number | undefined {
+/** A literal's value after a step, or undefined when the step lands on the same value. */
+export function moveBy(lit: Literal, step: number): number | undefined {
   const d = lit.domain;
-  const g = gaussian(random);
   let value: number;
   if (d.kind === 'relative') {
     // No parser, no range: a step relative to the value, as tune always did for such files.
-    value = lit.value + sigma * (Math.abs(lit.value) || 1) * g;
+    value = lit.value + step * (Math.abs(lit.value) || 1);
     if (lit.integer) {
       value = Math.round(value);
-      if (value === lit.value) value += g >= 0 ? 1 : -1;
+      if (value === lit.value) value += step >= 0 ? 1 : -1;
     }
     // Where no sign can stand (`sleep 3`, `a - 3`), a step below zero is reflected.
     if (!lit.signed && value < 0) value = -value;
   } else {
-    value = fromUnit(d, toUnit(d, lit.value) + sigma * g);
+    value = fromUnit(d, toUnit(d, lit.value) + step);
     const unit = gridUnit(d);
     // On a grid, a step too small to reach the next value still moves by one.
-    if (value === lit.value && unit !== undefined) value = snap(d, lit.value + (g >= 0 ? unit : -unit));
+    if (value === lit.value && unit !== undefined) value = snap(d, lit.value + (step >= 0 ? unit : -unit));
     if (!lit.signed && value < 0) value = snap(d, -value);
   }
   return value === lit.value ? undefined : value;
 }
 
+/** The step from one value of a literal to another, in moveBy's units (the inverse of moveBy). */
+export function stepOf(lit: Literal, from: number, to: number): number {
+  const d = lit.domain;
+  return d.kind === 'relative' ? (to - from) / (Math.abs(from) || 1) : toUnit(d, to) - toUnit(d, from);
+}
+
 interface PoolEntry {
   path: string;
   lit: Literal;
+  key: string;
 }
 
-/** One draw: one to three literals moved, as the new contents of their files; undefined when none could move. */
-function draw(pool: PoolEntry[], contents: Map<string, string>, sigma: number, random: () => number): { changes: FileSet; notes: string[] } | undefined {
-  const count = Math.min(pool.length, random() < 0.5 ? 1 : random() < 0.6 ? 2 : 3);
-  const picked = new Map<string, { lit: Literal; value: number }[]>();
-  const notes: string[] = [];
-  for (let attempts = 0; notes.length < count && attempts < count * 10; attempts++) {
-    const { path, lit } = pool[Math.floor(random() * pool.length)];
-    const edits = picked.get(path) ?? [];
-    if (edits.some((e) => e.lit.start === lit.start)) continue;
-    const value = perturb(lit, sigma, random);
-    if (value === undefined) continue;
-    edits.push({ lit, value });
-    picked.set(path, edits);
-    notes.push(`${path}:${lit.line} ${lit.text} → ${formatLiteral(lit, value)}`);
-  }
-  if (notes.length === 0) return undefined;
-  const changes: FileSet = {};
-  for (const [path, edits] of picked) {
-    let content = contents.get(path)!;
-    // Apply from the end so earlier offsets stay valid.
-    for (const { lit, value } of edits.sort((a, b) => b.lit.start - a.lit.start)) {
-      content = content.slice(0, lit.start) + formatLiteral(lit, value) + content.slice(lit.end);
+/** The movable literals of a program's files, each with a key that is the same in any program with the same literals. */
+async function literalPool(files: string[], read: (p: string) => Promise<string | undefined>, base: (p: string) => Promise<string | undefined>) {
+  const { found, problems } = await readLiterals(files, read, base);
+  const pool: PoolEntry[] = found.flatMap((f) =>
+    f.literals.movable.map((lit, k) => ({ path: f.literals.path, lit, key: `${f.literals.path}:${k}:${lit.line}` })),
+  );
+  return { found, problems, pool };
+}
+
+/** Trials read once per outcome (a resumed run parses its history once). */
+const trials = new WeakMap<OperatorOutcome, Trial | null>();
+
+/** The move an outcome made: its one changed literal against its parent; null when it changed none or several, or has no parent. */
+async function trialOf(o: OperatorOutcome, files: string[], readBase: (p: string) => Promise<string | undefined>): Promise<Trial | null> {
+  if (trials.has(o)) return trials.get(o)!;
+  let trial: Trial | null = null;
+  if (o.parentFiles) {
+    const [child, parent] = [o.files(), o.parentFiles()];
+    const before = await literalPool(files, async (p) => parent[p] ?? (await readBase(p)), readBase);
+    const after = await literalPool(files, async (p) => child[p] ?? (await readBase(p)), readBase);
+    if (before.pool.length === after.pool.length && before.pool.every((e, k) => e.key === after.pool[k].key)) {
+      const changed = before.pool.flatMap((e, k) => (e.lit.value === after.pool[k].lit.value ? [] : [k]));
+      if (changed.length === 1) {
+        const e = before.pool[changed[0]];
+        trial = { key: e.key, step: stepOf(e.lit, e.lit.value, after.pool[changed[0]].lit.value), improved: o.improved };
+      }
     }
-    changes[path] = content;
   }
-  return { changes, notes };
+  trials.set(o, trial);
+  return trial;
+}
+
+/**
+ * The literals in the order tune tries them, each with the step it takes next: the
+ * literals not yet tried in this sweep first, in random order (each sweep tries every
+ * literal once, in a new order), then the others.
+ */
+export function schedule(pool: PoolEntry[], history: (Trial | null)[], random: () => number): { entry: PoolEntry; step: number }[] {
+  const keys = new Set(pool.map((e) => e.key));
+  const last = new Map<string, Trial>();
+  let sweep = new Set<string>();
+  for (const t of history) {
+    if (!t) continue;
+    last.set(t.key, t);
+    if (!keys.has(t.key)) continue;
+    sweep.add(t.key);
+    if (sweep.size === keys.size) sweep = new Set();
+  }
+  return pool
+    .map((entry) => {
+      const l = last.get(entry.key);
+      // A literal not tried yet takes a Gaussian step (its scale unknown, any size may be the right one).
+      const step = l ? nextStep(l) : INITIAL_STEP * gaussian(random);
+      return { entry, step, rank: (sweep.has(entry.key) ? 1 : 0) + random() };
+    })
+    .sort((a, b) => a.rank - b.rank)
+    .map(({ entry, step }) => ({ entry, step }));
+}
+
+/** The program with one literal changed. */
+function withValue(contents: Map<string, string>, { path, lit }: PoolEntry, value: number): FileSet {
+  const content = contents.get(path)!;
+  return { [path]: content.slice(0, lit.start) + formatLiteral(lit, value) + content.slice(lit.end) };
 }
 
 export const tune: Operator = {
@@ -102,9 +156,8 @@ export const tune: Operator = {
   },
 
   async propose(ctx: OperatorContext): Promise<ProposalResult> {
-    const { found, problems } = await readLiterals(ctx.editableFiles, ctx.readFile, ctx.readBase);
+    const { found, problems, pool } = await literalPool(ctx.editableFiles, ctx.readFile, ctx.readBase);
     const contents = new Map(found.map((f) => [f.literals.path, f.content]));
-    const pool = found.flatMap((f) => f.literals.movable.map((lit) => ({ path: f.literals.path, lit })));
     if (pool.length === 0) {
       if (problems.length > 0) return { operator: 'tune', error: problems[0] };
       return {
@@ -112,17 +165,39 @@ export const tune: Operator = {
         error: `tune found no literal it may change in ${ctx.editableFiles.join(', ') || 'the editable files'} (\`evoloop literals\` says why for each). Fix: name the tunable numbers as settings (\`rate = 0.3\`) or give them a hint (\`# evoloop: 0..1\`), inside EVOLVE-BLOCK-START/END if the file has such blocks; or configure a model (see \`evoloop init\`).`,
       };
     }
-    const sigma = stepSize(ctx.history);
+    const history: (Trial | null)[] = [];
+    for (const o of ctx.history) history.push(await trialOf(o, ctx.editableFiles, ctx.readBase));
+    let draws = 0;
     let moved = 0;
-    for (let n = 1; n <= DRAWS; n++) {
-      const drawn = draw(pool, contents, sigma, ctx.random);
-      if (!drawn) continue;
+    const attempt = async (entry: PoolEntry, step: number): Promise<ProposalResult | undefined> => {
+      draws++;
+      const value = moveBy(entry.lit, step);
+      if (value === undefined) return undefined;
       moved++;
-      if (await ctx.taken(drawn.changes)) continue;
-      const cost = n > 1 ? `, ${n} draws` : '';
-      return { operator: 'tune', description: `tune (σ=${sigma.toPrecision(2)}${cost}): ${drawn.notes.join('; ')}`, changes: drawn.changes, blind: true };
+      const changes = withValue(contents, entry, value);
+      if (await ctx.taken(changes)) return undefined;
+      const cost = draws > 1 ? `, ${draws} draws` : '';
+      const note = `${entry.path}:${entry.lit.line} ${entry.lit.text} → ${formatLiteral(entry.lit, value)}`;
+      return { operator: 'tune', description: `tune (step ${step.toPrecision(2)}${cost}): ${note}`, changes, blind: true };
+    };
+    for (const { entry, step: first } of schedule(pool, history, ctx.random)) {
+      for (let k = 0, step = first; k < TRIES_PER_LITERAL && draws < DRAWS; k++, step *= CONTRACT) {
+        const result = await attempt(entry, step);
+        if (result) return result;
+      }
     }
-    if (moved === 0) return { operator: 'tune', error: 'tune could not find a literal it can move (all at the edge of their range)' };
-    throw new NothingNew(`nothing new in ${DRAWS} draws (σ=${sigma.toPrecision(2)}): each change drawn was already tried in this run`);
+    // Every scheduled step was tried already (a small or exhausted space): random steps anywhere in a literal's range.
+    while (draws < DRAWS) {
+      const result = await attempt(pool[Math.floor(ctx.random() * pool.length)], 2 * ctx.random() - 1);
+      if (result) return result;
+    }
+    if (moved === 0)
+      return {
+        operator: 'tune',
+        error: 'tune could not find a literal it can move (all at the edge of their range, or their steps below what they are written with)',
+      };
+    throw new NothingNew(
+      `nothing new in ${DRAWS} draws (${pool.length} literal${pool.length === 1 ? '' : 's'}, one at a time): each change drawn was already tried in this run`,
+    );
   },
 };
