@@ -211,12 +211,34 @@ describe("each literal's own step: Rosenbrock's rule, replayed from history", ()
     const history = [outcome(1, one, parent, true), outcome(2, parent, withValues('0.35', '0.7'), false)];
     const moves = new Set<string>();
     for (let seed = 0; seed < 20; seed++) {
-      const result = await tune.propose({ ...ctx(seededRandom(seed), { files: { 'k.js': parent }, history }), readBase: async () => one });
+      // The pattern move that is due after the sweep (rate 0.35 → 0.45) was tried already.
+      const taken = (c: FileSet) => c['k.js'].includes('0.45');
+      const result = await tune.propose({ ...ctx(seededRandom(seed), { files: { 'k.js': parent }, history, taken }), readBase: async () => one });
       if (!('changes' in result)) throw new Error(JSON.stringify(result));
-      moves.add(result.description);
+      moves.add(result.description.replace(/, \d+ draws/, ''));
     }
     // Both were tried once in this sweep (two literals), so a new sweep starts: either may come first.
     expect([...moves].sort()).toEqual(['tune (step -0.10): k.js:2 0.5 → 0.4', 'tune (step 0.30): k.js:1 0.35 → 0.65']);
+  });
+
+  it('after a sweep, moves every literal again by what the sweep moved it (the pattern move), compounding after a successful one', async () => {
+    // rate 0.25 → 0.35 and width 0.5 → 0.7 both succeeded.
+    const half = withValues('0.35', '0.5');
+    const parent = withValues('0.35', '0.7');
+    const history = [outcome(1, one, half, true), outcome(2, half, parent, true)];
+    const first = await tune.propose({ ...ctx(seededRandom(1), { files: { 'k.js': parent }, history }), readBase: async () => one });
+    expect(first).toMatchObject({ description: 'tune (pattern move): k.js:1 0.35 → 0.45; k.js:2 0.7 → 0.9' });
+    // It succeeded; the next sweep (width 0.9 → 0.8 succeeded, rate 0.45 → 0.75 failed) is measured from before the pattern.
+    const afterPattern = withValues('0.45', '0.9');
+    const next = withValues('0.45', '0.8');
+    const longer = [
+      ...history,
+      outcome(3, parent, afterPattern, true),
+      outcome(4, afterPattern, next, true),
+      outcome(5, next, withValues('0.75', '0.8'), false),
+    ];
+    const second = await tune.propose({ ...ctx(seededRandom(1), { files: { 'k.js': next }, history: longer }), readBase: async () => one });
+    expect(second).toMatchObject({ description: 'tune (pattern move): k.js:1 0.45 → 0.55; k.js:2 0.8 → 0.9' });
   });
 
   it('tries the literal not yet tried in this sweep first', async () => {
