@@ -19,6 +19,7 @@ import { Lineage } from '../lineage.js';
 import { MIGRATE_OPERATOR, type NoSelection, type Parent, type Population, type PopulationDeps, type Selection } from '../population.js';
 import { Racing, recordFailure, type Decided, type Incumbent, type Measurement } from '../racing.js';
 import { Archive, type Elite } from './archive.js';
+import { combinedPairs, pairKey, sentCopies, sentKey, type EliteMemory } from './elite-memory.js';
 import { featureValues } from './features.js';
 import { fewestInFlight, type IslandChooser } from './island-choice.js';
 import { migrationMoves, restartMoves, type Move } from './migration.js';
@@ -32,10 +33,6 @@ interface Counters {
   stale: number[];
 }
 const COUNTERS = 'islands.counters';
-const COMBINED = 'islands.combined';
-const SENT = 'islands.sent';
-const sentKey = (elite: number, to: number) => `${elite}>${to}`;
-const pairKey = (a: number, b: number) => (a < b ? `${a}-${b}` : `${b}-${a}`);
 
 export class IslandsPopulation implements Population {
   readonly settings: IslandSettings;
@@ -48,10 +45,10 @@ export class IslandsPopulation implements Population {
   private readonly lineage: Lineage;
   /** The base's text of every file an elite changed (partner choice compares against it; select cannot wait for a read). */
   private readonly baseText = new Map<string, string | undefined>();
-  /** Pairs of elites already given to a two-parent operator (`a-b`, a < b): combining them again would propose the same. */
-  private readonly combined = new Set<string>();
-  /** Elites copied to an island (`elite>island`) since it was last re-seeded: migration sends each once. */
-  private readonly sent = new Set<string>();
+  /** Pairs of elites already given to a two-parent operator: combining them again would propose the same. */
+  private combined!: EliteMemory;
+  /** Elites copied to an island since it was last re-seeded: migration sends each once. */
+  private sent!: EliteMemory;
   /** Each proposal's island best when it was selected, to tell at release whether the island improved. */
   private readonly bestAtSelect = new WeakMap<Selection, number | undefined>();
   private counters!: Counters;
@@ -96,8 +93,8 @@ export class IslandsPopulation implements Population {
       store.transaction(() => this.archives.forEach((_, i) => this.place({ ...this.baseline, island: i })));
     }
     this.counters = store.search.get<Counters>(run.id, COUNTERS) ?? { accepted: 0, migrations: 0, stale: Array(this.archives.length).fill(0) };
-    for (const key of store.search.get<string[]>(run.id, COMBINED) ?? []) this.combined.add(key);
-    for (const key of store.search.get<string[]>(run.id, SENT) ?? []) this.sent.add(key);
+    this.combined = combinedPairs(store, run.id);
+    this.sent = sentCopies(store, run.id);
     const championId = store.getRun(run.id)!.championId ?? this.baseline.id;
     this.champion = championId === this.baseline.id ? started.baseline : this.eliteOf(store.getCandidate(championId)!, -1, '');
     return true;
@@ -145,10 +142,7 @@ export class IslandsPopulation implements Population {
     this.saveCounters();
     if (selection.parents.length === 2) {
       this.combined.add(pairKey(selection.parents[0].id, selection.parents[1].id));
-      // Only pairs of elites still in an archive can be offered again.
-      const elites = new Set(this.archives.flatMap((a) => a.elites().map((e) => e.id)));
-      for (const key of this.combined) if (!key.split('-').every((id) => elites.has(Number(id)))) this.combined.delete(key);
-      this.d.store.search.set(this.d.run.id, COMBINED, [...this.combined]);
+      this.combined.save(this.liveElites());
     }
     const patience = this.settings.restartPatience;
     if (patience !== undefined && this.counters.stale[island] >= patience) await this.restart(island);
@@ -162,10 +156,7 @@ export class IslandsPopulation implements Population {
     const started = Date.now();
     store.updateCandidate(c.id, { startedAt: started });
     const spec = this.racing.spec(c.id, files, c.commitSha!);
-    const failed = (failure: Parameters<typeof recordFailure>[2]) => {
-      const row = recordFailure(this.d, c, failure, started);
-      return row;
-    };
+    const failed = (failure: Parameters<typeof recordFailure>[2]) => recordFailure(this.d, c, failure, started);
     const first = await this.racing.measure(spec);
     if ('failure' in first) return failed(first.failure);
     const values = await this.features(first.measured.metrics, files);
@@ -258,7 +249,7 @@ export class IslandsPopulation implements Population {
       this.counters.migrations = round;
       this.saveCounters();
       const copies = moves.map((m) => this.copy(m));
-      this.saveSent();
+      this.sent.save(this.liveElites());
       return copies;
     });
     for (const row of rows) await this.consider(row);
@@ -272,21 +263,18 @@ export class IslandsPopulation implements Population {
       if (moves.length === 0) return [];
       this.archives[island].clear();
       this.d.store.search.clearIsland(this.d.run.id, island);
-      for (const key of this.sent) if (key.endsWith(`>${island}`)) this.sent.delete(key);
+      this.sent.forget((key) => key.endsWith(`>${island}`));
       this.place({ ...this.baseline, island });
       const copies = moves.map((m) => this.copy(m));
-      this.saveSent();
+      this.sent.save(this.liveElites());
       return copies;
     });
     if (rows.length > 0) this.d.emit({ type: 'notice', message: `${moves[0].why}: ${rows.length} elite(s) copied` });
     for (const row of rows) await this.consider(row);
   }
 
-  /** Saves what was sent, keeping only elites still in an archive (only they can be sent again): the record stays small on a long run. */
-  private saveSent(): void {
-    const elites = new Set(this.archives.flatMap((a) => a.elites().map((e) => e.id)));
-    for (const key of this.sent) if (!elites.has(Number(key.split('>')[0]))) this.sent.delete(key);
-    this.d.store.search.set(this.d.run.id, SENT, [...this.sent]);
+  private liveElites(): Set<number> {
+    return new Set(this.archives.flatMap((a) => a.elites().map((e) => e.id)));
   }
 
   /** A migrant: a pending row on the receiving island with the original as its parent and the same files and commit. */
