@@ -15,7 +15,7 @@ export class SearchState {
   private readonly stmts;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly willWrite: () => void,
   ) {
     this.stmts = {

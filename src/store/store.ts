@@ -1,21 +1,16 @@
 // The store: one SQLite file (WAL) per problem folder, the single source of truth
 // for runs, candidates, measurements, events and model calls. Every write is a
 // committed transaction by the time the call returns, so kill -9 loses nothing finished.
-// Opening checks the files first (store/damage.ts): a damaged store is refused in words,
-// never taken for a new one; a read-only one can still be read.
+// Opening the file (store/connection.ts) checks it first: a damaged store is refused in
+// words, never taken for a new one; a read-only one can still be read.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { RunError } from '../core/errors.js';
+import type Database from 'better-sqlite3';
 import type { CandidateStatus, FileSet, StageResult } from '../core/types.js';
 
 export type { LlmCallRecord } from '../core/types.js';
-import { notWritable, StoreNotWritableError } from './access.js';
 import { databaseProblems } from './backup.js';
-import { corrupt, inspectStoreFile, lostWal, StoreDamagedError } from './damage.js';
 import { ArtifactStore } from './artifacts.js';
-import { MIGRATIONS } from './migrations.js';
 import { RunQueries } from './queries.js';
 import { AuditRecords } from './audits.js';
 import { FleetRecords } from './fleet.js';
@@ -23,8 +18,9 @@ import { NoveltySignatures } from './signatures.js';
 import { LlmCalls } from './llm-calls.js';
 import { SearchState } from './search-state.js';
 import { objectiveSamples, type SampleScoring } from './samples.js';
-import { closeSession, deadSessions, forgetSessions, openSession } from './sessions.js';
-import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
+import { closeSession, openSession } from './sessions.js';
+import { Checkpointer } from './checkpointer.js';
+import { openConnection, storeFileExists } from './connection.js';
 
 export type { CandidateRecord, MeasurementRecord, RunRecord, RunStatus, WorkerRecord } from './records.js';
 import { snake, toCandidate, toMeasurement, toRun, type Row, type CandidateRecord, type MeasurementRecord, type RunRecord } from './records.js';
@@ -96,28 +92,7 @@ export class Store {
     opts: StoreOptions = {},
   ) {
     this.readonly = opts.readonly ?? false;
-    const damage = inspectStoreFile(file);
-    if (damage) throw new StoreDamagedError(damage);
-    const walBefore = existsSync(`${file}-wal`);
-    if (this.readonly) {
-      this.db = openReadonly(file, walBefore);
-    } else {
-      const denied = notWritable(file);
-      if (denied) throw new StoreNotWritableError(denied);
-      mkdirSync(path.dirname(file), { recursive: true });
-      // evoloop's folder never shows up in the user's `git status`, with or without their .gitignore.
-      const ignore = path.join(path.dirname(file), '.gitignore');
-      if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
-      this.db = new Database(file);
-    }
-    try {
-      this.prepareConnection(walBefore);
-    } catch (err) {
-      this.db.close();
-      const code = (err as { code?: string }).code ?? '';
-      if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw new StoreDamagedError(corrupt(file, (err as Error).message));
-      throw err;
-    }
+    this.db = openConnection(file, this.readonly);
     const db = this.db;
     this.queries = new RunQueries(db);
     this.audits = new AuditRecords(db, () => this.willWrite());
@@ -148,44 +123,6 @@ export class Store {
     let stmt = this.prepared.get(text);
     if (!stmt) this.prepared.set(text, (stmt = this.db.prepare(text)));
     return stmt;
-  }
-
-  private prepareConnection(walBefore: boolean): void {
-    if (!this.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      // In WAL mode NORMAL keeps every committed transaction through a process crash (kill -9):
-      // the WAL is written before commit returns and the OS keeps it. Only a power loss can
-      // drop the last few; FULL would pay an fsync per write for that.
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
-      // A long run's log is reset after each complete checkpoint; this caps what the file keeps.
-      this.db.pragma('journal_size_limit = 67108864');
-    }
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
-    const dead = deadSessions(this.db);
-    if (dead.length > 0 && !walBefore) throw new StoreDamagedError(lostWal(this.file, dead));
-    // The WAL was there, so SQLite replayed what those sessions wrote: nothing is lost.
-    if (dead.length > 0 && !this.readonly) forgetSessions(this.db, dead);
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > MIGRATIONS.length) {
-      throw new RunError(`${this.file} was written by a newer evoloop (schema ${version}, this one knows ${MIGRATIONS.length}). Fix: upgrade evoloop.`);
-    }
-    if (version < MIGRATIONS.length && this.readonly) {
-      throw new RunError(
-        `${this.file} was written by an older evoloop (schema ${version}, this one reads ${MIGRATIONS.length}) and is read-only, so it cannot be upgraded. Fix: make it writable once (any evoloop command then upgrades it), or use the evoloop that wrote it.`,
-      );
-    }
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
   }
 
   /**
@@ -451,34 +388,5 @@ export function openStore(problemDir: string, opts: StoreOptions = {}): Store {
   return new Store(storePath(problemDir), opts);
 }
 
-/**
- * Whether the problem folder has a store. A missing database with its WAL or backups still
- * there is damage (StoreDamagedError), not "no store": a new run must not replace it.
- */
-export function hasStore(problemDir: string): boolean {
-  const file = storePath(problemDir);
-  if (existsSync(file)) return true;
-  const damage = inspectStoreFile(file);
-  if (damage) throw new StoreDamagedError(damage);
-  return false;
-}
-
-/**
- * A read-only connection. SQLite reads a WAL-mode database read-only only when its -wal and
- * -shm files exist or can be created; on a read-only folder after a clean close neither
- * does, so the file (complete: there is no WAL) is read into memory instead.
- */
-function openReadonly(file: string, wal: boolean): Database.Database {
-  if (wal) {
-    if (!existsSync(`${file}-shm`) && notWritable(file)) {
-      throw new RunError(
-        `${file} has a write-ahead log (${path.basename(file)}-wal, left by a process that did not close it) but no ${path.basename(file)}-shm, and its folder is read-only, so SQLite cannot read the two together. Fix: make .evoloop writable once, or copy the problem folder (with .evoloop/) somewhere writable.`,
-      );
-    }
-    return new Database(file, { readonly: true, fileMustExist: true });
-  }
-  const image = readFileSync(file);
-  image[18] = 1; // file format: rollback journal, as the in-memory copy has no WAL
-  image[19] = 1;
-  return new Database(image, { readonly: true });
-}
+/** Whether the problem folder has a store (a missing database with its WAL or backups left is damage, see storeFileExists). */
+export const hasStore = (problemDir: string): boolean => storeFileExists(storePath(problemDir));
