@@ -176,6 +176,10 @@ function withValues(contents: Map<string, string>, edits: { entry: PoolEntry; va
   return changes;
 }
 
+/** `file:line old → new`, for a proposal's description. */
+const moveNote = ({ entry, value }: { entry: PoolEntry; value: number }) =>
+  `${entry.path}:${entry.lit.line} ${entry.lit.text} → ${formatLiteral(entry.lit, value)}`;
+
 /** Hooke and Jeeves' pattern move: every literal again by what the last sweep moved it (parent + (parent − sweep start)), along a valley that one literal at a time only crawls. */
 function patternMove(pool: PoolEntry[], from: Map<string, number>): { entry: PoolEntry; value: number }[] {
   return pool.flatMap((entry) => {
@@ -218,8 +222,7 @@ export const tune: Operator = {
       const changes = withValues(contents, [{ entry, value }]);
       if (await ctx.taken(changes)) return undefined;
       const cost = draws > 1 ? `, ${draws} draws` : '';
-      const note = `${entry.path}:${entry.lit.line} ${entry.lit.text} → ${formatLiteral(entry.lit, value)}`;
-      return { operator: 'tune', description: `tune (step ${step.toPrecision(2)}${cost}): ${note}`, changes, blind: true };
+      return { operator: 'tune', description: `tune (step ${step.toPrecision(2)}${cost}): ${moveNote({ entry, value })}`, changes, blind: true };
     };
     const { steps, patternFrom } = schedule(pool, history, ctx.random);
     const pattern = patternFrom ? patternMove(pool, patternFrom) : [];
@@ -227,8 +230,7 @@ export const tune: Operator = {
       draws++;
       const changes = withValues(contents, pattern);
       if (!(await ctx.taken(changes))) {
-        const notes = pattern.map(({ entry, value }) => `${entry.path}:${entry.lit.line} ${entry.lit.text} → ${formatLiteral(entry.lit, value)}`);
-        return { operator: 'tune', description: `tune (pattern move): ${notes.join('; ')}`, changes, blind: true };
+        return { operator: 'tune', description: `tune (pattern move): ${pattern.map(moveNote).join('; ')}`, changes, blind: true };
       }
     }
     for (const { entry, step: first } of steps) {
