@@ -4,9 +4,11 @@
 // differently is resolved by taking one side's lines: the side whose lineage edited those lines
 // more often since the common ancestor (it was working on them; the other's change was in
 // passing), and when they edited them equally often the better-scoring parent's with
-// probability BETTER_SIDE, else the other's (drawn from the proposal's seeded generator). The
-// verifier judges the result. The description counts each file's hunks taken each way, so the
-// lessons say what was dropped.
+// probability BETTER_SIDE, else the other's (drawn from the proposal's seeded generator). Lines
+// both replaced one for one are split first where the side that edited them more often
+// changes, so two lineages that each climbed their own lines and drifted on the other's combine
+// instead of one side winning whole. The verifier judges the result. The description counts
+// each file's hunks taken each way, so the lessons say what was dropped.
 import type { FileSet, Goal } from '../../core/types.js';
 import type { Store } from '../../store/store.js';
 import { NothingNew, type Operator, type ParentView, type ProposalResult } from '../operator.js';
@@ -125,10 +127,11 @@ export async function mergeFiles(
     if (x === y || y === o) out[p] = { content: x, conflicts: 0, byHistory: 0, fromBetter: 0 };
     else if (x === o) out[p] = { content: y, conflicts: 0, byHistory: 0, fromBetter: 0 };
     else {
-      let fromBetter = 0;
-      let byHistory = 0;
+      let [conflicts, byHistory, fromBetter] = [0, 0, 0];
       const os = lines(o);
-      const resolve: Resolve = (mine, theirs, at) => {
+      /** One hunk, whole: from the side that edited it more often, else the better side with probability BETTER_SIDE. */
+      const take = (mine: string[], theirs: string[], at: { start: number; end: number }) => {
+        conflicts++;
         const [m, t] = edits ? [edits.mine(p, os, at), edits.theirs(p, os, at)] : [0, 0];
         if (m !== t) {
           byHistory++;
@@ -138,8 +141,31 @@ export async function mergeFiles(
         if (takeBetter) fromBetter++;
         return takeBetter === (better === 'mine') ? mine : theirs;
       };
+      // Lines both replaced one for one: split where the side that edited a line more often changes,
+      // so lineages that each worked on their own lines (and drifted on the other's) combine.
+      const resolve: Resolve = (mine, theirs, at) => {
+        if (!edits || mine.length !== at.end - at.start || theirs.length !== mine.length) return take(mine, theirs, at);
+        const lean = mine.map((_, k) => {
+          const line = { start: at.start + k, end: at.start + k + 1 };
+          return Math.sign(edits.mine(p, os, line) - edits.theirs(p, os, line));
+        });
+        const out: string[] = [];
+        for (let k = 0; k < mine.length;) {
+          let e = k + 1;
+          while (e < mine.length && lean[e] === lean[k]) e++;
+          const [m, t] = [mine.slice(k, e), theirs.slice(k, e)];
+          if (lean[k] === 0) out.push(...take(m, t, { start: at.start + k, end: at.start + e }));
+          else {
+            conflicts++;
+            byHistory++;
+            out.push(...(lean[k] > 0 ? m : t));
+          }
+          k = e;
+        }
+        return out;
+      };
       const merged = mergeLines(lines(x), os, lines(y), resolve);
-      out[p] = { content: merged.lines!.join('\n'), conflicts: merged.conflicts, byHistory, fromBetter };
+      out[p] = { content: merged.lines!.join('\n'), conflicts, byHistory, fromBetter };
     }
   }
   return out;
