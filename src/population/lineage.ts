@@ -1,17 +1,77 @@
-// The run's lineage through every parent edge (candidates.parents): ancestry, descent and the
-// nearest common ancestor, for the operators and strategies that combine two parents.
-// A candidate's parents never change, so they are read once.
+// The run's lineage through every parent edge (candidates.parents): ancestry, descent, the
+// nearest common ancestor and a lineage's edit history, for the operators and strategies that
+// combine two parents. A candidate's parents and files never change, so they are read once.
+import type { EditCount } from '../operators/merge/resolve.js';
 import type { Store } from '../store/store.js';
 
+/** How many of a candidate's ancestors are read for its edit history. */
+const HISTORY_STEPS = 200;
+/** How many files' lines are kept for edit histories (by content hash). */
+const LINES_KEPT = 2_000;
+
+interface Node {
+  parents: number[];
+  operator: string;
+  /** path -> content hash */
+  files: Record<string, string>;
+}
+
 export class Lineage {
-  private readonly known = new Map<number, number[]>();
+  private readonly known = new Map<number, Node>();
+  private readonly lines = new Map<string, string[]>();
 
   constructor(private readonly store: Store) {}
 
   parents(id: number): number[] {
-    let ps = this.known.get(id);
-    if (!ps) this.known.set(id, (ps = this.store.getCandidate(id)?.parents ?? []));
-    return ps;
+    return this.node(id)?.parents ?? [];
+  }
+
+  /**
+   * How often `id`'s lineage edited a file's ancestor lines since `common`, read along its first
+   * parents back to `common` (at most HISTORY_STEPS): the distinct contents the lines took, in
+   * the versions that kept the ancestor's line count (where line positions still match; others
+   * say nothing). Read only when first asked (when a hunk conflicts).
+   */
+  edits(id: number, common: number | undefined): EditCount {
+    let chain: Record<string, string>[] | undefined;
+    const versions = () => {
+      if (chain) return chain;
+      chain = [];
+      for (let at: number | undefined = id; at !== undefined && at !== common && chain.length < HISTORY_STEPS; at = this.parents(at)[0]) {
+        const node = this.node(at);
+        if (!node || node.operator === 'baseline') break;
+        chain.push(node.files);
+      }
+      return chain;
+    };
+    return (p, origin, { start, end }) => {
+      const seen = new Set<string>();
+      for (const files of versions()) {
+        const lines = p in files ? this.linesOf(files[p]) : undefined;
+        if (lines?.length === origin.length) seen.add(lines.slice(start, end).join('\n'));
+      }
+      seen.delete(origin.slice(start, end).join('\n'));
+      return seen.size;
+    };
+  }
+
+  private node(id: number): Node | undefined {
+    let node = this.known.get(id);
+    if (!node) {
+      const row = this.store.getCandidate(id);
+      if (!row) return undefined;
+      this.known.set(id, (node = { parents: row.parents, operator: row.operator, files: row.files }));
+    }
+    return node;
+  }
+
+  private linesOf(hash: string): string[] {
+    let lines = this.lines.get(hash);
+    if (!lines) {
+      if (this.lines.size >= LINES_KEPT) this.lines.delete(this.lines.keys().next().value!);
+      this.lines.set(hash, (lines = this.store.getBlob(hash).split('\n')));
+    }
+    return lines;
   }
 
   /** `id` and all its ancestors. */
