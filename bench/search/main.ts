@@ -13,7 +13,9 @@
 // "islands + merge" mixes step 0.8 / merge 0.2 (through the run's operator bandit, those
 // weights as its prior); the islands strategies get the island bandit, as `evoloop run` wires
 // them. The figure per cell is the median over seeds of the best value the strategy reports
-// (its champion) after the same number of candidates; below the table, what merge did.
+// (its champion) after the same number of candidates, at each budget of --budgets (one run to
+// the largest, read at the smaller ones: the best accepted value among the first N candidates,
+// which at the end must equal the champion the strategy reports); below, what merge did.
 //
 // The islands declare a landscape's behaviour metrics (landscapes.ts) as MAP-Elites features;
 // greedy and best-of-n have no use for them.
@@ -26,7 +28,7 @@
 // chose. (Until 2026-12 "rugged" was ripples of period 0.1 on each coordinate alone: about the
 // step's σ and separable, so greedy solved it coordinate by coordinate; it trapped nothing.)
 //
-//   npx tsx bench/search/main.ts [--candidates 240] [--seeds 10] [--islands N] [--interval K] [--selection 0.5,0.3,0.2] [--restart 40]
+//   npx tsx bench/search/main.ts [--budgets 300,600,1200] [--seeds 10] [--islands N] [--interval K] [--selection 0.5,0.3,0.2] [--restart 40]
 //                                [--only separable,needle] [--strategies greedy,islands]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +54,7 @@ import { DIM, genomeText, LANDSCAPES, parseGenome, type Landscape } from './land
 
 const { values: args } = parseArgs({
   options: {
-    candidates: { type: 'string', default: '240' },
+    budgets: { type: 'string', default: '300,600,1200' },
     seeds: { type: 'string', default: '10' },
     // Unless given, what a user gets: the islands strategy's defaults (population/islands/settings.ts).
     islands: { type: 'string', default: String(ISLAND_DEFAULTS.islands) },
@@ -63,7 +65,12 @@ const { values: args } = parseArgs({
     strategies: { type: 'string' },
   },
 });
-const CANDIDATES = Number(args.candidates);
+const BUDGETS = args
+  .budgets!.split(',')
+  .map(Number)
+  .sort((a, b) => a - b);
+const CANDIDATES = BUDGETS[BUDGETS.length - 1];
+if (!BUDGETS.every((b) => Number.isInteger(b) && b > 0)) throw new Error(`--budgets ${args.budgets}: expected candidate counts like 300,600,1200`);
 const SEEDS = Number(args.seeds);
 const ISLANDS = Number(args.islands);
 const INTERVAL = Number(args.interval);
@@ -155,7 +162,8 @@ class LandscapeBackend implements EvaluationBackend {
 }
 
 interface RunStats {
-  best: number;
+  /** The best value after each of BUDGETS candidates. */
+  best: number[];
   evaluations: number;
   /** merge rows proposed / accepted into a cell / whose second parent was on another island; merge selections skipped or found nothing new. */
   merges: number;
@@ -253,8 +261,15 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
       ancestors.add(id);
       todo.push(...(byId.get(id)?.parents ?? []));
     }
+    // The best accepted value among the first N candidates (migrants are copies of accepted ones).
+    const best = BUDGETS.map((n) => {
+      const upTo = rows.filter((r) => r.operator !== 'migrate' && r.operator !== 'baseline')[n - 1]?.id ?? Infinity;
+      return Math.max(...rows.filter((r) => r.id <= upTo && (r.status === 'accepted' || r.operator === 'baseline')).map((r) => r.score!));
+    });
+    if (best[best.length - 1] !== population.best())
+      throw new Error(`bench bug: best accepted ${best[best.length - 1]} is not the champion ${population.best()}`);
     return {
-      best: population.best()!,
+      best,
       evaluations: backend.evaluations,
       merges: merges.length,
       mergesAccepted: merges.filter((r) => r.status === 'accepted').length,
@@ -272,7 +287,7 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
 
 const landscapes = LANDSCAPES.filter((l) => !args.only || args.only.split(',').includes(l.name));
 console.log(
-  `bench/search: ${CANDIDATES} candidates per run, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every ${INTERVAL} accepted, rate ${ISLAND_DEFAULTS.rate}; ` +
+  `bench/search: best after ${BUDGETS.join(', ')} candidates, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every ${INTERVAL} accepted, rate ${ISLAND_DEFAULTS.rate}; ` +
     `selection ${args.selection ? `exploit,explore,best = ${args.selection}` : 'as the strategy defaults'}` +
     (args.restart ? `; restart after ${args.restart} proposals without improving` : ''),
 );
@@ -281,18 +296,20 @@ for (const l of landscapes) {
   if (l.behaviour) console.log(`  ${''.padEnd(10)} islands' features: ${l.behaviour.about}, 5 bins each`);
 }
 console.log('');
-const header = ['landscape', ...STRATEGIES.map((s) => s.name)];
-console.log(header.map((h, i) => h.padEnd(i === 0 ? 11 : 17)).join(''));
+const header = ['landscape', 'budget', ...STRATEGIES.map((s) => s.name)];
+console.log(header.map((h, i) => h.padEnd(i === 0 ? 11 : i === 1 ? 8 : 17)).join(''));
 const started = Date.now();
 const mergeLines: string[] = [];
 for (const l of landscapes) {
-  const cells: string[] = [];
+  const cells: string[][] = BUDGETS.map(() => []);
   for (const s of STRATEGIES) {
     const runs: RunStats[] = [];
     for (let seed = 1; seed <= SEEDS; seed++) runs.push(await runOnce(l, s, seed));
-    const bests = runs.map((r) => r.best);
-    const solved = l.name === 'easy' || l.name === 'rugged' ? '' : ` ${bests.filter((b) => b >= solvedAt(l)).length}/${SEEDS}`;
-    cells.push(`${median(bests).toFixed(3)}${solved}`);
+    BUDGETS.forEach((_, b) => {
+      const bests = runs.map((r) => r.best[b]);
+      const solved = l.name === 'easy' || l.name === 'rugged' ? '' : ` ${bests.filter((v) => v >= solvedAt(l)).length}/${SEEDS}`;
+      cells[b].push(`${median(bests).toFixed(3)}${solved}`);
+    });
     if (s.operators.merge) {
       const sum = (f: (r: RunStats) => number) => runs.reduce((n, r) => n + f(r), 0);
       mergeLines.push(
@@ -303,7 +320,7 @@ for (const l of landscapes) {
       );
     }
   }
-  console.log([l.name.padEnd(11), ...cells.map((c) => c.padEnd(17))].join(''));
+  BUDGETS.forEach((n, b) => console.log([(b === 0 ? l.name : '').padEnd(11), String(n).padEnd(8), ...cells[b].map((c) => c.padEnd(17))].join('')));
 }
 if (mergeLines.length > 0) console.log(`\nmerge (means over seeds):\n${mergeLines.join('\n')}`);
 console.log(`\n(separable, needle: "k/N" = seeds that reached the bonus; ${((Date.now() - started) / 1000).toFixed(0)} s in all)`);

@@ -167,14 +167,17 @@ describe('merge', () => {
     const { baseline, child, mergeAndCommit } = await setup();
     const origin = await child(baseline, 1, (s) => s.replace('const', 'let'));
     // The left worked on a and b (twice each) and drifted once on c and d; the right the other way round.
-    const set = (s: string, values: Record<string, number>) => Object.entries(values).reduce((t, [k, v]) => t.replace(new RegExp(`${k} = \\d+`), `${k} = ${v}`), s);
+    const set = (s: string, values: Record<string, number>) =>
+      Object.entries(values).reduce((t, [k, v]) => t.replace(new RegExp(`${k} = \\d+`), `${k} = ${v}`), s);
     const l1 = await child(origin, 2, (s) => set(s, { a: 10, b: 20, c: 5, d: 6 }));
     const left = await child(l1, 3, (s) => set(s, { a: 11, b: 21 }));
     const r1 = await child(origin, 2, (s) => set(s, { a: 7, b: 8, c: 30, d: 40 }));
     const right = await child(r1, 3, (s) => set(s, { c: 31, d: 41 }));
     const { proposal, show } = await mergeAndCommit(left, right);
     expect(show('program.mjs')).toBe(set(PROGRAM.replace('const', 'let'), { a: 11, b: 21, c: 31, d: 41 }).trimEnd());
-    expect('description' in proposal && proposal.description).toContain('program.mjs: 2 conflicting hunk(s), 2 taken from the side that edited them more often');
+    expect('description' in proposal && proposal.description).toContain(
+      'program.mjs: 2 conflicting hunk(s), 2 taken from the side that edited them more often',
+    );
   });
 
   it('proposes nothing for an ancestor and its descendant, or a merge already tried', async () => {
