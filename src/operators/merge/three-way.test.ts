@@ -58,6 +58,19 @@ describe('three-way line merge', () => {
     expect(mergeLines(a, o, b, (m) => m).lines).toEqual(col(0.9, 0.9, 0.9, 0.2, 0.1, 0.8));
   });
 
+  it('pairs replaced lines one for one rather than shift them around a line equal by chance, so a merge duplicates none', () => {
+    const o = col(0.649, 0.089, 0.339, 0.913, 0.345, 0.876, 0.359, 0.894);
+    const a = col(0.649, 0.092, 0.35, 0.886, 0.345, 0.887, 0.356, 0.894);
+    // b's 0.894 on line 5 equals the ancestor's line 7: a plain LCS diff matches them (one more
+    // match) and sees lines 5-6 deleted and two lines inserted at the end, which the merge appends.
+    const b = col(0.649, 0.089, 0.34, 0.913, 0.345, 0.894, 0.356, 0.89);
+    expect(hunks(o, b)).toEqual([
+      { start: 2, end: 3, lines: col(0.34) },
+      { start: 5, end: 8, lines: col(0.894, 0.356, 0.89) },
+    ]);
+    expect(mergeLines(a, o, b, (m) => m).lines).toEqual(col(0.649, 0.092, 0.35, 0.886, 0.345, 0.887, 0.356, 0.89));
+  });
+
   it('returns the other side when one side is the ancestor', () => {
     const o = ['a', 'b'];
     expect(mergeLines(o, o, ['a', 'c'])).toEqual({ lines: ['a', 'c'], conflicts: 0 });

@@ -1,9 +1,10 @@
 // A three-way line merge that aligns the way a reader would. A longest-common-subsequence diff
 // is ambiguous where lines repeat (blank lines, closing braces, a column of equal numbers): it
 // may match a changed line's neighbours to the wrong copies and report a conflict where the two
-// sides changed different lines. So each side is diffed against the ancestor after trimming the
-// common prefix and suffix, with ties between equally long alignments broken towards matching
-// lines at the same position. Two sides' changes conflict only when they touch the same ancestor
+// sides changed different lines, or shift the lines around a line equal by chance. So each side
+// is diffed against the ancestor after trimming the common prefix and suffix, by the alignment
+// with the fewest edits (a replaced line is one edit), ties broken towards matching lines at
+// the same position. Two sides' changes conflict only when they touch the same ancestor
 // lines (or insert at the same place); changes to adjacent lines both apply, since the verifier
 // judges the result anyway. Where both sides replaced the same lines one for one, only the lines
 // both changed differently conflict, so a line one side left alone takes the other's change.
@@ -122,27 +123,34 @@ export function hunks(o: string[], x: string[]): Hunk[] {
 }
 
 /**
- * Matched line pairs [o index, x index] of a longest common subsequence; among the longest, the
- * one whose matches stay closest to the same position (weight: a match is worth more than any
- * sum of position offsets, so length comes first).
+ * Matched line pairs [o index, x index] of an alignment with the fewest edits, where replacing a
+ * line is one edit like inserting or deleting one (a longest common subsequence alone would
+ * trade two replaced lines for an insertion and a deletion around a line equal by chance, and
+ * a merge then applies the insertion next to the other side's replacement: a duplicated line).
+ * Among the fewest edits, the one with the most matches, then the one whose matches stay
+ * closest to the same position (weights: an edit outweighs any number of matches, a match any
+ * sum of position offsets).
  */
 function alignedPairs(o: string[], x: string[]): [number, number][] {
   const n = o.length;
   const m = x.length;
-  const worth = n + m + 1;
+  const match = n * m + 1;
+  const edit = (Math.min(n, m) + 1) * match;
   const score = new Float64Array((n + 1) * (m + 1));
   const at = (i: number, j: number) => i * (m + 1) + j;
+  for (let i = 1; i <= n; i++) score[at(i, 0)] = -i * edit;
+  for (let j = 1; j <= m; j++) score[at(0, j)] = -j * edit;
+  const diagonal = (i: number, j: number) => score[at(i - 1, j - 1)] + (o[i - 1] === x[j - 1] ? match - Math.abs(i - j) : -edit);
   for (let i = 1; i <= n; i++) {
-    for (let j = 1; j <= m; j++) {
-      let best = Math.max(score[at(i - 1, j)], score[at(i, j - 1)]);
-      if (o[i - 1] === x[j - 1]) best = Math.max(best, score[at(i - 1, j - 1)] + worth - Math.abs(i - j));
-      score[at(i, j)] = best;
-    }
+    for (let j = 1; j <= m; j++) score[at(i, j)] = Math.max(diagonal(i, j), score[at(i - 1, j)] - edit, score[at(i, j - 1)] - edit);
   }
   const pairs: [number, number][] = [];
   for (let i = n, j = m; i > 0 && j > 0;) {
-    if (o[i - 1] === x[j - 1] && score[at(i, j)] === score[at(i - 1, j - 1)] + worth - Math.abs(i - j)) pairs.push([--i, --j]);
-    else if (score[at(i, j)] === score[at(i - 1, j)]) i--;
+    if (score[at(i, j)] === diagonal(i, j)) {
+      if (o[i - 1] === x[j - 1]) pairs.push([i - 1, j - 1]);
+      i--;
+      j--;
+    } else if (score[at(i, j)] === score[at(i - 1, j)] - edit) i--;
     else j--;
   }
   return pairs.reverse();
