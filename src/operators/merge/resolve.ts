@@ -3,8 +3,7 @@
 // was working on them (the other's change was in passing). Lines both replaced one for one are
 // split first where the side that edited them more often changes, so two lineages that each
 // climbed their own lines and drifted on the other's combine instead of one side winning
-// whole. What neither history decides goes to `tie`. The merge operator and the islands'
-// partner choice (which predicts what a merge would bring) resolve the same way.
+// whole. What neither history decides goes to `tie`.
 import type { Resolve } from './three-way.js';
 
 /** How many times a side's lineage edited a file's ancestor lines [start, end) since the common ancestor. */
