@@ -142,7 +142,13 @@ function alignedPairs(o: string[], x: string[]): [number, number][] {
   for (let j = 1; j <= m; j++) score[at(0, j)] = -j * edit;
   const diagonal = (i: number, j: number) => score[at(i - 1, j - 1)] + (o[i - 1] === x[j - 1] ? match - Math.abs(i - j) : -edit);
   for (let i = 1; i <= n; i++) {
-    for (let j = 1; j <= m; j++) score[at(i, j)] = Math.max(diagonal(i, j), score[at(i - 1, j)] - edit, score[at(i, j - 1)] - edit);
+    const oi = o[i - 1];
+    // The merge's hot path, inline: `here` is at(i, j), `up` at(i - 1, j).
+    for (let j = 1, up = at(i - 1, 1), here = at(i, 1); j <= m; j++, up++, here++) {
+      const diag = score[up - 1] + (oi === x[j - 1] ? match - Math.abs(i - j) : -edit);
+      const gap = Math.max(score[up], score[here - 1]) - edit;
+      score[here] = diag > gap ? diag : gap;
+    }
   }
   const pairs: [number, number][] = [];
   for (let i = n, j = m; i > 0 && j > 0;) {
