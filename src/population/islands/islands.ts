@@ -9,6 +9,7 @@ import { median } from 'simple-statistics';
 import { RunError } from '../../core/errors.js';
 import { improvement } from '../../core/fitness.js';
 import type { FileSet } from '../../core/types.js';
+import type { EditHistories } from '../../operators/merge/resolve.js';
 import type { Inspiration } from '../../operators/operator.js';
 import { changeHash } from '../../propose/patch-hash.js';
 import { sampleScoring, type SampleScoring } from '../../store/samples.js';
@@ -366,7 +367,7 @@ export class IslandsPopulation implements Population {
   private partnerFor(island: number, first: Elite, random: () => number): Elite | undefined {
     const lineage = {
       related: (a: number, b: number) => this.lineage.descends(a, b) || this.lineage.descends(b, a) || this.combined.has(pairKey(a, b)),
-      commonFiles: (a: number, b: number) => this.commonFiles(a, b),
+      common: (a: number, b: number) => this.common(a, b),
       base: (p: string) => this.baseText.get(p),
     };
     const own = this.archives[island].elites();
@@ -390,9 +391,10 @@ export class IslandsPopulation implements Population {
     return (island + 1 + Math.floor(random() * (n - 1))) % n;
   }
 
-  /** The files of the nearest common ancestor of `a` and `b` ({}: the base, when they share none). */
-  private commonFiles(a: number, b: number): FileSet {
-    const common = this.lineage.nearestCommon(a, b);
-    return common === undefined ? {} : this.d.store.candidateFiles(this.d.store.getCandidate(common)!);
+  /** The files of the nearest common ancestor of `a` and `b` ({}: the base, when they share none), and both lineages' edits since it. */
+  private common(a: number, b: number): { files: FileSet; edits: EditHistories } {
+    const at = this.lineage.nearestCommon(a, b);
+    const files = at === undefined ? {} : this.d.store.candidateFiles(this.d.store.getCandidate(at)!);
+    return { files, edits: { mine: this.lineage.edits(a, at), theirs: this.lineage.edits(b, at) } };
   }
 }

@@ -22,7 +22,7 @@ const elite = (id: number, score: number, files: Record<string, string>): Elite 
 });
 const lineage = (over: Partial<PartnerLineage> = {}): PartnerLineage => ({
   related: () => false,
-  commonFiles: () => ({}),
+  common: () => ({ files: {} }),
   base: (p) => (p === 'x.txt' ? BASE : undefined),
   ...over,
 });

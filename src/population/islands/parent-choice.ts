@@ -1,11 +1,12 @@
 // How an island picks parents: a weighted mix of exploitation (a tournament of three over its
 // elites), exploration (uniform over its occupied cells) and its best. A second parent (for
 // an operator that combines two) is another elite that is neither an ancestor nor a
-// descendant of the first, preferably one whose changes complement the first's: lines it
-// changed since their common ancestor that the first did not touch, so a merge brings them in
-// cleanly instead of conflicting or bringing nothing.
+// descendant of the first, preferably one whose changes complement the first's: lines a merge
+// would take from it (lines it changed since their common ancestor that the first did not
+// touch, or that its lineage edited more often), instead of conflicts it loses or nothing.
 import { weightedChoice } from '../../core/random.js';
 import type { FileSet } from '../../core/types.js';
+import { byHistory, type EditHistories } from '../../operators/merge/resolve.js';
 import { hunks, mergeLines } from '../../operators/merge/three-way.js';
 import type { Elite } from './archive.js';
 import type { IslandSettings } from './settings.js';
@@ -36,8 +37,8 @@ const PARTNER_CANDIDATES_MAX = 24;
 export interface PartnerLineage {
   /** Ancestor or descendant, or already combined with each other. */
   related: (a: number, b: number) => boolean;
-  /** The files of the nearest common ancestor of two elites (the base's, {}, when none). */
-  commonFiles: (a: number, b: number) => FileSet;
+  /** The files of the nearest common ancestor of two elites (the base's, {}, when none), and both lineages' edits since it (`mine`: `a`'s). */
+  common: (a: number, b: number) => { files: FileSet; edits?: EditHistories };
   /** A file as the base has it (undefined: not known). */
   base: (path: string) => string | undefined;
 }
@@ -56,19 +57,22 @@ export function pickPartner(first: Elite, pool: Elite[], lineage: PartnerLineage
     let winner = unrelated.length;
     for (let i = 0; i < TOURNAMENT; i++) winner = Math.min(winner, Math.floor(random() * unrelated.length));
     const e = unrelated.splice(winner, 1)[0];
-    const brings = complementarity(first.files, lineage.commonFiles(first.id, e.id), e.files, lineage.base);
+    const common = lineage.common(first.id, e.id);
+    const brings = complementarity(first.files, common.files, e.files, lineage.base, common.edits);
     if (brings > most) [best, most] = [e, brings];
   }
   return best && { elite: best, brings: most };
 }
 
 /**
- * How many lines `partner` changed since the common ancestor `origin` that a merge into `first`
- * would bring in cleanly; hunks both changed differently bring nothing (counted as `first`'s). A file a
- * side leaves at the base is absent from its set (read from `base`); one whose base text is not
- * known counts as one line when only the partner changed it.
+ * How many lines of `partner`'s (changed since the common ancestor `origin`) a merge into
+ * `first` would take: those `first` left alone, and of those both changed differently the ones
+ * the partner's lineage edited more often (by `edits`, as the merge resolves them; without, or
+ * on a tie, they count as `first`'s). A file a side leaves at the base is absent from its set
+ * (read from `base`); one whose base text is not known counts as one line when only the partner
+ * changed it.
  */
-export function complementarity(first: FileSet, origin: FileSet, partner: FileSet, base: (path: string) => string | undefined): number {
+export function complementarity(first: FileSet, origin: FileSet, partner: FileSet, base: (path: string) => string | undefined, edits?: EditHistories): number {
   let brings = 0;
   // A merge that comes out as the partner itself is a copy, not a combination.
   let copy = true;
@@ -84,7 +88,7 @@ export function complementarity(first: FileSet, origin: FileSet, partner: FileSe
       continue;
     }
     const [xs, os, ys] = [x.split('\n'), o.split('\n'), y.split('\n')];
-    const merged = x === o ? ys : mergeLines(xs, os, ys, (mine) => mine).lines!;
+    const merged = x === o ? ys : mergeLines(xs, os, ys, byHistory(p, os, edits, (mine) => mine, { conflicts: 0, byHistory: 0 })).lines!;
     copy &&= merged.join('\n') === y;
     brings += changedLines(xs, merged);
   }
