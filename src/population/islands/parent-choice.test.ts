@@ -44,6 +44,17 @@ describe('complementarity', () => {
     const right = genome('0.900', '0.900', '0.300', '0.300', '0.300', '0.700');
     expect(complementarity(left, origin, right, () => BASE)).toBe(1);
   });
+  it("counts the lines both changed that the partner's lineage edited more often, as the merge takes them", () => {
+    // Both changed lines 0-3; the first's lineage worked on 0-1, the partner's on 2-3.
+    const mine = genome('0.900', '0.900', '0.400', '0.400', '0.300', '0.300');
+    const partner = genome('0.200', '0.200', '0.800', '0.800', '0.300', '0.300');
+    const edits = {
+      mine: (_p: string, _o: string[], at: { start: number }) => (at.start < 2 ? 3 : 1),
+      theirs: (_p: string, _o: string[], at: { start: number }) => (at.start < 2 ? 1 : 3),
+    };
+    expect(complementarity(mine, {}, partner, () => BASE)).toBe(0);
+    expect(complementarity(mine, {}, partner, () => BASE, edits)).toBe(2);
+  });
   it('counts a whole file only the partner changed', () => {
     expect(complementarity(first, {}, { 'y.txt': 'new' }, () => undefined)).toBe(1);
   });
