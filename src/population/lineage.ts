@@ -1,29 +1,28 @@
 // The run's lineage through every parent edge (candidates.parents): ancestry, descent, the
 // nearest common ancestor and a lineage's edit history, for the operators and strategies that
-// combine two parents. A candidate's parents and files never change, so they are read once.
+// combine two parents. A candidate's parents and files never change: parents are read once,
+// files (for edit histories) kept in a bounded cache.
 import type { EditCount } from '../operators/merge/resolve.js';
 import type { Store } from '../store/store.js';
 
 /** How many of a candidate's ancestors are read for its edit history. */
 const HISTORY_STEPS = 200;
-/** How many files' lines are kept for edit histories (by content hash). */
+/** How many candidates' versions (path -> content hash) and files' lines are kept for edit histories. */
+const VERSIONS_KEPT = 10_000;
 const LINES_KEPT = 2_000;
 
-interface Node {
-  parents: number[];
-  operator: string;
-  /** path -> content hash */
-  files: Record<string, string>;
-}
-
 export class Lineage {
-  private readonly known = new Map<number, Node>();
+  private readonly known = new Map<number, number[]>();
+  /** A candidate's files as content hashes; null for the baseline (where a lineage's history ends). */
+  private readonly versions = new Map<number, Record<string, string> | null>();
   private readonly lines = new Map<string, string[]>();
 
   constructor(private readonly store: Store) {}
 
   parents(id: number): number[] {
-    return this.node(id)?.parents ?? [];
+    let ps = this.known.get(id);
+    if (!ps) this.known.set(id, (ps = this.store.getCandidate(id)?.parents ?? []));
+    return ps;
   }
 
   /**
@@ -38,9 +37,9 @@ export class Lineage {
       if (chain) return chain;
       chain = [];
       for (let at: number | undefined = id; at !== undefined && at !== common && chain.length < HISTORY_STEPS; at = this.parents(at)[0]) {
-        const node = this.node(at);
-        if (!node || node.operator === 'baseline') break;
-        chain.push(node.files);
+        const files = this.version(at);
+        if (!files) break;
+        chain.push(files);
       }
       return chain;
     };
@@ -55,21 +54,21 @@ export class Lineage {
     };
   }
 
-  private node(id: number): Node | undefined {
-    let node = this.known.get(id);
-    if (!node) {
+  private version(id: number): Record<string, string> | null {
+    let files = this.versions.get(id);
+    if (files === undefined) {
       const row = this.store.getCandidate(id);
-      if (!row) return undefined;
-      this.known.set(id, (node = { parents: row.parents, operator: row.operator, files: row.files }));
+      files = !row || row.operator === 'baseline' ? null : row.files;
+      remember(this.versions, id, files, VERSIONS_KEPT);
     }
-    return node;
+    return files;
   }
 
   private linesOf(hash: string): string[] {
     let lines = this.lines.get(hash);
     if (!lines) {
-      if (this.lines.size >= LINES_KEPT) this.lines.delete(this.lines.keys().next().value!);
-      this.lines.set(hash, (lines = this.store.getBlob(hash).split('\n')));
+      lines = this.store.getBlob(hash).split('\n');
+      remember(this.lines, hash, lines, LINES_KEPT);
     }
     return lines;
   }
@@ -104,4 +103,10 @@ export class Lineage {
     }
     return undefined;
   }
+}
+
+/** Into a cache of at most `size` entries, dropping the oldest to make room. */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, size: number): void {
+  if (cache.size >= size) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
 }
