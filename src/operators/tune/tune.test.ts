@@ -5,7 +5,7 @@ import { NothingNew, type OperatorContext, type OperatorOutcome } from '../opera
 import type { Domain } from './domain.js';
 import { findLiterals, type Literal } from './literals.js';
 import { drive, knobProgram, type Knob } from '../../../test/support/literal-problem.js';
-import { DRAWS, moveBy, nextStep, stepOf, tune } from './tune.js';
+import { DRAWS, moveBy, nextStep, NOISY_MIN_STEP, stepOf, tune } from './tune.js';
 
 const PROGRAM = `// Tuning knobs. 42 in this comment stays.
 const label = "model v3.5"; // a string with numbers stays too
@@ -221,7 +221,7 @@ describe("each literal's own step: Rosenbrock's rule, replayed from history", ()
     expect([...moves].sort()).toEqual(['tune (step -0.10): k.js:2 0.5 → 0.4', 'tune (step 0.30): k.js:1 0.35 → 0.65']);
   });
 
-  it('after a sweep, moves every literal again by what the sweep moved it (the pattern move), compounding after a successful one', async () => {
+  it('after a sweep, moves every literal again by what the sweep moved it (the pattern move), twice as far after a successful one', async () => {
     // rate 0.25 → 0.35 and width 0.5 → 0.7 both succeeded.
     const half = withValues('0.35', '0.5');
     const parent = withValues('0.35', '0.7');
@@ -238,7 +238,37 @@ describe("each literal's own step: Rosenbrock's rule, replayed from history", ()
       outcome(5, next, withValues('0.75', '0.8'), false),
     ];
     const second = await tune.propose({ ...ctx(seededRandom(1), { files: { 'k.js': next }, history: longer }), readBase: async () => one });
-    expect(second).toMatchObject({ description: 'tune (pattern move): k.js:1 0.45 → 0.55; k.js:2 0.8 → 0.9' });
+    // What the sweep moved from there (+0.1, +0.1), doubled since the last pattern move succeeded.
+    expect(second).toMatchObject({ description: 'tune (pattern move): k.js:1 0.45 → 0.65; k.js:2 0.8 → 1.0' });
+    // It failed; the next sweep (rate 0.45 → 0.6 succeeded, width 0.8 → 0.7 failed) is measured from its parent, and not doubled.
+    const after = withValues('0.6', '0.8');
+    const third = await tune.propose({
+      ...ctx(seededRandom(1), {
+        files: { 'k.js': after },
+        history: [...longer, outcome(6, next, withValues('0.65', '1.0'), false), outcome(7, next, after, true), outcome(8, after, withValues('0.6', '0.7'), false)],
+      }),
+      readBase: async () => one,
+    });
+    expect(third).toMatchObject({ description: 'tune (pattern move): k.js:1 0.6 → 0.75' });
+  });
+
+  it('keeps every step at NOISY_MIN_STEP or more when the verifier is noisy, where a run of failures would shrink it', async () => {
+    // rate 0.25 → 0.35 succeeded; then width 0.5 → 0.54 failed (+0.04, so −0.02 next).
+    const parent = withValues('0.35', '0.5');
+    const history = [outcome(1, one, parent, true), outcome(2, parent, withValues('0.35', '0.54'), false)];
+    const moves = async (noiseSd: number) => {
+      const seen = new Set<string>();
+      for (let seed = 0; seed < 20; seed++) {
+        const taken = (c: FileSet) => c['k.js'].includes('0.45;') && !c['k.js'].includes('width = 0.45');
+        const result = await tune.propose({ ...ctx(seededRandom(seed), { files: { 'k.js': parent }, history, taken }), readBase: async () => one, noiseSd });
+        if (!('changes' in result)) throw new Error(JSON.stringify(result));
+        seen.add(result.description.replace(/, \d+ draws/, ''));
+      }
+      return [...seen].sort();
+    };
+    expect(NOISY_MIN_STEP).toBe(0.05);
+    expect(await moves(0)).toEqual(['tune (step -0.020): k.js:2 0.5 → 0.48', 'tune (step 0.30): k.js:1 0.35 → 0.65']);
+    expect(await moves(0.5)).toEqual(['tune (step -0.050): k.js:2 0.5 → 0.45', 'tune (step 0.30): k.js:1 0.35 → 0.65']);
   });
 
   it('tries the literal not yet tried in this sweep first', async () => {
