@@ -245,7 +245,12 @@ describe("each literal's own step: Rosenbrock's rule, replayed from history", ()
     const third = await tune.propose({
       ...ctx(seededRandom(1), {
         files: { 'k.js': after },
-        history: [...longer, outcome(6, next, withValues('0.65', '1.0'), false), outcome(7, next, after, true), outcome(8, after, withValues('0.6', '0.7'), false)],
+        history: [
+          ...longer,
+          outcome(6, next, withValues('0.65', '1.0'), false),
+          outcome(7, next, after, true),
+          outcome(8, after, withValues('0.6', '0.7'), false),
+        ],
       }),
       readBase: async () => one,
     });
