@@ -26,7 +26,7 @@ import { readLiterals } from './vector.js';
 /** The spread of a literal's first step: this fraction of its range (or of its value, without a range). */
 export const INITIAL_STEP = 0.2;
 const MAX_STEP = 1;
-/** The smallest step (a fraction of the range) when the verifier's measured noise is above zero. */
+/** The smallest step (a fraction of the range, or of the value without one) when the verifier's measured noise is above zero. */
 export const NOISY_MIN_STEP = 0.05;
 const EXPAND = 3;
 const CONTRACT = -0.5;
