@@ -74,7 +74,10 @@ describe.each([true, false])('a stage contained %s', (cgroup) => {
   });
 
   it(`${mode}: a burst past disk_mb right before exiting is caught by the check at the end`, async () => {
-    const r = await contained('fallocate -l 32M burst; exit 0', { limits: { diskMb: 8 }, cgroup });
+    // The watch walks the disk at its first tick (100 ms, or 250 with a cgroup) and then not for
+    // 500 ms: a burst at 450 ms, just before exiting, falls between two walks on a loaded machine
+    // too (at once, the first walk could catch it whenever the shell started late).
+    const r = await contained('sleep 0.45; fallocate -l 32M burst; exit 0', { limits: { diskMb: 8 }, cgroup });
     expect(r.tree.killedFor).toBeUndefined();
     expect(r.hit).toBe('disk_mb');
   });
