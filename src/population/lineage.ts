@@ -2,6 +2,7 @@
 // nearest common ancestor and a lineage's edit history, for the operators and strategies that
 // combine two parents. A candidate's parents and files never change: parents are read once,
 // files (for edit histories) kept in a bounded cache.
+import { remember } from '../core/bounded-cache.js';
 import type { EditCount } from '../operators/merge/resolve.js';
 import type { Store } from '../store/store.js';
 
@@ -65,12 +66,7 @@ export class Lineage {
   }
 
   private linesOf(hash: string): string[] {
-    let lines = this.lines.get(hash);
-    if (!lines) {
-      lines = this.store.getBlob(hash).split('\n');
-      remember(this.lines, hash, lines, LINES_KEPT);
-    }
-    return lines;
+    return this.lines.get(hash) ?? remember(this.lines, hash, this.store.getBlob(hash).split('\n'), LINES_KEPT);
   }
 
   /** `id` and all its ancestors. */
@@ -103,10 +99,4 @@ export class Lineage {
     }
     return undefined;
   }
-}
-
-/** Into a cache of at most `size` entries, dropping the oldest to make room. */
-function remember<K, V>(cache: Map<K, V>, key: K, value: V, size: number): void {
-  if (cache.size >= size) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
 }

@@ -7,6 +7,7 @@
 // (minhash-index.ts), so a decision compares a bounded few signatures, not every candidate's
 // text, and the coordinator's memory stays the same at 100,000 candidates. The proposal's parents
 // and the baseline are compared too, however old: a child is most often near its parent.
+import { remember } from '../core/bounded-cache.js';
 import type { FileSet } from '../core/types.js';
 import type { RunRecord, Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -88,11 +89,7 @@ export class NoveltyFilter {
   private async parentMatches(signature: Signature, parents: { id: number; files: FileSet }[]): Promise<{ id: number; similarity: number }[]> {
     const out = [];
     for (const p of parents) {
-      let sig = this.parentSigs.get(p.id);
-      if (!sig) {
-        if (this.parentSigs.size >= PARENTS_KEPT) this.parentSigs.delete(this.parentSigs.keys().next().value!);
-        this.parentSigs.set(p.id, (sig = await this.programSignature(p.files)));
-      }
+      const sig = this.parentSigs.get(p.id) ?? remember(this.parentSigs, p.id, await this.programSignature(p.files), PARENTS_KEPT);
       out.push({ id: p.id, similarity: similarity(signature, sig) });
     }
     return out;

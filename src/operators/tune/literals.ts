@@ -3,6 +3,7 @@
 // parser for the file's language, decided by classify.ts. The decisions and inferred
 // ranges come from the base's file when the parent's has the same literals in the same
 // places, so a range never drifts with the values a run has already moved.
+import { remember } from '../../core/bounded-cache.js';
 import { evolveRegions } from '../../propose/edit-rules.js';
 import { classify } from './classify.js';
 import type { Domain } from './domain.js';
@@ -50,13 +51,15 @@ const parsed = new Map<string, Promise<ParsedFile>>();
 /** Parses once per (file, content): tune reads the same base file for every proposal. */
 function parse(path: string, content: string): Promise<ParsedFile> {
   const key = `${path}\0${content}`;
-  let p = parsed.get(key);
-  if (!p) {
-    p = Promise.resolve().then(() => readerFor(path, content).parse(path, content));
-    if (parsed.size >= CACHE_SIZE) parsed.delete(parsed.keys().next().value!);
-    parsed.set(key, p);
-  }
-  return p;
+  return (
+    parsed.get(key) ??
+    remember(
+      parsed,
+      key,
+      Promise.resolve().then(() => readerFor(path, content).parse(path, content)),
+      CACHE_SIZE,
+    )
+  );
 }
 
 /** The file's literals: what moves (with its domain) and what does not (with why). Throws ParseError on a file that does not parse. */
