@@ -76,7 +76,7 @@ const BUDGETS = args
   .map(Number)
   .sort((a, b) => a - b);
 const CANDIDATES = BUDGETS[BUDGETS.length - 1];
-if (!BUDGETS.every((b) => Number.isInteger(b) && b > 0)) throw new Error(`--budgets ${args.budgets}: expected candidate counts like 300,600,1200`);
+if (!BUDGETS.every((b) => Number.isInteger(b) && b > 0)) throw new Error(`--budgets ${args.budgets}: expected candidate counts like 600,1200,2400`);
 const SEEDS = Number(args.seeds);
 const ISLANDS = Number(args.islands);
 const INTERVAL = Number(args.interval);

@@ -20,13 +20,13 @@ export interface Tally {
   byHistory: number;
 }
 
-/** A Resolve for `path` (ancestor lines `origin`) that counts into `tally`; without histories every hunk goes to `tie`. */
+/** A Resolve for `path` (ancestor lines `origin`) that counts into `tally`, if given; without histories every hunk goes to `tie`. */
 export function byHistory(
   path: string,
   origin: string[],
   edits: EditHistories | undefined,
   tie: (mine: string[], theirs: string[]) => string[],
-  tally: Tally,
+  tally: Tally = { conflicts: 0, byHistory: 0 },
 ): Resolve {
   /** Which side edited the lines [start, end) more often: 1 mine, -1 theirs, 0 neither. */
   const lean = (start: number, end: number) => (edits ? Math.sign(edits.mine(path, origin, { start, end }) - edits.theirs(path, origin, { start, end })) : 0);

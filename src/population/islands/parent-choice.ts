@@ -88,15 +88,9 @@ export function complementarity(first: FileSet, origin: FileSet, partner: FileSe
       continue;
     }
     const [xs, os, ys] = [x.split('\n'), o.split('\n'), y.split('\n')];
-    const merged =
-      x === o
-        ? ys
-        : mergeLines(
-            xs,
-            os,
-            ys,
-            byHistory(p, os, edits, (mine) => mine, { conflicts: 0, byHistory: 0 }),
-          ).lines!;
+    // Conflicts the partner's history does not win count as the first's.
+    const resolve = byHistory(p, os, edits, (mine) => mine);
+    const merged = x === o ? ys : mergeLines(xs, os, ys, resolve).lines!;
     copy &&= merged.join('\n') === y;
     brings += changedLines(xs, merged);
   }
