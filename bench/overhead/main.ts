@@ -15,7 +15,7 @@
 // overlap, so the figure is the slot time not spent in the verifier: 4 × wall / N minus the
 // bare verifier's slot time at 4 in parallel. CPU: this process's user + system time per
 // candidate (less sensitive to a loaded machine than wall time).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -196,33 +196,33 @@ interface Figures {
 }
 
 /**
- * The verifier's own run as cheap as a process can run it: `/bin/sh -c <run>` spawned from
- * this process in the problem folder, waited for, `parallel` at a time. Per slot: parallel ×
- * wall / runs. It is what any orchestrator pays for the verifier; everything above is evoloop's.
+ * The verifier's own run as cheap as a process can run it: `/bin/sh -c <run>` spawned in the
+ * problem folder by a fresh bare Node process (a fork costs in proportion to the forking
+ * process's memory, so not from this one), waited for, `parallel` at a time. Per slot:
+ * parallel × wall / runs. It is what any orchestrator pays for the verifier; everything above
+ * is evoloop's.
  */
 async function bareVerifier(dir: string, parallel: number, runs: number): Promise<{ medianMs: number; slotMs: number }> {
-  const one = () =>
-    new Promise<number>((done, fail) => {
+  const script = `
+    const { spawn } = require('node:child_process');
+    const one = () => new Promise((done, fail) => {
       const t0 = performance.now();
-      const child = spawn('/bin/sh', ['-c', 'sh verifier/score.sh'], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn('/bin/sh', ['-c', 'sh verifier/score.sh'], { cwd: ${JSON.stringify(dir)}, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.resume();
       child.stderr.resume();
       child.on('error', fail);
       child.on('close', () => done(performance.now() - t0));
     });
-  for (let i = 0; i < 5; i++) await one(); // warm-up
-  const times: number[] = [];
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (times.length < runs) times.push(await one());
-    }),
-  );
-  return { medianMs: quantile(times, 0.5), slotMs: (parallel * (performance.now() - t0)) / times.length };
+    (async () => {
+      for (let i = 0; i < 5; i++) await one(); // warm-up
+      const times = [];
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: ${parallel} }, async () => { while (times.length < ${runs}) times.push(await one()); }));
+      console.log(JSON.stringify({ times, wallMs: performance.now() - t0 }));
+    })();`;
+  const out = execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, encoding: 'utf8' });
+  const { times, wallMs } = JSON.parse(out) as { times: number[]; wallMs: number };
+  return { medianMs: quantile(times, 0.5), slotMs: (parallel * wallMs) / times.length };
 }
 
 /** Runs `count` more candidates in dir's run (resuming it if there is one) and measures them. */

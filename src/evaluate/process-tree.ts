@@ -2,8 +2,8 @@
 // tree is gone when the promise settles: at the timeout, on abort, on too much
 // output, and also after a normal exit (a stage's leftover background processes
 // would otherwise hold its pipes open and live on).
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { launch } from './launcher.js';
 import { procStat } from './stage-processes.js';
 
 export interface TreeOptions {
@@ -30,7 +30,10 @@ export interface TreeResult {
   signal: NodeJS.Signals | null;
   /** Why we ended it, if we did. */
   killedFor?: 'timeout' | 'output-limit' | 'abort' | 'limit';
+  /** It could not be started. */
   spawnError?: Error;
+  /** It started, but what became of it is unknown: the launcher that ran it died (launcher.ts). */
+  lost?: Error;
   stdout: string;
   stderr: string;
   durationMs: number;
@@ -47,34 +50,42 @@ export function runProcessTree(argv: string[], opts: TreeOptions): Promise<TreeR
   return new Promise((done) => {
     let killedFor: TreeResult['killedFor'];
     let spawnError: Error | undefined;
+    let lost: Error | undefined;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let killing: Promise<void> | undefined;
     let finished = false;
+    let pid: number | undefined;
+    let unwatch: (() => void) | undefined;
+    let leaderKnown!: () => void;
+    // A kill asked for before the leader runs (an abort at once) waits for its pid, or for the error that means there is none.
+    const leader = new Promise<void>((resolve) => (leaderKnown = resolve));
 
-    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = launch(argv, { cwd: opts.cwd, env: opts.env });
     const killTree = (why?: TreeResult['killedFor']) => {
       if (!exit) killedFor ??= why; // after the leader's exit we only clean up
-      killing ??= killGroup(child.pid, opts.killStragglers).then(() => {
-        // Pipes held by a process that escaped the group must not hang us forever.
-        setTimeout(() => finish(), CLOSE_WAIT_MS).unref();
-      });
+      killing ??= leader
+        .then(() => killGroup(pid, opts.killStragglers))
+        .then(() => {
+          // Pipes held by a process that escaped the group must not hang us forever.
+          setTimeout(() => finish(), CLOSE_WAIT_MS).unref();
+        });
       return killing;
     };
-    const unwatch = child.pid === undefined ? undefined : opts.watch?.(child.pid, () => void killTree('limit'));
     const finish = async () => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       unwatch?.();
       opts.signal?.removeEventListener('abort', onAbort);
-      child.stdout?.destroy();
-      child.stderr?.destroy();
+      child.detach();
+      leaderKnown();
       await killTree();
       done({
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,
         killedFor,
         spawnError,
+        lost,
         stdout: stdout.text(),
         stderr: stderr.text(),
         durationMs: Date.now() - started,
@@ -93,13 +104,19 @@ export function runProcessTree(argv: string[], opts: TreeOptions): Promise<TreeR
       total += chunk.length;
       if (total > opts.killAfterOutputBytes) void killTree('output-limit');
     };
-    child.stdout.on('data', onData(stdout));
-    child.stderr.on('data', onData(stderr));
-    child.on('error', (err) => {
-      spawnError = err;
+    child.on('spawn', (leaderPid: number) => {
+      pid = leaderPid;
+      leaderKnown();
+      if (!finished) unwatch = opts.watch?.(leaderPid, () => void killTree('limit'));
+    });
+    child.on('stdout', onData(stdout));
+    child.on('stderr', onData(stderr));
+    child.on('error', (err: Error) => {
+      if (pid === undefined) spawnError = err;
+      else lost = err;
       void finish();
     });
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => {
       exit = { code, signal };
       opts.onExit?.();
       clearTimeout(timer);

@@ -186,6 +186,7 @@ function classify(
       kind: 'spawn-error',
       message: `${stage} could not be started in ${cwd}: ${tree.spawnError.message}. Check that the folder exists and /bin/sh is executable.`,
     };
+  if (tree.lost) return { kind: 'crash', message: `${stage} ended without a result, so it counts as failed: ${tree.lost.message}.${stderr}` };
   // A limit hit explains whatever followed (a crash, a timeout of a fork bomb, or an exit 0 with refused forks).
   if (hit) {
     const failure = limitFailure(spec.name, hit, limits);

@@ -114,3 +114,33 @@ try {
     expect(readFileSync(path.join(p.repo, '.git', 'config'), 'utf8')).toBe(before);
   });
 });
+
+describe('a candidate that kills the process that started its stage (sandbox off)', () => {
+  // The stage is a process group; its leader's parent is whatever started it. Started from
+  // evoloop itself, this would kill the run.
+  const hostile = `
+const field = (pid, i) => { const s = fs.readFileSync('/proc/' + pid + '/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[i]); };
+const starter = field(field('self', 2), 1);
+fs.appendFileSync('{tmp}/starters', starter + '\\n');
+process.kill(starter, 'SIGKILL');
+await new Promise((r) => setTimeout(r, 300));`;
+
+  it('kills only the stage launcher: each such candidate fails on its own, none is accepted, and the run goes on', async () => {
+    const p = createHostileProblem({ hostile });
+    made.push(p);
+    const { summary } = await p.run(3);
+    const starters = readFileSync(path.join(p.tmp, 'starters'), 'utf8').trim().split('\n').map(Number);
+    expect(starters.length).toBeGreaterThanOrEqual(2);
+    expect(starters).not.toContain(process.pid);
+    // A new launcher for every stage after the one its stage killed.
+    expect(new Set(starters).size).toBe(starters.length);
+    const hostileIds = [2, 3, 4].filter((id) => p.measurements(id).length > 0);
+    expect(hostileIds.length).toBe(starters.length);
+    for (const id of hostileIds) {
+      const c = p.candidate(id);
+      expect(c.status).toBe('failed');
+      expect(c.reason).toMatch(/ended without a result.*stage launcher \(pid \d+\) exited \(SIGKILL\)/);
+    }
+    expect(summary.accepted).toBe(0);
+  });
+});

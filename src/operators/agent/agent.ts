@@ -64,6 +64,7 @@ export function agentOperator(deps: AgentDeps): Operator {
         const fail = (error: string): ProposalResult => ({ operator: 'agent', error });
         if (r.killedFor === 'abort') throw new StopProposing('stopped while the agent was running', 'interrupted');
         if (r.spawnError) return fail(`the agent command could not start: ${r.spawnError.message}; check agent.run`);
+        if (r.lost) return fail(`the agent ended without a result: ${r.lost.message}`);
         if (r.killedFor === 'timeout') return fail(`the agent did not finish within ${deps.agent.timeout / 1000}s and was killed with its process group`);
         if (r.stalled)
           return fail(`the agent printed nothing and changed no file for ${deps.agent.stall / 1000}s (agent.stall) and was killed with its process group`);
