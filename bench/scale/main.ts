@@ -18,11 +18,13 @@
 //
 // Each size is seeded by this process, then resumed and measured by a fresh one (so its memory
 // is the coordinator's, not the seeding's). Prints, per size: seeding time, resume time,
-// decision median and p99, how many decisions took over 5 ms, each part's median and p99
+// decision median and p99, how many decisions took over 5 ms (and how many of those overlapped
+// a garbage collection), each part's median and p99
 // (novelty is part of admit), and the coordinator's RSS and heap after the decisions.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -223,9 +225,17 @@ async function decide(dir: string) {
   const problem = { store, runId: run.id, config, problemDir: dir, baseFiles: () => Object.keys(base) };
   const parts = { select: [] as number[], admit: [] as number[], prompt: [] as number[], total: [] as number[] };
   const warmup: number[] = [];
+  // Garbage collections while decisions run: a slow decision that overlapped one is the collector's, not the coordinator's code.
+  const collections: { start: number; end: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) =>
+    collections.push(...list.getEntries().map((e) => ({ start: e.startTime, end: e.startTime + e.duration }))),
+  );
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const spans: { start: number; end: number }[] = [];
   for (let k = 0; k < WARMUP + DECISIONS; k++) {
     if (k === WARMUP) noveltyMs.length = 0;
     const random = seededRandom(seedFrom('decision', k));
+    const started = performance.now();
     const t0 = process.hrtime.bigint();
     const selection = population.select(random, 1);
     if ('skip' in selection) throw new Error(selection.skip);
@@ -261,10 +271,14 @@ async function decide(dir: string) {
     parts.prompt.push(Number(t2 - t1) / 1e6);
     parts.admit.push(Number(t3 - t2) / 1e6);
     parts.total.push(Number(t3 - t0) / 1e6);
+    spans.push({ start: started, end: performance.now() });
   }
+  await new Promise((r) => setTimeout(r, 50)); // the observer's last entries come in a later task
+  gcObserver.disconnect();
+  const slowWithGc = spans.filter((d) => d.end - d.start > 5 && collections.some((c) => c.start < d.end && c.end > d.start)).length;
   const mem = process.memoryUsage();
   store.close();
-  return { resumeMs, warmup, parts: { ...parts, novelty: noveltyMs }, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 };
+  return { resumeMs, warmup, slowWithGc, parts: { ...parts, novelty: noveltyMs }, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 };
 }
 
 type Decided = Awaited<ReturnType<typeof decide>>;
@@ -297,13 +311,13 @@ console.log(
 );
 console.log('targets: a decision < 5 ms (median and p99), coordinator RSS < 500 MB, both flat from 1k to 100k candidates');
 console.log(
-  'candidates   seed s   resume ms   warm-up first / median ms   decision median ms   p99 ms   over 5 ms   (select / prompt / admit (novelty) medians ms)   (select / prompt / admit (novelty) p99 ms)   rss MB   heap MB',
+  'candidates   seed s   resume ms   warm-up first / median ms   decision median ms   p99 ms   over 5 ms (in a GC)   (select / prompt / admit (novelty) medians ms)   (select / prompt / admit (novelty) p99 ms)   rss MB   heap MB',
 );
 for (const n of SIZES) {
   const r = await measure(n);
   const p = r.parts;
   const parts = (q: number) => `(${f(quantile(p.select, q))} / ${f(quantile(p.prompt, q))} / ${f(quantile(p.admit, q))} (${f(quantile(p.novelty, q))}))`;
   console.log(
-    `${String(n).padStart(10)}   ${(r.seedMs / 1000).toFixed(1).padStart(6)}   ${f(r.resumeMs).padStart(9)}   ${`${f(r.warmup[0] ?? NaN)} / ${f(quantile(r.warmup, 0.5))}`.padStart(25)}   ${f(quantile(p.total, 0.5)).padStart(18)}   ${f(quantile(p.total, 0.99)).padStart(6)}   ${String(p.total.filter((t) => t > 5).length).padStart(9)}   ${parts(0.5).padEnd(46)}   ${parts(0.99).padEnd(42)}   ${r.rssMb.toFixed(0).padStart(6)}   ${r.heapMb.toFixed(0).padStart(7)}`,
+    `${String(n).padStart(10)}   ${(r.seedMs / 1000).toFixed(1).padStart(6)}   ${f(r.resumeMs).padStart(9)}   ${`${f(r.warmup[0] ?? NaN)} / ${f(quantile(r.warmup, 0.5))}`.padStart(25)}   ${f(quantile(p.total, 0.5)).padStart(18)}   ${f(quantile(p.total, 0.99)).padStart(6)}   ${`${p.total.filter((t) => t > 5).length} (${r.slowWithGc})`.padStart(20)}   ${parts(0.5).padEnd(46)}   ${parts(0.99).padEnd(42)}   ${r.rssMb.toFixed(0).padStart(6)}   ${r.heapMb.toFixed(0).padStart(7)}`,
   );
 }
