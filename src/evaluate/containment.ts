@@ -9,7 +9,7 @@ import { StageCgroup, cgroupSupport } from './cgroup.js';
 import { allocatedBytes } from './disk-usage.js';
 import type { LimitKey, StageLimits } from './limits.js';
 import { sandboxTmpFull } from './sandbox-tmp.js';
-import { StageProcesses, bootTicksAgo } from './stage-processes.js';
+import { StageProcesses, bootTicksAgo, pidCursor } from './stage-processes.js';
 import { STAGE_TOKEN_ENV, newStageToken } from './stage-token.js';
 
 export interface ContainmentOptions {
@@ -50,6 +50,8 @@ export class StageContainment {
   private nextDiskCheck = 0;
   /** Before the stage was spawned, in the clock ticks of process start times: older processes cannot hold its token. */
   private readonly openedAt = bootTicksAgo();
+  /** Where pid allocation stood before the stage was spawned: the stage's processes have pids given out since. */
+  private readonly pidsAtOpen = pidCursor();
 
   private constructor(
     private readonly opts: ContainmentOptions,
@@ -90,7 +92,7 @@ export class StageContainment {
 
   /** Starts watching the stage whose leader is `leaderPid`; `stop` ends it at the first limit hit. Returns the disposer. */
   watch = (leaderPid: number, stop: () => void): (() => void) => {
-    this.processes = new StageProcesses(this.token, leaderPid, this.openedAt);
+    this.processes = new StageProcesses(this.token, leaderPid, this.openedAt, this.pidsAtOpen);
     let timer: NodeJS.Timeout | undefined;
     let watching = true;
     const tick = async () => {

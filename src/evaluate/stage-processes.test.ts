@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { StageProcesses, bootTicksAgo, listProcesses, tokenOf } from './stage-processes.js';
+import { StageProcesses, bootTicksAgo, listProcesses, pidCursor, pidsSince, tokenOf } from './stage-processes.js';
 import { STAGE_TOKEN_ENV, newStageToken } from './stage-token.js';
 import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 import { processesWith } from '../../test/support/hostile-problem.js';
@@ -90,5 +90,45 @@ describe('StageProcesses', () => {
     expect(new StageProcesses(token, 999_999_999, bootTicksAgo(5)).scan().map((p) => p.pid)).toContain(holder.pid);
     expect(new StageProcesses(token, 999_999_999, bootTicksAgo(0)).scan().map((p) => p.pid)).not.toContain(holder.pid);
     await new StageProcesses(token, holder.pid!).killAll();
+  });
+
+  it('reads only processes started since the stage opened, when the pid cursor says which they are', async () => {
+    const token = newStageToken();
+    const holder = stage('sleep 30', token);
+    await sleep(200);
+    const afterHolder = pidCursor()!;
+    const marker = `evoloop-sp-cursor-${process.pid}-${Date.now()}`;
+    const leader = stage(`setsid sh -c '(cd / && exec sh -c "while :; do sleep 1; done" ${split(marker)}) & exit 0' </dev/null; sleep 60`, token);
+    await sleep(300);
+    const [daemon] = processesWith(marker);
+    const scan = new StageProcesses(token, leader.pid!, 0, afterHolder).scan().map((p) => p.pid);
+    expect(scan).toEqual(expect.arrayContaining([leader.pid, daemon]));
+    // The holder carries the token too, but started before the cursor: it cannot be this stage's, and is not read.
+    expect(scan).not.toContain(holder.pid);
+    expect(new StageProcesses(token, leader.pid!, 0).scan().map((p) => p.pid)).toContain(holder.pid);
+    // A cursor the leader does not fit is not trusted: everything is read.
+    const wrong = { ...afterHolder, lastPid: leader.pid! + 5 };
+    expect(new StageProcesses(token, leader.pid!, 0, wrong).scan().map((p) => p.pid)).toEqual(expect.arrayContaining([holder.pid, leader.pid, daemon]));
+    await new StageProcesses(token, leader.pid!).killAll();
+  });
+});
+
+describe('pidsSince', () => {
+  const at = (lastPid: number, forks: number, tasks = 100) => ({ lastPid, forks, tasks });
+
+  it('is the pids given out after the first cursor, up to the second', () => {
+    const since = pidsSince(at(5000, 10_000), at(5100, 10_090), 32_768)!;
+    expect([5000, 5001, 5100, 5101, 4000].map(since)).toEqual([false, true, true, false, false]);
+  });
+
+  it('goes round once where the allocator wrapped at pid_max', () => {
+    const since = pidsSince(at(32_700, 10_000), at(400, 10_400), 32_768)!;
+    expect([32_700, 32_701, 32_767, 300, 400, 401, 20_000].map(since)).toEqual([false, true, true, true, true, false, false]);
+  });
+
+  it('gives up (every pid) when the allocator may have gone all the way round', () => {
+    expect(pidsSince(at(5000, 10_000, 1000), at(5100, 10_000 + 15_800, 1000), 32_768)).toBeUndefined();
+    expect(pidsSince(at(5000, 10_000, 1000), at(5100, 10_000 + 15_000, 1000), 32_768)).toBeDefined();
+    expect(pidsSince(at(5000, 10_000), undefined, 32_768)).toBeUndefined();
   });
 });

@@ -16,11 +16,18 @@ export interface ProcessInfo {
   start: number;
 }
 
-/** Every live (non-zombie) process but this one. */
-export function listProcesses(): ProcessInfo[] {
+/**
+ * Every live (non-zombie) process but this one. With `startedAfter`, only those that may have
+ * started since that cursor: the others' stat files are not even read (a scan otherwise costs
+ * in proportion to every process on the machine, at every stage's end).
+ */
+export function listProcesses(startedAfter?: PidCursor): ProcessInfo[] {
   const out: ProcessInfo[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+  const entries = readdirSync('/proc');
+  // Read after the listing, so that every process it holds was started before this cursor.
+  const maybeNew = startedAfter && pidsSince(startedAfter, pidCursor());
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid || (maybeNew && !maybeNew(Number(entry)))) continue;
     const stat = procStat(entry);
     if (stat === undefined) continue; // exited meanwhile
     // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
@@ -29,6 +36,54 @@ export function listProcesses(): ProcessInfo[] {
     out.push({ pid: Number(entry), ppid: Number(f[1]), pgrp: Number(f[2]), start: Number(f[19]) });
   }
   return out;
+}
+
+/** Where the kernel's pid allocation stands: the last pid it gave out, forks since boot, and tasks alive (all of them hold a pid). */
+export interface PidCursor {
+  lastPid: number;
+  forks: number;
+  tasks: number;
+}
+
+export function pidCursor(): PidCursor | undefined {
+  try {
+    // "0.20 0.18 0.12 1/80 11206": the last field is the last pid given out, the one before it running/all tasks.
+    const fields = readFileSync('/proc/loadavg', 'latin1').trim().split(' ');
+    const lastPid = Number(fields[4]);
+    const tasks = Number(fields[3]?.split('/')[1]);
+    const forks = Number(/^processes (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1]);
+    return [lastPid, tasks, forks].every(Number.isSafeInteger) ? { lastPid, forks, tasks } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids below this are never given out again once the allocator wraps (the kernel's RESERVED_PIDS). */
+const RESERVED_PIDS = 300;
+let pidMax: number | undefined;
+
+/**
+ * Which pids can belong to a process started between `before` and `now`, or undefined when any
+ * can. The kernel hands out pids in increasing order, wrapping at pid_max, so a new process's
+ * pid lies after `before.lastPid` and at or before `now.lastPid`, going round once at most —
+ * unless the allocator may have lapped: it moves one step per fork (threads included) and one
+ * per pid it skips because it is in use — by a task alive at `before` or forked since — so it
+ * cannot lap while twice the forks plus the tasks alive at `before` stay under pid_max. Old
+ * processes inside the range are harmless: they are read like any other.
+ */
+export function pidsSince(before: PidCursor, now: PidCursor | undefined, max = (pidMax ??= readPidMax())): ((pid: number) => boolean) | undefined {
+  if (!now || !(max > 0) || 2 * (now.forks - before.forks) + before.tasks >= max - RESERVED_PIDS) return undefined;
+  const from = before.lastPid;
+  const to = now.lastPid;
+  return to >= from ? (pid) => pid > from && pid <= to : (pid) => pid > from || pid <= to;
+}
+
+function readPidMax(): number {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/pid_max', 'latin1').trim());
+  } catch {
+    return 0; // unknown: every process is read
+  }
 }
 
 const statBuffer = Buffer.alloc(4096);
@@ -102,16 +157,25 @@ export class StageProcesses {
    *   the stage was spawned: a process started earlier cannot have been given the stage's token
    *   (it did not exist yet), so its environment is not read. (One that puts the token there by
    *   an exec later would only get itself killed.) 0: read every process's.
+   * @param pidsBefore where pid allocation stood before the stage was spawned: only processes
+   *   started since can be the stage's, so only their stat files are read (pidsSince).
    */
   constructor(
     private readonly token: string,
     private readonly leaderPid: number,
     private readonly since = 0,
-  ) {}
+    pidsBefore?: PidCursor,
+  ) {
+    // A cursor the leader's own pid does not fit (a /proc of another pid namespace) would hide the stage.
+    const fits = pidsBefore && pidsSince(pidsBefore, pidCursor())?.(leaderPid);
+    this.pidsBefore = fits ? pidsBefore : undefined;
+  }
+
+  private readonly pidsBefore?: PidCursor;
 
   /** The stage's live processes now; remembers them so their descendants stay known after they exit. */
   scan(): ProcessInfo[] {
-    const all = listProcesses();
+    const all = listProcesses(this.pidsBefore);
     const children = new Map<number, ProcessInfo[]>();
     for (const p of all) {
       const siblings = children.get(p.ppid);
