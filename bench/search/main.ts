@@ -77,6 +77,14 @@ const BUDGETS = args
   .sort((a, b) => a - b);
 const CANDIDATES = BUDGETS[BUDGETS.length - 1];
 if (!BUDGETS.every((b) => Number.isInteger(b) && b > 0)) throw new Error(`--budgets ${args.budgets}: expected candidate counts like 600,1200,2400`);
+/** The entries a comma-separated flag names (all when it is absent); an unknown name is an error, not an empty table. */
+function pick<T extends { name: string }>(flag: string, list: string | undefined, all: T[]): T[] {
+  if (!list) return all;
+  const names = list.split(',');
+  const unknown = names.filter((n) => !all.some((e) => e.name === n));
+  if (unknown.length) throw new Error(`${flag} ${list}: unknown ${unknown.map((n) => `"${n}"`).join(', ')}; expected names from: ${all.map((e) => e.name).join(', ')}`);
+  return all.filter((e) => names.includes(e.name));
+}
 const SEEDS = Number(args.seeds);
 const ISLANDS = Number(args.islands);
 const INTERVAL = Number(args.interval);
@@ -103,7 +111,7 @@ const ALL_STRATEGIES: Strategy[] = [
     operators: { step: 0.8, merge: 0.2 },
   },
 ];
-const STRATEGIES = ALL_STRATEGIES.filter((s) => !args.strategies || args.strategies.split(',').includes(s.name));
+const STRATEGIES = pick('--strategies', args.strategies, ALL_STRATEGIES);
 
 /** The scripted proposer (see the header). */
 const step: Operator = {
@@ -291,7 +299,7 @@ async function runOnce(landscape: Landscape, strategy: Strategy, seed: number): 
   }
 }
 
-const landscapes = LANDSCAPES.filter((l) => !args.only || args.only.split(',').includes(l.name));
+const landscapes = pick('--only', args.only, LANDSCAPES);
 console.log(
   `bench/search: best after ${BUDGETS.join(', ')} candidates, median of ${SEEDS} seeds; islands: ${ISLANDS}, migration every ${INTERVAL} accepted, rate ${ISLAND_DEFAULTS.rate}; ` +
     `selection ${args.selection ? `exploit,explore,best = ${args.selection}` : 'as the strategy defaults'}` +
