@@ -111,7 +111,7 @@ search:
   # seed: 1              # two runs with the same seed make the same proposals (deterministic verifier)
   # The islands strategy (strategy: islands): islands evolve apart, each a MAP-Elites archive.
   # islands: 4           # how many
-  # migration: {interval: 10, rate: 1}  # every 10 accepted children, each island's best 1 is
+  # migration: {interval: 20, rate: 1}  # every 20 accepted children, each island's best 1 is
   #                      # copied to the next island (a \`migrate\` row, measured before it lands)
   # features:            # the archive's grid; bin edges fixed from range, outside → edge bins
   #   - {name: size, builtin: code_size, range: [500, 5000], bins: 8}   # or diff_size

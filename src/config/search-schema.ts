@@ -2,6 +2,7 @@
 // strategy's settings (population/islands). Island keys are refused under another strategy,
 // so a config never looks like it does something it does not.
 import { z } from 'zod';
+import { ISLAND_DEFAULTS } from '../population/islands/settings.js';
 
 export const STRATEGIES = ['greedy', 'islands', 'best-of-n'] as const;
 
@@ -37,7 +38,7 @@ export const searchSchema = z
     seed: z.int().optional(),
     // The islands strategy (defaults: population/islands/settings.ts).
     islands: z.int().min(1).max(64).optional(),
-    migration: z.strictObject({ interval: z.int().min(1).default(10), rate: z.int().min(1).default(1) }).optional(),
+    migration: z.strictObject({ interval: z.int().min(1).default(ISLAND_DEFAULTS.interval), rate: z.int().min(1).default(ISLAND_DEFAULTS.rate) }).optional(),
     features: z.array(featureSchema).max(3, { error: 'at most 3 features: a grid of more dimensions is too sparse to fill' }).optional(),
     elites: z.int().min(1).max(1000).optional(),
     restart: z.strictObject({ patience: z.int().min(1) }).optional(),

@@ -11,7 +11,7 @@ describe('mapOpenEvolveConfig', () => {
     expect(one.config.search).toBeUndefined();
     expect(one.approximate).toEqual([]);
     const tiny = map({ database: { num_islands: 3, migration_rate: 0.01 } });
-    expect(tiny.config.search).toEqual({ strategy: 'islands', islands: 3, migration: { interval: 10, rate: 1 } }); // at least one migrant
+    expect(tiny.config.search).toEqual({ strategy: 'islands', islands: 3, migration: { interval: 20, rate: 1 } }); // at least one migrant; evoloop's default interval
   });
 
   it('tells keys OpenEvolve ignores (not in its Config) from keys evoloop has no meaning for', () => {

@@ -13,7 +13,10 @@ export interface IslandSettings {
   selection: { exploit: number; explore: number; best: number };
 }
 
-export const ISLAND_DEFAULTS = { islands: 4, interval: 10, rate: 1, elites: 5, selection: { exploit: 0.5, explore: 0.3, best: 0.2 } } as const;
+// interval 20 rather than 10 (bench/search, 20–40 seeds, 2,400 candidates): islands + merge on
+// rugged 0.825 → 0.860, separable bonus 24/40 → 27/40, needle 30/40 both; islands alone on the
+// needle 9/20 → 14/20. Islands that stay apart longer climb different peaks before they mix.
+export const ISLAND_DEFAULTS = { islands: 4, interval: 20, rate: 1, elites: 5, selection: { exploit: 0.5, explore: 0.3, best: 0.2 } } as const;
 
 /** How many inspirations a proposal gets, and how often one comes from another island. */
 export const INSPIRATIONS = 2;
