@@ -245,4 +245,9 @@ export const MIGRATIONS: string[] = [
   DROP INDEX signatures_run;
   CREATE INDEX signatures_island ON signatures(run_id, island, candidate_id);
   `,
+  // 12: a prompt's "best so far" on an island (queries.bestKept) reads the island's kept rows
+  // in score order, not every scored row of the run until three of them are the island's.
+  `
+  CREATE INDEX candidates_kept ON candidates(run_id, island, score) WHERE status IN ('baseline', 'accepted') AND score IS NOT NULL;
+  `,
 ];

@@ -33,6 +33,14 @@ export interface CandidateFilter {
   limit: number;
 }
 
+/** A kept candidate as the prompt's "best so far" lists it (see queries.bestKept). */
+export interface KeptRow {
+  id: number;
+  score: number;
+  operator: string;
+  description: string;
+}
+
 /** A candidate as a lesson tells it (see queries.lessonRows). */
 export interface LessonRow {
   id: number;
@@ -200,20 +208,21 @@ export class RunQueries {
 
   /**
    * The `limit` best-scored of the baseline and the accepted rows (on islands: elites), of one
-   * island and the baseline when `island` is a number: the prompt's "best so far", read in SQL so a
-   * prompt costs the same at 100,000 candidates.
+   * island and the baseline when `island` is a number: the prompt's "best so far". An island's
+   * read is two walks of the kept rows' index (its own rows, and the baseline's, which has no
+   * island), a few entries each, so a prompt costs the same at 100,000 candidates.
    */
-  bestKept(
-    runId: string,
-    goal: 'maximize' | 'minimize',
-    island: number | null,
-    limit: number,
-  ): { id: number; score: number; operator: string; description: string }[] {
-    return this.sql(
-      `SELECT id, score, operator, description FROM candidates
-         WHERE run_id = @run AND status IN ('baseline', 'accepted') AND score IS NOT NULL ${island === null ? '' : 'AND (island = @island OR island IS NULL)'}
-         ORDER BY score ${goal === 'maximize' ? 'DESC' : 'ASC'}, id LIMIT @limit`,
-    ).all({ run: runId, limit, ...(island === null ? {} : { island }) }) as { id: number; score: number; operator: string; description: string }[];
+  bestKept(runId: string, goal: 'maximize' | 'minimize', island: number | null, limit: number): KeptRow[] {
+    const kept = (where: string) =>
+      this.sql(
+        `SELECT id, score, operator, description FROM candidates
+           WHERE run_id = @run AND status IN ('baseline', 'accepted') AND score IS NOT NULL ${where}
+           ORDER BY score ${goal === 'maximize' ? 'DESC' : 'ASC'}, id LIMIT @limit`,
+      );
+    if (island === null) return kept('').all({ run: runId, limit }) as KeptRow[];
+    const rows = [...kept('AND island IS NULL').all({ run: runId, limit }), ...kept('AND island = @island').all({ run: runId, limit, island })] as KeptRow[];
+    const better = goal === 'maximize' ? -1 : 1;
+    return rows.sort((a, b) => better * (a.score - b.score) || a.id - b.id).slice(0, limit);
   }
 
   /** Every model call of a run as [createdAt, tokens, usd], in order. */

@@ -180,6 +180,34 @@ describe('Store', () => {
     ]);
   });
 
+  it("the prompt's best so far: an island's best kept rows and the baseline, in the goal's order, read through the kept rows' index", () => {
+    const row = (status: 'baseline' | 'accepted' | 'rejected', score: number | null, island?: number) => {
+      const c = store.insertCandidate(candidate({ status, island, operator: status === 'baseline' ? 'baseline' : 'tune', description: `${status} ${score}` }));
+      store.updateCandidate(c.id, { score });
+      return c.id;
+    };
+    const base = row('baseline', 5);
+    const [a, b, c, d] = [row('accepted', 9, 0), row('accepted', 7, 0), row('accepted', 3, 0), row('accepted', 8, 1)];
+    row('rejected', 100, 0);
+    row('accepted', null, 0);
+    const ids = (goal: 'maximize' | 'minimize', island: number | null, limit = 3) => store.queries.bestKept('r1', goal, island, limit).map((r) => r.id);
+    expect(ids('maximize', 0)).toEqual([a, b, base]);
+    expect(ids('minimize', 0)).toEqual([c, base, b]);
+    expect(ids('maximize', 1)).toEqual([d, base]);
+    expect(ids('maximize', 2)).toEqual([base]);
+    expect(ids('maximize', null)).toEqual([a, d, b]);
+    expect(ids('maximize', 0, 1)).toEqual([a]);
+    // Ties go to the older row, as the single query ordered them.
+    const e = row('accepted', 9, 0);
+    expect(ids('maximize', 0, 2)).toEqual([a, e]);
+    const plan = store['db']
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT id FROM candidates WHERE run_id = 'r1' AND status IN ('baseline', 'accepted') AND score IS NOT NULL AND island = 0 ORDER BY score DESC, id LIMIT 3",
+      )
+      .all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toContain('candidates_kept');
+  });
+
   it('records one measurement per slot: re-recording the same (candidate, epoch, stage, repeat) keeps the first', () => {
     const c = store.insertCandidate(candidate());
     store.addMeasurement(c.id, 0, result({ metrics: { score: 1 } }));
