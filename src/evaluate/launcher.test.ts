@@ -1,21 +1,13 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../../test/fixtures/verifiers/processes.js';
-import { runProcessTree, type TreeOptions } from './process-tree.js';
+import { runProcessTree } from './process-tree.js';
+import { sh, treeOptions as options } from '../../test/support/tree-options.js';
 import { runStage } from './run-stage.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const options = (over: Partial<TreeOptions> = {}): TreeOptions => ({
-  cwd: '/tmp',
-  env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  timeoutMs: 10_000,
-  maxOutputBytes: 64 * 1024,
-  killAfterOutputBytes: 1024 * 1024 * 1024,
-  ...over,
-});
-const sh = (script: string) => ['/bin/sh', '-c', script];
 
 describe('the stage launcher', () => {
   it("starts stages from a helper process whose environment holds PATH only, not from evoloop's own", async () => {

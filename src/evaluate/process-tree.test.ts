@@ -1,17 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { CappedOutput, liveGroupMembers, runProcessTree, type TreeOptions } from './process-tree.js';
+import { CappedOutput, liveGroupMembers, runProcessTree } from './process-tree.js';
+import { sh, treeOptions as options } from '../../test/support/tree-options.js';
 import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 
-const options = (over: Partial<TreeOptions> = {}): TreeOptions => ({
-  cwd: '/tmp',
-  env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  timeoutMs: 10_000,
-  maxOutputBytes: 64 * 1024,
-  killAfterOutputBytes: 1024 * 1024 * 1024,
-  ...over,
-});
-const sh = (script: string) => ['/bin/sh', '-c', script];
 
 describe('CappedOutput', () => {
   it('keeps everything under the cap', () => {
