@@ -82,7 +82,8 @@ function pick<T extends { name: string }>(flag: string, list: string | undefined
   if (!list) return all;
   const names = list.split(',');
   const unknown = names.filter((n) => !all.some((e) => e.name === n));
-  if (unknown.length) throw new Error(`${flag} ${list}: unknown ${unknown.map((n) => `"${n}"`).join(', ')}; expected names from: ${all.map((e) => e.name).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`${flag} ${list}: unknown ${unknown.map((n) => `"${n}"`).join(', ')}; expected names from: ${all.map((e) => e.name).join(', ')}`);
   return all.filter((e) => names.includes(e.name));
 }
 const SEEDS = Number(args.seeds);

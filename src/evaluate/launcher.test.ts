@@ -8,7 +8,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-
 describe('the stage launcher', () => {
   it("starts stages from a helper process whose environment holds PATH only, not from evoloop's own", async () => {
     process.env.EVOLOOP_LAUNCHER_TEST_MARKER = 'must-not-reach-a-stage';

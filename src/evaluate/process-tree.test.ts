@@ -4,7 +4,6 @@ import { CappedOutput, liveGroupMembers, runProcessTree } from './process-tree.j
 import { sh, treeOptions as options } from '../../test/support/tree-options.js';
 import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 
-
 describe('CappedOutput', () => {
   it('keeps everything under the cap', () => {
     const out = new CappedOutput(100);
