@@ -54,6 +54,17 @@ describe.each([true, false])('a stage contained %s', (cgroup) => {
     expect(processesWith(m)).toEqual([]);
   });
 
+  it(`${mode}: a stage that kills its launcher first thing is lost, not unstarted, and what it left running dies`, async () => {
+    // Three times: the launcher dies before or after the leader's pid came back, and both must end the same way.
+    for (let i = 0; i < 3; i++) {
+      const m = marker(`launcher-${cgroup}-${i}`);
+      const r = await contained(`kill -9 $PPID; sh -c 'sleep 30' ${word(m)} & wait`, { cgroup });
+      expect(r.tree.spawnError).toBeUndefined();
+      expect(r.tree.lost?.message).toMatch(/stage launcher .* exited \(SIGKILL\)/);
+      expect(processesWith(m)).toEqual([]);
+    }
+  });
+
   it(`${mode}: a setsid, double-forked daemon in / dies when the stage ends`, async () => {
     const m = marker(`daemon-${cgroup}`);
     const r = await contained(`setsid sh -c '(cd / && exec sh -c "while :; do sleep 1; done" ${word(m)}) & echo $!' </dev/null; sleep 0.3; echo done`, {

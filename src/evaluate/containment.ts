@@ -115,7 +115,9 @@ export class StageContainment {
   /** SIGKILLs every process of the stage: its cgroup's, then any carrying its token or descending from it. */
   async killAll(): Promise<void> {
     await this.cgroup?.killAll();
-    await this.processes?.killAll();
+    // Never watched: its launcher died before the leader's pid came back, but the stage may be running.
+    this.processes ??= new StageProcesses(this.token, undefined, this.openedAt);
+    await this.processes.killAll();
   }
 
   /**

@@ -4,7 +4,7 @@ import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 import { runProcessTree } from './process-tree.js';
 import { sh, treeOptions as options } from '../../test/support/tree-options.js';
 import { runStage } from './run-stage.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -52,6 +52,24 @@ describe('the stage launcher', () => {
     const next = await stage('echo METRIC score=1');
     expect(next.ok).toBe(true);
     expect(next.metrics).toEqual({ score: 1 });
+  });
+
+  it('a stage that kills its launcher first thing is a crash, never a start failure, and what it left running is killed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-launcher-'));
+    // Five times: the launcher dies before or after it has sent the leader's pid, and both must end the same way.
+    for (let i = 0; i < 5; i++) {
+      const pidFile = path.join(dir, `stray-${i}`);
+      const r = await runStage(
+        { name: 'score', kind: 'score', run: `kill -9 $PPID; sleep 30 & echo $! > ${pidFile}; wait`, timeoutMs: 10_000, env: [] },
+        { cwd: dir, worktree: dir, runId: 'r', candidateId: '3', repeat: 0, seed: 1, scratchDir: path.join(dir, `s-${i}`), sandbox: 'off' },
+      );
+      expect(r.ok).toBe(false);
+      expect(r.failure?.kind).toBe('crash');
+      expect(r.failure?.message).toMatch(/stage launcher .* exited \(SIGKILL\)/);
+      const stray = Number(readFileSync(pidFile, 'utf8'));
+      expect(stray).toBeGreaterThan(0);
+      expect(isAlive(stray)).toBe(false);
+    }
   });
 
   it('when the launcher dies, the stages it ran fail and all their processes are killed', async () => {

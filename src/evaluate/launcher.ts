@@ -20,7 +20,8 @@ export interface LaunchOptions {
  * One launched process, leader of its own process group, with stdin closed and stdout and
  * stderr piped. Events, as a ChildProcess's: 'spawn' (pid), 'stdout' and 'stderr' (Buffer),
  * 'exit' (code, signal), 'close' (its output is all read), 'error' (Error: it could not be
- * started, or the helper died while it ran).
+ * started); and 'lost' (Error): the helper died after it was asked to start the process, which
+ * may have started (and killed the helper) before its pid came back.
  */
 export interface Launched extends EventEmitter {
   /** Stops reading its output: a process that escaped the group must not keep the pipes, or us, waiting. */
@@ -62,6 +63,8 @@ process.on('message', (m) => {
     return send({ t: 'close' });
   }
   kids.set(m.id, k);
+  // The pid at once, not at 'spawn' (a tick later): a stage that kills its parent first thing must not leave evoloop without its pid.
+  if (k.pid !== undefined) send({ t: 'spawn', pid: k.pid });
   let queued = 0;
   const forward = (fd) => (data) => {
     queued += data.length;
@@ -71,7 +74,6 @@ process.on('message', (m) => {
       if (queued <= HIGH) { k.stdout.resume(); k.stderr.resume(); }
     });
   };
-  k.on('spawn', () => send({ t: 'spawn', pid: k.pid }));
   k.stdout.on('data', forward(1));
   k.stderr.on('data', forward(2));
   k.on('error', (err) => send({ t: 'error', message: err.message, code: err.code }));
@@ -143,13 +145,13 @@ class Helper {
     last();
   }
 
-  /** Whatever it was running fails (the processes themselves are the callers' to kill); the next launch starts a new helper. */
+  /** Whatever it was running is lost (the processes themselves are the callers' to kill); the next launch starts a new helper. */
   private died(how: string): void {
     if (!this.alive) return;
     this.alive = false;
     for (const [id, launched] of this.running) {
       const err = new Error(`evoloop's stage launcher (pid ${this.proc.pid}) ${how} while this process ran: something killed it, perhaps a stage`);
-      this.settle(id, () => launched.emit('error', err));
+      this.settle(id, () => launched.emit('lost', err));
     }
   }
 }

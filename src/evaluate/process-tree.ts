@@ -116,6 +116,11 @@ export function runProcessTree(argv: string[], opts: TreeOptions): Promise<TreeR
       else lost = err;
       void finish();
     });
+    // Started or not, it may be running: finish() sweeps the stage's processes either way.
+    child.on('lost', (err: Error) => {
+      lost = err;
+      void finish();
+    });
     child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => {
       exit = { code, signal };
       opts.onExit?.();

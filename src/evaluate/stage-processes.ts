@@ -162,12 +162,13 @@ export class StageProcesses {
    */
   constructor(
     private readonly token: string,
-    private readonly leaderPid: number,
+    /** Undefined when it never became known (its launcher died first): the token still finds the stage. */
+    private readonly leaderPid: number | undefined,
     private readonly since = 0,
     pidsBefore?: PidCursor,
   ) {
-    // A cursor the leader's own pid does not fit (a /proc of another pid namespace) would hide the stage.
-    const fits = pidsBefore && pidsSince(pidsBefore, pidCursor())?.(leaderPid);
+    // A cursor the leader's own pid does not fit (a /proc of another pid namespace) would hide the stage; without a leader, nothing proves it fits.
+    const fits = pidsBefore && leaderPid !== undefined && pidsSince(pidsBefore, pidCursor())?.(leaderPid);
     this.pidsBefore = fits ? pidsBefore : undefined;
   }
 
