@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 import { runProcessTree } from './process-tree.js';
 import { sh, treeOptions as options } from '../../test/support/tree-options.js';
 import { runStage } from './run-stage.js';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'evoloop-launcher-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('the stage launcher', () => {
   it("starts stages from a helper process whose environment holds PATH only, not from evoloop's own", async () => {
@@ -38,7 +41,7 @@ describe('the stage launcher', () => {
   });
 
   it('a stage that kills the process that started it fails on its own, and the next stage starts', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-launcher-'));
+    const dir = mkdtempSync(path.join(tmp, 'stage-'));
     const stage = (run: string) =>
       runStage(
         { name: 'score', kind: 'score', run, timeoutMs: 10_000, env: [] },
@@ -55,7 +58,7 @@ describe('the stage launcher', () => {
   });
 
   it('a stage that kills its launcher first thing is a crash, never a start failure, and what it left running is killed', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-launcher-'));
+    const dir = mkdtempSync(path.join(tmp, 'stage-'));
     // Five times: the launcher dies before or after it has sent the leader's pid, and both must end the same way.
     for (let i = 0; i < 5; i++) {
       const pidFile = path.join(dir, `stray-${i}`);

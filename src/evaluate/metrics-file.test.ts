@@ -1,8 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { chmodSync, existsSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname } from 'node:path';
-import { MetricsFile } from './metrics-file.js';
+import { basename, dirname, join } from 'node:path';
+import { MetricsFile, removeAbandonedFolders } from './metrics-file.js';
 
 describe('MetricsFile', () => {
   it('is an empty file with a random 128-bit name in an unlistable folder under the temp folder, removed afterwards', () => {
@@ -25,6 +27,41 @@ describe('MetricsFile', () => {
     expect(statSync(a.dir).mode & 0o777).toBe(0o111);
     b.remove();
     expect(existsSync(b.path)).toBe(false);
+  });
+
+  it("an evoloop killed with -9 leaves its folder; the next one removes it once untouched for 10 minutes, never a live process's", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('./src/evaluate/metrics-file.ts').then((m) => { console.log(m.MetricsFile.create().dir); setInterval(() => {}, 1000); })`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    const killed = line.toString().trim();
+    expect(basename(killed)).toMatch(new RegExp(`^evoloop-m-${child.pid}-`));
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(existsSync(killed)).toBe(true);
+    // A live process's folder (this one's), and a dead process's touched a minute ago, stay.
+    const mine = MetricsFile.create();
+    const recent = join(tmpdir(), `evoloop-m-${spawnSync('true').pid}-recent`);
+    try {
+      removeAbandonedFolders(Date.now() + 60_000);
+      expect(existsSync(killed)).toBe(true);
+      removeAbandonedFolders(Date.now() + 11 * 60_000);
+      expect(existsSync(killed)).toBe(false);
+      expect(existsSync(mine.dir)).toBe(true);
+      mkdirSync(recent);
+      removeAbandonedFolders(statSync(recent).mtimeMs + 60_000);
+      expect(existsSync(recent)).toBe(true);
+    } finally {
+      mine.remove();
+      rmSync(recent, { recursive: true, force: true });
+    }
   });
 
   it('reports what the file held when the top process exited', () => {

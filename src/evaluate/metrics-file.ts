@@ -6,9 +6,11 @@
 // environment leads to it. What the file holds when the stage's top process exits is
 // the report; a change after that (a process it left behind) makes it untrusted.
 // The folder is made once per evoloop process, not per stage: removing a folder costs a
-// journal write on ext4 (1-4 ms on a busy disk), a file's unlink almost nothing.
+// journal write on ext4 (1-4 ms on a busy disk), a file's unlink almost nothing. It is named
+// for the process, so the folders of one that died without its exit handler (kill -9) are
+// found and removed by the next evoloop.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, constants, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -65,10 +67,17 @@ export class MetricsFile {
 const IS_ROOT = process.getuid?.() === 0;
 let folder: string | undefined;
 
+const FOLDER_PREFIX = 'evoloop-m-';
+/** A metrics folder's name, with the pid of the process that made it. */
+const FOLDER_NAME = new RegExp(`^${FOLDER_PREFIX}(\\d+)-`);
+/** A dead process's folder is left this long untouched before it is removed (a process of another pid namespace sharing /tmp looks dead here). */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
 /** This process's metrics folder, made on first use and removed when the process exits. */
 function metricsFolder(): string {
   if (folder) return folder;
-  const dir = mkdtempSync(join(tmpdir(), 'evoloop-m-'));
+  removeAbandonedFolders();
+  const dir = mkdtempSync(join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
   chmodSync(dir, 0o111);
   if (IS_ROOT) chownSync(dir, NOBODY, NOBODY);
   process.once('exit', () => {
@@ -81,6 +90,32 @@ function metricsFolder(): string {
   });
   folder = dir;
   return dir;
+}
+
+/** The metrics folders of processes that are gone and did not remove them (killed with -9), untouched for a while. */
+export function removeAbandonedFolders(now = Date.now()): void {
+  const temp = tmpdir();
+  for (const name of readdirSync(temp)) {
+    const pid = Number(FOLDER_NAME.exec(name)?.[1]);
+    if (!pid || isRunning(pid)) continue;
+    const dir = join(temp, name);
+    try {
+      if (now - statSync(dir).mtimeMs < ABANDONED_AFTER_MS) continue;
+      chmodSync(dir, 0o700);
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another user's, or gone meanwhile
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
