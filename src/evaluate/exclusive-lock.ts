@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../core/process-alive.js';
 
 const POLL_MS = 20;
 /** A breaker file older than this was left by a process that died while breaking a lock. */
@@ -34,7 +35,7 @@ export function tryLock(file: string): (() => void) | undefined {
   const token = `${process.pid} ${randomBytes(6).toString('hex')}\n`;
   if (!tryCreate(file, token)) {
     const owner = ownerPid(file);
-    if (owner === undefined || alive(owner)) return undefined;
+    if (owner === undefined || processAlive(owner)) return undefined;
     breakStale(file, owner);
     if (!tryCreate(file, token)) return undefined;
   }
@@ -47,7 +48,7 @@ export function tryLock(file: string): (() => void) | undefined {
 /** The pid holding the lock `file`, when a live process does. */
 export function lockOwner(file: string): number | undefined {
   const owner = ownerPid(file);
-  return owner !== undefined && alive(owner) ? owner : undefined;
+  return owner !== undefined && processAlive(owner) ? owner : undefined;
 }
 
 function tryCreate(file: string, content: string): boolean {
@@ -74,15 +75,6 @@ function readOrUndefined(file: string): string | undefined {
 function ownerPid(file: string): number | undefined {
   const pid = Number.parseInt(readOrUndefined(file) ?? '', 10);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function breakStale(file: string, deadPid: number): void {

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, constants, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../core/process-alive.js';
 
 const MAX_BYTES = 1024 * 1024;
 const NOBODY = 65534;
@@ -97,7 +98,7 @@ export function removeAbandonedFolders(now = Date.now()): void {
   const temp = tmpdir();
   for (const name of readdirSync(temp)) {
     const pid = Number(FOLDER_NAME.exec(name)?.[1]);
-    if (!pid || isRunning(pid)) continue;
+    if (!pid || processAlive(pid)) continue;
     const dir = join(temp, name);
     try {
       if (now - statSync(dir).mtimeMs < ABANDONED_AFTER_MS) continue;
@@ -106,15 +107,6 @@ export function removeAbandonedFolders(now = Date.now()): void {
     } catch {
       // another user's, or gone meanwhile
     }
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

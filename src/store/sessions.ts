@@ -8,8 +8,8 @@
 // losing the WAL cannot take it); a clean close deletes the row. A row whose process is
 // gone, found while the WAL is missing, means that process's last writes are lost.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { processAlive } from '../core/process-alive.js';
 
 export interface SessionRow {
   id: string;
@@ -45,19 +45,4 @@ export function deadSessions(db: Database.Database): SessionRow[] {
 export function forgetSessions(db: Database.Database, rows: SessionRow[]): void {
   const del = db.prepare('DELETE FROM store_sessions WHERE id = ?');
   for (const r of rows) del.run(r.id);
-}
-
-/** Whether a process exists on this machine and is not a zombie (killed, waiting to be reaped). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return true; // no /proc (not Linux): the signal check has to do
-  }
 }

@@ -1,5 +1,5 @@
 // The headline of a run, as `status`, the library and the report show it.
-import { processAlive } from './sessions.js';
+import { processAlive } from '../core/process-alive.js';
 import type { CandidateRecord, RunRecord, Store } from './store.js';
 import type { StoredNoise, StoredNoiseModel } from './verdict.js';
 import { reportedGains, type ReportedGain } from './reported-gain.js';
