@@ -137,6 +137,43 @@ describe('Evolution', () => {
     broken.store.close();
   });
 
+  it('gives an operator that reads its history its earlier outcomes, replayed on resume; keeps none for one that does not', async () => {
+    const dir = tempProblem();
+    // What each proposal was given (the history is the engine's live list: copied when seen).
+    const reader = () => {
+      const given: [number, string, boolean, number | null][][] = [];
+      const op = counter((ctx) => {
+        given.push(ctx.history.map((o) => [o.candidateId, o.status, o.improved, o.fitness]));
+        if (ctx.history.length > 0) expect(ctx.history.at(-1)!.files()).toEqual({ 'f.js': ctx.parents[0].files['f.js'] });
+        return String(Number(ctx.parents[0].files['f.js'] ?? '1') + 1);
+      });
+      return { op: { ...op, readsHistory: true as const }, given };
+    };
+    const first = reader();
+    const one = build(dir, { budget: { candidates: 3 } }, { operator: first.op });
+    await one.evolution.run();
+    expect(first.given).toEqual([
+      [],
+      [[2, 'accepted', true, 2]],
+      [
+        [2, 'accepted', true, 2],
+        [3, 'accepted', true, 3],
+      ],
+    ]);
+    one.store.close();
+    const resumed = reader();
+    const two = build(dir, { budget: { candidates: 4 } }, { operator: resumed.op });
+    await two.evolution.run();
+    expect(resumed.given.map((h) => h.map(([id]) => id))).toEqual([[2, 3, 4]]);
+    two.store.close();
+    // The same run with an operator that does not read it: nothing is kept for it.
+    const blind = counter();
+    const three = build(dir, { budget: { candidates: 5 } }, { operator: blind });
+    await three.evolution.run();
+    expect(blind.seen.map((ctx) => ctx.history)).toEqual([[]]);
+    three.store.close();
+  });
+
   it('resumes: a pending candidate is considered before anything new is proposed, and counts against the budget', async () => {
     const dir = tempProblem();
     // First session: abandoned while the second child is being measured.

@@ -22,7 +22,8 @@ export interface EvolutionDeps {
   store: Store;
   run: RunRecord;
   workspace: Pick<Workspace, 'readBase' | 'baseFiles'>;
-  operators: Pick<OperatorSet, 'pick'> & Partial<Pick<OperatorSet, 'observe'>>;
+  /** Without `readsHistory`, no operator is given its history. */
+  operators: Pick<OperatorSet, 'pick'> & Partial<Pick<OperatorSet, 'observe' | 'readsHistory'>>;
   population: Population;
   admit: Admit;
   emit: (e: EvolutionEvent) => void;
@@ -158,11 +159,13 @@ export class Evolution {
   private recordOutcome(c: CandidateOutcome, parentScore: number | null | undefined): void {
     const goal = this.d.config.objective.goal;
     const improved = improvedOnParent(c, parentScore, goal);
-    const list = this.history.get(c.operator) ?? [];
-    const sign = goal === 'maximize' ? 1 : -1;
-    const fitness = c.score === null || c.status === 'failed' || c.status === 'tampered' ? null : sign * c.score;
-    list.push(new RecordedOutcome(this.d.store, c.id, c.parentId, c.status, improved, fitness));
-    this.history.set(c.operator, list);
+    if (this.d.operators.readsHistory?.(c.operator)) {
+      const list = this.history.get(c.operator) ?? [];
+      const sign = goal === 'maximize' ? 1 : -1;
+      const fitness = c.score === null || c.status === 'failed' || c.status === 'tampered' ? null : sign * c.score;
+      list.push(new RecordedOutcome(this.d.store, c.id, c.parentId, c.status, improved, fitness));
+      this.history.set(c.operator, list);
+    }
     this.d.operators.observe?.({ ...c, improved });
     this.sinceImprovement = c.status === 'accepted' ? 0 : this.sinceImprovement + 1;
   }

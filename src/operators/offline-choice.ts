@@ -77,6 +77,7 @@ export function offlineChoice(config: Config, store: Store, runId: string, build
     get name() {
       return chosen?.name ?? 'tune';
     },
+    readsHistory: true, // tune, cmaes and bayes all do
     async describe(problem: ProblemView) {
       const line = await choose(problem);
       return [line, await chosen!.describe?.(problem)].filter(Boolean).join('\n');

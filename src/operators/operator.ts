@@ -50,7 +50,7 @@ export interface OperatorContext {
   taken(changes: FileSet): Promise<boolean>;
   /** Files the proposer may change (problem-relative), as the primary parent has them. */
   editableFiles: string[];
-  /** This operator's earlier outcomes in this run. */
+  /** This operator's earlier outcomes in this run (empty unless it declares `readsHistory`). */
   history: OperatorOutcome[];
   /** Which way the objective goes (a parent's `score` is the objective's value). */
   goal: Goal;
@@ -92,6 +92,8 @@ export interface Operator {
    * that cannot give them (greedy, or an island with one elite) skips the proposal.
    */
   readonly parents?: 1 | 2;
+  /** It reads `history` (its earlier outcomes): the engine keeps a run's outcomes only for operators that do, so a model run's memory does not grow with its candidates. */
+  readonly readsHistory?: true;
   propose(ctx: OperatorContext): Promise<ProposalResult>;
   /** What it will do in this problem, told once when a run starts (tune: the literals it moves and their ranges). */
   describe?(problem: ProblemView): Promise<string | undefined>;

@@ -113,4 +113,28 @@ describe('selectOperators', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('says which operators read their history (the engine keeps outcomes only for those): the offline optimizers, not merge or the model operators', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'evoloop-select-'));
+    const store = openStore(dir);
+    try {
+      const deps = { store, runId: 'r1', problemDir: dir, workspace: { baseFiles: () => [] } as unknown as Workspace, notice: () => undefined, env: {} };
+      const model = { provider: 'openai', name: 'm', base_url: 'http://127.0.0.1:9/v1' };
+      const mixed = selectOperators(
+        config({ search: { strategy: 'islands' }, model, operators: { tune: 1, cmaes: 1, bayes: 1, merge: 1, 'llm-diff': 1, 'llm-rewrite': 1 } }),
+        deps,
+      );
+      expect(['tune', 'cmaes', 'bayes', 'merge', 'llm-diff', 'llm-rewrite', 'unknown'].filter((n) => mixed.readsHistory(n))).toEqual([
+        'tune',
+        'cmaes',
+        'bayes',
+      ]);
+      // The default offline operator is one of the three, whichever the run chooses.
+      const offline = selectOperators(config(), deps);
+      expect(['tune', 'cmaes', 'bayes'].every((n) => offline.readsHistory(n))).toBe(true);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

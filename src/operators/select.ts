@@ -33,6 +33,8 @@ export interface OperatorSet {
   notice?: string;
   /** The operator of the next proposal: the operator bandit's choice, the configured weights as its prior; another than `except` when there is one. */
   pick(random: () => number, except?: string): Operator;
+  /** Whether the operator of this name reads its earlier outcomes (Operator.readsHistory): the engine keeps them only then. */
+  readsHistory(name: string): boolean;
   /** Feeds a decided candidate to the bandits (operators, models, prompt styles, islands). */
   observe(c: Outcome): void;
   /** Which island the next proposal goes to (islands strategy): the island bandit's pick among the least busy. */
@@ -242,6 +244,7 @@ export function selectOperators(config: Config, deps: OperatorDeps): OperatorSet
       const others = items.map((i) => i.item.name).filter((n) => n !== except);
       return byName.get(bandits.operators.choose(random, except !== undefined && others.length > 0 ? others : undefined))!;
     },
+    readsHistory: (name) => (offline ? true : byName.get(name)?.readsHistory === true),
     observe: (c) => bandits.observe(c),
     chooseIsland: bandits.chooseIsland,
     describe: async (problem) => (await Promise.all(items.map((i) => i.item.describe?.(problem)))).filter(Boolean).join('\n') || undefined,

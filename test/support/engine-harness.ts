@@ -181,7 +181,7 @@ export function build(dir: string, input: Partial<ConfigInput>, opts: HarnessOpt
     store,
     run,
     workspace,
-    operators: { pick: opts.pick ?? (() => operator) },
+    operators: { pick: opts.pick ?? (() => operator), readsHistory: (name) => name === operator.name && operator.readsHistory === true },
     population,
     admit: admission({ store, run, workspace, rules, protectedPaths: backend.protectedPaths }),
     emit,

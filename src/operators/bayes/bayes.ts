@@ -61,6 +61,7 @@ export function bayes(): Operator {
   const observations = new Observations();
   return {
     name: 'bayes',
+    readsHistory: true,
 
     async describe(problem: ProblemView) {
       const { found, problems } = await readLiterals(problem.editableFiles, problem.readBase);

@@ -46,6 +46,7 @@ export function cmaes(): Operator {
 
   return {
     name: 'cmaes',
+    readsHistory: true,
 
     async describe(problem: ProblemView) {
       const { found, problems } = await readLiterals(problem.editableFiles, problem.readBase);

@@ -201,6 +201,7 @@ function patternMove(pool: PoolEntry[], { from, gain }: { from: Map<string, numb
 
 export const tune: Operator = {
   name: 'tune',
+  readsHistory: true,
 
   async describe(problem: ProblemView): Promise<string | undefined> {
     const { found, problems } = await readLiterals(problem.editableFiles, problem.readBase);
