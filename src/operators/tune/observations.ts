@@ -2,7 +2,10 @@
 // of their earlier candidates as a point of the literal space (tune/vector.ts) and its
 // fitness, read from the candidates' files, so their state is a pure function of the run's
 // history and a resumed run continues exactly. Points this process wrote itself are
-// remembered, so only a resumed run pays for parsing its history, once per candidate.
+// remembered, so only a resumed run pays for parsing its history, once per candidate. What
+// is remembered per candidate stays small (a digest of the files, not their text; the point
+// once observed), so a run of 100,000 candidates does not hold 100,000 copies of its program.
+import { createHash } from 'node:crypto';
 import type { FileSet } from '../../core/types.js';
 import type { OperatorContext, OperatorOutcome } from '../operator.js';
 import { literalSpace, pointOf, type LiteralSpace } from './vector.js';
@@ -19,7 +22,7 @@ type Ctx = Pick<OperatorContext, 'editableFiles' | 'readFile' | 'readBase'>;
 export class Observations {
   /** Candidate id → its point (null: a program with other literals, e.g. a model changed the code). */
   private readonly points = new Map<number, number[] | null>();
-  /** The files' contents → the point written into them. */
+  /** A digest of the files' contents → the point written into them, until its candidate is observed. */
   private readonly written = new Map<string, number[]>();
 
   /** Remembers a proposal's point; `changes` are over the parent the space was read from. */
@@ -48,15 +51,21 @@ export class Observations {
   private async pointOf(files: FileSet, space: LiteralSpace, ctx: Ctx): Promise<number[] | null> {
     const bases = new Map<string, string | undefined>();
     for (const p of space.contents.keys()) bases.set(p, files[p] ?? (await ctx.readBase(p)));
-    const known = this.written.get(key(space, (p) => bases.get(p)));
-    if (known) return known;
+    const k = key(space, (p) => bases.get(p));
+    const known = this.written.get(k);
+    if (known) {
+      this.written.delete(k); // its candidate's point is in `points` from now on
+      return known;
+    }
     const theirs = await literalSpace(ctx.editableFiles, async (p) => files[p] ?? (await ctx.readBase(p)), ctx.readBase);
     return theirs.signature === space.signature ? pointOf(theirs) : null;
   }
 }
 
 function key(space: LiteralSpace, content: (path: string) => string | undefined): string {
-  return [space.signature, ...[...space.contents.keys()].map((p) => `${p}\0${content(p) ?? ''}`)].join('\0\0');
+  const hash = createHash('sha256').update(space.signature);
+  for (const p of space.contents.keys()) hash.update(`\0\0${p}\0`).update(content(p) ?? '');
+  return hash.digest('base64');
 }
 
 /** The program's space and the point a search starts from (the base's values, when the base has the same literals). */
