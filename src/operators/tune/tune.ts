@@ -35,13 +35,13 @@ export const DRAWS = 50;
 /** Steps tried on one literal in a proposal (each a contraction of the last) before the next literal. */
 const TRIES_PER_LITERAL = 3;
 
-/** One child's move: the literal it changed and by how much, in the literal's step units (stepOf). */
+/** One child's move: the literal it changed and by how much, in the literal's step units (stepOf). Small: a run keeps one per child. */
 export interface Trial {
   key: string;
   step: number;
   improved: boolean;
-  /** Every literal's value in its parent, by key (where a sweep started, for the pattern move). */
-  from: Map<string, number>;
+  /** The child, whose parent's literal values are where a sweep started (read again only for a pattern move: valuesBefore). */
+  outcome: OperatorOutcome;
 }
 
 /** The step a literal takes next after its last trial: tripled after a success, halved and reversed after a failure. */
@@ -114,15 +114,21 @@ async function trialOf(o: OperatorOutcome, files: string[], readBase: (p: string
     const after = await literalPool(files, async (p) => child[p] ?? (await readBase(p)), readBase);
     if (before.pool.length === after.pool.length && before.pool.every((e, k) => e.key === after.pool[k].key)) {
       const changed = before.pool.flatMap((e, k) => (e.lit.value === after.pool[k].lit.value ? [] : [k]));
-      const from = new Map(before.pool.map((b) => [b.key, b.lit.value]));
       if (changed.length === 1) {
         const e = before.pool[changed[0]];
-        trial = { key: e.key, step: stepOf(e.lit, e.lit.value, after.pool[changed[0]].lit.value), improved: o.improved, from };
-      } else if (changed.length > 1) trial = { key: PATTERN, step: 0, improved: o.improved, from };
+        trial = { key: e.key, step: stepOf(e.lit, e.lit.value, after.pool[changed[0]].lit.value), improved: o.improved, outcome: o };
+      } else if (changed.length > 1) trial = { key: PATTERN, step: 0, improved: o.improved, outcome: o };
     }
   }
   trials.set(o, trial);
   return trial;
+}
+
+/** Every literal's value in a trial's parent, by key: where the sweep that trial started began. */
+async function valuesBefore(t: Trial, files: string[], readBase: (p: string) => Promise<string | undefined>): Promise<Map<string, number>> {
+  const parent = t.outcome.parentFiles?.() ?? {};
+  const { pool } = await literalPool(files, async (p) => parent[p] ?? (await readBase(p)), readBase);
+  return new Map(pool.map((b) => [b.key, b.lit.value]));
 }
 
 /**
@@ -134,27 +140,28 @@ export function schedule(
   pool: PoolEntry[],
   history: (Trial | null)[],
   random: () => number,
-): { steps: { entry: PoolEntry; step: number }[]; pattern?: { from: Map<string, number>; gain: number } } {
+): { steps: { entry: PoolEntry; step: number }[]; pattern?: { from: Trial; gain: number } } {
   const keys = new Set(pool.map((e) => e.key));
   const last = new Map<string, Trial>();
   let sweep = new Set<string>();
-  let sweepFrom: Map<string, number> | undefined;
-  let patternFrom: Map<string, number> | undefined;
-  let baseFrom: Map<string, number> | undefined;
+  // Trials whose parent is where a sweep (or the pattern's base point) started.
+  let sweepFrom: Trial | undefined;
+  let patternFrom: Trial | undefined;
+  let baseFrom: Trial | undefined;
   // After a successful pattern move the next repeats the sweep's move (measured from where that one started) twice over.
   let gain = 1;
   history.forEach((t, at) => {
     if (!t) return;
     // After a successful pattern move the next sweep is measured from where the pattern started (Hooke–Jeeves' base point), so consecutive pattern moves compound.
     if (t.key === PATTERN) {
-      baseFrom = t.improved ? t.from : undefined;
+      baseFrom = t.improved ? t : undefined;
       gain = t.improved ? 2 : 1;
       return;
     }
     last.set(t.key, t);
     if (!keys.has(t.key)) return;
     if (sweep.size === 0) {
-      sweepFrom = baseFrom ?? t.from;
+      sweepFrom = baseFrom ?? t;
       baseFrom = undefined;
     }
     sweep.add(t.key);
@@ -237,7 +244,7 @@ export const tune: Operator = {
     };
     const { steps, pattern: due } = schedule(pool, history, ctx.random);
     if (ctx.noiseSd > 0) for (const s of steps) s.step = (s.step < 0 ? -1 : 1) * Math.max(NOISY_MIN_STEP, Math.abs(s.step));
-    const pattern = due ? patternMove(pool, due) : [];
+    const pattern = due ? patternMove(pool, { from: await valuesBefore(due.from, ctx.editableFiles, ctx.readBase), gain: due.gain }) : [];
     if (pattern.length > 0) {
       draws++;
       const changes = withValues(contents, pattern);
