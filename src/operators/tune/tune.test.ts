@@ -257,6 +257,25 @@ describe("each literal's own step: Rosenbrock's rule, replayed from history", ()
     expect(third).toMatchObject({ description: 'tune (pattern move): k.js:1 0.6 → 0.75' });
   });
 
+  it("folds a history that grows between proposals (the engine's live list) to the moves a fresh one gives", async () => {
+    const half = withValues('0.35', '0.5');
+    const parent = withValues('0.35', '0.7');
+    const afterPattern = withValues('0.45', '0.9');
+    const next = withValues('0.45', '0.8');
+    const live: OperatorOutcome[] = [outcome(1, one, half, true), outcome(2, half, parent, true)];
+    const propose = (files: string, history: OperatorOutcome[]) =>
+      tune.propose({ ...ctx(seededRandom(1), { files: { 'k.js': files }, history }), readBase: async () => one });
+    const seen: unknown[] = [await propose(parent, live)];
+    live.push(outcome(3, parent, afterPattern, true));
+    seen.push(await propose(afterPattern, live));
+    live.push(outcome(4, afterPattern, next, true), outcome(5, next, withValues('0.75', '0.8'), false));
+    seen.push(await propose(next, live));
+    const fresh = [await propose(parent, live.slice(0, 2)), await propose(afterPattern, live.slice(0, 3)), await propose(next, [...live])];
+    expect(seen).toEqual(fresh);
+    expect(seen[0]).toMatchObject({ description: 'tune (pattern move): k.js:1 0.35 → 0.45; k.js:2 0.7 → 0.9' });
+    expect(seen[2]).toMatchObject({ description: 'tune (pattern move): k.js:1 0.45 → 0.65; k.js:2 0.8 → 1.0' });
+  });
+
   it('keeps every step at NOISY_MIN_STEP or more when the verifier is noisy, where a run of failures would shrink it', async () => {
     // rate 0.25 → 0.35 succeeded; then width 0.5 → 0.54 failed (+0.04, so −0.02 next).
     const parent = withValues('0.35', '0.5');

@@ -132,54 +132,89 @@ async function valuesBefore(t: Trial, files: string[], readBase: (p: string) => 
 }
 
 /**
+ * What tune's history says, folded one trial at a time: each literal's last trial, the
+ * literals tried in the current sweep, where the sweep (and the pattern's base point)
+ * started, and where the last complete sweep ended. A fold belongs to one history (the
+ * engine's list, which only grows) and one set of literal keys, so each proposal folds only
+ * the children decided since the last: a run of 100,000 does not walk them all every time.
+ */
+interface Fold {
+  keys: Set<string>;
+  signature: string;
+  /** Outcomes folded so far (nulls included). */
+  folded: number;
+  last: Map<string, Trial>;
+  sweep: Set<string>;
+  /** Trials whose parent is where the current sweep, and the pattern's base point, started. */
+  sweepFrom?: Trial;
+  baseFrom?: Trial;
+  /** After a successful pattern move the next repeats the sweep's move (measured from where that one started) twice over. */
+  gain: number;
+  /** The outcome that completed the last sweep, and where that sweep started. */
+  sweepEnd?: { at: number; from?: Trial };
+}
+
+const folds = new WeakMap<readonly OperatorOutcome[], Fold>();
+
+function foldTrial(f: Fold, t: Trial | null, at: number): void {
+  if (!t) return;
+  // After a successful pattern move the next sweep is measured from where the pattern started (Hooke–Jeeves' base point), so consecutive pattern moves compound.
+  if (t.key === PATTERN) {
+    f.baseFrom = t.improved ? t : undefined;
+    f.gain = t.improved ? 2 : 1;
+    return;
+  }
+  f.last.set(t.key, t);
+  if (!f.keys.has(t.key)) return;
+  if (f.sweep.size === 0) {
+    f.sweepFrom = f.baseFrom ?? t;
+    f.baseFrom = undefined;
+  }
+  f.sweep.add(t.key);
+  if (f.sweep.size < f.keys.size) return;
+  f.sweep = new Set();
+  f.sweepEnd = { at, from: f.sweepFrom };
+}
+
+/** The fold of `history` for these literals, brought up to date (trials read once per outcome; the folding itself is synchronous). */
+async function foldOf(
+  history: readonly OperatorOutcome[],
+  pool: PoolEntry[],
+  files: string[],
+  readBase: (p: string) => Promise<string | undefined>,
+): Promise<Fold> {
+  const signature = pool.map((e) => e.key).join('\n');
+  let f = folds.get(history);
+  if (!f || f.signature !== signature) {
+    f = { keys: new Set(pool.map((e) => e.key)), signature, folded: 0, last: new Map(), sweep: new Set(), gain: 1 };
+    folds.set(history, f);
+  }
+  const upTo = history.length;
+  for (let at = f.folded; at < upTo; at++) if (!trials.has(history[at])) await trialOf(history[at], files, readBase);
+  // Another proposal may have folded meanwhile: go on from where the fold is now.
+  for (let at = f.folded; at < upTo; at++) foldTrial(f, trials.get(history[at]) ?? null, at);
+  f.folded = Math.max(f.folded, upTo);
+  return f;
+}
+
+/**
  * The literals in the order tune tries them, each with the step it takes next: the
  * literals not yet tried in this sweep first, in random order (each sweep tries every
- * literal once, in a new order), then the others.
+ * literal once, in a new order), then the others. The pattern move is due right after the
+ * sweep that ended on the last outcome.
  */
-export function schedule(
-  pool: PoolEntry[],
-  history: (Trial | null)[],
-  random: () => number,
-): { steps: { entry: PoolEntry; step: number }[]; pattern?: { from: Trial; gain: number } } {
-  const keys = new Set(pool.map((e) => e.key));
-  const last = new Map<string, Trial>();
-  let sweep = new Set<string>();
-  // Trials whose parent is where a sweep (or the pattern's base point) started.
-  let sweepFrom: Trial | undefined;
-  let patternFrom: Trial | undefined;
-  let baseFrom: Trial | undefined;
-  // After a successful pattern move the next repeats the sweep's move (measured from where that one started) twice over.
-  let gain = 1;
-  history.forEach((t, at) => {
-    if (!t) return;
-    // After a successful pattern move the next sweep is measured from where the pattern started (Hooke–Jeeves' base point), so consecutive pattern moves compound.
-    if (t.key === PATTERN) {
-      baseFrom = t.improved ? t : undefined;
-      gain = t.improved ? 2 : 1;
-      return;
-    }
-    last.set(t.key, t);
-    if (!keys.has(t.key)) return;
-    if (sweep.size === 0) {
-      sweepFrom = baseFrom ?? t;
-      baseFrom = undefined;
-    }
-    sweep.add(t.key);
-    if (sweep.size < keys.size) return;
-    sweep = new Set();
-    // The pattern move is due right after the sweep that ended on the last outcome.
-    if (at === history.length - 1) patternFrom = sweepFrom;
-  });
+function schedule(pool: PoolEntry[], f: Fold, random: () => number): { steps: { entry: PoolEntry; step: number }[]; pattern?: { from: Trial; gain: number } } {
   const steps = pool
     .map((entry) => {
-      const l = last.get(entry.key);
+      const l = f.last.get(entry.key);
       // A literal not tried yet takes a Gaussian step (its scale unknown, any size may be the right one).
       const step = l ? nextStep(l) : INITIAL_STEP * gaussian(random);
-      return { entry, step, rank: (sweep.has(entry.key) ? 1 : 0) + random() };
+      return { entry, step, rank: (f.sweep.has(entry.key) ? 1 : 0) + random() };
     })
     .sort((a, b) => a.rank - b.rank)
     .map(({ entry, step }) => ({ entry, step }));
-  return { steps, pattern: patternFrom && { from: patternFrom, gain } };
+  const due = f.sweepEnd && f.sweepEnd.at === f.folded - 1 ? f.sweepEnd.from : undefined;
+  return { steps, pattern: due && { from: due, gain: f.gain } };
 }
 
 /** The program with these literals changed. */
@@ -228,8 +263,7 @@ export const tune: Operator = {
         error: `tune found no literal it may change in ${ctx.editableFiles.join(', ') || 'the editable files'} (\`evoloop literals\` says why for each). Fix: name the tunable numbers as settings (\`rate = 0.3\`) or give them a hint (\`# evoloop: 0..1\`), inside EVOLVE-BLOCK-START/END if the file has such blocks; or configure a model (see \`evoloop init\`).`,
       };
     }
-    const history: (Trial | null)[] = [];
-    for (const o of ctx.history) history.push(await trialOf(o, ctx.editableFiles, ctx.readBase));
+    const fold = await foldOf(ctx.history, pool, ctx.editableFiles, ctx.readBase);
     let draws = 0;
     let moved = 0;
     const attempt = async (entry: PoolEntry, step: number): Promise<ProposalResult | undefined> => {
@@ -242,7 +276,7 @@ export const tune: Operator = {
       const cost = draws > 1 ? `, ${draws} draws` : '';
       return { operator: 'tune', description: `tune (step ${step.toPrecision(2)}${cost}): ${moveNote({ entry, value })}`, changes, blind: true };
     };
-    const { steps, pattern: due } = schedule(pool, history, ctx.random);
+    const { steps, pattern: due } = schedule(pool, fold, ctx.random);
     if (ctx.noiseSd > 0) for (const s of steps) s.step = (s.step < 0 ? -1 : 1) * Math.max(NOISY_MIN_STEP, Math.abs(s.step));
     const pattern = due ? patternMove(pool, { from: await valuesBefore(due.from, ctx.editableFiles, ctx.readBase), gain: due.gain }) : [];
     if (pattern.length > 0) {
