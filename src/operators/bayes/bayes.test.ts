@@ -28,6 +28,15 @@ describe('bayes on test functions', () => {
     expect(r.champion[1]).toBeGreaterThan(0.9);
   });
 
+  it('is not stuck when its best points all write one value (a flat objective: they gather at a bound and round alike)', async () => {
+    // Found by CI: an untouched `init` template (one literal, a verifier that scores 1 whatever) stopped as stuck in some runs.
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = await drive(bayes(), [{ value: '0.5', hint: '0.05..0.95' }], () => 1, { evaluations: 6, seed });
+      expect(r.proposals, `seed ${seed}`).toHaveLength(6);
+      expect(new Set(r.proposals.map(String)).size).toBe(6);
+    }
+  });
+
   it('a fresh operator given the same history proposes the same next point (resume is exact)', async () => {
     const first = bayes();
     const r = await drive(first, knobs(3), sphere, { evaluations: 12, seed: 5 });

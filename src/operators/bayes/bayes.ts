@@ -112,14 +112,19 @@ export function bayes(): Operator {
         );
         how = `GP on ${used.length} points, noise ${model.noise.toPrecision(2)}`;
       }
-      for (let k = 0; k < Math.min(DRAWS, ranked.length); k++) {
-        const { changes, notes, written } = writePoint(space, ranked[k]);
-        if (notes.length === 0 || (await ctx.taken(changes))) continue;
+      // Points that write the same literals count once: the best ones often sit together (at a bound, in one gap) and round alike.
+      const tried = new Set<string>();
+      for (const point of ranked) {
+        if (tried.size >= DRAWS) break;
+        const { changes, notes, written } = writePoint(space, point);
+        if (notes.length === 0 || tried.has(written.join(','))) continue;
+        tried.add(written.join(','));
+        if (await ctx.taken(changes)) continue;
         observations.remember(space, changes, written);
-        const cost = k > 0 ? `, ${k + 1} draws` : '';
+        const cost = tried.size > 1 ? `, ${tried.size} draws` : '';
         return { operator: 'bayes', description: `bayes (${how}${cost}): ${describeChanges(notes)}`, changes, blind: true };
       }
-      throw new NothingNew(`nothing new in the ${DRAWS} best points (${how}): each was already tried in this run`);
+      throw new NothingNew(`nothing new in the ${tried.size} best distinct points (${how}): each was already tried in this run`);
     },
   };
 }
