@@ -25,16 +25,19 @@ describe('cmaes on test functions', () => {
     ];
     // Optimum: n at 13, k at the upper bound 9, p at the lower bound 0, lr at 0.1.
     const f = ([n, k, p, lr]: number[]) => (n - 13.2) ** 2 + (k - 12) ** 2 + p * p + Math.log10(lr / 0.1) ** 2;
-    const r = await drive(cmaes(), mixed, f, { evaluations: 400, seed: 3 });
-    for (const [n, k, p, lr] of r.proposals) {
-      expect(Number.isInteger(n) && n >= 0 && n <= 20).toBe(true);
-      expect(Number.isInteger(k) && k >= 1 && k <= 9).toBe(true);
-      expect(p >= 0 && p <= 1).toBe(true);
-      expect(lr >= 0.001 && lr <= 1).toBe(true);
+    // Five seeds, since how close p gets to its bound in a given budget varies from seed to seed (0.01 at most here).
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = await drive(cmaes(), mixed, f, { evaluations: 600, seed });
+      for (const [n, k, p, lr] of r.proposals) {
+        expect(Number.isInteger(n) && n >= 0 && n <= 20).toBe(true);
+        expect(Number.isInteger(k) && k >= 1 && k <= 9).toBe(true);
+        expect(p >= 0 && p <= 1).toBe(true);
+        expect(lr >= 0.001 && lr <= 1).toBe(true);
+      }
+      expect(r.champion.slice(0, 2), `seed ${seed}`).toEqual([13, 9]);
+      expect(r.champion[2], `seed ${seed}`).toBeLessThan(0.02);
+      expect(r.champion[3], `seed ${seed}`).toBeCloseTo(0.1, 1);
     }
-    expect(r.champion.slice(0, 2)).toEqual([13, 9]);
-    expect(r.champion[2]).toBeLessThan(0.01);
-    expect(r.champion[3]).toBeCloseTo(0.1, 1);
   });
 
   it('keeps integers moving (the margin): an integer-only plateau does not freeze the search', async () => {

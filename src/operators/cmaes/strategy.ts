@@ -1,5 +1,8 @@
 // CMA-ES (Hansen's tutorial, "The CMA Evolution Strategy", 2016) on the unit cube, as pure
-// functions: a state, `sample` from it, `tell` it one generation of evaluated points.
+// functions: a state, `sample` from it, `tell` it one generation of evaluated points. With the
+// tutorial's default weights, negative ones included (active CMA, as pycma does by default):
+// bench/tune over 100 seeds against the positive-only update, rosenbrock 2-D @300 0.0199 →
+// 0.0047, circle packing (50 seeds) @1,000 0.0029 → 0.00066, noisy sphere about even.
 // - Bounds: a sample is mirrored into [0, 1] (the reflection boundary method); the point
 //   actually evaluated (mirrored, rounded to its grid) is what the update learns from, with
 //   its Mahalanobis length clipped as for injected solutions (Hansen 2011), so rounding
@@ -51,7 +54,10 @@ export interface CmaState {
 
 interface Params {
   mu: number;
+  /** Recombination weights of the best μ (positive, summing to 1). */
   weights: number[];
+  /** Weights of the other λ − μ, best first (negative: active CMA). */
+  negative: number[];
   mueff: number;
   cs: number;
   ds: number;
@@ -65,12 +71,14 @@ export function defaultLambda(n: number): number {
   return 4 + Math.floor(3 * Math.log(n));
 }
 
+/** The tutorial's default parameters (Hansen 2016, table 1), active CMA's negative weights included. */
 function params(s: Pick<CmaState, 'n' | 'lambda' | 'separable'>): Params {
   const { n, lambda } = s;
   const mu = Math.floor(lambda / 2);
-  const raw = Array.from({ length: mu }, (_, i) => Math.log(mu + 0.5) - Math.log(i + 1));
-  const sum = raw.reduce((a, b) => a + b, 0);
-  const weights = raw.map((w) => w / sum);
+  const raw = Array.from({ length: lambda }, (_, i) => Math.log((lambda + 1) / 2) - Math.log(i + 1));
+  const positive = raw.slice(0, mu);
+  const sum = positive.reduce((a, b) => a + b, 0);
+  const weights = positive.map((w) => w / sum);
   const mueff = 1 / weights.reduce((a, w) => a + w * w, 0);
   const cs = (mueff + 2) / (n + mueff + 5);
   const ds = 1 + 2 * Math.max(0, Math.sqrt((mueff - 1) / (n + 1)) - 1) + cs;
@@ -83,7 +91,14 @@ function params(s: Pick<CmaState, 'n' | 'lambda' | 'separable'>): Params {
     cmu = Math.min(1 - c1, cmu * scale);
   }
   const chiN = Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n));
-  return { mu, weights, mueff, cs, ds, cc, c1, cmu, chiN };
+  // The worst λ − μ get negative weights (active CMA: the covariance shrinks along bad steps),
+  // scaled so that the update keeps C positive definite (the tutorial's α bounds).
+  const rest = raw.slice(mu).filter((w) => w < 0);
+  const restSum = -rest.reduce((a, b) => a + b, 0);
+  const mueffNeg = restSum > 0 ? restSum ** 2 / rest.reduce((a, w) => a + w * w, 0) : 0;
+  const alpha = Math.min(1 + c1 / cmu, 1 + (2 * mueffNeg) / (mueff + 2), (1 - c1 - cmu) / (n * cmu));
+  const negative = restSum > 0 && cmu > 0 ? rest.map((w) => (alpha * w) / restSum) : [];
+  return { mu, weights, negative, mueff, cs, ds, cc, c1, cmu, chiN };
 }
 
 /** A fresh start at `mean` (restart 0: the default population). */
@@ -168,8 +183,17 @@ export function tell(s: CmaState, points: number[][], fitness: (number | null)[]
   const psNorm = norm(ps);
   const hs = psNorm / Math.sqrt(1 - (1 - p.cs) ** (2 * (s.generation + 1))) < (1.4 + 2 / (n + 1)) * p.chiN ? 1 : 0;
   const pc = yw.map((v, i) => (1 - p.cc) * s.pc[i] + hs * Math.sqrt(p.cc * (2 - p.cc) * p.mueff) * v);
-  const keep = 1 - p.c1 - p.cmu + (1 - hs) * p.c1 * p.cc * (2 - p.cc);
-  const rankMu = (i: number, j: number) => steps.reduce((acc, y, k) => acc + p.weights[k] * y[i] * y[j], 0);
+  // Active CMA: the worst points' steps, each rescaled to the length √n in C's metric (w°), with a negative weight.
+  const worst = order.slice(order.length - p.negative.length);
+  const bad = worst.map((k, m) => {
+    const y = points[k].map((x, i) => (x - s.mean[i]) / (s.sigma * A[i]));
+    const length2 = norm(whiten(s, y)) ** 2;
+    return { y, w: length2 > 0 ? (p.negative[m] * n) / length2 : 0 };
+  });
+  const negativeSum = p.negative.reduce((a, w) => a + w, 0);
+  const keep = 1 - p.c1 - p.cmu * (1 + negativeSum) + (1 - hs) * p.c1 * p.cc * (2 - p.cc);
+  const rankMu = (i: number, j: number) =>
+    steps.reduce((acc, y, k) => acc + p.weights[k] * y[i] * y[j], 0) + bad.reduce((acc, { y, w }) => acc + w * y[i] * y[j], 0);
   let C: number[][];
   let B = s.B;
   let D: number[];
