@@ -45,7 +45,9 @@ describe('job routing', () => {
     expect(ran.length).toBeGreaterThanOrEqual(4); // baseline and three candidates
     for (const line of ran) expect(line[4]).toContain(`${path.sep}gpu${path.sep}`);
     const done = jobsDone(p);
-    expect(done[gpu.id()]).toBe(ran.length);
+    // At least one job per stage run: a job can complete without starting the stage (one delivered again after
+    // it stalled reuses what its first attempt recorded; seen once in CI on a loaded machine: 5 jobs, 4 starts).
+    expect(done[gpu.id()]).toBeGreaterThanOrEqual(ran.length);
     expect(done[plain.id()]).toBe(0);
     expect(done[other.id()]).toBe(0);
     gpu.kill('SIGINT');
