@@ -4,7 +4,7 @@ import { isAlive } from '../../test/fixtures/verifiers/processes.js';
 import { runProcessTree } from './process-tree.js';
 import { sh, treeOptions as options } from '../../test/support/tree-options.js';
 import { runStage } from './run-stage.js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -61,17 +61,16 @@ describe('the stage launcher', () => {
     const dir = mkdtempSync(path.join(tmp, 'stage-'));
     // Five times: the launcher dies before or after it has sent the leader's pid, and both must end the same way.
     for (let i = 0; i < 5; i++) {
-      const pidFile = path.join(dir, `stray-${i}`);
+      // The stray is found by its command line, not a pid file: the sweep may kill the shell before it writes one.
+      const marker = `30.${process.pid}${i}`;
       const r = await runStage(
-        { name: 'score', kind: 'score', run: `kill -9 $PPID; sleep 30 & echo $! > ${pidFile}; wait`, timeoutMs: 10_000, env: [] },
+        { name: 'score', kind: 'score', run: `kill -9 $PPID; sleep ${marker} & wait`, timeoutMs: 10_000, env: [] },
         { cwd: dir, worktree: dir, runId: 'r', candidateId: '3', repeat: 0, seed: 1, scratchDir: path.join(dir, `s-${i}`), sandbox: 'off' },
       );
       expect(r.ok).toBe(false);
       expect(r.failure?.kind).toBe('crash');
       expect(r.failure?.message).toMatch(/stage launcher .* exited \(SIGKILL\)/);
-      const stray = Number(readFileSync(pidFile, 'utf8'));
-      expect(stray).toBeGreaterThan(0);
-      expect(isAlive(stray)).toBe(false);
+      expect(processesRunning(`sleep\0${marker}`)).toEqual([]);
     }
   });
 
@@ -107,3 +106,17 @@ describe('the stage launcher', () => {
     expect({ code, out: out.trim() }).toEqual({ code: 0, out: 'hi' });
   });
 });
+
+/** Live (not zombie) processes whose command line contains `needle` (arguments joined by NUL). */
+function processesRunning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle) && !/^\S+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
