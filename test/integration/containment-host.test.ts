@@ -3,7 +3,7 @@
 // (core.fsmonitor runs a program at every `git status`). Candidates come from the scripted
 // model server; the keys test drives the real CLI with real keys in its environment.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
@@ -102,6 +102,34 @@ try {
     p.git('status'); // what the user runs next
     expect(existsSync(path.join(p.tmp, 'fsmonitor-ran'))).toBe(false);
     expect(existsSync(path.join(p.tmp, 'hook-ran'))).toBe(false);
+  });
+
+  it('sandbox off: a rewrite that keeps the size and puts the mtime back (the guard trusts a settled stamp) is caught all the same', async () => {
+    // The guard reads a file only when its stat stamp moved; this candidate keeps size, inode and mtime, leaving only ctime.
+    const inPlace = `
+let dir = process.cwd();
+while (dir !== '/' && !fs.existsSync(path.join(dir, '.git', 'config'))) dir = path.dirname(dir);
+const file = path.join(dir, '.git', 'config');
+const st = fs.statSync(file);
+const planted = '[core]\\n\\tfsmonitor = "touch {tmp}/fsmonitor-ran; false"\\n#'.padEnd(st.size - 1, '#') + '\\n';
+fs.writeFileSync(file, planted);
+fs.utimesSync(file, st.atimeMs / 1000, st.mtimeMs / 1000); // as close as Node can set it
+if (fs.statSync(file).size === st.size && fs.statSync(file).ino === st.ino) fs.writeFileSync('{tmp}/kept-size-and-inode', '');`;
+    const p = createHostileProblem({ via: 'model', hostile: inPlace, value: '10' });
+    made.push(p);
+    const config = path.join(p.repo, '.git', 'config');
+    appendFileSync(config, `# ${'x'.repeat(200)}\n`); // room for the planted line within the same size
+    const before = readFileSync(config, 'utf8');
+    await new Promise((r) => setTimeout(r, 2100)); // older than the guard's 2 s: its stamp is trusted from the start
+    const { summary } = await p.run(2);
+    const c = p.candidate(2);
+    expect(c.status).toBe('tampered');
+    expect(c.reason).toMatch(/changed git's configuration outside the worktree .*\.git\/config \(rewritten; restored\)/);
+    expect(summary.accepted).toBe(0);
+    expect(readFileSync(config, 'utf8')).toBe(before);
+    expect(existsSync(path.join(p.tmp, 'kept-size-and-inode'))).toBe(true); // the attack ran as written
+    p.git('status');
+    expect(existsSync(path.join(p.tmp, 'fsmonitor-ran'))).toBe(false);
   });
 
   it("sandbox required: the repository's .git is not even visible to the stage", async () => {

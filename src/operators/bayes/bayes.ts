@@ -117,8 +117,9 @@ export function bayes(): Operator {
       for (const point of ranked) {
         if (tried.size >= DRAWS) break;
         const { changes, notes, written } = writePoint(space, point);
-        if (notes.length === 0 || tried.has(written.join(','))) continue;
-        tried.add(written.join(','));
+        const id = written.join(',');
+        if (notes.length === 0 || tried.has(id)) continue;
+        tried.add(id);
         if (await ctx.taken(changes)) continue;
         observations.remember(space, changes, written);
         const cost = tried.size > 1 ? `, ${tried.size} draws` : '';
